@@ -1,0 +1,10 @@
+module sandbox
+
+go 1.26.0
+
+require (
+	github.com/BurntSushi/toml v1.6.0 // indirect
+	github.com/moby/sys/capability v0.5.0 // indirect
+	github.com/seccomp/libseccomp-golang v0.11.1 // indirect
+	golang.org/x/sys v0.50.0 // indirect
+)

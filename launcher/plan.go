@@ -1,0 +1,275 @@
+// Package launcher compiles an effective profile into a Plan and runs it.
+//
+// The plan is the only thing the sandbox side ever sees: clone flags, id
+// maps and an ordered list of typed steps, each remembering the profile
+// line it came from, so that a failure at run time points back to the line
+// a user must change.
+package launcher
+
+import "sandbox/profile"
+
+// Plan is a compiled profile, ready to run.
+type Plan struct {
+	// Profile is the name the profile was requested by; Files are its
+	// layers, base first.
+	Profile string   `json:"profile"`
+	Files   []string `json:"files"`
+
+	// CloneFlags are the CLONE_NEW* flags for the sandbox's first process.
+	CloneFlags uintptr `json:"clone_flags"`
+
+	// IDs says how ids are mapped into a new user namespace; nil when the
+	// plan creates none.
+	IDs *IDMapping `json:"ids,omitempty"`
+
+	// Steps run in order inside the new namespaces, after the id maps are
+	// written and before the payload is executed.
+	Steps []Step `json:"steps"`
+
+	// Env is the payload's complete environment ("NAME=value").
+	Env []string `json:"env"`
+
+	// DieWithParent, NewSession, Init and PassFDs shape the process tree.
+	DieWithParent bool  `json:"die_with_parent"`
+	NewSession    bool  `json:"new_session"`
+	Init          bool  `json:"init"`
+	PassFDs       []int `json:"pass_fds,omitempty"`
+}
+
+// IDMapping is how ids in the new user namespace map to host ids.
+type IDMapping struct {
+	UIDMap []profile.IDRange `json:"uid_map"`
+	GIDMap []profile.IDRange `json:"gid_map"`
+	// DenySetgroups writes "deny" to /proc/PID/setgroups before the gid
+	// map, as the kernel requires for an unprivileged single-id map.
+	DenySetgroups bool `json:"deny_setgroups"`
+	// Helper is true when the maps must be written by newuidmap and
+	// newgidmap (ranges from /etc/subuid granted to an unprivileged
+	// caller); otherwise the launcher writes them itself.
+	Helper bool `json:"helper"`
+	// At is the profile line that asked for this mapping.
+	At profile.Origin `json:"at"`
+}
+
+// Step is one setup action executed inside the sandbox. Each concrete type
+// below is one kind of step.
+type Step interface {
+	// Kind is a stable machine name ("bind-mount").
+	Kind() string
+	// Describe says what the step does, in words a person understands.
+	Describe() string
+	// Origin is the profile line the step came from; zero for steps the
+	// launcher always performs.
+	Origin() profile.Origin
+}
+
+// From is embedded in every step to carry its origin.
+type From struct {
+	At profile.Origin `json:"at"`
+}
+
+// Origin returns where the step came from.
+func (f From) Origin() profile.Origin { return f.At }
+
+// MakePrivate makes every mount in the new mount namespace private, so that
+// nothing mounted later propagates back to the host (checklist F9). It is
+// always the first step.
+type MakePrivate struct{ From }
+
+// NewRoot mounts an empty tmpfs that becomes the sandbox's root.
+type NewRoot struct{ From }
+
+// BindMount binds a host path into the new root. Binds are always recursive;
+// ReadOnly is applied recursively to every submount (F2).
+type BindMount struct {
+	From
+	Source   string `json:"source"`
+	Target   string `json:"target"`
+	ReadOnly bool   `json:"read_only"`
+	// Devices keeps device nodes usable (dev-bind); other binds are nodev.
+	Devices  bool `json:"devices"`
+	Optional bool `json:"optional"`
+}
+
+// Tmpfs mounts a fresh tmpfs.
+type Tmpfs struct {
+	From
+	Target string `json:"target"`
+	Size   uint64 `json:"size"`
+	Mode   uint32 `json:"mode"`
+}
+
+// Proc mounts a procfs for the sandbox's pid namespace.
+type Proc struct {
+	From
+	Target string `json:"target"`
+}
+
+// Dev builds a minimal /dev: null zero full random urandom tty, pts, ptmx,
+// shm and the fd/stdin/stdout/stderr links (F14).
+type Dev struct {
+	From
+	Target string `json:"target"`
+}
+
+// Mqueue mounts a POSIX message queue filesystem.
+type Mqueue struct {
+	From
+	Target string `json:"target"`
+}
+
+// Overlay mounts an overlay of read-only lower dirs with a tmpfs or
+// persistent upper dir.
+type Overlay struct {
+	From
+	Target string   `json:"target"`
+	Lower  []string `json:"lower"`
+	Upper  string   `json:"upper,omitempty"`
+	Work   string   `json:"work,omitempty"`
+	Size   uint64   `json:"size,omitempty"`
+}
+
+// Symlink creates a symbolic link.
+type Symlink struct {
+	From
+	Target string `json:"target"`
+	LinkTo string `json:"link_to"`
+}
+
+// Dir creates a directory.
+type Dir struct {
+	From
+	Target string `json:"target"`
+	Mode   uint32 `json:"mode"`
+}
+
+// File creates a file from inline content or a copy of a host file.
+type File struct {
+	From
+	Target   string `json:"target"`
+	Content  []byte `json:"content,omitempty"`
+	CopyFrom string `json:"copy_from,omitempty"`
+	Mode     uint32 `json:"mode"`
+	Optional bool   `json:"optional,omitempty"`
+}
+
+// RemountReadOnly makes an existing mount point and all its submounts
+// read-only.
+type RemountReadOnly struct {
+	From
+	Target string `json:"target"`
+}
+
+// PivotRoot makes the new root the sandbox's / and detaches the old root so
+// the host's tree is no longer reachable.
+type PivotRoot struct{ From }
+
+// LockMounts enters a further user and mount namespace, so that every mount
+// made so far is locked: even a payload holding CAP_SYS_ADMIN in its own
+// namespace cannot remount or unmount them (F3).
+type LockMounts struct {
+	From
+	UID uint32 `json:"uid"`
+	GID uint32 `json:"gid"`
+}
+
+// Hostname sets the hostname in the new UTS namespace.
+type Hostname struct {
+	From
+	Name string `json:"name"`
+}
+
+// Domainname sets the NIS domain name in the new UTS namespace.
+type Domainname struct {
+	From
+	Name string `json:"name"`
+}
+
+// Chdir sets the working directory inside the new root.
+type Chdir struct {
+	From
+	Dir string `json:"dir"`
+	// Fallback is used when Dir does not exist inside ("" = fail).
+	Fallback string `json:"fallback,omitempty"`
+}
+
+// Rlimit sets one resource limit.
+type Rlimit struct {
+	From
+	Name     string `json:"name"`
+	Resource int    `json:"resource"`
+	Soft     uint64 `json:"soft"`
+	Hard     uint64 `json:"hard"`
+}
+
+// SetIDs switches to the payload's uid, gid and supplementary groups (root
+// mode without a user namespace, or a non-default id inside one).
+type SetIDs struct {
+	From
+	UID    uint32   `json:"uid"`
+	GID    uint32   `json:"gid"`
+	Groups []uint32 `json:"groups"`
+	// KeepGroups skips setgroups, which a rootless user namespace denies.
+	KeepGroups bool `json:"keep_groups"`
+}
+
+// Capabilities sets all five capability sets to exactly Keep (numbers);
+// Ambient raises them into the ambient set too.
+type Capabilities struct {
+	From
+	Keep    []uint   `json:"keep"`
+	Names   []string `json:"names"`
+	Ambient bool     `json:"ambient"`
+}
+
+// NoNewPrivs sets PR_SET_NO_NEW_PRIVS.
+type NoNewPrivs struct{ From }
+
+// NewSession calls setsid so the payload has no controlling terminal (T1).
+type NewSession struct{ From }
+
+// Seccomp loads a BPF program compiled in the launcher. It is loaded last,
+// right before exec, so the setup itself is not filtered.
+type Seccomp struct {
+	From
+	// Program is the raw BPF program: sock_filter entries, 8 bytes each.
+	Program []byte `json:"-"`
+	// Summary says what the filter does, for explain.
+	Summary []string `json:"summary"`
+}
+
+// Exec runs the payload. With Init, a small init stays PID 1, reaps orphans
+// and forwards signals.
+type Exec struct {
+	From
+	Argv []string `json:"argv"`
+	// Path is where argv[0] is looked up when it has no slash ($PATH of
+	// the sandbox's environment).
+	Path string `json:"path"`
+	Init bool   `json:"init"`
+}
+
+func (MakePrivate) Kind() string     { return "make-private" }
+func (NewRoot) Kind() string         { return "new-root" }
+func (BindMount) Kind() string       { return "bind-mount" }
+func (Tmpfs) Kind() string           { return "tmpfs" }
+func (Proc) Kind() string            { return "proc" }
+func (Dev) Kind() string             { return "dev" }
+func (Mqueue) Kind() string          { return "mqueue" }
+func (Overlay) Kind() string         { return "overlay" }
+func (Symlink) Kind() string         { return "symlink" }
+func (Dir) Kind() string             { return "dir" }
+func (File) Kind() string            { return "file" }
+func (RemountReadOnly) Kind() string { return "remount-ro" }
+func (PivotRoot) Kind() string       { return "pivot-root" }
+func (LockMounts) Kind() string      { return "lock-mounts" }
+func (Hostname) Kind() string        { return "hostname" }
+func (Domainname) Kind() string      { return "domainname" }
+func (Chdir) Kind() string           { return "chdir" }
+func (Rlimit) Kind() string          { return "rlimit" }
+func (SetIDs) Kind() string          { return "set-ids" }
+func (Capabilities) Kind() string    { return "capabilities" }
+func (NoNewPrivs) Kind() string      { return "no-new-privs" }
+func (NewSession) Kind() string      { return "new-session" }
+func (Seccomp) Kind() string         { return "seccomp" }
+func (Exec) Kind() string            { return "exec" }

@@ -1,0 +1,242 @@
+// Package profile is the sandbox profile language: it reads TOML profile
+// files, resolves `extends`, merges layers, expands variables and validates
+// every value. It is pure Go and makes no system calls, so everything here is
+// testable anywhere; the launcher package turns a *Profile into a plan.
+package profile
+
+// Origin is the place in a profile file that set a value. Every value in an
+// effective profile remembers one, so that `sandbox explain` can say which
+// layer set it and a runtime failure can point at the line to change.
+type Origin struct {
+	File string `json:"file"`
+	Line int    `json:"line"`
+	Col  int    `json:"col"`
+}
+
+// Profile is an effective profile: all layers merged, variables expanded,
+// defaults filled in and every value validated.
+type Profile struct {
+	// Name is the name or path the profile was requested by.
+	Name string `json:"name"`
+	// Files lists every file that contributed, base layers first; the
+	// last one is the file that was asked for.
+	Files []string `json:"files"`
+
+	Description string   `json:"description"`
+	Programs    []string `json:"programs"`
+
+	Namespaces   Namespaces   `json:"namespaces"`
+	Identity     Identity     `json:"identity"`
+	Hostname     string       `json:"hostname,omitempty"`
+	Domainname   string       `json:"domainname,omitempty"`
+	Filesystem   Filesystem   `json:"filesystem"`
+	Capabilities Capabilities `json:"capabilities"`
+	Seccomp      Seccomp      `json:"seccomp"`
+	Environment  Environment  `json:"environment"`
+	Limits       []Limit      `json:"limits"`
+	Process      Process      `json:"process"`
+
+	// Origins maps the dotted key of every value that a file set
+	// ("namespaces.net", "process.init", "seccomp.syscalls.ptrace",
+	// "environment.set.FOO", "capabilities.keep.CAP_NET_RAW") to the place
+	// that set it last. Keys absent from the map hold their default.
+	Origins map[string]Origin `json:"origins"`
+}
+
+// Namespaces says which namespaces the sandbox gets. true means a new,
+// private namespace; false means the host's is shared.
+type Namespaces struct {
+	User   bool `json:"user"`
+	Mount  bool `json:"mount"`
+	PID    bool `json:"pid"`
+	Net    bool `json:"net"`
+	IPC    bool `json:"ipc"`
+	UTS    bool `json:"uts"`
+	Cgroup bool `json:"cgroup"`
+	Time   bool `json:"time"`
+}
+
+// IDRange maps Count ids starting at Inside (in the sandbox) to ids starting
+// at Outside (on the host).
+type IDRange struct {
+	Inside  uint32 `json:"inside"`
+	Outside uint32 `json:"outside"`
+	Count   uint32 `json:"count"`
+}
+
+// Identity is the uid and gid the payload runs as, and how sandbox ids map
+// to host ids.
+type Identity struct {
+	// UID and GID are the ids the payload sees. nil means the caller's own.
+	UID *uint32 `json:"uid,omitempty"`
+	GID *uint32 `json:"gid,omitempty"`
+	// Subids maps the caller's ranges from /etc/subuid and /etc/subgid
+	// (through newuidmap/newgidmap) in addition to the caller's own id.
+	Subids bool `json:"subids"`
+	// UIDMap and GIDMap are explicit maps; only a launcher running as
+	// root may apply them. Empty means "derive from UID/GID".
+	UIDMap []IDRange `json:"uid_map,omitempty"`
+	GIDMap []IDRange `json:"gid_map,omitempty"`
+}
+
+// MountType names one kind of filesystem entry.
+type MountType string
+
+const (
+	MountBind      MountType = "bind"
+	MountROBind    MountType = "ro-bind"
+	MountDevBind   MountType = "dev-bind"
+	MountTmpfs     MountType = "tmpfs"
+	MountProc      MountType = "proc"
+	MountDev       MountType = "dev"
+	MountMqueue    MountType = "mqueue"
+	MountOverlay   MountType = "overlay"
+	MountSymlink   MountType = "symlink"
+	MountDir       MountType = "dir"
+	MountFile      MountType = "file"
+	MountRemountRO MountType = "remount-ro"
+)
+
+// Mount is one entry of the ordered filesystem view. Which fields apply
+// depends on Type; validation rejects fields that do not.
+type Mount struct {
+	Type MountType `json:"type"`
+	// Source is a host path: the bind source, or the host file a `file`
+	// entry copies.
+	Source string `json:"source,omitempty"`
+	// Target is the absolute path inside the sandbox.
+	Target string `json:"target"`
+	// Optional allows Source (or an overlay lower dir) to be missing.
+	Optional bool `json:"optional,omitempty"`
+	// Size is the tmpfs (or overlay tmpfs upper) size limit in bytes; 0
+	// means the kernel default.
+	Size uint64 `json:"size,omitempty"`
+	// Mode is the permission bits of a tmpfs root, a dir or a file. nil
+	// means the documented default for the type.
+	Mode *uint32 `json:"mode,omitempty"`
+	// Content is the inline content of a `file` entry.
+	Content *string `json:"content,omitempty"`
+	// LinkTo is what a `symlink` entry points to.
+	LinkTo string `json:"link_to,omitempty"`
+	// Lower are the read-only lower dirs of an overlay, top first.
+	Lower []string `json:"lower,omitempty"`
+	// Upper is a persistent host upper dir for an overlay, with Work as
+	// its work dir; empty Upper means a tmpfs upper (changes are lost).
+	Upper string `json:"upper,omitempty"`
+	Work  string `json:"work,omitempty"`
+	// At is where this entry was declared.
+	At Origin `json:"at"`
+}
+
+// Filesystem is the payload's view: an empty root filled by Mounts in order.
+type Filesystem struct {
+	Mounts []Mount `json:"mounts"`
+	// Cwd is the working directory inside the sandbox; "" means the
+	// caller's directory when it is visible inside, else HOME, else "/".
+	Cwd string `json:"cwd,omitempty"`
+}
+
+// Capabilities lists what the payload keeps; everything else is dropped
+// from all five sets.
+type Capabilities struct {
+	// Keep holds canonical names such as "CAP_NET_BIND_SERVICE", sorted.
+	Keep []string `json:"keep"`
+	// Ambient raises Keep into the ambient set so that a non-root payload
+	// holds them after exec.
+	Ambient bool `json:"ambient"`
+}
+
+// ActionKind is what a seccomp rule does with a matching call.
+type ActionKind string
+
+const (
+	ActAllow ActionKind = "allow"
+	ActErrno ActionKind = "errno"
+	ActKill  ActionKind = "kill"
+	ActLog   ActionKind = "log"
+	ActTrap  ActionKind = "trap"
+)
+
+// Action is a seccomp action. Errno is set for ActErrno, with ErrnoName its
+// canonical name ("EPERM").
+type Action struct {
+	Kind      ActionKind `json:"kind"`
+	Errno     int        `json:"errno,omitempty"`
+	ErrnoName string     `json:"errno_name,omitempty"`
+}
+
+// SeccompPolicy is the base a profile's syscall rules modify.
+type SeccompPolicy string
+
+const (
+	// PolicyDefault is the built-in deny-list: known syscalls are allowed
+	// unless the policy or the profile denies them.
+	PolicyDefault SeccompPolicy = "default"
+	// PolicyAllowList allows only the syscalls a profile marks "allow";
+	// everything else gets DefaultAction.
+	PolicyAllowList SeccompPolicy = "allow-list"
+	// PolicyNone loads no filter. It is an explicit loosening.
+	PolicyNone SeccompPolicy = "none"
+)
+
+// SyscallRule is one syscall and what happens when it is called.
+type SyscallRule struct {
+	Name   string `json:"name"`
+	Action Action `json:"action"`
+	At     Origin `json:"at"`
+}
+
+// Seccomp is the syscall filter.
+type Seccomp struct {
+	Policy SeccompPolicy `json:"policy"`
+	// DefaultAction applies to calls no rule names, in allow-list mode.
+	DefaultAction Action `json:"default_action"`
+	// Syscalls are the profile's rules, sorted by name.
+	Syscalls []SyscallRule `json:"syscalls"`
+}
+
+// EnvVar is one variable the profile sets.
+type EnvVar struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// Environment is built from nothing: the documented default set of host
+// variables, plus Keep, minus Unset, then Set.
+type Environment struct {
+	Keep  []string `json:"keep"`
+	Unset []string `json:"unset"`
+	Set   []EnvVar `json:"set"`
+}
+
+// Unlimited is the rlimit value for "unlimited" (RLIM_INFINITY).
+const Unlimited = ^uint64(0)
+
+// Limit is one resource limit. Name is the lowercase resource name without
+// RLIMIT_ ("nofile").
+type Limit struct {
+	Name string `json:"name"`
+	Soft uint64 `json:"soft"`
+	Hard uint64 `json:"hard"`
+	At   Origin `json:"at"`
+}
+
+// Process says how the payload lives and dies.
+type Process struct {
+	// DieWithParent kills the sandbox when the launcher dies.
+	DieWithParent bool `json:"die_with_parent"`
+	// NewSession puts the payload in a new session, detached from the
+	// caller's terminal (a TIOCSTI defence that costs job control).
+	NewSession bool `json:"new_session"`
+	// Init runs a small init as PID 1 that reaps orphans and forwards
+	// signals; false makes the payload PID 1 itself.
+	Init bool `json:"init"`
+	// NestedUserNamespaces lets the payload create user namespaces
+	// (browsers need them for their own sandbox).
+	NestedUserNamespaces bool `json:"nested_user_namespaces"`
+	// NoNewPrivs sets PR_SET_NO_NEW_PRIVS: setuid bits and file
+	// capabilities give nothing.
+	NoNewPrivs bool `json:"no_new_privs"`
+	// PassFDs are the caller's fds (beyond 0-2) the payload inherits.
+	PassFDs []int `json:"pass_fds,omitempty"`
+}
