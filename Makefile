@@ -1,0 +1,113 @@
+# Build, test and install sandbox.
+#
+#   make              build bin/sandbox (installs libseccomp's headers first if missing)
+#   make test         go vet, go test and a check of every shipped profile
+#   make fuzz         run every fuzz target for FUZZTIME each (default 30s)
+#   make bench        compare launch time and memory with bubblewrap
+#   make install      install into $(DESTDIR)$(PREFIX)
+#   make deps         install everything the tests use (Debian; used by CI)
+#   make clean
+
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+BINDIR   := $(DESTDIR)$(PREFIX)/bin
+DATADIR  := $(DESTDIR)$(PREFIX)/share/sandbox
+MANDIR   := $(DESTDIR)$(PREFIX)/share/man
+GO       ?= go
+FUZZTIME ?= 30s
+BENCH_N  ?= 200
+
+# The seccomp filter is compiled with libseccomp through cgo.
+export CGO_ENABLED := 1
+
+# sudo only when we are not root already (CI and containers run as root).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all build seccomp-dev test vet fmt-check check-profiles fuzz bench install uninstall deps clean
+
+all: build
+
+build: seccomp-dev
+	$(GO) build -trimpath -o bin/sandbox ./cmd/sandbox
+
+# libseccomp's headers and pkg-config file are needed to build, not just the
+# library. Install them with whichever package manager the system has; the
+# package names differ per distribution.
+seccomp-dev:
+	@if ! pkg-config --exists libseccomp 2>/dev/null; then \
+	  if command -v apt-get >/dev/null 2>&1; then \
+	    echo "libseccomp-dev is missing; installing it with apt-get"; \
+	    $(SUDO) apt-get update -q && \
+	    $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q pkg-config libseccomp-dev; \
+	  elif command -v dnf >/dev/null 2>&1; then \
+	    echo "libseccomp-devel is missing; installing it with dnf"; \
+	    $(SUDO) dnf install -y pkgconf-pkg-config libseccomp-devel; \
+	  elif command -v pacman >/dev/null 2>&1; then \
+	    echo "libseccomp is missing; installing it with pacman"; \
+	    $(SUDO) pacman -S --needed --noconfirm pkgconf libseccomp; \
+	  elif command -v zypper >/dev/null 2>&1; then \
+	    echo "libseccomp-devel is missing; installing it with zypper"; \
+	    $(SUDO) zypper --non-interactive install pkg-config libseccomp-devel; \
+	  elif command -v apk >/dev/null 2>&1; then \
+	    echo "libseccomp-dev is missing; installing it with apk"; \
+	    $(SUDO) apk add --no-cache pkgconf libseccomp-dev; \
+	  else \
+	    echo "libseccomp-dev is missing and no known package manager was found:" >&2; \
+	    echo "install libseccomp's development files and pkg-config, then run make again" >&2; \
+	    exit 1; \
+	  fi; \
+	  pkg-config --exists libseccomp || { echo "libseccomp is still not found by pkg-config" >&2; exit 1; }; \
+	fi
+
+# Every test: formatting, vet, the Go tests (the ones that need root run when
+# make test runs as root, as in CI), then every shipped profile and example
+# through the built binary.
+test: build fmt-check vet
+	$(GO) test -count=1 -timeout 30m ./...
+	$(MAKE) --no-print-directory check-profiles
+
+vet: seccomp-dev
+	$(GO) vet ./...
+
+fmt-check:
+	@out="$$(gofmt -l $$(find . -name '*.go' -not -path './.git/*'))"; \
+	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+
+check-profiles:
+	./bin/sandbox check profiles/*.toml examples/*.toml
+
+# Each fuzz target runs on its own: go test accepts one -fuzz target per
+# package and run.
+fuzz: seccomp-dev
+	@targets="$$(grep -r --include='*_test.go' -E '^func Fuzz[A-Za-z0-9_]*\(' . | \
+	  sed -E 's|^\./(.*)/[^/]*_test\.go:func (Fuzz[A-Za-z0-9_]*)\(.*|\1 \2|' | sort -u)"; \
+	if [ -z "$$targets" ]; then echo "no fuzz targets found"; exit 0; fi; \
+	echo "$$targets" | while read -r dir name; do \
+	  echo "fuzz ./$$dir $$name for $(FUZZTIME)"; \
+	  $(GO) test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) "./$$dir" || exit 1; \
+	done
+
+bench: build
+	$(GO) build -o bin/bench ./tools/bench
+	./bin/bench -n $(BENCH_N) -sandbox ./bin/sandbox
+
+install: build
+	install -D -m 0755 bin/sandbox $(BINDIR)/sandbox
+	install -d $(DATADIR)/profiles
+	install -m 0644 profiles/*.toml $(DATADIR)/profiles/
+	install -D -m 0644 docs/man/sandbox.1 $(MANDIR)/man1/sandbox.1
+	install -D -m 0644 docs/man/sandbox-profile.5 $(MANDIR)/man5/sandbox-profile.5
+
+uninstall:
+	rm -f $(BINDIR)/sandbox $(MANDIR)/man1/sandbox.1 $(MANDIR)/man5/sandbox-profile.5
+	rm -rf $(DATADIR)
+
+# What the tests use: the peers the benchmark and comparisons run, newuidmap
+# and newgidmap for subid tests, ip/findmnt/ps for the isolation tests.
+deps:
+	$(SUDO) apt-get update -q
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	  bubblewrap firejail uidmap libseccomp-dev pkg-config iproute2 util-linux procps
+
+clean:
+	rm -rf bin
