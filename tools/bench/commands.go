@@ -1,0 +1,127 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"syscall"
+)
+
+// command is one way of running a payload.
+type command struct {
+	name string
+	argv []string
+	// reference commands are shown for scale; the comparison that
+	// matters is sandbox against bwrap.
+	reference bool
+}
+
+// bwrapArgs give bubblewrap the isolation of the minimal profile: every
+// namespace but the network's host side (so no network), read-only /usr and
+// /etc, the merged-/usr links, private /tmp, /proc and /dev, a new session,
+// no capabilities.
+var bwrapArgs = []string{
+	"--unshare-all",
+	"--ro-bind", "/usr", "/usr",
+	"--ro-bind", "/etc", "/etc",
+	"--symlink", "usr/bin", "/bin",
+	"--symlink", "usr/lib", "/lib",
+	"--symlink", "usr/lib64", "/lib64",
+	"--symlink", "usr/sbin", "/sbin",
+	"--tmpfs", "/tmp",
+	"--proc", "/proc",
+	"--dev", "/dev",
+	"--new-session",
+	"--die-with-parent",
+	"--cap-drop", "ALL",
+}
+
+// commands lists every command, in the order runs are interleaved, each
+// running payload.
+func commands(sandbox string, payload ...string) []command {
+	join := func(a []string, b ...string) []string { return append(append([]string(nil), a...), b...) }
+	return []command{
+		{name: "sandbox", argv: join([]string{sandbox, "-p", "minimal", "--"}, payload...)},
+		{name: "bwrap", argv: join(join([]string{"bwrap"}, bwrapArgs...), payload...)},
+		{name: "unshare", argv: join([]string{"unshare", "-Urmpf", "--mount-proc"}, payload...), reference: true},
+		{name: "firejail", argv: join([]string{"firejail", "--quiet", "--noprofile"}, payload...), reference: true},
+		{name: "plain", argv: append([]string(nil), payload...), reference: true},
+	}
+}
+
+func cmdNamed(cmds []command, name string) command {
+	for _, c := range cmds {
+		if c.name == name {
+			return c
+		}
+	}
+	panic("no command " + name)
+}
+
+// runner starts commands, as the caller or as an unprivileged user.
+type runner struct {
+	rootless bool
+}
+
+func (r *runner) who() string {
+	if r.rootless {
+		return "as uid 65534"
+	}
+	return fmt.Sprintf("as uid %d", os.Geteuid())
+}
+
+// cmd builds an exec.Cmd for c. Rootless runs get uid/gid 65534, no
+// supplementary groups and an environment that names nobody's home.
+func (r *runner) cmd(c command) (*exec.Cmd, error) {
+	path, err := exec.LookPath(c.argv[0])
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(path, c.argv[1:]...)
+	if r.rootless {
+		cmd.SysProcAttr = &syscall.SysProcAttr{
+			Credential: &syscall.Credential{Uid: 65534, Gid: 65534, Groups: []uint32{}},
+		}
+		cmd.Env = []string{"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/nonexistent", "USER=nobody", "LOGNAME=nobody"}
+		cmd.Dir = "/"
+	}
+	return cmd, nil
+}
+
+// available runs each command once and keeps those that work. A peer that
+// is not installed or fails is left out with a note rather than ending the
+// benchmark; the sandbox's own failure is kept so that it is reported.
+func (r *runner) available(cmds []command) ([]command, []string) {
+	var ok []command
+	var notes []string
+	for _, c := range cmds {
+		err := r.runOnce(c)
+		switch {
+		case err == nil:
+			ok = append(ok, c)
+		case c.reference || c.name == "bwrap":
+			notes = append(notes, fmt.Sprintf("skipping %s: %v", c.name, err))
+		default:
+			notes = append(notes, fmt.Sprintf("%s does not work: %v", c.name, err))
+			ok = append(ok, c)
+		}
+	}
+	return ok, notes
+}
+
+func (r *runner) runOnce(c command) error {
+	cmd, err := r.cmd(c)
+	if err != nil {
+		return fmt.Errorf("not installed (%w)", err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		if msg := bytes.TrimSpace(stderr.Bytes()); len(msg) > 0 {
+			return fmt.Errorf("%w: %s", err, msg)
+		}
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,113 @@
+// Command bench compares the cost of starting a sandbox with the peers that
+// give the same isolation: launch time (median and p90 wall time over many
+// interleaved runs) and the memory the launcher's own processes hold while a
+// payload runs.
+//
+//	go run ./tools/bench -n 200 -sandbox bin/sandbox
+//
+// Runs are interleaved (one of each command in turn) so that a change in
+// machine load affects every command alike instead of whichever happened to
+// run during it.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+)
+
+func main() {
+	n := flag.Int("n", 200, "runs of each command")
+	sandboxPath := flag.String("sandbox", "bin/sandbox", "path of the sandbox binary")
+	rootless := flag.Bool("rootless", false, "run every command as uid/gid 65534 (needs root to switch)")
+	flag.Parse()
+	if err := run(*n, *sandboxPath, *rootless); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(n int, sandboxPath string, rootless bool) error {
+	if n < 1 {
+		return fmt.Errorf("-n must be at least 1, not %d", n)
+	}
+	bin, err := filepath.Abs(sandboxPath)
+	if err != nil {
+		return fmt.Errorf("resolving -sandbox: %w", err)
+	}
+	if _, err := os.Stat(bin); err != nil {
+		return fmt.Errorf("sandbox binary: %w (build it with make)", err)
+	}
+	r := &runner{}
+	if rootless {
+		if os.Geteuid() != 0 {
+			return fmt.Errorf("-rootless switches to uid 65534, which needs root")
+		}
+		// The unprivileged user must be able to reach and execute the
+		// binary; the build directory may be private to its owner.
+		dir, err := os.MkdirTemp("", "sandbox-bench-")
+		if err != nil {
+			return fmt.Errorf("copying the binary for -rootless: %w", err)
+		}
+		defer os.RemoveAll(dir)
+		if bin, err = copyExecutable(bin, dir); err != nil {
+			return fmt.Errorf("copying the binary for -rootless: %w", err)
+		}
+		r.rootless = true
+	}
+
+	fmt.Printf("kernel %s, %d CPUs, %s, %d runs each\n\n", kernelRelease(), runtime.NumCPU(), r.who(), n)
+
+	cmds := commands(bin, "/bin/true")
+	timed, notes := r.available(cmds)
+	for _, note := range notes {
+		fmt.Println(note)
+	}
+	if len(notes) > 0 {
+		fmt.Println()
+	}
+	results := r.timeAll(timed, n)
+	printTimes(results)
+
+	fmt.Println()
+	mem := []command{cmdNamed(commands(bin, "/bin/sleep", "2"), "sandbox"), cmdNamed(commands(bin, "/bin/sleep", "2"), "bwrap")}
+	memTimed, memNotes := r.available(mem)
+	for _, note := range memNotes {
+		fmt.Println(note)
+	}
+	printMemory(r.measureMemory(memTimed, "sleep"))
+
+	for _, res := range results {
+		if res.cmd.name == "sandbox" && res.err != nil {
+			return fmt.Errorf("the sandbox failed: %w", res.err)
+		}
+	}
+	return nil
+}
+
+func kernelRelease() string {
+	b, err := os.ReadFile("/proc/sys/kernel/osrelease")
+	if err != nil {
+		return "unknown"
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// copyExecutable copies src into dir with mode 0755 and returns its path.
+func copyExecutable(src, dir string) (string, error) {
+	b, err := os.ReadFile(src)
+	if err != nil {
+		return "", err
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		return "", err
+	}
+	dst := filepath.Join(dir, filepath.Base(src))
+	if err := os.WriteFile(dst, b, 0o755); err != nil {
+		return "", err
+	}
+	return dst, nil
+}
