@@ -34,6 +34,12 @@ type Plan struct {
 	NewSession    bool  `json:"new_session"`
 	Init          bool  `json:"init"`
 	PassFDs       []int `json:"pass_fds,omitempty"`
+
+	// TimeNamespace asks for a new time namespace. It is not in
+	// CloneFlags (CLONE_NEWTIME shares its bit with clone's exit-signal
+	// byte): the init unshares it before it forks the payload, so the
+	// payload and its children are inside it.
+	TimeNamespace bool `json:"time_namespace,omitempty"`
 }
 
 // IDMapping is how ids in the new user namespace map to host ids.
