@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -56,7 +57,8 @@ func (r *runner) measureOne(c command, payload string) usage {
 			continue
 		}
 		rss, pss, err := rollup(pid)
-		if errors.Is(err, fs.ErrNotExist) && pid != cmd.Process.Pid {
+		gone := errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ESRCH)
+		if gone && pid != cmd.Process.Pid {
 			// A helper that exited between listing and reading
 			// holds no memory any more.
 			continue
