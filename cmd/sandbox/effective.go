@@ -1,0 +1,198 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"sandbox/profile"
+)
+
+// setting is one line of the effective profile: a key, its value and the
+// file that set it ("default" when no file did).
+type setting struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+	From  string `json:"from"`
+}
+
+// settings flattens an effective profile, in the order of the reference.
+func settings(p *profile.Profile) []setting {
+	var out []setting
+	add := func(key, value string) {
+		out = append(out, setting{Key: key, Value: value, From: originString(p.Origins[key])})
+	}
+	addAt := func(key, value string, at profile.Origin) {
+		out = append(out, setting{Key: key, Value: value, From: originString(at)})
+	}
+	b := strconv.FormatBool
+	add("description", strconv.Quote(p.Description))
+	add("programs", list(p.Programs))
+	ns := p.Namespaces
+	for _, n := range []struct {
+		k string
+		v bool
+	}{{"user", ns.User}, {"mount", ns.Mount}, {"pid", ns.PID}, {"net", ns.Net}, {"ipc", ns.IPC},
+		{"uts", ns.UTS}, {"cgroup", ns.Cgroup}, {"time", ns.Time}} {
+		add("namespaces."+n.k, b(n.v))
+	}
+	id := p.Identity
+	add("identity.uid", optID(id.UID))
+	add("identity.gid", optID(id.GID))
+	add("identity.subids", b(id.Subids))
+	if len(id.UIDMap) > 0 {
+		add("identity.uid_map", ranges(id.UIDMap))
+	}
+	if len(id.GIDMap) > 0 {
+		add("identity.gid_map", ranges(id.GIDMap))
+	}
+	if p.Hostname != "" {
+		add("hostname", strconv.Quote(p.Hostname))
+	}
+	if p.Domainname != "" {
+		add("domainname", strconv.Quote(p.Domainname))
+	}
+	cwd := p.Filesystem.Cwd
+	if cwd == "" {
+		cwd = "(the caller's directory if visible, else HOME, else /)"
+	}
+	add("filesystem.cwd", cwd)
+	for i, m := range p.Filesystem.Mounts {
+		addAt(fmt.Sprintf("mount[%d]", i), mountString(m), m.At)
+	}
+	add("capabilities.keep", list(p.Capabilities.Keep))
+	add("capabilities.ambient", b(p.Capabilities.Ambient))
+	add("seccomp.policy", string(p.Seccomp.Policy))
+	if p.Seccomp.Policy == profile.PolicyAllowList {
+		add("seccomp.default_action", actionString(p.Seccomp.DefaultAction))
+	}
+	for _, r := range p.Seccomp.Syscalls {
+		addAt("seccomp.syscalls."+r.Name, actionString(r.Action), r.At)
+	}
+	add("environment.keep", list(p.Environment.Keep))
+	add("environment.unset", list(p.Environment.Unset))
+	for _, v := range p.Environment.Set {
+		add("environment.set."+v.Name, strconv.Quote(v.Value))
+	}
+	for _, l := range p.Limits {
+		addAt("limits."+l.Name, limit(l), l.At)
+	}
+	pr := p.Process
+	add("process.die_with_parent", b(pr.DieWithParent))
+	add("process.new_session", b(pr.NewSession))
+	add("process.init", b(pr.Init))
+	add("process.nested_user_namespaces", b(pr.NestedUserNamespaces))
+	add("process.no_new_privs", b(pr.NoNewPrivs))
+	if len(pr.PassFDs) > 0 {
+		var s []string
+		for _, fd := range pr.PassFDs {
+			s = append(s, strconv.Itoa(fd))
+		}
+		add("process.pass_fds", list(s))
+	}
+	return out
+}
+
+// loosenings lists every way the profile is weaker than the defaults, so
+// that an explicit loosening is always visible.
+func loosenings(p *profile.Profile) []string {
+	var out []string
+	ns := p.Namespaces
+	for _, n := range []struct {
+		k string
+		v bool
+	}{{"user", ns.User}, {"pid", ns.PID}, {"net", ns.Net}, {"ipc", ns.IPC}, {"uts", ns.UTS}, {"cgroup", ns.Cgroup}} {
+		if !n.v {
+			out = append(out, fmt.Sprintf("the host's %s namespace is shared (namespaces.%s = false, %s)", n.k, n.k, originString(p.Origins["namespaces."+n.k])))
+		}
+	}
+	if len(p.Capabilities.Keep) > 0 {
+		out = append(out, "capabilities kept: "+strings.Join(p.Capabilities.Keep, ", "))
+	}
+	if !p.Process.NoNewPrivs {
+		out = append(out, "no_new_privs is off: setuid programs can gain privileges ("+originString(p.Origins["process.no_new_privs"])+")")
+	}
+	if p.Seccomp.Policy == profile.PolicyNone {
+		out = append(out, "no seccomp filter ("+originString(p.Origins["seccomp.policy"])+")")
+	}
+	for _, r := range p.Seccomp.Syscalls {
+		if r.Action.Kind == profile.ActAllow && p.Seccomp.Policy == profile.PolicyDefault {
+			out = append(out, fmt.Sprintf("syscall %s allowed by %s", r.Name, originString(r.At)))
+		}
+	}
+	if p.Process.NestedUserNamespaces {
+		out = append(out, "the payload may create user namespaces ("+originString(p.Origins["process.nested_user_namespaces"])+")")
+	}
+	for _, m := range p.Filesystem.Mounts {
+		if m.Type == profile.MountBind || m.Type == profile.MountDevBind {
+			out = append(out, fmt.Sprintf("host path %s is writable at %s (%s)", m.Source, m.Target, originString(m.At)))
+		}
+	}
+	return out
+}
+
+func list(s []string) string {
+	if len(s) == 0 {
+		return "[]"
+	}
+	return "[" + strings.Join(s, ", ") + "]"
+}
+
+func optID(v *uint32) string {
+	if v == nil {
+		return "(the caller's)"
+	}
+	return strconv.FormatUint(uint64(*v), 10)
+}
+
+func ranges(r []profile.IDRange) string {
+	var s []string
+	for _, x := range r {
+		s = append(s, fmt.Sprintf("%d->%d x%d", x.Inside, x.Outside, x.Count))
+	}
+	return strings.Join(s, ", ")
+}
+
+func mountString(m profile.Mount) string {
+	switch m.Type {
+	case profile.MountBind, profile.MountROBind, profile.MountDevBind:
+		s := fmt.Sprintf("%s %s", m.Type, m.Source)
+		if m.Target != m.Source {
+			s += " -> " + m.Target
+		}
+		if m.Optional {
+			s += " (optional)"
+		}
+		return s
+	case profile.MountSymlink:
+		return fmt.Sprintf("symlink %s -> %s", m.Target, m.LinkTo)
+	case profile.MountOverlay:
+		return fmt.Sprintf("overlay %s over %s", m.Target, strings.Join(m.Lower, ":"))
+	case profile.MountFile:
+		if m.Source != "" {
+			return fmt.Sprintf("file %s (copy of %s)", m.Target, m.Source)
+		}
+		return fmt.Sprintf("file %s (inline)", m.Target)
+	}
+	return fmt.Sprintf("%s %s", m.Type, m.Target)
+}
+
+func actionString(a profile.Action) string {
+	if a.Kind == profile.ActErrno {
+		return a.ErrnoName
+	}
+	return string(a.Kind)
+}
+
+func limit(l profile.Limit) string {
+	f := func(v uint64) string {
+		if v == profile.Unlimited {
+			return "unlimited"
+		}
+		return strconv.FormatUint(v, 10)
+	}
+	if l.Soft == l.Hard {
+		return f(l.Soft)
+	}
+	return fmt.Sprintf("soft %s, hard %s", f(l.Soft), f(l.Hard))
+}

@@ -1,0 +1,189 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	"sandbox/launcher"
+	"sandbox/profile"
+)
+
+// cmdExplain prints the effective profile, with the file that set each
+// value, and the compiled plan step by step.
+func cmdExplain(args []string, stdout, stderr io.Writer) int {
+	var name string
+	asJSON := false
+	var command []string
+	for i, a := range args {
+		switch {
+		case a == "--json":
+			asJSON = true
+		case a == "--":
+			command = args[i+1:]
+		case name == "" && !strings.HasPrefix(a, "-"):
+			name = a
+		default:
+			if command == nil {
+				fmt.Fprintf(stderr, "sandbox: explain: unexpected argument %q\n", a)
+				return exitLauncher
+			}
+		}
+		if command != nil {
+			break
+		}
+	}
+	if name == "" {
+		fmt.Fprintln(stderr, "sandbox: explain needs a profile name or path")
+		return exitLauncher
+	}
+	c := newCaller()
+	p, err := profile.Load(name, c.env, c.src)
+	if err != nil {
+		printErr(stderr, err)
+		return exitLauncher
+	}
+	if len(command) == 0 {
+		command = []string{"COMMAND"}
+		if len(p.Programs) > 0 {
+			command = []string{p.Programs[0]}
+		}
+	}
+	plan, err := launcher.Compile(p, command, c.host)
+	if err != nil {
+		printErr(stderr, err)
+		return exitLauncher
+	}
+	if asJSON {
+		return explainJSON(stdout, stderr, p, plan)
+	}
+	explainText(stdout, p, plan)
+	return 0
+}
+
+func explainJSON(stdout, stderr io.Writer, p *profile.Profile, plan *launcher.Plan) int {
+	type step struct {
+		Index       int            `json:"index"`
+		Kind        string         `json:"kind"`
+		Description string         `json:"description"`
+		From        string         `json:"from"`
+		Detail      launcher.Step  `json:"detail"`
+		At          profile.Origin `json:"at"`
+	}
+	out := struct {
+		Profile   *profile.Profile `json:"profile"`
+		Effective []setting        `json:"effective"`
+		Plan      *launcher.Plan   `json:"plan"`
+		Steps     []step           `json:"steps"`
+	}{Profile: p, Effective: settings(p), Plan: plan}
+	for i, s := range plan.Steps {
+		out.Steps = append(out.Steps, step{Index: i + 1, Kind: s.Kind(), Description: s.Describe(),
+			From: originString(s.Origin()), Detail: s, At: s.Origin()})
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		fmt.Fprintf(stderr, "sandbox: explain: %v\n", err)
+		return exitLauncher
+	}
+	return 0
+}
+
+func explainText(w io.Writer, p *profile.Profile, plan *launcher.Plan) {
+	fmt.Fprintf(w, "Profile %s", p.Name)
+	if p.Description != "" {
+		fmt.Fprintf(w, ": %s", p.Description)
+	}
+	fmt.Fprintf(w, "\nLayers, base first: %s\n\n", strings.Join(p.Files, ", "))
+
+	fmt.Fprintln(w, "Effective profile (value, then the file that set it):")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, s := range settings(p) {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", s.Key, s.Value, s.From)
+	}
+	tw.Flush()
+
+	fmt.Fprintf(w, "\nPlan:\n  namespaces: %s\n", describeNamespaces(p.Namespaces))
+	if plan.IDs != nil {
+		fmt.Fprintf(w, "  ids: %s\n", describeIDs(plan.IDs))
+	}
+	for i, s := range plan.Steps {
+		from := ""
+		if o := s.Origin(); o.File != "" {
+			from = "  (from " + originString(o) + ")"
+		}
+		fmt.Fprintf(w, "  %2d. %s%s\n", i+1, s.Describe(), from)
+	}
+	fmt.Fprintf(w, "\n  environment (everything else is cleared):\n")
+	for _, kv := range plan.Env {
+		fmt.Fprintf(w, "    %s\n", kv)
+	}
+	if plan.DieWithParent {
+		fmt.Fprintln(w, "  the sandbox is killed when the launcher dies")
+	} else {
+		fmt.Fprintln(w, "  LOOSENED: the sandbox outlives the launcher (process.die_with_parent = false)")
+	}
+	for _, l := range loosenings(p) {
+		fmt.Fprintf(w, "  LOOSENED: %s\n", l)
+	}
+}
+
+func originString(o profile.Origin) string {
+	if o.File == "" {
+		return "default"
+	}
+	f := o.File
+	if !strings.HasPrefix(f, "builtin:") {
+		f = filepath.Base(f)
+	}
+	if o.Line == 0 {
+		return f
+	}
+	return fmt.Sprintf("%s:%d", f, o.Line)
+}
+
+func describeNamespaces(ns profile.Namespaces) string {
+	var newNS, shared []string
+	for _, n := range []struct {
+		name string
+		on   bool
+	}{{"user", ns.User}, {"mount", ns.Mount}, {"pid", ns.PID}, {"net", ns.Net}, {"ipc", ns.IPC},
+		{"uts", ns.UTS}, {"cgroup", ns.Cgroup}, {"time", ns.Time}} {
+		if n.on {
+			newNS = append(newNS, n.name)
+		} else {
+			shared = append(shared, n.name)
+		}
+	}
+	s := "new " + strings.Join(newNS, ", ")
+	if len(shared) > 0 {
+		s += "; shared with the host: " + strings.Join(shared, ", ")
+	}
+	if !ns.Net {
+		s += " (the host network is reachable)"
+	} else {
+		s += " (no network: only a loopback interface)"
+	}
+	return s
+}
+
+func describeIDs(m *launcher.IDMapping) string {
+	var parts []string
+	for _, r := range m.UIDMap {
+		parts = append(parts, fmt.Sprintf("uid %d..%d -> host %d", r.Inside, r.Inside+r.Count-1, r.Outside))
+	}
+	for _, r := range m.GIDMap {
+		parts = append(parts, fmt.Sprintf("gid %d..%d -> host %d", r.Inside, r.Inside+r.Count-1, r.Outside))
+	}
+	s := strings.Join(parts, ", ")
+	if m.DenySetgroups {
+		s += "; setgroups denied"
+	}
+	if m.Helper {
+		s += " (written by newuidmap/newgidmap)"
+	}
+	return s
+}

@@ -1,0 +1,136 @@
+// Command sandbox runs a program inside the isolated world a TOML profile
+// declares.
+//
+//	sandbox [-p PROFILE] [--] COMMAND [ARG...]
+//	sandbox check PROFILE...
+//	sandbox explain PROFILE [--json]
+//	sandbox list
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "0.1.0"
+
+// Exit codes. A payload's own code passes through unchanged; these are the
+// launcher's own.
+const (
+	exitLauncher   = 125 // the launcher or the profile failed
+	exitCannotExec = 126
+	exitNotFound   = 127
+)
+
+const usage = `Usage:
+  sandbox [-p PROFILE] [--] COMMAND [ARG...]   run COMMAND in the sandbox PROFILE declares
+  sandbox check PROFILE...                     validate profiles (exit 0, or 125 with the errors)
+  sandbox explain PROFILE [--json]             show the effective profile and the launch plan
+  sandbox list                                 list installed profiles
+  sandbox --help | --version
+
+PROFILE is a name (looked up in $XDG_CONFIG_HOME/sandbox/profiles,
+/etc/sandbox/profiles, /usr/share/sandbox/profiles, then the built-in
+profiles) or a path (it contains "/" or ends in ".toml").
+Without -p, the profile whose "programs" lists COMMAND is used.
+Everything after COMMAND is passed to it verbatim; a program whose name is a
+subcommand runs after "--".
+
+Exit status: the command's own; 128+N if it was killed by signal N; 127 if
+it was not found; 126 if it could not be executed; 125 if the launcher or
+the profile failed.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// subcommands are recognised only as the first argument and only without
+// -p; `sandbox -- check` runs a program called check.
+var subcommands = map[string]func(args []string, stdout, stderr io.Writer) int{
+	"check":   cmdCheck,
+	"explain": cmdExplain,
+	"list":    cmdList,
+	"help":    func(_ []string, stdout, _ io.Writer) int { fmt.Fprint(stdout, usage); return 0 },
+	"version": func(_ []string, stdout, _ io.Writer) int { fmt.Fprintln(stdout, "sandbox", version); return 0 },
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	inv, err := parseArgs(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "sandbox: %v\n%s", err, "Try 'sandbox --help'.\n")
+		return exitLauncher
+	}
+	switch {
+	case inv.help:
+		fmt.Fprint(stdout, usage)
+		return 0
+	case inv.version:
+		fmt.Fprintln(stdout, "sandbox", version)
+		return 0
+	case inv.sub != "":
+		return subcommands[inv.sub](inv.rest, stdout, stderr)
+	}
+	return cmdRun(inv.profile, inv.command, stderr)
+}
+
+// invocation is a parsed command line.
+type invocation struct {
+	profile       string
+	command       []string
+	sub           string
+	rest          []string
+	help, version bool
+}
+
+// parseArgs reads options up to the command. Everything from the command on
+// is kept verbatim: it is never parsed as options and never given to a
+// shell (checklist B12).
+func parseArgs(args []string) (invocation, error) {
+	var inv invocation
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			inv.command = args[i+1:]
+			return inv, inv.needCommand()
+		case a == "-h" || a == "--help":
+			inv.help = true
+			return inv, nil
+		case a == "--version":
+			inv.version = true
+			return inv, nil
+		case a == "-p" || a == "--profile":
+			if i+1 >= len(args) {
+				return inv, fmt.Errorf("%s needs a profile name or path", a)
+			}
+			i++
+			inv.profile = args[i]
+		case strings.HasPrefix(a, "--profile="):
+			inv.profile = strings.TrimPrefix(a, "--profile=")
+		case strings.HasPrefix(a, "-") && a != "-":
+			return inv, fmt.Errorf("unknown option %q (to run a command that starts with \"-\", put it after \"--\")", a)
+		default:
+			if _, ok := subcommands[a]; ok && inv.profile == "" && i == 0 {
+				inv.sub, inv.rest = a, args[i+1:]
+				return inv, nil
+			}
+			inv.command = args[i:]
+			return inv, nil
+		}
+	}
+	return inv, inv.needCommand()
+}
+
+func (inv invocation) needCommand() error {
+	if len(inv.command) == 0 && inv.profile == "" {
+		return fmt.Errorf("no command given")
+	}
+	if inv.profile == "" && len(inv.command) > 0 && inv.command[0] == "" {
+		return fmt.Errorf("empty command")
+	}
+	return nil
+}

@@ -1,0 +1,61 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+
+	"sandbox/launcher"
+	"sandbox/profile"
+)
+
+// cmdRun loads the profile, compiles it for command and runs it.
+func cmdRun(name string, command []string, stderr io.Writer) int {
+	c := newCaller()
+	if name == "" {
+		prog := filepath.Base(command[0])
+		found, ok := profile.FindByProgram(prog, c.env, c.src)
+		if !ok {
+			fmt.Fprintf(stderr, "sandbox: no profile declares %q in its programs; choose one with -p PROFILE ('sandbox list' shows them)\n", prog)
+			return exitLauncher
+		}
+		name = found
+	}
+	p, err := profile.Load(name, c.env, c.src)
+	if err != nil {
+		printErr(stderr, err)
+		return exitLauncher
+	}
+	if len(command) == 0 {
+		if len(p.Programs) == 0 {
+			fmt.Fprintf(stderr, "sandbox: no command given and profile %s declares no programs; add the command after the profile\n", name)
+			return exitLauncher
+		}
+		command = []string{p.Programs[0]}
+	}
+	plan, err := launcher.Compile(p, command, c.host)
+	if err != nil {
+		printErr(stderr, err)
+		return exitLauncher
+	}
+	code, err := launcher.Run(plan, launcher.RunOptions{})
+	if err != nil {
+		printErr(stderr, err)
+		return exitLauncher
+	}
+	return code
+}
+
+// printErr prints one error per line, each prefixed so it is clear which
+// program speaks. Profile errors already carry file:line:col.
+func printErr(w io.Writer, err error) {
+	var errs profile.Errors
+	if errors.As(err, &errs) {
+		for _, e := range errs {
+			fmt.Fprintln(w, e.Error())
+		}
+		return
+	}
+	fmt.Fprintf(w, "sandbox: %v\n", err)
+}

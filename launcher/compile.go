@@ -1,0 +1,154 @@
+//go:build pending
+
+package launcher
+
+import (
+	"fmt"
+	"sort"
+
+	"golang.org/x/sys/unix"
+
+	"sandbox/profile"
+)
+
+// Compile turns an effective profile into a plan that runs argv.
+//
+// Everything that can be checked before a process is spawned is checked
+// here: host paths a mount needs, id maps the caller may not apply, the
+// seccomp filter (compiled to BPF now, so its errors come before launch).
+// Problems are returned as profile.Errors, each pointing at the profile line
+// to change, and nothing has been started.
+func Compile(p *profile.Profile, argv []string, h Host) (*Plan, error) {
+	c := &compiler{p: p, h: h}
+	plan := &Plan{
+		Profile:       p.Name,
+		Files:         append([]string(nil), p.Files...),
+		CloneFlags:    cloneFlags(p.Namespaces),
+		DieWithParent: p.Process.DieWithParent,
+		NewSession:    p.Process.NewSession,
+		Init:          p.Process.Init,
+		PassFDs:       append([]int(nil), p.Process.PassFDs...),
+		TimeNamespace: p.Namespaces.Time,
+	}
+	if p.Namespaces.Time && !p.Process.Init {
+		c.fail(c.origin("namespaces.time"), "namespaces.time",
+			"a time namespace applies to the children of the process that creates it, so it needs the init; set process.init = true or namespaces.time = false")
+	}
+	plan.IDs = c.idMapping()
+	plan.Env = c.environment()
+	plan.Steps = c.steps(plan, argv)
+	if len(c.errs) > 0 {
+		sort.SliceStable(c.errs, func(i, j int) bool { return c.errs[i].Line < c.errs[j].Line })
+		return nil, c.errs
+	}
+	return plan, nil
+}
+
+// compiler collects every problem rather than stopping at the first, so a
+// user fixes a profile in one pass.
+type compiler struct {
+	p    *profile.Profile
+	h    Host
+	errs profile.Errors
+}
+
+func (c *compiler) fail(at profile.Origin, key, format string, args ...any) {
+	c.errs = append(c.errs, &profile.Error{
+		File: at.File, Line: at.Line, Col: at.Col, Key: key,
+		Msg: fmt.Sprintf(format, args...),
+	})
+}
+
+// origin returns where a key was set, or the profile's own file when the
+// value is a default.
+func (c *compiler) origin(key string) profile.Origin {
+	if o, ok := c.p.Origins[key]; ok {
+		return o
+	}
+	if n := len(c.p.Files); n > 0 {
+		return profile.Origin{File: c.p.Files[n-1]}
+	}
+	return profile.Origin{}
+}
+
+func cloneFlags(ns profile.Namespaces) uintptr {
+	var f uintptr
+	set := func(on bool, flag int) {
+		if on {
+			f |= uintptr(flag)
+		}
+	}
+	set(ns.User, unix.CLONE_NEWUSER)
+	set(ns.Mount, unix.CLONE_NEWNS)
+	set(ns.PID, unix.CLONE_NEWPID)
+	set(ns.Net, unix.CLONE_NEWNET)
+	set(ns.IPC, unix.CLONE_NEWIPC)
+	set(ns.UTS, unix.CLONE_NEWUTS)
+	set(ns.Cgroup, unix.CLONE_NEWCGROUP)
+	// CLONE_NEWTIME is not set here: its bit overlaps the exit-signal
+	// byte of clone(2), and a time namespace only applies to children of
+	// the process that unshares it. Plan.TimeNamespace carries it instead.
+	return f
+}
+
+// steps lays out the setup pipeline. The order is fixed by what each step
+// needs:
+//   - propagation is made private before the first mount, or root-mode
+//     mounts would leak to the host (F9);
+//   - the view is built under the new root, then pivot_root detaches the
+//     host tree;
+//   - mounts are locked (a further user namespace) once the view is final,
+//     so the payload cannot undo them (F3);
+//   - ids change before capabilities are set, because changing uid clears
+//     the effective set;
+//   - no_new_privs and seccomp come last, right before exec, so setup
+//     itself is not filtered.
+func (c *compiler) steps(plan *Plan, argv []string) []Step {
+	p := c.p
+	var s []Step
+	s = append(s, MakePrivate{}, NewRoot{})
+	s = append(s, c.mountSteps()...)
+	if p.Hostname != "" {
+		s = append(s, Hostname{From: From{c.origin("hostname")}, Name: p.Hostname})
+	}
+	if p.Domainname != "" {
+		s = append(s, Domainname{From: From{c.origin("domainname")}, Name: p.Domainname})
+	}
+	s = append(s, PivotRoot{})
+	uid, gid := c.insideIDs()
+	if singleID(plan.IDs) {
+		// With ranges the sandbox cannot write the nested maps itself;
+		// there the payload's lack of CAP_SYS_ADMIN is what protects
+		// the mounts.
+		s = append(s, LockMounts{UID: uid, GID: gid})
+	}
+	s = append(s, c.chdir(plan.Env))
+	for _, l := range p.Limits {
+		s = append(s, Rlimit{From: From{l.At}, Name: l.Name, Resource: rlimitResource[l.Name], Soft: l.Soft, Hard: l.Hard})
+	}
+	if st, ok := c.setIDs(uid, gid); ok {
+		s = append(s, st)
+	}
+	s = append(s, c.capabilities())
+	if p.Process.NoNewPrivs {
+		s = append(s, NoNewPrivs{From: From{c.origin("process.no_new_privs")}})
+	}
+	if p.Process.NewSession {
+		s = append(s, NewSession{From: From{c.origin("process.new_session")}})
+	}
+	if sc := c.seccomp(); sc != nil {
+		s = append(s, *sc)
+	}
+	path, _ := lookupEnv(plan.Env, "PATH")
+	s = append(s, Exec{From: From{c.origin("programs")}, Argv: append([]string(nil), argv...), Path: path, Init: p.Process.Init})
+	return s
+}
+
+// rlimitResource maps profile names to RLIMIT_* numbers.
+var rlimitResource = map[string]int{
+	"as": unix.RLIMIT_AS, "core": unix.RLIMIT_CORE, "cpu": unix.RLIMIT_CPU,
+	"data": unix.RLIMIT_DATA, "fsize": unix.RLIMIT_FSIZE, "locks": 10,
+	"memlock": unix.RLIMIT_MEMLOCK, "msgqueue": 12, "nice": 13,
+	"nofile": unix.RLIMIT_NOFILE, "nproc": unix.RLIMIT_NPROC, "rss": unix.RLIMIT_RSS,
+	"rtprio": unix.RLIMIT_RTPRIO, "rttime": 15, "sigpending": 11, "stack": unix.RLIMIT_STACK,
+}

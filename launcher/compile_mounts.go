@@ -1,0 +1,203 @@
+//go:build pending
+
+package launcher
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"strings"
+
+	"sandbox/profile"
+)
+
+// Default permission bits when a profile gives none.
+const (
+	defaultTmpfsMode = 0o755
+	defaultDirMode   = 0o755
+	defaultFileMode  = 0o644
+)
+
+// maxCopySize bounds a `file` entry that copies a host file: the copy is
+// made inside the sandbox at setup, and a huge or endless source must not
+// stall the launch.
+const maxCopySize = 16 << 20
+
+// mountSteps turns the profile's ordered filesystem view into steps,
+// checking on the host what the profile language cannot: that sources exist
+// and have a type the entry can use.
+func (c *compiler) mountSteps() []Step {
+	var out []Step
+	for i, m := range c.p.Filesystem.Mounts {
+		key := fmt.Sprintf("mount[%d]", i)
+		from := From{m.At}
+		switch m.Type {
+		case profile.MountBind, profile.MountROBind, profile.MountDevBind:
+			if !c.checkSource(m, key+".source", m.Source) {
+				continue
+			}
+			out = append(out, BindMount{From: from, Source: m.Source, Target: m.Target,
+				ReadOnly: m.Type == profile.MountROBind, Devices: m.Type == profile.MountDevBind, Optional: m.Optional})
+		case profile.MountTmpfs:
+			out = append(out, Tmpfs{From: from, Target: m.Target, Size: m.Size, Mode: modeOr(m.Mode, defaultTmpfsMode)})
+		case profile.MountProc:
+			if !c.p.Namespaces.PID {
+				c.fail(m.At, key+".type", "a new proc needs a pid namespace (it would show every host process); set namespaces.pid = true, or ro-bind /proc instead")
+			}
+			out = append(out, Proc{From: from, Target: m.Target})
+		case profile.MountDev:
+			out = append(out, Dev{From: from, Target: m.Target})
+		case profile.MountMqueue:
+			if !c.p.Namespaces.IPC {
+				c.fail(m.At, key+".type", "mqueue needs an ipc namespace, or it would expose the host's queues; set namespaces.ipc = true")
+			}
+			out = append(out, Mqueue{From: from, Target: m.Target})
+		case profile.MountOverlay:
+			if st, ok := c.overlay(m, key); ok {
+				out = append(out, st)
+			}
+		case profile.MountSymlink:
+			out = append(out, Symlink{From: from, Target: m.Target, LinkTo: m.LinkTo})
+		case profile.MountDir:
+			out = append(out, Dir{From: from, Target: m.Target, Mode: modeOr(m.Mode, defaultDirMode)})
+		case profile.MountFile:
+			if st, ok := c.file(m, key); ok {
+				out = append(out, st)
+			}
+		case profile.MountRemountRO:
+			out = append(out, RemountReadOnly{From: from, Target: m.Target})
+		default:
+			c.fail(m.At, key+".type", "unknown mount type %q", m.Type)
+		}
+	}
+	return out
+}
+
+// checkSource reports whether a bind source can be used. A missing source
+// is an error unless the entry is optional, in which case it is dropped
+// here, before launch (B5).
+func (c *compiler) checkSource(m profile.Mount, key, src string) bool {
+	_, err := c.h.stat(src)
+	switch {
+	case err == nil:
+		return true
+	case os.IsNotExist(err) && m.Optional:
+		return false
+	case os.IsNotExist(err):
+		c.fail(m.At, key, "%s does not exist on this machine; fix the path or add optional = true to skip it when missing", src)
+	case os.IsPermission(err):
+		c.fail(m.At, key, "%s cannot be reached by %s (permission denied); bind a path you can read", src, c.who())
+	default:
+		c.fail(m.At, key, "cannot use %s: %v", src, err)
+	}
+	return false
+}
+
+func (c *compiler) who() string {
+	if c.h.User != "" {
+		return c.h.User
+	}
+	return fmt.Sprintf("uid %d", c.h.UID)
+}
+
+func (c *compiler) overlay(m profile.Mount, key string) (Overlay, bool) {
+	var lower []string
+	for j, l := range m.Lower {
+		if c.checkSource(m, fmt.Sprintf("%s.lower[%d]", key, j), l) {
+			lower = append(lower, l)
+		}
+	}
+	if len(lower) == 0 {
+		// Every lower dir is missing: an error was reported, or the
+		// entry is optional and is skipped.
+		return Overlay{}, false
+	}
+	for _, d := range []struct{ k, p string }{{"upper", m.Upper}, {"work", m.Work}} {
+		if d.p == "" {
+			continue
+		}
+		fi, err := c.h.stat(d.p)
+		if err != nil || !fi.IsDir() {
+			c.fail(m.At, key+"."+d.k, "%s must be an existing directory on the host; create it first (mkdir -p %s)", d.p, d.p)
+		}
+	}
+	return Overlay{From: From{m.At}, Target: m.Target, Lower: lower, Upper: m.Upper, Work: m.Work, Size: m.Size}, true
+}
+
+// file builds a File step. A copy source must be a regular file of bounded
+// size: a FIFO or device would block or never end (B6).
+func (c *compiler) file(m profile.Mount, key string) (File, bool) {
+	st := File{From: From{m.At}, Target: m.Target, Mode: modeOr(m.Mode, defaultFileMode), Optional: m.Optional}
+	if m.Content != nil {
+		st.Content = []byte(*m.Content)
+		return st, true
+	}
+	if !c.checkSource(m, key+".source", m.Source) {
+		return File{}, false
+	}
+	fi, err := c.h.stat(m.Source)
+	if err != nil {
+		return File{}, false
+	}
+	if !fi.Mode().IsRegular() {
+		c.fail(m.At, key+".source", "%s is a %s, not a regular file; a file entry copies regular files only (use a bind to expose it)", m.Source, fileKind(fi.Mode()))
+		return File{}, false
+	}
+	if fi.Size() > maxCopySize {
+		c.fail(m.At, key+".source", "%s is %d bytes; a file entry copies at most %d bytes (bind it instead)", m.Source, fi.Size(), maxCopySize)
+		return File{}, false
+	}
+	st.CopyFrom = m.Source
+	return st, true
+}
+
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "FIFO"
+	case m&fs.ModeSocket != 0:
+		return "socket"
+	case m&fs.ModeDevice != 0:
+		return "device"
+	case m.IsDir():
+		return "directory"
+	}
+	return "special file"
+}
+
+func modeOr(m *uint32, def uint32) uint32 {
+	if m != nil {
+		return *m
+	}
+	return def
+}
+
+// chdir picks the working directory: the profile's, else the caller's when
+// a mount makes it visible inside, else HOME, else "/".
+func (c *compiler) chdir(env []string) Step {
+	if d := c.p.Filesystem.Cwd; d != "" {
+		return Chdir{From: From{c.origin("filesystem.cwd")}, Dir: d}
+	}
+	home, _ := lookupEnv(env, "HOME")
+	for _, d := range []string{c.h.Cwd, home} {
+		if d != "" && c.visible(d) {
+			return Chdir{Dir: d, Fallback: "/"}
+		}
+	}
+	return Chdir{Dir: "/"}
+}
+
+// visible reports whether dir lies under a mount target of the view.
+func (c *compiler) visible(dir string) bool {
+	for _, m := range c.p.Filesystem.Mounts {
+		switch m.Type {
+		case profile.MountSymlink, profile.MountFile, profile.MountRemountRO:
+			continue
+		}
+		if m.Target == "/" || dir == m.Target || strings.HasPrefix(dir, strings.TrimSuffix(m.Target, "/")+"/") {
+			return path.IsAbs(dir)
+		}
+	}
+	return false
+}

@@ -1,0 +1,111 @@
+//go:build pending
+
+package launcher
+
+import (
+	"encoding/json"
+	"flag"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"sandbox/profile"
+	"sandbox/profiles"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden plans in testdata/plans")
+
+// fakeDir is what the golden tests' Host.Stat returns for every path, so the
+// plans do not depend on what the test machine has installed.
+type fakeDir struct{ name string }
+
+func (f fakeDir) Name() string       { return f.name }
+func (f fakeDir) Size() int64        { return 0 }
+func (f fakeDir) Mode() fs.FileMode  { return fs.ModeDir | 0o755 }
+func (f fakeDir) ModTime() time.Time { return time.Time{} }
+func (f fakeDir) IsDir() bool        { return true }
+func (f fakeDir) Sys() any           { return nil }
+
+func goldenEnv() profile.Env {
+	return profile.Env{UID: 1000, GID: 1000, User: "user", Home: "/home/user", Cwd: "/home/user/src",
+		Vars: map[string]string{"XDG_RUNTIME_DIR": "/run/user/1000", "PATH": "/usr/bin:/bin"}}
+}
+
+func goldenHost() Host {
+	return Host{UID: 1000, GID: 1000, EUID: 1000, User: "user", Home: "/home/user", Cwd: "/home/user/src",
+		Env:  []string{"PATH=/usr/bin:/bin", "TERM=xterm", "SECRET_TOKEN=x", "LANG=C.UTF-8", "LC_ALL=C"},
+		Stat: func(p string) (os.FileInfo, error) { return fakeDir{filepath.Base(p)}, nil }}
+}
+
+// renderPlan prints a plan the way a reviewer reads it: one line a step,
+// its kind, description, origin and fields (BPF bytes left out: their
+// size is in the description).
+func renderPlan(t *testing.T, p *Plan) string {
+	t.Helper()
+	var b strings.Builder
+	head, _ := json.Marshal(struct {
+		CloneFlags uintptr    `json:"clone_flags"`
+		IDs        *IDMapping `json:"ids"`
+		Env        []string   `json:"env"`
+		Die        bool       `json:"die_with_parent"`
+		Session    bool       `json:"new_session"`
+		Init       bool       `json:"init"`
+	}{p.CloneFlags, p.IDs, p.Env, p.DieWithParent, p.NewSession, p.Init})
+	b.Write(head)
+	b.WriteString("\n")
+	for i, s := range p.Steps {
+		fields, _ := json.Marshal(s)
+		o := s.Origin()
+		b.WriteString(strings.Join([]string{
+			strconv.Itoa(i + 1), s.Kind(), o.File + ":" + strconv.Itoa(o.Line), string(fields),
+		}, " | "))
+		b.WriteString("\n    " + s.Describe() + "\n")
+	}
+	return b.String()
+}
+
+// TestGoldenPlans compiles every shipped profile and compares the plan with
+// testdata/plans/NAME.golden. Run `go test ./launcher -run GoldenPlans
+// -update` after an intended change and review the diff.
+func TestGoldenPlans(t *testing.T) {
+	entries, err := fs.Glob(profiles.FS, "*.toml")
+	if err != nil || len(entries) == 0 {
+		t.Fatalf("no shipped profiles found: %v", err)
+	}
+	src := profile.Source{Builtin: profiles.FS}
+	for _, e := range entries {
+		name := strings.TrimSuffix(e, ".toml")
+		t.Run(name, func(t *testing.T) {
+			p, err := profile.Load(name, goldenEnv(), src)
+			if err != nil {
+				t.Fatalf("load: %v", err)
+			}
+			plan, err := Compile(p, []string{"/bin/true"}, goldenHost())
+			if err != nil {
+				t.Fatalf("compile: %v", err)
+			}
+			got := renderPlan(t, plan)
+			golden := filepath.Join("testdata", "plans", name+".golden")
+			if *update {
+				if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if got != string(want) {
+				t.Errorf("plan for %s changed; review and run with -update if intended\n--- got\n%s\n--- want\n%s", name, got, want)
+			}
+		})
+	}
+}

@@ -1,0 +1,89 @@
+package launcher
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// Host is what the compiler needs to know about the machine and the caller.
+// The CLI fills it once; tests build it by hand.
+type Host struct {
+	UID, GID uint32 // the caller's real ids
+	EUID     uint32 // 0 means the launcher runs as root
+	User     string
+	Home     string
+	Cwd      string
+	Env      []string                          // the caller's environment, NAME=value
+	SubUIDs  []SubIDRange                      // the caller's /etc/subuid grants
+	SubGIDs  []SubIDRange                      // the caller's /etc/subgid grants
+	Stat     func(string) (os.FileInfo, error) // nil means os.Stat
+}
+
+// SubIDRange is one line of /etc/subuid or /etc/subgid that names the caller.
+type SubIDRange struct {
+	Start, Count uint32
+}
+
+// Root reports whether the launcher runs as root.
+func (h Host) Root() bool { return h.EUID == 0 }
+
+func (h Host) stat(path string) (os.FileInfo, error) {
+	if h.Stat != nil {
+		return h.Stat(path)
+	}
+	return os.Stat(path)
+}
+
+// getenv looks a variable up in the caller's environment.
+func (h Host) getenv(name string) (string, bool) {
+	for _, kv := range h.Env {
+		if k, v, ok := strings.Cut(kv, "="); ok && k == name {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+// ReadSubIDs returns the ranges that file (/etc/subuid or /etc/subgid)
+// grants to the user named name or to the numeric id. A missing file grants
+// nothing.
+func ReadSubIDs(file, name string, id uint32) ([]SubIDRange, error) {
+	f, err := os.Open(file)
+	if os.IsNotExist(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading subordinate ids: %w", err)
+	}
+	defer f.Close()
+	return parseSubIDs(f, name, id)
+}
+
+func parseSubIDs(r io.Reader, name string, id uint32) ([]SubIDRange, error) {
+	var out []SubIDRange
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		fields := strings.Split(line, ":")
+		if len(fields) != 3 {
+			continue
+		}
+		if fields[0] != name && fields[0] != strconv.FormatUint(uint64(id), 10) {
+			continue
+		}
+		start, err1 := strconv.ParseUint(fields[1], 10, 32)
+		count, err2 := strconv.ParseUint(fields[2], 10, 32)
+		if err1 != nil || err2 != nil || count == 0 {
+			continue
+		}
+		out = append(out, SubIDRange{Start: uint32(start), Count: uint32(count)})
+	}
+	return out, sc.Err()
+}
