@@ -1,0 +1,240 @@
+package launcher
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"sandbox/profile"
+)
+
+// CompileSeccomp compiles the profile's seccomp section into a loadable BPF
+// program (a *Seccomp step: Program holds the raw sock_filter entries,
+// Summary says what the filter does). It returns (nil, nil) for policy
+// "none". nestedUserns lifts the namespace and mount rules of the default
+// policy, for payloads that build their own sandbox.
+//
+// The program is built here, in the launcher, so that a rule libseccomp
+// refuses is reported with its profile line before anything starts; the
+// sandbox child only loads the bytes, after no_new_privs and right before
+// exec.
+func CompileSeccomp(s profile.Seccomp, nestedUserns bool) (*Seccomp, error) {
+	var (
+		f       *seccompFilter
+		summary []string
+		err     error
+	)
+	switch s.Policy {
+	case profile.PolicyNone:
+		return nil, nil
+	case profile.PolicyDefault, "":
+		f, summary, err = seccompBuildDefault(s, nestedUserns)
+	case profile.PolicyAllowList:
+		f, summary, err = seccompBuildAllowList(s)
+	default:
+		return nil, fmt.Errorf("seccomp.policy: unknown policy %q", s.Policy)
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.release()
+	prog, err := f.export()
+	if err != nil {
+		return nil, err
+	}
+	summary = append(summary, fmt.Sprintf("%d BPF instructions", len(prog)/8))
+	return &Seccomp{Program: prog, Summary: summary}, nil
+}
+
+// seccompABILine is the summary line of the architecture check.
+const seccompABILine = "i386 (int 0x80) and x32 calls kill the process: only the x86_64 ABI is checked, so only it is allowed"
+
+// seccompBuildDefault builds the deny-list. Its default action is ENOSYS and
+// every known syscall gets an explicit rule (allow, or what the policy or
+// profile says): that way a number the table does not know is never
+// allowed, yet everything a program normally calls is.
+func seccompBuildDefault(s profile.Seccomp, nestedUserns bool) (*seccompFilter, []string, error) {
+	overrides, err := seccompProfileRules(s.Syscalls)
+	if err != nil {
+		return nil, nil, err
+	}
+	f, err := newSeccompFilter(seccompENOSYS)
+	if err != nil {
+		return nil, nil, err
+	}
+	used := map[*seccompBuiltinRule][]string{}
+	for _, name := range seccompSortedNames() {
+		nr := seccompSyscalls[name]
+		if _, ok := overrides[name]; ok {
+			continue // added below, with the profile's origin for errors
+		}
+		br := seccompBuiltinFor(name, nestedUserns)
+		switch {
+		case br == nil:
+			err = f.add(nr, seccompAllow)
+		case br.When != nil:
+			err = f.addMatch(nr, br.Action, seccompAllow, br.When)
+		default:
+			err = f.add(nr, br.Action)
+		}
+		if err != nil {
+			f.release()
+			return nil, nil, fmt.Errorf("built-in seccomp policy: %s: %w", name, err)
+		}
+		if br != nil {
+			used[br] = append(used[br], name)
+		}
+	}
+	for _, r := range s.Syscalls {
+		if err := f.add(overrides[r.Name], r.Action); err != nil {
+			f.release()
+			return nil, nil, seccompRuleError(r, err)
+		}
+	}
+
+	summary := []string{
+		fmt.Sprintf("default policy: the %d known x86_64 syscalls are allowed unless a rule below says otherwise; unknown numbers get ENOSYS", len(seccompSyscalls)),
+		seccompABILine,
+	}
+	for i := range seccompBuiltinRules {
+		br := &seccompBuiltinRules[i]
+		if names := used[br]; len(names) > 0 {
+			part := *br
+			part.Syscalls = names
+			summary = append(summary, part.describe())
+		}
+	}
+	if nestedUserns {
+		summary = append(summary, "process.nested_user_namespaces: "+seccompNestedLine())
+	}
+	for _, r := range s.Syscalls {
+		line := fmt.Sprintf("%s: %s (%s)", r.Name, seccompActionString(r.Action), seccompOriginString(r.At))
+		if br := seccompBuiltinFor(r.Name, nestedUserns); br != nil {
+			line += ", replacing the built-in " + seccompActionString(br.Action)
+		}
+		summary = append(summary, line)
+	}
+	return f, summary, nil
+}
+
+// seccompBuildAllowList allows exactly what the profile allows. The ABI
+// check stays, and so does the TIOCSTI rule when ioctl is allowed: an
+// allow-list profile has to allow ioctl for nearly any program, and that
+// must not reopen the terminal injection.
+func seccompBuildAllowList(s profile.Seccomp) (*seccompFilter, []string, error) {
+	nums, err := seccompProfileRules(s.Syscalls)
+	if err != nil {
+		return nil, nil, err
+	}
+	def := s.DefaultAction
+	if def.Kind == "" {
+		def = seccompENOSYS
+	}
+	f, err := newSeccompFilter(def)
+	if err != nil {
+		return nil, nil, fmt.Errorf("seccomp.default_action: %w", err)
+	}
+	ioctl := seccompBuiltinFor("ioctl", false)
+	ioctlAction, named := def, false
+	allowed := 0
+	for _, r := range s.Syscalls {
+		if r.Name == "ioctl" {
+			ioctlAction, named = r.Action, true
+		}
+		if r.Action.Kind == profile.ActAllow {
+			allowed++
+		}
+	}
+	for _, r := range s.Syscalls {
+		if r.Name == "ioctl" {
+			continue
+		}
+		if err := f.add(nums[r.Name], r.Action); err != nil {
+			f.release()
+			return nil, nil, seccompRuleError(r, err)
+		}
+	}
+	guarded := ioctlAction.Kind == profile.ActAllow || ioctlAction.Kind == profile.ActLog
+	if guarded {
+		err = f.addMatch(seccompSyscalls["ioctl"], ioctl.Action, ioctlAction, ioctl.When)
+	} else {
+		err = f.add(seccompSyscalls["ioctl"], ioctlAction)
+	}
+	if err != nil {
+		f.release()
+		if named {
+			for _, r := range s.Syscalls {
+				if r.Name == "ioctl" {
+					return nil, nil, seccompRuleError(r, err)
+				}
+			}
+		}
+		return nil, nil, fmt.Errorf("seccomp.default_action: ioctl: %w", err)
+	}
+
+	summary := []string{
+		fmt.Sprintf("allow-list policy: %d syscalls are allowed; every other call gets %s", allowed, seccompActionString(def)),
+		seccompABILine,
+	}
+	if guarded {
+		summary = append(summary, "ioctl: "+seccompActionString(ioctl.Action)+" when "+ioctl.When.Desc+" (built-in)")
+	}
+	for _, r := range s.Syscalls {
+		summary = append(summary, fmt.Sprintf("%s: %s (%s)", r.Name, seccompActionString(r.Action), seccompOriginString(r.At)))
+	}
+	return f, summary, nil
+}
+
+// seccompProfileRules resolves the profile's rule names to numbers.
+func seccompProfileRules(rules []profile.SyscallRule) (map[string]int, error) {
+	nums := make(map[string]int, len(rules))
+	for _, r := range rules {
+		nr, ok := seccompSyscallNumber(r.Name)
+		if !ok {
+			return nil, seccompRuleError(r, fmt.Errorf("unknown x86_64 syscall %q", r.Name))
+		}
+		if _, dup := nums[r.Name]; dup {
+			return nil, seccompRuleError(r, fmt.Errorf("%q has more than one rule", r.Name))
+		}
+		nums[r.Name] = nr
+	}
+	return nums, nil
+}
+
+// seccompRuleError points an error at the profile line of a rule, in the
+// profile package's "file:line:col: key: message" form.
+func seccompRuleError(r profile.SyscallRule, err error) error {
+	return fmt.Errorf("%s: seccomp.syscalls.%s: %w", seccompOriginString(r.At), r.Name, err)
+}
+
+func seccompOriginString(o profile.Origin) string {
+	switch {
+	case o.File == "":
+		return "profile"
+	case o.Line == 0:
+		return o.File
+	}
+	return fmt.Sprintf("%s:%d:%d", o.File, o.Line, o.Col)
+}
+
+// seccompSortedNames lists the known syscalls in number order, so that the
+// filter is built the same way every time.
+func seccompSortedNames() []string {
+	names := make([]string, 0, len(seccompSyscalls))
+	for n := range seccompSyscalls {
+		names = append(names, n)
+	}
+	sort.Slice(names, func(i, j int) bool { return seccompSyscalls[names[i]] < seccompSyscalls[names[j]] })
+	return names
+}
+
+// seccompNestedLine lists what nested user namespaces allow.
+func seccompNestedLine() string {
+	var names []string
+	for _, r := range seccompBuiltinRules {
+		if r.NestedUserns {
+			names = append(names, r.Syscalls...)
+		}
+	}
+	return strings.Join(names, ", ") + " are allowed, namespace flags included"
+}
