@@ -1,0 +1,144 @@
+package profile
+
+import (
+	"cmp"
+	"slices"
+	"sort"
+)
+
+// defaultAction is what unlisted syscalls get under an allow-list: ENOSYS
+// makes programs fall back (as for a syscall the kernel lacks) instead of
+// failing as if permission were denied.
+var defaultAction = Action{Kind: ActErrno, Errno: 38, ErrnoName: "ENOSYS"}
+
+// finish merges the layers into the effective profile, fills in defaults
+// and checks the rules that involve more than one value.
+func finish(name string, layers []*layer, env Env) (*Profile, Errors) {
+	m, errs := mergeLayers(layers)
+	p := &Profile{
+		Name:    name,
+		Origins: map[string]Origin{},
+		Namespaces: Namespaces{
+			User: true, Mount: true, PID: true, Net: true,
+			IPC: true, UTS: true, Cgroup: true, Time: false,
+		},
+		Seccomp: Seccomp{Policy: PolicyDefault, DefaultAction: defaultAction, Syscalls: []SyscallRule{}},
+		Process: Process{DieWithParent: true, Init: true, NoNewPrivs: true},
+		// Empty, not nil, so that JSON shows [] for "nothing".
+		Programs:     []string{},
+		Filesystem:   Filesystem{Mounts: []Mount{}},
+		Capabilities: Capabilities{Keep: []string{}},
+		Environment:  Environment{Keep: []string{}, Unset: []string{}, Set: []EnvVar{}},
+		Limits:       []Limit{},
+	}
+	for _, l := range layers {
+		p.Files = append(p.Files, l.src.display)
+	}
+	applyScalars(p, m)
+	applyLists(p, m)
+	errs = append(errs, validate(p, m, env)...)
+	return p, errs
+}
+
+// scalarTargets says where each scalar key lands in a Profile.
+func scalarTargets(p *Profile) map[string]any {
+	return map[string]any{
+		"description":                    &p.Description,
+		"hostname":                       &p.Hostname,
+		"domainname":                     &p.Domainname,
+		"namespaces.user":                &p.Namespaces.User,
+		"namespaces.mount":               &p.Namespaces.Mount,
+		"namespaces.pid":                 &p.Namespaces.PID,
+		"namespaces.net":                 &p.Namespaces.Net,
+		"namespaces.ipc":                 &p.Namespaces.IPC,
+		"namespaces.uts":                 &p.Namespaces.UTS,
+		"namespaces.cgroup":              &p.Namespaces.Cgroup,
+		"namespaces.time":                &p.Namespaces.Time,
+		"identity.uid":                   &p.Identity.UID,
+		"identity.gid":                   &p.Identity.GID,
+		"identity.subids":                &p.Identity.Subids,
+		"filesystem.cwd":                 &p.Filesystem.Cwd,
+		"capabilities.ambient":           &p.Capabilities.Ambient,
+		"seccomp.policy":                 &p.Seccomp.Policy,
+		"seccomp.default_action":         &p.Seccomp.DefaultAction,
+		"process.die_with_parent":        &p.Process.DieWithParent,
+		"process.new_session":            &p.Process.NewSession,
+		"process.init":                   &p.Process.Init,
+		"process.nested_user_namespaces": &p.Process.NestedUserNamespaces,
+		"process.no_new_privs":           &p.Process.NoNewPrivs,
+	}
+}
+
+func applyScalars(p *Profile, m *merged) {
+	targets := scalarTargets(p)
+	for key, s := range m.scalars {
+		p.Origins[key] = s.at
+		switch t := targets[key].(type) {
+		case *string:
+			*t = s.val.(string)
+		case *bool:
+			*t = s.val.(bool)
+		case **uint32:
+			v := s.val.(uint32)
+			*t = &v
+		case *SeccompPolicy:
+			*t = s.val.(SeccompPolicy)
+		case *Action:
+			*t = s.val.(Action)
+		default:
+			panic("profile: scalar key without a target: " + key)
+		}
+	}
+}
+
+func applyLists(p *Profile, m *merged) {
+	for list, entries := range m.lists {
+		for i, e := range entries {
+			if listModes[list] == appendAll {
+				p.Origins[joinIndex(list, i)] = e.at
+			} else {
+				p.Origins[list+"."+e.key] = e.at
+			}
+		}
+	}
+	for _, e := range m.lists["programs"] {
+		p.Programs = append(p.Programs, e.val.(string))
+	}
+	for _, e := range m.lists["mount"] {
+		p.Filesystem.Mounts = append(p.Filesystem.Mounts, e.val.(Mount))
+	}
+	for _, e := range m.lists["identity.uid_map"] {
+		p.Identity.UIDMap = append(p.Identity.UIDMap, e.val.(IDRange))
+	}
+	for _, e := range m.lists["identity.gid_map"] {
+		p.Identity.GIDMap = append(p.Identity.GIDMap, e.val.(IDRange))
+	}
+	for _, e := range m.lists["capabilities.keep"] {
+		p.Capabilities.Keep = append(p.Capabilities.Keep, e.val.(string))
+	}
+	sort.Strings(p.Capabilities.Keep)
+	for _, e := range m.lists["seccomp.syscalls"] {
+		p.Seccomp.Syscalls = append(p.Seccomp.Syscalls, e.val.(SyscallRule))
+	}
+	slices.SortFunc(p.Seccomp.Syscalls, func(a, b SyscallRule) int { return cmp.Compare(a.Name, b.Name) })
+	for _, e := range m.lists["environment.keep"] {
+		p.Environment.Keep = append(p.Environment.Keep, e.val.(string))
+	}
+	for _, e := range m.lists["environment.unset"] {
+		p.Environment.Unset = append(p.Environment.Unset, e.val.(string))
+	}
+	for _, e := range m.lists["environment.set"] {
+		p.Environment.Set = append(p.Environment.Set, e.val.(EnvVar))
+	}
+	slices.SortFunc(p.Environment.Set, func(a, b EnvVar) int { return cmp.Compare(a.Name, b.Name) })
+	for _, e := range m.lists["limits"] {
+		p.Limits = append(p.Limits, e.val.(Limit))
+	}
+	slices.SortFunc(p.Limits, func(a, b Limit) int { return cmp.Compare(a.Name, b.Name) })
+	for _, e := range m.lists["process.pass_fds"] {
+		p.Process.PassFDs = append(p.Process.PassFDs, e.val.(int))
+	}
+	sort.Ints(p.Process.PassFDs)
+}
+
+func sortStrings(s []string) { sort.Strings(s) }

@@ -1,0 +1,109 @@
+package profile
+
+import "fmt"
+
+// listMode is how a list or table key merges across layers.
+type listMode int
+
+const (
+	// appendAll keeps every entry in order (mounts, id maps).
+	appendAll listMode = iota
+	// stringSet appends entries whose key is new (capability names).
+	stringSet
+	// keyedTable replaces an entry with the same key in place and
+	// appends new keys (seccomp.syscalls, environment.set, limits).
+	keyedTable
+)
+
+var listModes = map[string]listMode{
+	"mount":             appendAll,
+	"identity.uid_map":  appendAll,
+	"identity.gid_map":  appendAll,
+	"programs":          stringSet,
+	"capabilities.keep": stringSet,
+	"environment.keep":  stringSet,
+	"environment.unset": stringSet,
+	"process.pass_fds":  stringSet,
+	"seccomp.syscalls":  keyedTable,
+	"environment.set":   keyedTable,
+	"limits":            keyedTable,
+}
+
+// merged is the running result of merging layers, base first.
+type merged struct {
+	scalars map[string]scalar
+	lists   map[string][]entry
+}
+
+// mergeLayers folds the layers in order: scalars, last wins; lists,
+// appended; tables, key by key. Each layer's [merge] section applies to
+// what came before it.
+func mergeLayers(layers []*layer) (*merged, Errors) {
+	m := &merged{scalars: map[string]scalar{}, lists: map[string][]entry{}}
+	var errs Errors
+	for _, l := range layers {
+		for _, r := range l.replace {
+			delete(m.lists, r.key)
+		}
+		for _, list := range sortedListKeys(l.remove) {
+			for _, r := range l.remove[list] {
+				if !m.removeEntry(list, r.key) {
+					errs = append(errs, &Error{File: r.at.File, Line: r.at.Line, Col: r.at.Col, Key: r.path,
+						Msg: fmt.Sprintf("no inherited %s entry %s to remove; check the spelling, or delete this line", list, quote(r.val.(string)))})
+				}
+			}
+		}
+		for k, v := range l.scalars {
+			m.scalars[k] = v
+		}
+		for _, list := range sortedListKeys(l.lists) {
+			for _, e := range l.lists[list] {
+				m.add(list, e)
+			}
+		}
+	}
+	return m, errs
+}
+
+func (m *merged) add(list string, e entry) {
+	switch listModes[list] {
+	case stringSet:
+		for _, x := range m.lists[list] {
+			if x.key == e.key {
+				return
+			}
+		}
+	case keyedTable:
+		for i, x := range m.lists[list] {
+			if x.key == e.key {
+				m.lists[list][i] = e
+				return
+			}
+		}
+	}
+	m.lists[list] = append(m.lists[list], e)
+}
+
+// removeEntry drops every entry of list with key; false when there was none.
+func (m *merged) removeEntry(list, key string) bool {
+	kept := m.lists[list][:0:0]
+	found := false
+	for _, x := range m.lists[list] {
+		if x.key == key {
+			found = true
+			continue
+		}
+		kept = append(kept, x)
+	}
+	m.lists[list] = kept
+	return found
+}
+
+func sortedListKeys(m map[string][]entry) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sortStrings(keys)
+	return keys
+}

@@ -1,0 +1,240 @@
+package profile
+
+import "strings"
+
+// KeyDoc documents one key a profile may contain. Schema returns every
+// accepted key; the decoder uses the same list to reject unknown keys, to
+// check each value's TOML type and to suggest a spelling, and the docs and
+// man page are tested against it, so the three cannot drift apart.
+type KeyDoc struct {
+	// Key is the dotted key. "[]" marks the elements of an array of
+	// tables ("mount[].size"); a segment in angle brackets stands for any
+	// key of that kind ("seccomp.syscalls.<syscall>").
+	Key string
+	// Type is the value's type in words ("boolean", "array of strings").
+	Type string
+	// Default is the value when the key is absent, as a user would write
+	// it, or "" when absence means nothing is set.
+	Default string
+	// Doc is one or two sentences for the reference.
+	Doc string
+	// AppliesTo lists the mount types a "mount[]" key is valid for; nil
+	// means every type.
+	AppliesTo []MountType
+
+	shape shape
+}
+
+// shape is the TOML shape a key's value must have.
+type shape int
+
+const (
+	shapeString shape = iota
+	shapeBool
+	shapeInt
+	shapeStrings
+	shapeInts
+	shapeTable
+	shapeTables
+	shapeIntOrString
+	shapeLimit // integer, string, or {soft, hard}
+)
+
+// typeWords are the Type texts of each shape.
+var typeWords = map[shape]string{
+	shapeString:      "string",
+	shapeBool:        "boolean",
+	shapeInt:         "integer",
+	shapeStrings:     "array of strings",
+	shapeInts:        "array of integers",
+	shapeTable:       "table",
+	shapeTables:      "array of tables",
+	shapeIntOrString: "integer or string",
+	shapeLimit:       "integer, string or table {soft, hard}",
+}
+
+var (
+	optionalFor  = []MountType{MountBind, MountROBind, MountDevBind, MountFile, MountOverlay}
+	sourceFor    = []MountType{MountBind, MountROBind, MountDevBind, MountFile}
+	sizeFor      = []MountType{MountTmpfs, MountOverlay}
+	modeFor      = []MountType{MountTmpfs, MountDir, MountFile}
+	overlayOnly  = []MountType{MountOverlay}
+	fileOnly     = []MountType{MountFile}
+	symlinkOnly  = []MountType{MountSymlink}
+	allMountText = "bind, ro-bind, dev-bind, tmpfs, proc, dev, mqueue, overlay, symlink, dir, file, remount-ro"
+)
+
+func k(key string, sh shape, def, doc string) KeyDoc {
+	return KeyDoc{Key: key, Type: typeWords[sh], Default: def, Doc: doc, shape: sh}
+}
+
+func mk(key string, sh shape, def, doc string, applies []MountType) KeyDoc {
+	d := k(key, sh, def, doc)
+	d.AppliesTo = applies
+	return d
+}
+
+var schema = []KeyDoc{
+	k("description", shapeString, `""`, "One line saying what the profile is for."),
+	k("programs", shapeStrings, "[]", `Executable basenames this profile is for; "sandbox firefox" finds the profile listing "firefox".`),
+	k("extends", shapeStrings, "[]", `Profiles merged before this one, in order: names found on the search path, or paths (containing "/" or ending in ".toml") relative to this file.`),
+	k("hostname", shapeString, `""`, "Host name inside the sandbox; needs namespaces.uts = true. Letters, digits and '-', at most 64."),
+	k("domainname", shapeString, `""`, "NIS domain name inside the sandbox; needs namespaces.uts = true."),
+
+	k("namespaces", shapeTable, "", "Which namespaces are new (true) or shared with the host (false)."),
+	k("namespaces.user", shapeBool, "true", "A new user namespace."),
+	k("namespaces.mount", shapeBool, "true", "A new mount namespace; required, the filesystem view is built in it."),
+	k("namespaces.pid", shapeBool, "true", "A new PID namespace: host processes are invisible."),
+	k("namespaces.net", shapeBool, "true", "A new network namespace with only loopback; false shares the host network."),
+	k("namespaces.ipc", shapeBool, "true", "A new IPC namespace (System V IPC, POSIX message queues)."),
+	k("namespaces.uts", shapeBool, "true", "A new UTS namespace, needed for hostname and domainname."),
+	k("namespaces.cgroup", shapeBool, "true", "A new cgroup namespace."),
+	k("namespaces.time", shapeBool, "false", "A new time namespace."),
+
+	k("identity", shapeTable, "", "The ids the payload runs as and how they map to host ids."),
+	k("identity.uid", shapeInt, "caller's uid", "User id inside the sandbox, 0 to 4294967294; 0 appears as root."),
+	k("identity.gid", shapeInt, "caller's gid", "Group id inside the sandbox, 0 to 4294967294."),
+	k("identity.subids", shapeBool, "false", "Also map the caller's /etc/subuid and /etc/subgid ranges (through newuidmap and newgidmap)."),
+	k("identity.uid_map", shapeTables, "[]", "Explicit uid map entries {inside, outside, count}; only a launcher running as root applies them."),
+	k("identity.uid_map[].inside", shapeInt, "", "First id inside the sandbox."),
+	k("identity.uid_map[].outside", shapeInt, "", "First id on the host."),
+	k("identity.uid_map[].count", shapeInt, "", "Number of ids, at least 1."),
+	k("identity.gid_map", shapeTables, "[]", "Explicit gid map entries {inside, outside, count}; only a launcher running as root applies them."),
+	k("identity.gid_map[].inside", shapeInt, "", "First id inside the sandbox."),
+	k("identity.gid_map[].outside", shapeInt, "", "First id on the host."),
+	k("identity.gid_map[].count", shapeInt, "", "Number of ids, at least 1."),
+
+	k("filesystem", shapeTable, "", "Settings of the filesystem view."),
+	k("filesystem.cwd", shapeString, `""`, "Absolute working directory inside; empty means the caller's directory when visible inside, else $HOME, else /."),
+
+	k("mount", shapeTables, "[]", "The filesystem view, built in order on an empty root: one [[mount]] per entry."),
+	mk("mount[].type", shapeString, "", "Required: one of "+allMountText+".", nil),
+	mk("mount[].source", shapeString, "", "Absolute host path: the bind source, or the host file a file entry copies. Required for binds.", sourceFor),
+	mk("mount[].target", shapeString, "source, for binds", `Absolute path inside the sandbox. "/" only for remount-ro.`, nil),
+	mk("mount[].optional", shapeBool, "false", "A missing source (or overlay lower dir) is skipped instead of being an error.", optionalFor),
+	mk("mount[].size", shapeIntOrString, "kernel default", `Size limit in bytes, or a string such as "64M", "1G", "512k"; at most 1T.`, sizeFor),
+	mk("mount[].mode", shapeInt, "0o755 (tmpfs, dir), 0o644 (file)", "Permission bits, written as 0o755; at most 0o7777.", modeFor),
+	mk("mount[].content", shapeString, "", "Inline content of a file entry, at most 1 MiB; exclusive with source.", fileOnly),
+	mk("mount[].link_to", shapeString, "", "What a symlink entry points to: a relative or absolute path, not empty.", symlinkOnly),
+	mk("mount[].lower", shapeStrings, "", "Read-only lower dirs of an overlay, top first; absolute paths, at least one.", overlayOnly),
+	mk("mount[].upper", shapeString, "", "Persistent host upper dir of an overlay; needs work. Absent means a tmpfs upper whose changes are lost.", overlayOnly),
+	mk("mount[].work", shapeString, "", "Overlay work dir on the same filesystem as upper; only with upper.", overlayOnly),
+
+	k("capabilities", shapeTable, "", "Capabilities the payload keeps; all others are dropped from every set."),
+	k("capabilities.keep", shapeStrings, "[]", `Capability names, "CAP_NET_RAW" or "net_raw" in any case.`),
+	k("capabilities.ambient", shapeBool, "false", "Also raise the kept capabilities into the ambient set, so a non-root payload holds them after exec."),
+
+	k("seccomp", shapeTable, "", "The system call filter."),
+	k("seccomp.policy", shapeString, `"default"`, `"default" (the built-in deny-list), "allow-list" (only syscalls marked "allow") or "none" (no filter).`),
+	k("seccomp.default_action", shapeString, `"ENOSYS"`, "What unlisted syscalls get under the allow-list policy; only valid with it."),
+	k("seccomp.syscalls", shapeTable, "{}", "Per-syscall actions that modify the policy."),
+	k("seccomp.syscalls.<syscall>", shapeString, "", `Action for an x86_64 syscall: "allow", "kill", "log", "trap" or an errno name such as "EPERM".`),
+
+	k("environment", shapeTable, "", "The payload's environment, built from nothing."),
+	k("environment.keep", shapeStrings, "[]", `Host variables passed in addition to the default set; a trailing "*" matches a prefix ("LC_*").`),
+	k("environment.unset", shapeStrings, "[]", "Variables removed, also from the default set."),
+	k("environment.set", shapeTable, "{}", "Variables set after keep and unset."),
+	k("environment.set.<NAME>", shapeString, "", "Value of variable NAME; variables like ${HOME} expand. At most 128 KiB."),
+
+	k("limits", shapeTable, "{}", "Resource limits: "+strings.Join(limitNames(), " ")+"."),
+	k("limits.<resource>", shapeLimit, "", `An integer (soft = hard), "unlimited", a size string for byte resources ("4G"), or {soft = X, hard = Y}.`),
+	k("limits.<resource>.soft", shapeIntOrString, "", "Soft limit: an integer, \"unlimited\" or a size string; at most hard."),
+	k("limits.<resource>.hard", shapeIntOrString, "", "Hard limit: an integer, \"unlimited\" or a size string."),
+
+	k("process", shapeTable, "", "How the payload lives and dies."),
+	k("process.die_with_parent", shapeBool, "true", "Kill the sandbox when the launcher dies."),
+	k("process.new_session", shapeBool, "false", "Start the payload in a new session, detached from the terminal."),
+	k("process.init", shapeBool, "true", "Run a small init as PID 1 that reaps orphans and forwards signals; false makes the payload PID 1."),
+	k("process.nested_user_namespaces", shapeBool, "false", "Let the payload create user namespaces (browsers need them for their own sandbox)."),
+	k("process.no_new_privs", shapeBool, "true", "Set no_new_privs: setuid bits and file capabilities give nothing."),
+	k("process.pass_fds", shapeInts, "[]", "File descriptors 3 to 1023 of the caller that the payload inherits."),
+
+	k("merge", shapeTable, "", "How this file merges onto the profiles it extends."),
+	k("merge.replace", shapeStrings, "[]", "List keys whose inherited entries are dropped before this file's are appended: "+strings.Join(replaceableKeys, ", ")+"."),
+	k("merge.remove", shapeTable, "{}", "Entries removed from inherited lists."),
+	k("merge.remove.<list>", shapeStrings, "", "Entries to remove from list <list>: mount targets, capability names, or the keys of seccomp.syscalls and environment.set."),
+}
+
+// Schema returns a description of every key a profile may contain.
+func Schema() []KeyDoc {
+	out := make([]KeyDoc, len(schema))
+	copy(out, schema)
+	for i := range out {
+		if out[i].AppliesTo != nil {
+			out[i].AppliesTo = append([]MountType(nil), out[i].AppliesTo...)
+		}
+	}
+	return out
+}
+
+// schemaByKey and schemaChildren index the schema by full key and by
+// parent key, for the decoder's walk.
+var (
+	schemaByKey      = map[string]*KeyDoc{}
+	schemaChildren   = map[string][]*KeyDoc{}
+	schemaWildcard   = map[string]*KeyDoc{}
+	replaceableKeys  = []string{"programs", "mount", "capabilities.keep", "environment.keep", "environment.unset", "process.pass_fds", "seccomp.syscalls", "environment.set", "identity.uid_map", "identity.gid_map"}
+	removableKeys    = []string{"programs", "mount", "capabilities.keep", "environment.keep", "environment.unset", "seccomp.syscalls", "environment.set"}
+	mountFieldsOrder []string
+)
+
+func init() {
+	for i := range schema {
+		d := &schema[i]
+		schemaByKey[d.Key] = d
+		parent, last := splitSchemaKey(d.Key)
+		if strings.HasPrefix(last, "<") {
+			schemaWildcard[parent] = d
+		} else {
+			schemaChildren[parent] = append(schemaChildren[parent], d)
+		}
+		if parent == "mount[]" {
+			mountFieldsOrder = append(mountFieldsOrder, last)
+		}
+	}
+}
+
+// splitSchemaKey splits "mount[].size" into "mount[]" and "size".
+func splitSchemaKey(key string) (parent, last string) {
+	if i := strings.LastIndexByte(key, '.'); i >= 0 {
+		return key[:i], key[i+1:]
+	}
+	return "", key
+}
+
+// childNames lists the fixed keys allowed under a schema parent.
+func childNames(parent string) []string {
+	var names []string
+	for _, d := range schemaChildren[parent] {
+		_, last := splitSchemaKey(d.Key)
+		names = append(names, last)
+	}
+	return names
+}
+
+// mountFieldApplies reports whether a [[mount]] key may be used with type t.
+func mountFieldApplies(field string, t MountType) bool {
+	d := schemaByKey["mount[]."+field]
+	if d == nil || d.AppliesTo == nil {
+		return true
+	}
+	for _, a := range d.AppliesTo {
+		if a == t {
+			return true
+		}
+	}
+	return false
+}
+
+// appliesText is "tmpfs, overlay" for a mount key's AppliesTo.
+func appliesText(field string) string {
+	d := schemaByKey["mount[]."+field]
+	if d == nil {
+		return ""
+	}
+	parts := make([]string, len(d.AppliesTo))
+	for i, t := range d.AppliesTo {
+		parts[i] = string(t)
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,173 @@
+package profile
+
+import (
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Env is what the loader knows about the caller. The CLI fills it in; the
+// profile package never reads the process environment itself, so that
+// tests and `sandbox check` see exactly what a launch would.
+type Env struct {
+	UID, GID uint32
+	User     string
+	Home     string
+	Cwd      string
+	// Vars is the caller's environment (XDG_RUNTIME_DIR, XDG_CONFIG_HOME,
+	// LANG, ...).
+	Vars map[string]string
+	// UserDirs are the XDG user dirs from ~/.config/user-dirs.dirs, keyed
+	// like "XDG_DOWNLOAD_DIR", already expanded; nil when there is none.
+	UserDirs map[string]string
+}
+
+// baseDirDefaults are the XDG base directory fallbacks, relative to HOME,
+// from the XDG Base Directory Specification.
+var baseDirDefaults = map[string]string{
+	"XDG_CONFIG_HOME": ".config",
+	"XDG_DATA_HOME":   ".local/share",
+	"XDG_CACHE_HOME":  ".cache",
+	"XDG_STATE_HOME":  ".local/state",
+}
+
+// userDirDefaults are the xdg-user-dirs fallbacks, relative to HOME.
+var userDirDefaults = map[string]string{
+	"XDG_DOWNLOAD_DIR":  "Downloads",
+	"XDG_DOCUMENTS_DIR": "Documents",
+	"XDG_MUSIC_DIR":     "Music",
+	"XDG_PICTURES_DIR":  "Pictures",
+	"XDG_VIDEOS_DIR":    "Videos",
+	"XDG_DESKTOP_DIR":   "Desktop",
+}
+
+// variableNames lists every ${NAME} a profile may use.
+var variableNames = []string{
+	"HOME", "USER", "UID", "GID", "XDG_RUNTIME_DIR",
+	"XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME",
+	"XDG_DOWNLOAD_DIR", "XDG_DOCUMENTS_DIR", "XDG_MUSIC_DIR", "XDG_PICTURES_DIR",
+	"XDG_VIDEOS_DIR", "XDG_DESKTOP_DIR", "PROFILE_DIR",
+}
+
+// Variables returns the names a profile may write as ${NAME}.
+func Variables() []string { return slices.Clone(variableNames) }
+
+// expander expands ${NAME} in the strings of one file.
+type expander struct {
+	env        Env
+	profileDir string
+}
+
+// lookup returns the value of variable name. The message explains why a
+// variable has no value; a variable never expands to "" silently, since
+// "${XDG_RUNTIME_DIR}/bus" turning into "/bus" would bind the wrong path.
+func (x *expander) lookup(name string) (string, string) {
+	home := x.env.Home
+	switch name {
+	case "HOME":
+		if home == "" {
+			return "", "${HOME} is not known: the caller has no home directory"
+		}
+		return home, ""
+	case "USER":
+		if x.env.User == "" {
+			return "", "${USER} is not known: the caller's user name could not be found"
+		}
+		return x.env.User, ""
+	case "UID":
+		return strconv.FormatUint(uint64(x.env.UID), 10), ""
+	case "GID":
+		return strconv.FormatUint(uint64(x.env.GID), 10), ""
+	case "PROFILE_DIR":
+		return x.profileDir, ""
+	case "XDG_RUNTIME_DIR":
+		if v := x.env.Vars[name]; filepath.IsAbs(v) {
+			return v, ""
+		}
+		return "", "${XDG_RUNTIME_DIR} is not set in the caller's environment; set it, or mark the mount optional and use another path"
+	}
+	if rel, ok := baseDirDefaults[name]; ok {
+		// The XDG spec says a relative value is invalid and must be
+		// ignored, which also keeps every expansion absolute.
+		if v := x.env.Vars[name]; filepath.IsAbs(v) {
+			return v, ""
+		}
+		if home == "" {
+			return "", fmt.Sprintf("${%s} is not set and there is no ${HOME} to derive it from", name)
+		}
+		return filepath.Join(home, rel), ""
+	}
+	if rel, ok := userDirDefaults[name]; ok {
+		if v := x.env.UserDirs[name]; filepath.IsAbs(v) {
+			return v, ""
+		}
+		if home == "" {
+			return "", fmt.Sprintf("${%s} is not set and there is no ${HOME} to derive it from", name)
+		}
+		return filepath.Join(home, rel), ""
+	}
+	msg := fmt.Sprintf("unknown variable ${%s}", name)
+	if s := suggest(name, variableNames); s != "" {
+		return "", msg + fmt.Sprintf("; did you mean ${%s}?", s)
+	}
+	return "", msg + "; known variables are " + joinVars(variableNames) + `, and "$$" is a literal "$"`
+}
+
+func joinVars(names []string) string {
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = "${" + n + "}"
+	}
+	return strings.Join(parts, " ")
+}
+
+// expand replaces ${NAME} and "$$" in s. A "$" followed by anything else
+// is an error rather than a literal, so that "$HOME" (a shell habit) is
+// caught instead of reaching a mount as a directory named "$HOME".
+func (x *expander) expand(s string) (string, string) {
+	if !strings.Contains(s, "$") {
+		return s, ""
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] != '$' {
+			b.WriteByte(s[i])
+			continue
+		}
+		switch {
+		case i+1 < len(s) && s[i+1] == '$':
+			b.WriteByte('$')
+			i++
+		case i+1 < len(s) && s[i+1] == '{':
+			end := strings.IndexByte(s[i+2:], '}')
+			if end < 0 {
+				return "", fmt.Sprintf(`unterminated "${" at byte %d; write ${NAME}, or "$$" for a literal "$"`, i)
+			}
+			name := s[i+2 : i+2+end]
+			v, msg := x.lookup(name)
+			if msg != "" {
+				return "", msg
+			}
+			b.WriteString(v)
+			i += 2 + end
+		default:
+			rest := s[i+1:]
+			if n := leadingName(rest); n != "" {
+				return "", fmt.Sprintf(`"$%s" is not a variable reference; write ${%s}, or "$$" for a literal "$"`, n, n)
+			}
+			return "", fmt.Sprintf(`lone "$" at byte %d; write "$$" for a literal "$" or ${NAME} for a variable`, i)
+		}
+	}
+	return b.String(), ""
+}
+
+// leadingName returns the identifier at the start of s.
+func leadingName(s string) string {
+	n := 0
+	for n < len(s) && (s[n] == '_' || s[n] >= 'A' && s[n] <= 'Z' || s[n] >= 'a' && s[n] <= 'z' || n > 0 && s[n] >= '0' && s[n] <= '9') {
+		n++
+	}
+	return s[:n]
+}
