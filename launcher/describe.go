@@ -136,8 +136,10 @@ func (NewSession) Describe() string {
 	return "start a new session with no controlling terminal, so the payload cannot inject input into the caller's terminal"
 }
 
+// Describe names the filter; explain lists Summary under it, one rule a
+// line.
 func (s Seccomp) Describe() string {
-	return fmt.Sprintf("load the seccomp filter (%d BPF instructions): %s", len(s.Program)/8, strings.Join(s.Summary, "; "))
+	return fmt.Sprintf("load the seccomp filter, last, right before exec (%d BPF instructions)", len(s.Program)/8)
 }
 
 func (s Exec) Describe() string {

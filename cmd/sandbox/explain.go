@@ -116,6 +116,11 @@ func explainText(w io.Writer, p *profile.Profile, plan *launcher.Plan) {
 			from = "  (from " + originString(o) + ")"
 		}
 		fmt.Fprintf(w, "  %2d. %s%s\n", i+1, s.Describe(), from)
+		if sc, ok := s.(launcher.Seccomp); ok {
+			for _, line := range sc.Summary {
+				fmt.Fprintf(w, "        - %s\n", line)
+			}
+		}
 	}
 	fmt.Fprintf(w, "\n  environment (everything else is cleared):\n")
 	for _, kv := range plan.Env {
