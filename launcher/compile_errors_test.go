@@ -1,0 +1,186 @@
+package launcher
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"syscall"
+	"testing"
+
+	"sandbox/profile"
+	"sandbox/profiles"
+)
+
+// loadText loads a profile from text, with the shipped profiles available
+// to extend.
+func loadText(t *testing.T, text string) *profile.Profile {
+	t.Helper()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "p.toml")
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, err := profile.Load(path, goldenEnv(), profile.Source{Builtin: profiles.FS})
+	if err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	return p
+}
+
+// realHost is the golden host with the real filesystem, so that missing
+// and special files are seen as they are.
+func realHost() Host {
+	h := goldenHost()
+	h.Stat = nil
+	return h
+}
+
+// TestCompileErrors checks the problems only the host can reveal: each is
+// a positioned error naming the key and the fix, found before launch.
+func TestCompileErrors(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		text string
+		host func(*Host)
+		want string
+	}{
+		{"missing bind source (B5)", `[[mount]]
+type = "ro-bind"
+source = "/no/such/dir"
+`, nil, "p.toml:1:1: mount[0].source: /no/such/dir does not exist on this machine; fix the path or add optional = true"},
+		{"file copy from a FIFO (B6)", `[[mount]]
+type = "file"
+source = "` + fifo + `"
+target = "/etc/x"
+`, nil, "mount[0].source: " + fifo + " is a FIFO, not a regular file"},
+		{"explicit maps rootless", `[identity]
+uid = 0
+gid = 0
+uid_map = [{inside = 0, outside = 100000, count = 10}]
+gid_map = [{inside = 0, outside = 100000, count = 10}]
+`, nil, "identity.uid_map: explicit id maps can only be applied by a launcher running as root"},
+		{"subids without grants", `[identity]
+subids = true
+`, nil, "identity.subids: no subordinate ids are granted to user"},
+		{"rootless without a user namespace", `[namespaces]
+user = false
+`, nil, "namespaces.user: a launcher that is not root can only build a sandbox inside a new user namespace"},
+		{"proc without a pid namespace", `[namespaces]
+pid = false
+[[mount]]
+type = "proc"
+target = "/proc"
+`, nil, "mount[0].type: a new proc needs a pid namespace"},
+		{"time namespace without init", `[namespaces]
+time = true
+[process]
+init = false
+`, nil, "namespaces.time: a time namespace applies to the children"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := loadText(t, tt.text)
+			h := realHost()
+			if tt.host != nil {
+				tt.host(&h)
+			}
+			_, err := Compile(p, []string{"true"}, h)
+			if err == nil {
+				t.Fatalf("compiled without error; want %q", tt.want)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error:\n%v\nwant it to contain:\n%s", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestOptionalMissingSourceIsDropped checks that an optional bind whose
+// source is missing gives no step and no error.
+func TestOptionalMissingSourceIsDropped(t *testing.T) {
+	p := loadText(t, "[[mount]]\ntype = \"bind\"\nsource = \"/no/such\"\noptional = true\n")
+	plan, err := Compile(p, []string{"true"}, realHost())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range plan.Steps {
+		if b, ok := s.(BindMount); ok && b.Source == "/no/such" {
+			t.Fatalf("a missing optional source still has a step: %+v", b)
+		}
+	}
+}
+
+// TestSharedPIDDeniesPtrace checks checklist I2: sharing the host's pid
+// namespace adds ptrace denials to the filter unless the profile decides.
+func TestSharedPIDDeniesPtrace(t *testing.T) {
+	s := denyHostPtrace(profile.Seccomp{Policy: profile.PolicyDefault}, profile.Origin{File: "x"})
+	var names []string
+	for _, r := range s.Syscalls {
+		names = append(names, r.Name)
+	}
+	if !reflect.DeepEqual(names, []string{"process_vm_readv", "process_vm_writev", "ptrace"}) {
+		t.Fatalf("rules: %v", names)
+	}
+	allow := profile.Seccomp{Policy: profile.PolicyDefault, Syscalls: []profile.SyscallRule{{Name: "ptrace", Action: profile.Action{Kind: profile.ActAllow}}}}
+	for _, r := range denyHostPtrace(allow, profile.Origin{}).Syscalls {
+		if r.Name == "ptrace" && r.Action.Kind != profile.ActAllow {
+			t.Fatal("the profile's own ptrace rule was overridden")
+		}
+	}
+}
+
+func TestWithSubIDs(t *testing.T) {
+	got := withSubIDs(1000, 1000, []SubIDRange{{Start: 100000, Count: 65536}})
+	want := []profile.IDRange{
+		{Inside: 1000, Outside: 1000, Count: 1},
+		{Inside: 0, Outside: 100000, Count: 1000},
+		{Inside: 1001, Outside: 101000, Count: 64536},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("withSubIDs = %+v\nwant %+v", got, want)
+	}
+	got = withSubIDs(0, 1000, []SubIDRange{{Start: 100000, Count: 10}})
+	want = []profile.IDRange{{Inside: 0, Outside: 1000, Count: 1}, {Inside: 1, Outside: 100000, Count: 10}}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("withSubIDs(root) = %+v\nwant %+v", got, want)
+	}
+}
+
+func TestParseSubIDs(t *testing.T) {
+	in := "# comment\nalice:100000:65536\nbob:200000:65536\n1000:300000:10\nbad line\n"
+	got, err := parseSubIDs(strings.NewReader(in), "alice", 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []SubIDRange{{100000, 65536}, {300000, 10}}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %+v want %+v", got, want)
+	}
+}
+
+// TestEnvironment checks the cleared environment: the default set and
+// keep pass, everything else is gone, unset and set apply last.
+func TestEnvironment(t *testing.T) {
+	p := loadText(t, `[environment]
+keep = ["DISPLAY", "XDG_*"]
+unset = ["TERM"]
+[environment.set]
+FOO = "bar"
+`)
+	h := goldenHost()
+	h.Env = []string{"PATH=/bin", "TERM=xterm", "DISPLAY=:0", "XDG_SESSION_TYPE=x11", "AWS_SECRET=x", "LC_TIME=C"}
+	plan, err := Compile(p, []string{"true"}, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"DISPLAY=:0", "FOO=bar", "HOME=/home/user", "LC_TIME=C", "PATH=/bin", "XDG_SESSION_TYPE=x11"}
+	if !reflect.DeepEqual(plan.Env, want) {
+		t.Fatalf("env = %q\nwant %q", plan.Env, want)
+	}
+}
