@@ -134,7 +134,12 @@ func (d *fileDecoder) idRange(t map[string]any, p string) (IDRange, bool) {
 			ok = false
 			continue
 		}
-		n, good := d.intIn(v, kp, 0, maxID+1)
+		// A range may run up to the last id, so count alone can be 2^32-1.
+		hi := int64(maxID)
+		if key == "count" {
+			hi = maxID + 1
+		}
+		n, good := d.intIn(v, kp, 0, hi)
 		vals[i], ok = n, ok && good
 	}
 	if !ok {

@@ -171,8 +171,9 @@ func (d *fileDecoder) decodeMode(t map[string]any, p string, m *Mount, good *boo
 		}
 		return
 	}
-	n, ok := d.intIn(v, kp, 0, 0o7777)
-	if !ok {
+	n, _ := v.(int64)
+	if n < 0 || n > 0o7777 {
+		d.errorf(kp, "mode %s is out of range; write permission bits from 0o0 to 0o7777, such as 0o755", d.loc.valueText(kp))
 		*good = false
 		return
 	}

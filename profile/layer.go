@@ -119,7 +119,7 @@ func (d *fileDecoder) parseError(text string, err error) *Error {
 	case strings.Contains(msg, "strings cannot contain newlines"):
 		msg = `unterminated string: close it with " on the same line, or use """ for a string that spans lines`
 	case strings.HasPrefix(msg, "unexpected EOF"):
-		msg = "unexpected end of file (" + msg + "); close the string, array or table that is still open"
+		msg = "unexpected end of file" + strings.TrimPrefix(msg, "unexpected EOF") + "; close the string, array or table that is still open"
 	case strings.Contains(msg, "out of range"):
 		msg += "; write a smaller number"
 	default:

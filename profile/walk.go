@@ -31,7 +31,7 @@ func (d *fileDecoder) walkTable(m map[string]any, path, schemaKey string) {
 func (d *fileDecoder) walkValue(v any, path, parentSchema, k string) {
 	doc := d.schemaFor(parentSchema, k)
 	if doc == nil {
-		d.unknownKey(path, parentSchema, k)
+		d.unknownKey(path, parentPath(path), parentSchema, k)
 		return
 	}
 	if msg := shapeMismatch(v, doc.shape); msg != "" {
@@ -85,10 +85,13 @@ func (d *fileDecoder) schemaFor(parentSchema, k string) *KeyDoc {
 	return schemaWildcard[parentSchema]
 }
 
-func (d *fileDecoder) unknownKey(path, parentSchema, k string) {
+func (d *fileDecoder) unknownKey(path, parent, parentSchema, k string) {
 	d.bad[path] = true
 	where := ""
-	if parentSchema != "" {
+	switch {
+	case strings.Contains(parentSchema, "<"):
+		where = " in " + parent // "limits.nofile", not "limits.<resource>"
+	case parentSchema != "":
 		where = " in " + containerName(parentSchema)
 	}
 	names := childNames(parentSchema)
@@ -182,9 +185,11 @@ func shapeMismatch(v any, want shape) string {
 		}
 		return fmt.Sprintf("must be an array of tables (repeated [[section]] headers), not %s", typeName(v))
 	case shapeIntOrString:
-		switch v.(type) {
+		switch t := v.(type) {
 		case int64, string:
 			return ""
+		case float64:
+			return fmt.Sprintf("must be an integer or a string, not a float (%v)", t)
 		}
 		return fmt.Sprintf("must be an integer or a string, not %s", typeName(v))
 	case shapeLimit:
