@@ -12,33 +12,33 @@ import (
 
 // Values of struct seccomp_data and the SECCOMP_RET_* actions.
 const (
-	simArchX86_64 = 0xc000003e // AUDIT_ARCH_X86_64
-	simArchI386   = 0x40000003 // AUDIT_ARCH_I386
+	scSimArchX86_64 = 0xc000003e // AUDIT_ARCH_X86_64
+	scSimArchI386   = 0x40000003 // AUDIT_ARCH_I386
 
-	simRetKillProcess = 0x80000000
-	simRetKillThread  = 0x00000000
-	simRetTrap        = 0x00030000
-	simRetErrno       = 0x00050000
-	simRetLog         = 0x7ffc0000
-	simRetAllow       = 0x7fff0000
-	simRetActionMask  = 0xffff0000
+	scSimRetKillProcess = 0x80000000
+	scSimRetKillThread  = 0x00000000
+	scSimRetTrap        = 0x00030000
+	scSimRetErrno       = 0x00050000
+	scSimRetLog         = 0x7ffc0000
+	scSimRetAllow       = 0x7fff0000
+	scSimRetActionMask  = 0xffff0000
 )
 
-// simCall is the struct seccomp_data a filter sees.
-type simCall struct {
+// scSimCall is the struct seccomp_data a filter sees.
+type scSimCall struct {
 	Nr   int32
 	Arch uint32
 	Args [6]uint64
 }
 
-// simX86 is a native x86_64 call.
-func simX86(nr int, args ...uint64) simCall {
-	c := simCall{Nr: int32(nr), Arch: simArchX86_64}
+// scSimX86 is a native x86_64 call.
+func scSimX86(nr int, args ...uint64) scSimCall {
+	c := scSimCall{Nr: int32(nr), Arch: scSimArchX86_64}
 	copy(c.Args[:], args)
 	return c
 }
 
-func (c simCall) word(off uint32) (uint32, error) {
+func (c scSimCall) word(off uint32) (uint32, error) {
 	var b [64]byte
 	binary.LittleEndian.PutUint32(b[0:], uint32(c.Nr))
 	binary.LittleEndian.PutUint32(b[4:], c.Arch)
@@ -51,9 +51,9 @@ func (c simCall) word(off uint32) (uint32, error) {
 	return binary.LittleEndian.Uint32(b[off:]), nil
 }
 
-// simRun runs prog (raw sock_filter bytes) on c and returns the action and
+// scSimRun runs prog (raw sock_filter bytes) on c and returns the action and
 // the number of instructions executed.
-func simRun(prog []byte, c simCall) (uint32, int, error) {
+func scSimRun(prog []byte, c scSimCall) (uint32, int, error) {
 	var a, x uint32
 	var mem [16]uint32
 	n := len(prog) / 8
@@ -123,20 +123,20 @@ func simRun(prog []byte, c simCall) (uint32, int, error) {
 	return 0, 0, fmt.Errorf("program ran off its end")
 }
 
-// simActionString names a SECCOMP_RET_* value for test messages.
-func simActionString(r uint32) string {
-	switch r & simRetActionMask {
-	case simRetKillProcess:
+// scSimActionString names a SECCOMP_RET_* value for test messages.
+func scSimActionString(r uint32) string {
+	switch r & scSimRetActionMask {
+	case scSimRetKillProcess:
 		return "KILL_PROCESS"
-	case simRetKillThread:
+	case scSimRetKillThread:
 		return "KILL_THREAD"
-	case simRetTrap:
+	case scSimRetTrap:
 		return "TRAP"
-	case simRetErrno:
+	case scSimRetErrno:
 		return fmt.Sprintf("ERRNO(%d)", r&0xffff)
-	case simRetLog:
+	case scSimRetLog:
 		return "LOG"
-	case simRetAllow:
+	case scSimRetAllow:
 		return "ALLOW"
 	}
 	return fmt.Sprintf("%#x", r)

@@ -14,31 +14,31 @@ import (
 // the kernel.
 
 const (
-	nrRead        = 0
-	nrIoctl       = 16
-	nrClone       = 56
-	nrPtrace      = 101
-	nrPersonality = 135
-	nrMount       = 165
-	nrUnshare     = 272
-	nrClone3      = 435
-	nrFsopen      = 430
+	scNrRead        = 0
+	scNrIoctl       = 16
+	scNrClone       = 56
+	scNrPtrace      = 101
+	scNrPersonality = 135
+	scNrMount       = 165
+	scNrUnshare     = 272
+	scNrClone3      = 435
+	scNrFsopen      = 430
 
 	// Terminal ioctls, as <asm-generic/ioctls.h> numbers them.
-	tiocsti   = 0x5412
-	tioclinux = 0x541C
+	scTIOCSTI   = 0x5412
+	scTIOCLINUX = 0x541C
 
 	// x86_64 thread creation flags as glibc's pthread_create passes them.
-	pthreadCloneFlags = 0x3d0f00
-	cloneNewUser      = 0x10000000
-	cloneNewNet       = 0x40000000
+	scPthreadCloneFlags = 0x3d0f00
+	scCloneNewUser      = 0x10000000
+	scCloneNewNet       = 0x40000000
 )
 
 var (
-	wantAllow  = uint32(simRetAllow)
-	wantEPERM  = uint32(simRetErrno | 1)
-	wantENOSYS = uint32(simRetErrno | 38)
-	wantKill   = uint32(simRetKillProcess)
+	scWantAllow  = uint32(scSimRetAllow)
+	scWantEPERM  = uint32(scSimRetErrno | 1)
+	scWantENOSYS = uint32(scSimRetErrno | 38)
+	scWantKill   = uint32(scSimRetKillProcess)
 )
 
 func compileSeccompT(t *testing.T, s profile.Seccomp, nested bool) []byte {
@@ -53,71 +53,71 @@ func compileSeccompT(t *testing.T, s profile.Seccomp, nested bool) []byte {
 	return st.Program
 }
 
-type simCase struct {
+type scSimCase struct {
 	name string
-	call simCall
+	call scSimCall
 	want uint32
 }
 
-func checkSim(t *testing.T, prog []byte, cases []simCase) {
+func scCheckSim(t *testing.T, prog []byte, cases []scSimCase) {
 	t.Helper()
 	for _, c := range cases {
-		got, _, err := simRun(prog, c.call)
+		got, _, err := scSimRun(prog, c.call)
 		if err != nil {
 			t.Errorf("%s: %v", c.name, err)
 			continue
 		}
 		if got != c.want {
-			t.Errorf("%s: filter answers %s, want %s", c.name, simActionString(got), simActionString(c.want))
+			t.Errorf("%s: filter answers %s, want %s", c.name, scSimActionString(got), scSimActionString(c.want))
 		}
 	}
 }
 
-func rule(name string, a profile.Action, line int) profile.SyscallRule {
+func scRule(name string, a profile.Action, line int) profile.SyscallRule {
 	return profile.SyscallRule{Name: name, Action: a, At: profile.Origin{File: "/p/app.toml", Line: line, Col: 1}}
 }
 
-func errnoAction(name string, n int) profile.Action {
+func scErrno(name string, n int) profile.Action {
 	return profile.Action{Kind: profile.ActErrno, Errno: n, ErrnoName: name}
 }
 
 // The default policy, call by call: the cases the security checklist names.
 func TestSeccompDefaultPolicyAnswers(t *testing.T) {
 	prog := compileSeccompT(t, profile.Seccomp{Policy: profile.PolicyDefault}, false)
-	checkSim(t, prog, []simCase{
-		{"read", simX86(nrRead, 0, 0, 0), wantAllow},
-		{"ptrace stays allowed", simX86(nrPtrace), wantAllow},
-		{"kcmp stays allowed", simX86(seccompSyscalls["kcmp"]), wantAllow},
-		{"S4 ioctl TIOCSTI", simX86(nrIoctl, 0, tiocsti), wantEPERM},
-		{"S4 ioctl TIOCSTI|1<<32", simX86(nrIoctl, 0, 1<<32|tiocsti), wantEPERM},
-		{"S4 ioctl TIOCSTI with all high bits", simX86(nrIoctl, 0, 0xffffffff00000000|tiocsti), wantEPERM},
-		{"S4 ioctl TIOCLINUX", simX86(nrIoctl, 0, tioclinux), wantEPERM},
-		{"ioctl TCGETS", simX86(nrIoctl, 0, 0x5401), wantAllow},
-		{"ioctl TIOCGWINSZ", simX86(nrIoctl, 0, 0x5413), wantAllow},
-		{"ioctl sign-extended TIOCGPTN", simX86(nrIoctl, 0, 0xffffffff80045430), wantAllow},
-		{"S5 clone3", simX86(nrClone3), wantENOSYS},
-		{"clone for fork", simX86(nrClone, 17), wantAllow},
-		{"clone for pthread_create", simX86(nrClone, pthreadCloneFlags), wantAllow},
-		{"S6 clone CLONE_NEWUSER", simX86(nrClone, cloneNewUser|17), wantEPERM},
-		{"S6 clone CLONE_NEWNET with high bits", simX86(nrClone, 1<<40|cloneNewNet), wantEPERM},
-		{"clone with only high bits (the kernel ignores them)", simX86(nrClone, 1<<40), wantAllow},
-		{"S6 unshare", simX86(nrUnshare, cloneNewUser), wantEPERM},
-		{"S6 unshare(0)", simX86(nrUnshare, 0), wantEPERM},
-		{"S6 mount", simX86(nrMount), wantEPERM},
-		{"fsopen", simX86(nrFsopen), wantENOSYS},
-		{"S7 personality(PER_LINUX)", simX86(nrPersonality, 0), wantAllow},
-		{"S7 personality query", simX86(nrPersonality, 0xffffffff), wantAllow},
-		{"S7 personality(PER_LINUX32)", simX86(nrPersonality, 8), wantEPERM},
-		{"S7 personality(ADDR_NO_RANDOMIZE)", simX86(nrPersonality, 0x0040000), wantEPERM},
-		{"S7 personality(READ_IMPLIES_EXEC) with high bits", simX86(nrPersonality, 1<<32|0x0400000), wantEPERM},
-		{"S9 number 1000", simX86(1000), wantENOSYS},
-		{"S9 unassigned number 400", simX86(400), wantENOSYS},
-		{"S9 number 0x3fffffff", simX86(0x3fffffff), wantENOSYS},
-		{"S3 x32 getpid", simX86(0x40000000 | 39), wantKill},
-		{"S3 x32 mount", simX86(0x40000000 | nrMount), wantKill},
-		{"S2 i386 mount (21)", simCall{Nr: 21, Arch: simArchI386}, wantKill},
-		{"S2 i386 unshare (310)", simCall{Nr: 310, Arch: simArchI386}, wantKill},
-		{"unknown arch", simCall{Nr: 0, Arch: 0xdeadbeef}, wantKill},
+	scCheckSim(t, prog, []scSimCase{
+		{"read", scSimX86(scNrRead, 0, 0, 0), scWantAllow},
+		{"ptrace stays allowed", scSimX86(scNrPtrace), scWantAllow},
+		{"kcmp stays allowed", scSimX86(seccompSyscalls["kcmp"]), scWantAllow},
+		{"S4 ioctl TIOCSTI", scSimX86(scNrIoctl, 0, scTIOCSTI), scWantEPERM},
+		{"S4 ioctl TIOCSTI|1<<32", scSimX86(scNrIoctl, 0, 1<<32|scTIOCSTI), scWantEPERM},
+		{"S4 ioctl TIOCSTI with all high bits", scSimX86(scNrIoctl, 0, 0xffffffff00000000|scTIOCSTI), scWantEPERM},
+		{"S4 ioctl TIOCLINUX", scSimX86(scNrIoctl, 0, scTIOCLINUX), scWantEPERM},
+		{"ioctl TCGETS", scSimX86(scNrIoctl, 0, 0x5401), scWantAllow},
+		{"ioctl TIOCGWINSZ", scSimX86(scNrIoctl, 0, 0x5413), scWantAllow},
+		{"ioctl sign-extended TIOCGPTN", scSimX86(scNrIoctl, 0, 0xffffffff80045430), scWantAllow},
+		{"S5 clone3", scSimX86(scNrClone3), scWantENOSYS},
+		{"clone for fork", scSimX86(scNrClone, 17), scWantAllow},
+		{"clone for pthread_create", scSimX86(scNrClone, scPthreadCloneFlags), scWantAllow},
+		{"S6 clone CLONE_NEWUSER", scSimX86(scNrClone, scCloneNewUser|17), scWantEPERM},
+		{"S6 clone CLONE_NEWNET with high bits", scSimX86(scNrClone, 1<<40|scCloneNewNet), scWantEPERM},
+		{"clone with only high bits (the kernel ignores them)", scSimX86(scNrClone, 1<<40), scWantAllow},
+		{"S6 unshare", scSimX86(scNrUnshare, scCloneNewUser), scWantEPERM},
+		{"S6 unshare(0)", scSimX86(scNrUnshare, 0), scWantEPERM},
+		{"S6 mount", scSimX86(scNrMount), scWantEPERM},
+		{"fsopen", scSimX86(scNrFsopen), scWantENOSYS},
+		{"S7 personality(PER_LINUX)", scSimX86(scNrPersonality, 0), scWantAllow},
+		{"S7 personality query", scSimX86(scNrPersonality, 0xffffffff), scWantAllow},
+		{"S7 personality(PER_LINUX32)", scSimX86(scNrPersonality, 8), scWantEPERM},
+		{"S7 personality(ADDR_NO_RANDOMIZE)", scSimX86(scNrPersonality, 0x0040000), scWantEPERM},
+		{"S7 personality(READ_IMPLIES_EXEC) with high bits", scSimX86(scNrPersonality, 1<<32|0x0400000), scWantEPERM},
+		{"S9 number 1000", scSimX86(1000), scWantENOSYS},
+		{"S9 unassigned number 400", scSimX86(400), scWantENOSYS},
+		{"S9 number 0x3fffffff", scSimX86(0x3fffffff), scWantENOSYS},
+		{"S3 x32 getpid", scSimX86(0x40000000 | 39), scWantKill},
+		{"S3 x32 mount", scSimX86(0x40000000 | scNrMount), scWantKill},
+		{"S2 i386 mount (21)", scSimCall{Nr: 21, Arch: scSimArchI386}, scWantKill},
+		{"S2 i386 unshare (310)", scSimCall{Nr: 310, Arch: scSimArchI386}, scWantKill},
+		{"unknown arch", scSimCall{Nr: 0, Arch: 0xdeadbeef}, scWantKill},
 	})
 }
 
@@ -128,18 +128,18 @@ func TestSeccompDefaultPolicyCoversTable(t *testing.T) {
 		prog := compileSeccompT(t, profile.Seccomp{Policy: profile.PolicyDefault}, nested)
 		for name, nr := range seccompSyscalls {
 			br := seccompBuiltinFor(name, nested)
-			args := [][6]uint64{{}, {1, 2, 3}, {cloneNewUser, tiocsti}, {8, 0}}
+			args := [][6]uint64{{}, {1, 2, 3}, {scCloneNewUser, scTIOCSTI}, {8, 0}}
 			for _, a := range args {
-				want := wantAllow
+				want := scWantAllow
 				if br != nil && (br.When == nil || br.When.matches(a[br.When.Arg])) {
-					want = simWant(br.Action)
+					want = scSimWant(br.Action)
 				}
-				got, _, err := simRun(prog, simCall{Nr: int32(nr), Arch: simArchX86_64, Args: a})
+				got, _, err := scSimRun(prog, scSimCall{Nr: int32(nr), Arch: scSimArchX86_64, Args: a})
 				if err != nil {
 					t.Fatal(err)
 				}
 				if got != want {
-					t.Errorf("nested=%v %s%v: filter answers %s, want %s", nested, name, a, simActionString(got), simActionString(want))
+					t.Errorf("nested=%v %s%v: filter answers %s, want %s", nested, name, a, scSimActionString(got), scSimActionString(want))
 				}
 			}
 		}
@@ -157,7 +157,7 @@ func TestSeccompX32InExportedBPF(t *testing.T) {
 	if code, k := ins(0); code != 0x20 || k != 4 {
 		t.Fatalf("instruction 0 is %#x k=%d, want a load of seccomp_data.arch (ld [4])", code, k)
 	}
-	if code, k := ins(1); code != 0x15 || k != simArchX86_64 {
+	if code, k := ins(1); code != 0x15 || k != scSimArchX86_64 {
 		t.Fatalf("instruction 1 is %#x k=%#x, want jeq AUDIT_ARCH_X86_64", code, k)
 	}
 	x32Check := false
@@ -170,63 +170,63 @@ func TestSeccompX32InExportedBPF(t *testing.T) {
 		t.Error("no jge #0x40000000 (the x32 syscall bit) in the program")
 	}
 	for name, nr := range seccompSyscalls {
-		got, _, err := simRun(prog, simX86(0x40000000|nr))
+		got, _, err := scSimRun(prog, scSimX86(0x40000000|nr))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got != wantKill {
-			t.Errorf("x32 %s: filter answers %s, want KILL_PROCESS", name, simActionString(got))
+		if got != scWantKill {
+			t.Errorf("x32 %s: filter answers %s, want KILL_PROCESS", name, scSimActionString(got))
 		}
 	}
-	if got, _, _ := simRun(prog, simX86(0x40000000|512)); got != wantKill {
-		t.Errorf("x32-only number 512: filter answers %s, want KILL_PROCESS", simActionString(got))
+	if got, _, _ := scSimRun(prog, scSimX86(0x40000000|512)); got != scWantKill {
+		t.Errorf("x32-only number 512: filter answers %s, want KILL_PROCESS", scSimActionString(got))
 	}
 }
 
 func TestSeccompNestedUserNamespaces(t *testing.T) {
 	prog := compileSeccompT(t, profile.Seccomp{Policy: profile.PolicyDefault}, true)
-	checkSim(t, prog, []simCase{
-		{"unshare(CLONE_NEWUSER)", simX86(nrUnshare, cloneNewUser), wantAllow},
-		{"setns", simX86(seccompSyscalls["setns"]), wantAllow},
-		{"clone with all namespace flags", simX86(nrClone, seccompCloneNamespaceFlags|17), wantAllow},
-		{"mount", simX86(nrMount), wantAllow},
-		{"pivot_root", simX86(seccompSyscalls["pivot_root"]), wantAllow},
-		{"chroot", simX86(seccompSyscalls["chroot"]), wantAllow},
-		{"fsopen still ENOSYS", simX86(nrFsopen), wantENOSYS},
-		{"clone3 still ENOSYS", simX86(nrClone3), wantENOSYS},
-		{"keyctl still EPERM", simX86(seccompSyscalls["keyctl"]), wantEPERM},
-		{"TIOCSTI still EPERM", simX86(nrIoctl, 0, tiocsti), wantEPERM},
+	scCheckSim(t, prog, []scSimCase{
+		{"unshare(CLONE_NEWUSER)", scSimX86(scNrUnshare, scCloneNewUser), scWantAllow},
+		{"setns", scSimX86(seccompSyscalls["setns"]), scWantAllow},
+		{"clone with all namespace flags", scSimX86(scNrClone, seccompCloneNamespaceFlags|17), scWantAllow},
+		{"mount", scSimX86(scNrMount), scWantAllow},
+		{"pivot_root", scSimX86(seccompSyscalls["pivot_root"]), scWantAllow},
+		{"chroot", scSimX86(seccompSyscalls["chroot"]), scWantAllow},
+		{"fsopen still ENOSYS", scSimX86(scNrFsopen), scWantENOSYS},
+		{"clone3 still ENOSYS", scSimX86(scNrClone3), scWantENOSYS},
+		{"keyctl still EPERM", scSimX86(seccompSyscalls["keyctl"]), scWantEPERM},
+		{"TIOCSTI still EPERM", scSimX86(scNrIoctl, 0, scTIOCSTI), scWantEPERM},
 	})
 }
 
 func TestSeccompProfileOverrides(t *testing.T) {
 	s := profile.Seccomp{Policy: profile.PolicyDefault, Syscalls: []profile.SyscallRule{
-		rule("clone", seccompAllow, 3),
-		rule("fsopen", seccompAllow, 4),
-		rule("getpid", seccompENOSYS, 5),
-		rule("ioctl", seccompAllow, 6),
-		rule("keyctl", profile.Action{Kind: profile.ActTrap}, 7),
-		rule("mount", profile.Action{Kind: profile.ActKill}, 8),
-		rule("personality", errnoAction("EINVAL", 22), 9),
-		rule("ptrace", seccompEPERM, 10),
-		rule("unshare", profile.Action{Kind: profile.ActLog}, 11),
+		scRule("clone", seccompAllow, 3),
+		scRule("fsopen", seccompAllow, 4),
+		scRule("getpid", seccompENOSYS, 5),
+		scRule("ioctl", seccompAllow, 6),
+		scRule("keyctl", profile.Action{Kind: profile.ActTrap}, 7),
+		scRule("mount", profile.Action{Kind: profile.ActKill}, 8),
+		scRule("personality", scErrno("EINVAL", 22), 9),
+		scRule("ptrace", seccompEPERM, 10),
+		scRule("unshare", profile.Action{Kind: profile.ActLog}, 11),
 	}}
 	st, err := CompileSeccomp(s, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkSim(t, st.Program, []simCase{
-		{"allow clone lifts the namespace check", simX86(nrClone, cloneNewUser), wantAllow},
-		{"allow fsopen", simX86(nrFsopen), wantAllow},
-		{"getpid = ENOSYS", simX86(39), wantENOSYS},
-		{"allow ioctl lifts the TIOCSTI rule", simX86(nrIoctl, 0, tiocsti), wantAllow},
-		{"keyctl = trap", simX86(seccompSyscalls["keyctl"]), simRetTrap},
-		{"mount = kill", simX86(nrMount), wantKill},
-		{"personality = EINVAL for every persona", simX86(nrPersonality, 0), simRetErrno | 22},
-		{"ptrace = EPERM", simX86(nrPtrace), wantEPERM},
-		{"unshare = log", simX86(nrUnshare, cloneNewUser), simRetLog},
-		{"untouched rule: setns", simX86(seccompSyscalls["setns"]), wantEPERM},
-		{"untouched call: read", simX86(nrRead), wantAllow},
+	scCheckSim(t, st.Program, []scSimCase{
+		{"allow clone lifts the namespace check", scSimX86(scNrClone, scCloneNewUser), scWantAllow},
+		{"allow fsopen", scSimX86(scNrFsopen), scWantAllow},
+		{"getpid = ENOSYS", scSimX86(39), scWantENOSYS},
+		{"allow ioctl lifts the TIOCSTI rule", scSimX86(scNrIoctl, 0, scTIOCSTI), scWantAllow},
+		{"keyctl = trap", scSimX86(seccompSyscalls["keyctl"]), scSimRetTrap},
+		{"mount = kill", scSimX86(scNrMount), scWantKill},
+		{"personality = EINVAL for every persona", scSimX86(scNrPersonality, 0), scSimRetErrno | 22},
+		{"ptrace = EPERM", scSimX86(scNrPtrace), scWantEPERM},
+		{"unshare = log", scSimX86(scNrUnshare, scCloneNewUser), scSimRetLog},
+		{"untouched rule: setns", scSimX86(seccompSyscalls["setns"]), scWantEPERM},
+		{"untouched call: read", scSimX86(scNrRead), scWantAllow},
 	})
 	sum := strings.Join(st.Summary, "\n")
 	for _, want := range []string{
@@ -247,76 +247,76 @@ func TestSeccompProfileOverrides(t *testing.T) {
 
 func TestSeccompAllowList(t *testing.T) {
 	base := []profile.SyscallRule{
-		rule("exit_group", seccompAllow, 2),
-		rule("ioctl", seccompAllow, 3),
-		rule("ptrace", errnoAction("EACCES", 13), 4),
-		rule("read", seccompAllow, 5),
+		scRule("exit_group", seccompAllow, 2),
+		scRule("ioctl", seccompAllow, 3),
+		scRule("ptrace", scErrno("EACCES", 13), 4),
+		scRule("read", seccompAllow, 5),
 	}
 	for _, tc := range []struct {
 		name  string
 		def   profile.Action
 		rules []profile.SyscallRule
-		cases []simCase
+		cases []scSimCase
 	}{{
 		name:  "default ENOSYS",
 		rules: base,
-		cases: []simCase{
-			{"read", simX86(nrRead), wantAllow},
-			{"openat", simX86(257), wantENOSYS},
-			{"ptrace", simX86(nrPtrace), simRetErrno | 13},
-			{"ioctl TCGETS", simX86(nrIoctl, 0, 0x5401), wantAllow},
-			{"ioctl TIOCSTI", simX86(nrIoctl, 0, tiocsti), wantEPERM},
-			{"ioctl TIOCSTI|1<<32", simX86(nrIoctl, 0, 1<<32|tiocsti), wantEPERM},
-			{"clone3", simX86(nrClone3), wantENOSYS},
-			{"number 1000", simX86(1000), wantENOSYS},
-			{"i386", simCall{Nr: 3, Arch: simArchI386}, wantKill},
-			{"x32 read", simX86(0x40000000), wantKill},
+		cases: []scSimCase{
+			{"read", scSimX86(scNrRead), scWantAllow},
+			{"openat", scSimX86(257), scWantENOSYS},
+			{"ptrace", scSimX86(scNrPtrace), scSimRetErrno | 13},
+			{"ioctl TCGETS", scSimX86(scNrIoctl, 0, 0x5401), scWantAllow},
+			{"ioctl TIOCSTI", scSimX86(scNrIoctl, 0, scTIOCSTI), scWantEPERM},
+			{"ioctl TIOCSTI|1<<32", scSimX86(scNrIoctl, 0, 1<<32|scTIOCSTI), scWantEPERM},
+			{"clone3", scSimX86(scNrClone3), scWantENOSYS},
+			{"number 1000", scSimX86(1000), scWantENOSYS},
+			{"i386", scSimCall{Nr: 3, Arch: scSimArchI386}, scWantKill},
+			{"x32 read", scSimX86(0x40000000), scWantKill},
 		},
 	}, {
 		name:  "default kill, a rule equal to the default",
 		def:   profile.Action{Kind: profile.ActKill},
-		rules: append([]profile.SyscallRule{rule("getpid", profile.Action{Kind: profile.ActKill}, 1)}, base...),
-		cases: []simCase{
-			{"openat", simX86(257), wantKill},
-			{"getpid", simX86(39), wantKill},
-			{"read", simX86(nrRead), wantAllow},
-			{"ioctl TIOCLINUX", simX86(nrIoctl, 0, tioclinux), wantEPERM},
+		rules: append([]profile.SyscallRule{scRule("getpid", profile.Action{Kind: profile.ActKill}, 1)}, base...),
+		cases: []scSimCase{
+			{"openat", scSimX86(257), scWantKill},
+			{"getpid", scSimX86(39), scWantKill},
+			{"read", scSimX86(scNrRead), scWantAllow},
+			{"ioctl TIOCLINUX", scSimX86(scNrIoctl, 0, scTIOCLINUX), scWantEPERM},
 		},
 	}, {
 		name:  "ioctl logged keeps the TIOCSTI rule",
 		def:   seccompEPERM,
-		rules: []profile.SyscallRule{rule("ioctl", profile.Action{Kind: profile.ActLog}, 1)},
-		cases: []simCase{
-			{"ioctl TCGETS", simX86(nrIoctl, 0, 0x5401), simRetLog},
-			{"ioctl TIOCSTI", simX86(nrIoctl, 0, tiocsti), wantEPERM},
-			{"read", simX86(nrRead), wantEPERM},
+		rules: []profile.SyscallRule{scRule("ioctl", profile.Action{Kind: profile.ActLog}, 1)},
+		cases: []scSimCase{
+			{"ioctl TCGETS", scSimX86(scNrIoctl, 0, 0x5401), scSimRetLog},
+			{"ioctl TIOCSTI", scSimX86(scNrIoctl, 0, scTIOCSTI), scWantEPERM},
+			{"read", scSimX86(scNrRead), scWantEPERM},
 		},
 	}, {
 		name:  "ioctl not allowed",
-		rules: []profile.SyscallRule{rule("read", seccompAllow, 1)},
-		cases: []simCase{
-			{"ioctl TCGETS", simX86(nrIoctl, 0, 0x5401), wantENOSYS},
+		rules: []profile.SyscallRule{scRule("read", seccompAllow, 1)},
+		cases: []scSimCase{
+			{"ioctl TCGETS", scSimX86(scNrIoctl, 0, 0x5401), scWantENOSYS},
 		},
 	}, {
 		name:  "unlisted calls allowed: ioctl is, TIOCSTI is not",
 		def:   seccompAllow,
-		rules: []profile.SyscallRule{rule("ptrace", seccompEPERM, 1)},
-		cases: []simCase{
-			{"openat", simX86(257), wantAllow},
-			{"ptrace", simX86(nrPtrace), wantEPERM},
-			{"ioctl TIOCSTI", simX86(nrIoctl, 0, tiocsti), wantEPERM},
-			{"ioctl TCGETS", simX86(nrIoctl, 0, 0x5401), wantAllow},
+		rules: []profile.SyscallRule{scRule("ptrace", seccompEPERM, 1)},
+		cases: []scSimCase{
+			{"openat", scSimX86(257), scWantAllow},
+			{"ptrace", scSimX86(scNrPtrace), scWantEPERM},
+			{"ioctl TIOCSTI", scSimX86(scNrIoctl, 0, scTIOCSTI), scWantEPERM},
+			{"ioctl TCGETS", scSimX86(scNrIoctl, 0, 0x5401), scWantAllow},
 		},
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			prog := compileSeccompT(t, profile.Seccomp{Policy: profile.PolicyAllowList, DefaultAction: tc.def, Syscalls: tc.rules}, false)
-			checkSim(t, prog, tc.cases)
+			scCheckSim(t, prog, tc.cases)
 		})
 	}
 }
 
 func TestSeccompPolicyNone(t *testing.T) {
-	st, err := CompileSeccomp(profile.Seccomp{Policy: profile.PolicyNone, Syscalls: []profile.SyscallRule{rule("read", seccompAllow, 1)}}, true)
+	st, err := CompileSeccomp(profile.Seccomp{Policy: profile.PolicyNone, Syscalls: []profile.SyscallRule{scRule("read", seccompAllow, 1)}}, true)
 	if st != nil || err != nil {
 		t.Fatalf("policy none: got (%v, %v), want (nil, nil)", st, err)
 	}
@@ -330,27 +330,27 @@ func TestSeccompErrorsNameTheLine(t *testing.T) {
 		want []string
 	}{{
 		name: "unknown syscall",
-		s:    profile.Seccomp{Policy: profile.PolicyDefault, Syscalls: []profile.SyscallRule{rule("frobnicate", seccompEPERM, 7)}},
+		s:    profile.Seccomp{Policy: profile.PolicyDefault, Syscalls: []profile.SyscallRule{scRule("frobnicate", seccompEPERM, 7)}},
 		want: []string{"/p/app.toml:7:1: seccomp.syscalls.frobnicate: ", "unknown x86_64 syscall"},
 	}, {
 		name: "libseccomp refuses errno 5000",
-		s:    profile.Seccomp{Policy: profile.PolicyDefault, Syscalls: []profile.SyscallRule{rule("ptrace", errnoAction("", 5000), 9)}},
+		s:    profile.Seccomp{Policy: profile.PolicyDefault, Syscalls: []profile.SyscallRule{scRule("ptrace", scErrno("", 5000), 9)}},
 		want: []string{"/p/app.toml:9:1: seccomp.syscalls.ptrace: ", "libseccomp refused the rule (action errno 5000)"},
 	}, {
 		name: "libseccomp refuses errno 5000 in an allow-list",
-		s:    profile.Seccomp{Policy: profile.PolicyAllowList, Syscalls: []profile.SyscallRule{rule("ioctl", errnoAction("", 5000), 4)}},
+		s:    profile.Seccomp{Policy: profile.PolicyAllowList, Syscalls: []profile.SyscallRule{scRule("ioctl", scErrno("", 5000), 4)}},
 		want: []string{"/p/app.toml:4:1: seccomp.syscalls.ioctl: ", "errno 5000"},
 	}, {
 		name: "errno out of range",
-		s:    profile.Seccomp{Policy: profile.PolicyAllowList, Syscalls: []profile.SyscallRule{rule("read", errnoAction("", 70000), 2)}},
+		s:    profile.Seccomp{Policy: profile.PolicyAllowList, Syscalls: []profile.SyscallRule{scRule("read", scErrno("", 70000), 2)}},
 		want: []string{"/p/app.toml:2:1: seccomp.syscalls.read: ", "errno 70000 is out of range"},
 	}, {
 		name: "no action",
-		s:    profile.Seccomp{Policy: profile.PolicyDefault, Syscalls: []profile.SyscallRule{rule("read", profile.Action{}, 3)}},
+		s:    profile.Seccomp{Policy: profile.PolicyDefault, Syscalls: []profile.SyscallRule{scRule("read", profile.Action{}, 3)}},
 		want: []string{"/p/app.toml:3:1: seccomp.syscalls.read: ", "no action given"},
 	}, {
 		name: "bad default action",
-		s:    profile.Seccomp{Policy: profile.PolicyAllowList, DefaultAction: errnoAction("", 5000)},
+		s:    profile.Seccomp{Policy: profile.PolicyAllowList, DefaultAction: scErrno("", 5000)},
 		want: []string{"seccomp.default_action: ", "errno 5000"},
 	}, {
 		name: "unknown policy",
@@ -415,10 +415,10 @@ func TestSeccompCover(t *testing.T) {
 		values   []uint32
 		maxCubes int
 	}{
-		{0xffffffff, []uint32{tiocsti, tioclinux}, 33},
+		{0xffffffff, []uint32{scTIOCSTI, scTIOCLINUX}, 33},
 		{0xffffffff, []uint32{0, 0xffffffff}, 62},
 		{seccompCloneNamespaceFlags, []uint32{0}, 7},
-		{0xffffffff, []uint32{tiocsti}, 32},
+		{0xffffffff, []uint32{scTIOCSTI}, 32},
 		{0x0f0, []uint32{0x10, 0x20, 0x30}, 64},
 	} {
 		cubes := seccompCover(tc.mask, tc.values)
@@ -466,7 +466,7 @@ func TestSeccompFilterSize(t *testing.T) {
 		}
 		longest, longestName, total := 0, "", 0
 		for name, nr := range seccompSyscalls {
-			_, steps, err := simRun(prog, simX86(nr, 0, 0x5401))
+			_, steps, err := scSimRun(prog, scSimX86(nr, 0, 0x5401))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -475,26 +475,26 @@ func TestSeccompFilterSize(t *testing.T) {
 				longest, longestName = steps, name
 			}
 		}
-		_, readSteps, _ := simRun(prog, simX86(nrRead))
-		_, ioctlSteps, _ := simRun(prog, simX86(nrIoctl, 0, 0x5401))
+		_, readSteps, _ := scSimRun(prog, scSimX86(scNrRead))
+		_, ioctlSteps, _ := scSimRun(prog, scSimX86(scNrIoctl, 0, 0x5401))
 		t.Logf("nested=%v: %d instructions; read runs %d, ioctl TCGETS %d, the mean known call %d, the longest (%s) %d",
 			nested, n, readSteps, ioctlSteps, total/len(seccompSyscalls), longestName, longest)
 	}
 }
 
-// simWant is the SECCOMP_RET_* value a profile action should become.
-func simWant(a profile.Action) uint32 {
+// scSimWant is the SECCOMP_RET_* value a profile action should become.
+func scSimWant(a profile.Action) uint32 {
 	switch a.Kind {
 	case profile.ActAllow:
-		return simRetAllow
+		return scSimRetAllow
 	case profile.ActErrno:
-		return simRetErrno | uint32(a.Errno)
+		return scSimRetErrno | uint32(a.Errno)
 	case profile.ActKill:
-		return simRetKillProcess
+		return scSimRetKillProcess
 	case profile.ActLog:
-		return simRetLog
+		return scSimRetLog
 	case profile.ActTrap:
-		return simRetTrap
+		return scSimRetTrap
 	}
 	panic("no action " + string(a.Kind))
 }
