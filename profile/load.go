@@ -68,7 +68,13 @@ func loadSource(name string, sf *sourceFile, env Env, src Source) loadResult {
 	}
 	if len(ld.errs) > 0 {
 		res.profile = nil
-		res.errs = sortErrors(ld.errs, ld.seen)
+		// Base layers first, like Files; files that never became a layer
+		// (unreadable, not TOML) in the order they were met.
+		var files []string
+		for _, l := range ld.order {
+			files = append(files, l.src.display)
+		}
+		res.errs = sortErrors(ld.errs, append(files, ld.seen...))
 	}
 	return res
 }
