@@ -62,7 +62,7 @@ func seccompBuildDefault(s profile.Seccomp, nestedUserns bool) (*seccompFilter, 
 	if err != nil {
 		return nil, nil, err
 	}
-	used := map[*seccompBuiltinRule][]string{}
+	used := map[string]bool{} // syscalls a built-in rule decided
 	for _, name := range seccompSortedNames() {
 		nr := seccompSyscalls[name]
 		if _, ok := overrides[name]; ok {
@@ -81,9 +81,7 @@ func seccompBuildDefault(s profile.Seccomp, nestedUserns bool) (*seccompFilter, 
 			f.release()
 			return nil, nil, fmt.Errorf("built-in seccomp policy: %s: %w", name, err)
 		}
-		if br != nil {
-			used[br] = append(used[br], name)
-		}
+		used[name] = br != nil
 	}
 	for _, r := range s.Syscalls {
 		if err := f.add(overrides[r.Name], r.Action); err != nil {
@@ -96,12 +94,16 @@ func seccompBuildDefault(s profile.Seccomp, nestedUserns bool) (*seccompFilter, 
 		fmt.Sprintf("default policy: the %d known x86_64 syscalls are allowed unless a rule below says otherwise; unknown numbers get ENOSYS", len(seccompSyscalls)),
 		seccompABILine,
 	}
-	for i := range seccompBuiltinRules {
-		br := &seccompBuiltinRules[i]
-		if names := used[br]; len(names) > 0 {
-			part := *br
-			part.Syscalls = names
-			summary = append(summary, part.describe())
+	for _, br := range seccompBuiltinRules {
+		var names []string
+		for _, n := range br.Syscalls {
+			if used[n] {
+				names = append(names, n)
+			}
+		}
+		if len(names) > 0 {
+			br.Syscalls = names
+			summary = append(summary, br.describe())
 		}
 	}
 	if nestedUserns {
