@@ -6,6 +6,7 @@
 package docs
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -14,6 +15,7 @@ import (
 	"testing"
 
 	"sandbox/profile"
+	"sandbox/profiles"
 )
 
 const (
@@ -193,6 +195,58 @@ func TestRelativeLinksResolve(t *testing.T) {
 				t.Errorf("%s links to %s, which does not exist: %v", doc, m[1], err)
 			}
 		}
+	}
+}
+
+// tomlBlock is one ```toml code block of a document.
+type tomlBlock struct {
+	text string
+	line int
+}
+
+// tomlBlocks returns the ```toml blocks of a markdown text.
+func tomlBlocks(text string) []tomlBlock {
+	var blocks []tomlBlock
+	var cur *tomlBlock
+	for i, line := range strings.Split(text, "\n") {
+		switch {
+		case cur == nil && strings.TrimSpace(line) == "```toml":
+			cur = &tomlBlock{line: i + 2}
+		case cur != nil && strings.TrimSpace(line) == "```":
+			blocks = append(blocks, *cur)
+			cur = nil
+		case cur != nil:
+			cur.text += line + "\n"
+		}
+	}
+	return blocks
+}
+
+// TestTOMLExamplesLoad loads every TOML example of the README and the
+// reference as a profile of its own: an example a user copies must be
+// valid. Host paths are not checked (that is the launcher's part), so the
+// examples may name directories this machine lacks.
+func TestTOMLExamplesLoad(t *testing.T) {
+	env := profile.Env{UID: 1000, GID: 1000, User: "user", Home: "/home/user", Cwd: "/home/user", Vars: map[string]string{}}
+	// Only the built-in profiles: the caller's own must not change what
+	// an example means.
+	src := profile.Source{Builtin: profiles.FS}
+	dir := t.TempDir()
+	n := 0
+	for _, doc := range []string{"../README.md", referencePath} {
+		for _, b := range tomlBlocks(readFile(t, doc)) {
+			n++
+			file := filepath.Join(dir, fmt.Sprintf("example%d.toml", n))
+			if err := os.WriteFile(file, []byte(b.text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := profile.Load(file, env, src); err != nil {
+				t.Errorf("%s:%d: this example does not load:\n%v", doc, b.line, err)
+			}
+		}
+	}
+	if n < 10 {
+		t.Errorf("found only %d TOML examples; the reference has one per section", n)
 	}
 }
 
