@@ -19,6 +19,12 @@ import (
 // sandbox child only loads the bytes, after no_new_privs and right before
 // exec.
 func CompileSeccomp(s profile.Seccomp, nestedUserns bool) (*Seccomp, error) {
+	return compileSeccompKnowing(s, nestedUserns, seccompSyscalls)
+}
+
+// compileSeccompKnowing is CompileSeccomp with the table of known syscalls
+// as a parameter, so that a test can make a call unknown.
+func compileSeccompKnowing(s profile.Seccomp, nestedUserns bool, known map[string]int) (*Seccomp, error) {
 	var (
 		f       *seccompFilter
 		summary []string
@@ -28,7 +34,7 @@ func CompileSeccomp(s profile.Seccomp, nestedUserns bool) (*Seccomp, error) {
 	case profile.PolicyNone:
 		return nil, nil
 	case profile.PolicyDefault, "":
-		f, summary, err = seccompBuildDefault(s, nestedUserns)
+		f, summary, err = seccompBuildDefault(s, nestedUserns, known)
 	case profile.PolicyAllowList:
 		f, summary, err = seccompBuildAllowList(s)
 	default:
@@ -53,7 +59,7 @@ const seccompABILine = "i386 (int 0x80) and x32 calls kill the process: only the
 // every known syscall gets an explicit rule (allow, or what the policy or
 // profile says): that way a number the table does not know is never
 // allowed, yet everything a program normally calls is.
-func seccompBuildDefault(s profile.Seccomp, nestedUserns bool) (*seccompFilter, []string, error) {
+func seccompBuildDefault(s profile.Seccomp, nestedUserns bool, known map[string]int) (*seccompFilter, []string, error) {
 	overrides, err := seccompProfileRules(s.Syscalls)
 	if err != nil {
 		return nil, nil, err
@@ -63,8 +69,8 @@ func seccompBuildDefault(s profile.Seccomp, nestedUserns bool) (*seccompFilter, 
 		return nil, nil, err
 	}
 	used := map[string]bool{} // syscalls a built-in rule decided
-	for _, name := range seccompSortedNames() {
-		nr := seccompSyscalls[name]
+	for _, name := range seccompSortedNames(known) {
+		nr := known[name]
 		if _, ok := overrides[name]; ok {
 			continue // added below, with the profile's origin for errors
 		}
@@ -91,7 +97,7 @@ func seccompBuildDefault(s profile.Seccomp, nestedUserns bool) (*seccompFilter, 
 	}
 
 	summary := []string{
-		fmt.Sprintf("default policy: the %d known x86_64 syscalls are allowed unless a rule below says otherwise; unknown numbers get ENOSYS", len(seccompSyscalls)),
+		fmt.Sprintf("default policy: the %d known x86_64 syscalls are allowed unless a rule below says otherwise; unknown numbers get ENOSYS", len(known)),
 		seccompABILine,
 	}
 	for _, br := range seccompBuiltinRules {
@@ -219,14 +225,14 @@ func seccompOriginString(o profile.Origin) string {
 	return fmt.Sprintf("%s:%d:%d", o.File, o.Line, o.Col)
 }
 
-// seccompSortedNames lists the known syscalls in number order, so that the
+// seccompSortedNames lists known syscalls in number order, so that the
 // filter is built the same way every time.
-func seccompSortedNames() []string {
-	names := make([]string, 0, len(seccompSyscalls))
-	for n := range seccompSyscalls {
+func seccompSortedNames(known map[string]int) []string {
+	names := make([]string, 0, len(known))
+	for n := range known {
 		names = append(names, n)
 	}
-	sort.Slice(names, func(i, j int) bool { return seccompSyscalls[names[i]] < seccompSyscalls[names[j]] })
+	sort.Slice(names, func(i, j int) bool { return known[names[i]] < known[names[j]] })
 	return names
 }
 
