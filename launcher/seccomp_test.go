@@ -2,12 +2,6 @@ package launcher
 
 import (
 	"encoding/binary"
-	"fmt"
-	"math/rand"
-	"os"
-	"path/filepath"
-	"regexp"
-	"sort"
 	"strings"
 	"testing"
 
@@ -321,62 +315,6 @@ func TestSeccompAllowList(t *testing.T) {
 	}
 }
 
-func TestSeccompPolicyNone(t *testing.T) {
-	st, err := CompileSeccomp(profile.Seccomp{Policy: profile.PolicyNone, Syscalls: []profile.SyscallRule{scRule("read", seccompAllow, 1)}}, true)
-	if st != nil || err != nil {
-		t.Fatalf("policy none: got (%v, %v), want (nil, nil)", st, err)
-	}
-}
-
-// Errors point at the profile line of the rule and name the syscall.
-func TestSeccompErrorsNameTheLine(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		s    profile.Seccomp
-		want []string
-	}{{
-		name: "unknown syscall",
-		s:    profile.Seccomp{Policy: profile.PolicyDefault, Syscalls: []profile.SyscallRule{scRule("frobnicate", seccompEPERM, 7)}},
-		want: []string{"/p/app.toml:7:1: seccomp.syscalls.frobnicate: ", "unknown x86_64 syscall"},
-	}, {
-		name: "libseccomp refuses errno 5000",
-		s:    profile.Seccomp{Policy: profile.PolicyDefault, Syscalls: []profile.SyscallRule{scRule("ptrace", scErrno("", 5000), 9)}},
-		want: []string{"/p/app.toml:9:1: seccomp.syscalls.ptrace: ", "libseccomp refused the rule (action errno 5000)"},
-	}, {
-		name: "libseccomp refuses errno 5000 in an allow-list",
-		s:    profile.Seccomp{Policy: profile.PolicyAllowList, Syscalls: []profile.SyscallRule{scRule("ioctl", scErrno("", 5000), 4)}},
-		want: []string{"/p/app.toml:4:1: seccomp.syscalls.ioctl: ", "errno 5000"},
-	}, {
-		name: "errno out of range",
-		s:    profile.Seccomp{Policy: profile.PolicyAllowList, Syscalls: []profile.SyscallRule{scRule("read", scErrno("", 70000), 2)}},
-		want: []string{"/p/app.toml:2:1: seccomp.syscalls.read: ", "errno 70000 is out of range"},
-	}, {
-		name: "no action",
-		s:    profile.Seccomp{Policy: profile.PolicyDefault, Syscalls: []profile.SyscallRule{scRule("read", profile.Action{}, 3)}},
-		want: []string{"/p/app.toml:3:1: seccomp.syscalls.read: ", "no action given"},
-	}, {
-		name: "bad default action",
-		s:    profile.Seccomp{Policy: profile.PolicyAllowList, DefaultAction: scErrno("", 5000)},
-		want: []string{"seccomp.default_action: ", "errno 5000"},
-	}, {
-		name: "unknown policy",
-		s:    profile.Seccomp{Policy: "deny-all"},
-		want: []string{"seccomp.policy: unknown policy \"deny-all\""},
-	}} {
-		t.Run(tc.name, func(t *testing.T) {
-			st, err := CompileSeccomp(tc.s, false)
-			if err == nil {
-				t.Fatalf("no error; summary %q", st.Summary)
-			}
-			for _, w := range tc.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q lacks %q", err, w)
-				}
-			}
-		})
-	}
-}
-
 // The policy table is consistent: names are real, each in one rule, and
 // DefaultSeccompPolicy describes every rule plus the ABI and unknown-number
 // rules.
@@ -407,56 +345,6 @@ func TestSeccompBuiltinRulesConsistent(t *testing.T) {
 		p := pol[i+1]
 		if strings.Join(p.Syscalls, ",") != strings.Join(r.Syscalls, ",") || p.NestedUserNamespaces != r.NestedUserns || (r.When != nil) != (p.When != "") {
 			t.Errorf("DefaultSeccompPolicy()[%d] = %+v does not describe %v", i+1, p, r.Syscalls)
-		}
-	}
-}
-
-// seccompCover must give exactly the complement: compare with the
-// definition on random values and on every value one or two bits away from
-// an excluded one, with random high words.
-func TestSeccompCover(t *testing.T) {
-	rng := rand.New(rand.NewSource(1))
-	for _, tc := range []struct {
-		mask     uint32
-		values   []uint32
-		maxCubes int
-	}{
-		{0xffffffff, []uint32{scTIOCSTI, scTIOCLINUX}, 33},
-		{0xffffffff, []uint32{0, 0xffffffff}, 62},
-		{seccompCloneNamespaceFlags, []uint32{0}, 7},
-		{0xffffffff, []uint32{scTIOCSTI}, 32},
-		{0x0f0, []uint32{0x10, 0x20, 0x30}, 64},
-	} {
-		cubes := seccompCover(tc.mask, tc.values)
-		if len(cubes) > tc.maxCubes {
-			t.Errorf("cover of %#x outside %#x: %d cubes, want at most %d", tc.mask, tc.values, len(cubes), tc.maxCubes)
-		}
-		m := &seccompArgMatch{Mask: tc.mask, Values: tc.values, Outside: true}
-		in := func(v uint32) bool {
-			for _, c := range cubes {
-				if v&c.Mask == c.Value {
-					return true
-				}
-			}
-			return false
-		}
-		var probes []uint32
-		for i := 0; i < 20000; i++ {
-			probes = append(probes, rng.Uint32())
-		}
-		for _, v := range tc.values {
-			probes = append(probes, v)
-			for i := 0; i < 32; i++ {
-				for j := i; j < 32; j++ {
-					probes = append(probes, v^(1<<i)^(1<<j))
-				}
-			}
-		}
-		for _, v := range probes {
-			hi := uint64(rng.Uint32()) << 32
-			if got, want := in(v), m.matches(hi|uint64(v)); got != want {
-				t.Fatalf("cover of %#x outside %#x: value %#x covered=%v, want %v", tc.mask, tc.values, v, got, want)
-			}
 		}
 	}
 }
@@ -503,64 +391,4 @@ func scSimWant(a profile.Action) uint32 {
 		return scSimRetTrap
 	}
 	panic("no action " + string(a.Kind))
-}
-
-// docs/seccomp.md describes the deny-list row by row; it must name the same
-// calls with the same answers as the policy the filter is built from.
-func TestSeccompDocsMatchPolicy(t *testing.T) {
-	text, err := os.ReadFile(filepath.Join("..", "docs", "seccomp.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc := string(text)
-	start := strings.Index(doc, "### The deny-list")
-	end := strings.Index(doc, "### Unknown numbers")
-	if start < 0 || end < start {
-		t.Fatal("docs/seccomp.md lacks the \"### The deny-list\" and \"### Unknown numbers\" sections")
-	}
-	rows := map[string][2]string{} // sorted call list → answer, when
-	callName := regexp.MustCompile("`([a-z0-9_]+)`")
-	for _, line := range strings.Split(doc[start:end], "\n") {
-		cells := strings.Split(strings.Trim(strings.TrimSpace(line), "|"), "|")
-		if len(cells) != 4 || !strings.HasPrefix(strings.TrimSpace(cells[0]), "`") {
-			continue
-		}
-		var names []string
-		for _, m := range callName.FindAllStringSubmatch(cells[0], -1) {
-			names = append(names, m[1])
-		}
-		sort.Strings(names)
-		rows[strings.Join(names, " ")] = [2]string{strings.Trim(strings.TrimSpace(cells[1]), "`"), strings.TrimSpace(cells[2])}
-	}
-	for _, r := range seccompBuiltinRules {
-		names := append([]string(nil), r.Syscalls...)
-		sort.Strings(names)
-		key := strings.Join(names, " ")
-		row, ok := rows[key]
-		if !ok {
-			t.Errorf("docs/seccomp.md has no deny-list row for exactly %s", key)
-			continue
-		}
-		delete(rows, key)
-		if want := seccompActionString(r.Action); row[0] != want {
-			t.Errorf("docs/seccomp.md: %s: answer %q, the policy says %q", key, row[0], want)
-		}
-		if (row[1] == "always") != (r.When == nil) {
-			t.Errorf("docs/seccomp.md: %s: when %q, but the policy's rule is conditional=%v", key, row[1], r.When != nil)
-		}
-	}
-	for key := range rows {
-		t.Errorf("docs/seccomp.md lists %s, which is no rule of the policy", key)
-	}
-	max := 0
-	for _, nr := range seccompSyscalls {
-		if nr > max {
-			max = nr
-		}
-	}
-	for _, want := range []string{fmt.Sprintf("each of the %d known calls", len(seccompSyscalls)), fmt.Sprintf("anything above %d", max)} {
-		if !strings.Contains(strings.Join(strings.Fields(doc), " "), want) {
-			t.Errorf("docs/seccomp.md does not say %q", want)
-		}
-	}
 }
