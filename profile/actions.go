@@ -19,13 +19,17 @@ var errnoByName = func() map[string]int {
 			m[name] = n
 		}
 	}
-	for alias, canonical := range map[string]string{
-		"EWOULDBLOCK": "EAGAIN",
-		"EDEADLOCK":   "EDEADLK",
-		"ENOTSUP":     "EOPNOTSUPP",
+	// Each pair shares a number; x/sys names one of them.
+	for _, pair := range [][2]string{
+		{"EWOULDBLOCK", "EAGAIN"},
+		{"EDEADLOCK", "EDEADLK"},
+		{"ENOTSUP", "EOPNOTSUPP"},
 	} {
-		if n, ok := m[canonical]; ok {
-			m[alias] = n
+		if n, ok := m[pair[0]]; ok {
+			m[pair[1]] = n
+		}
+		if n, ok := m[pair[1]]; ok {
+			m[pair[0]] = n
 		}
 	}
 	return m

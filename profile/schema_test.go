@@ -1,0 +1,194 @@
+package profile
+
+import (
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestSchemaEntries(t *testing.T) {
+	seen := map[string]bool{}
+	for _, d := range Schema() {
+		if seen[d.Key] {
+			t.Errorf("%s is in the schema twice", d.Key)
+		}
+		seen[d.Key] = true
+		if d.Type != typeWords[d.shape] || d.Type == "" {
+			t.Errorf("%s: Type %q does not match its shape (%q)", d.Key, d.Type, typeWords[d.shape])
+		}
+		if strings.TrimSpace(d.Doc) == "" {
+			t.Errorf("%s has no Doc", d.Key)
+		}
+		if d.AppliesTo != nil && !strings.HasPrefix(d.Key, "mount[].") {
+			t.Errorf("%s has AppliesTo but is not a [[mount]] key", d.Key)
+		}
+		if parent, _ := splitSchemaKey(d.Key); parent != "" && schemaByKey[strings.TrimSuffix(parent, "[]")] == nil {
+			t.Errorf("%s has no parent entry %s", d.Key, parent)
+		}
+	}
+}
+
+// TestMountKeysApply pins which [[mount]] keys apply to which types, as
+// the specification's table says.
+func TestMountKeysApply(t *testing.T) {
+	want := map[string][]MountType{
+		"source":   {MountBind, MountROBind, MountDevBind, MountFile},
+		"optional": {MountBind, MountROBind, MountDevBind, MountOverlay, MountFile},
+		"size":     {MountTmpfs, MountOverlay},
+		"mode":     {MountTmpfs, MountDir, MountFile},
+		"content":  {MountFile},
+		"link_to":  {MountSymlink},
+		"lower":    {MountOverlay},
+		"upper":    {MountOverlay},
+		"work":     {MountOverlay},
+	}
+	for _, field := range mountFieldsOrder {
+		var got []MountType
+		for _, typ := range mountTypes {
+			if mountFieldApplies(field, MountType(typ)) {
+				got = append(got, MountType(typ))
+			}
+		}
+		w, ok := want[field]
+		if !ok {
+			w = nil
+			for _, typ := range mountTypes {
+				w = append(w, MountType(typ))
+			}
+		}
+		if !slices.Equal(got, w) {
+			t.Errorf("mount key %s applies to %v, want %v", field, got, w)
+		}
+	}
+}
+
+// schemaSamples sets each schema key in a profile that loads. The test
+// requires one sample per key, so a key added to the schema without
+// decoding support fails here.
+var schemaSamples = map[string]string{
+	"description":                    `description = "d"`,
+	"programs":                       `programs = ["p"]`,
+	"extends":                        `extends = ["empty"]`,
+	"hostname":                       `hostname = "h"`,
+	"domainname":                     `domainname = "d.example"`,
+	"namespaces":                     "[namespaces]\nnet = false",
+	"namespaces.user":                "namespaces.user = false",
+	"namespaces.mount":               "namespaces.mount = true",
+	"namespaces.pid":                 "namespaces.pid = false",
+	"namespaces.net":                 "namespaces.net = false",
+	"namespaces.ipc":                 "namespaces.ipc = false",
+	"namespaces.uts":                 "namespaces.uts = false",
+	"namespaces.cgroup":              "namespaces.cgroup = false",
+	"namespaces.time":                "namespaces.time = true",
+	"identity":                       "[identity]\nuid = 0",
+	"identity.uid":                   "identity.uid = 0",
+	"identity.gid":                   "identity.gid = 0",
+	"identity.subids":                "identity.subids = true",
+	"identity.uid_map":               "[[identity.uid_map]]\ninside = 1000\noutside = 1000\ncount = 1",
+	"identity.uid_map[].inside":      "identity.uid_map = [{inside = 1000, outside = 5, count = 1}]",
+	"identity.uid_map[].outside":     "identity.uid_map = [{inside = 1000, outside = 5, count = 1}]",
+	"identity.uid_map[].count":       "identity.uid_map = [{inside = 1000, outside = 5, count = 1}]",
+	"identity.gid_map":               "[[identity.gid_map]]\ninside = 1000\noutside = 1000\ncount = 1",
+	"identity.gid_map[].inside":      "identity.gid_map = [{inside = 1000, outside = 5, count = 1}]",
+	"identity.gid_map[].outside":     "identity.gid_map = [{inside = 1000, outside = 5, count = 1}]",
+	"identity.gid_map[].count":       "identity.gid_map = [{inside = 1000, outside = 5, count = 1}]",
+	"filesystem":                     "[filesystem]\ncwd = \"/\"",
+	"filesystem.cwd":                 `filesystem.cwd = "/w"`,
+	"mount":                          "[[mount]]\ntype = \"proc\"\ntarget = \"/proc\"",
+	"mount[].type":                   "[[mount]]\ntype = \"dev\"\ntarget = \"/dev\"",
+	"mount[].source":                 "[[mount]]\ntype = \"bind\"\nsource = \"/s\"",
+	"mount[].target":                 "[[mount]]\ntype = \"mqueue\"\ntarget = \"/dev/mqueue\"",
+	"mount[].optional":               "[[mount]]\ntype = \"dev-bind\"\nsource = \"/dev/dri\"\noptional = true",
+	"mount[].size":                   "[[mount]]\ntype = \"tmpfs\"\ntarget = \"/t\"\nsize = 1024",
+	"mount[].mode":                   "[[mount]]\ntype = \"dir\"\ntarget = \"/d\"\nmode = 0o700",
+	"mount[].content":                "[[mount]]\ntype = \"file\"\ntarget = \"/f\"\ncontent = \"\"",
+	"mount[].link_to":                "[[mount]]\ntype = \"symlink\"\ntarget = \"/l\"\nlink_to = \"/x\"",
+	"mount[].lower":                  "[[mount]]\ntype = \"overlay\"\ntarget = \"/o\"\nlower = [\"/a\"]",
+	"mount[].upper":                  "[[mount]]\ntype = \"overlay\"\ntarget = \"/o\"\nlower = [\"/a\"]\nupper = \"/u\"\nwork = \"/w\"",
+	"mount[].work":                   "[[mount]]\ntype = \"overlay\"\ntarget = \"/o\"\nlower = [\"/a\"]\nupper = \"/u\"\nwork = \"/w\"",
+	"capabilities":                   "[capabilities]\nambient = true",
+	"capabilities.keep":              `capabilities.keep = ["kill"]`,
+	"capabilities.ambient":           "capabilities.ambient = true",
+	"seccomp":                        "[seccomp]\npolicy = \"default\"",
+	"seccomp.policy":                 "seccomp.policy = \"allow-list\"",
+	"seccomp.default_action":         "seccomp.policy = \"allow-list\"\nseccomp.default_action = \"kill\"",
+	"seccomp.syscalls":               "[seccomp.syscalls]\nread = \"log\"",
+	"seccomp.syscalls.<syscall>":     "seccomp.syscalls.write = \"trap\"",
+	"environment":                    "[environment]\nunset = [\"TZ\"]",
+	"environment.keep":               `environment.keep = ["A"]`,
+	"environment.unset":              `environment.unset = ["A"]`,
+	"environment.set":                "[environment.set]\nA = \"b\"",
+	"environment.set.<NAME>":         `environment.set.X = "y"`,
+	"limits":                         "[limits]\nnproc = 10",
+	"limits.<resource>":              `limits.rss = "1G"`,
+	"limits.<resource>.soft":         `limits.memlock = { soft = 1, hard = 2 }`,
+	"limits.<resource>.hard":         `limits.memlock = { soft = 1, hard = "unlimited" }`,
+	"process":                        "[process]\ninit = false",
+	"process.die_with_parent":        "process.die_with_parent = false",
+	"process.new_session":            "process.new_session = true",
+	"process.init":                   "process.init = false",
+	"process.nested_user_namespaces": "process.nested_user_namespaces = true",
+	"process.no_new_privs":           "process.no_new_privs = false",
+	"process.pass_fds":               "process.pass_fds = [7]",
+	"merge":                          "extends = [\"base\"]\n[merge]\nreplace = [\"mount\"]",
+	"merge.replace":                  "extends = [\"base\"]\nmerge.replace = [\"programs\"]",
+	"merge.remove":                   "extends = [\"base\"]\n[merge.remove]\nprograms = [\"base\"]",
+	"merge.remove.<list>":            "extends = [\"base\"]\nmerge.remove.mount = [\"/base\"]",
+}
+
+// sampleEffect says how a sample shows in the loaded profile: the origin
+// key it must set, or a check of the profile for keys without origins.
+func sampleEffect(key string, p *Profile) bool {
+	// The origin key of a sample is the schema key up to its first
+	// element or placeholder: "identity.uid_map", "limits".
+	prefix := key
+	if i := strings.IndexAny(prefix, "[<"); i >= 0 {
+		prefix = strings.TrimSuffix(prefix[:i], ".")
+	}
+	switch {
+	case key == "extends":
+		return slices.Equal(p.Files, []string{"builtin:empty.toml", "builtin:t.toml"})
+	case strings.HasPrefix(key, "merge"):
+		// base has one mount and one program; each sample drops one.
+		return len(p.Files) == 2 && (len(p.Filesystem.Mounts) == 0) != (len(p.Programs) == 0)
+	case strings.HasPrefix(key, "mount[]."):
+		return len(p.Filesystem.Mounts) == 1 && p.Origins["mount[0]"].Line == 1
+	}
+	for k := range p.Origins {
+		if k == prefix || strings.HasPrefix(k, prefix+".") || strings.HasPrefix(k, prefix+"[") {
+			return true
+		}
+	}
+	return false
+}
+
+func TestEverySchemaKeyDecodes(t *testing.T) {
+	for _, d := range Schema() {
+		text, ok := schemaSamples[d.Key]
+		if !ok {
+			t.Errorf("schema key %s has no sample in schemaSamples; add one", d.Key)
+			continue
+		}
+		src := Source{Builtin: builtins(map[string]string{
+			"t.toml":     text,
+			"empty.toml": "",
+			"base.toml":  "programs = [\"base\"]\n[[mount]]\ntype = \"dir\"\ntarget = \"/base\"\n",
+		})}
+		env := testEnv()
+		env.UID, env.GID = 1000, 1000
+		p, err := Load("t", env, src)
+		if err != nil {
+			t.Errorf("%s: sample does not load:\n%s\n%v", d.Key, text, err)
+			continue
+		}
+		if !sampleEffect(d.Key, p) {
+			t.Errorf("%s: the sample had no visible effect; origins %v", d.Key, reflect.ValueOf(p.Origins).MapKeys())
+		}
+	}
+	for key := range schemaSamples {
+		if schemaByKey[key] == nil {
+			t.Errorf("schemaSamples has %s, which is not in the schema", key)
+		}
+	}
+}
