@@ -112,8 +112,12 @@ func (d *fileDecoder) decodeMount(t map[string]any, p string) (Mount, bool) {
 	if !isBind(m.Type) && !hasTarget && targetPath == "" {
 		fail(p, "a %s entry needs target = \"/path/inside\"", typ)
 	}
-	if m.Target == "/" && m.Type != MountRemountRO && hasTarget {
-		fail(targetPath, `target "/" would replace the sandbox root; mount below it, or use type = "remount-ro" to make the root read-only`)
+	if m.Target == "/" && m.Type != MountRemountRO {
+		if hasTarget {
+			fail(targetPath, `target "/" would replace the sandbox root; mount below it, or use type = "remount-ro" to make the root read-only`)
+		} else {
+			fail(sourcePath, `the target defaults to the source "/", which would replace the sandbox root; add a target below it, such as target = "/run/host"`)
+		}
 	}
 
 	if v, kp, ok := d.child(t, p, "size"); ok {

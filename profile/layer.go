@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -125,8 +126,27 @@ func (d *fileDecoder) parseError(text string, err error) *Error {
 	default:
 		msg = "invalid TOML: " + msg
 	}
-	e.Msg = msg
+	// The parser quotes pieces of the input; a control character there
+	// must not reach the terminal (checklist B8).
+	e.Key, e.Msg = escapeControls(e.Key), escapeControls(msg)
 	return e
+}
+
+// escapeControls replaces control characters with Go escapes.
+func escapeControls(s string) string {
+	if controlCharMessage(s, 0) == "" {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || r >= 0x80 && r <= 0x9f {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // child returns t[key] and its path when it is present and passed the shape

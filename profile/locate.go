@@ -163,7 +163,7 @@ func (l *locator) header(sc *scanner) string {
 	} else {
 		sc.i++
 	}
-	keys, _ := parseDottedKey(sc)
+	keys, offs := parseDottedKey(sc)
 	sc.skipSpace(false)
 	if array && sc.hasPrefix("]]") {
 		sc.i += 2
@@ -179,6 +179,7 @@ func (l *locator) header(sc *scanner) string {
 		if j == len(keys)-1 {
 			break
 		}
+		l.record(p, offs[j]) // an implicit table such as "a" in [a.b]
 		// A prefix that is an array of tables means its latest element.
 		if n := l.aotCount[p]; n > 0 {
 			p = joinIndex(p, n-1)

@@ -12,9 +12,15 @@ func suggest(name string, candidates []string) string {
 			return c
 		}
 	}
+	if len(name) > 64 {
+		return "" // nothing anyone typed by mistake; not worth the work
+	}
 	best, bestDist := "", 0
 	limit := max(1, min(3, len(name)/3))
 	for _, c := range candidates {
+		if abs(len(c)-len(name)) > limit {
+			continue // the distance is at least the difference in length
+		}
 		d := levenshtein(strings.ToLower(name), strings.ToLower(c))
 		if d <= limit && (best == "" || d < bestDist) {
 			best, bestDist = c, d
@@ -82,4 +88,11 @@ func suggestOr(name string, candidates []string, fallback string) string {
 		return s
 	}
 	return "; " + fallback
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
 }
