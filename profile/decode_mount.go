@@ -1,9 +1,6 @@
 package profile
 
-import (
-	"fmt"
-	"strings"
-)
+import "strings"
 
 // maxMounts bounds [[mount]] entries, per file and merged (checklist B7);
 // real profiles have a few dozen.
@@ -272,6 +269,3 @@ func (d *fileDecoder) optionalPath(t map[string]any, p, key string, good *bool) 
 	}
 	return s, kp, ok
 }
-
-// mountTypeWords is used by messages that name a mount by its type.
-func mountTypeWords(t MountType) string { return fmt.Sprintf("%s entry", t) }

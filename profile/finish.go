@@ -140,5 +140,3 @@ func applyLists(p *Profile, m *merged) {
 	}
 	sort.Ints(p.Process.PassFDs)
 }
-
-func sortStrings(s []string) { sort.Strings(s) }

@@ -1,6 +1,9 @@
 package profile
 
-import "fmt"
+import (
+	"fmt"
+	"sort"
+)
 
 // listMode is how a list or table key merges across layers.
 type listMode int
@@ -104,6 +107,6 @@ func sortedListKeys(m map[string][]entry) []string {
 	for k := range m {
 		keys = append(keys, k)
 	}
-	sortStrings(keys)
+	sort.Strings(keys)
 	return keys
 }
