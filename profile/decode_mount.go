@@ -1,6 +1,9 @@
 package profile
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // maxMounts bounds [[mount]] entries, per file and merged (checklist B7);
 // real profiles have a few dozen.
@@ -181,7 +184,11 @@ func (d *fileDecoder) decodeMode(t map[string]any, p string, m *Mount, good *boo
 	// 755 written in decimal is 0o1363 (sticky, odd bits): almost surely
 	// meant as octal. Only the source text can tell the two apart.
 	if text := d.loc.valueText(kp); text != "" && !strings.HasPrefix(text, "0o") && n != 0 {
-		d.errorf(kp, "mode %s is not octal (it means 0o%o); write modes with 0o, such as 0o%s", text, n, strings.TrimLeft(text, "0+"))
+		want := fmt.Sprintf("0o%o", n)
+		if digits := strings.TrimLeft(strings.ReplaceAll(text, "_", ""), "+0"); digits != "" && strings.Trim(digits, "01234567") == "" {
+			want = "0o" + digits // the digits were meant as octal
+		}
+		d.errorf(kp, "mode %s is not written in octal (it is 0o%o); write modes with 0o, such as %s", text, n, want)
 		*good = false
 		return
 	}

@@ -23,6 +23,11 @@ type layer struct {
 	lists   map[string][]entry // list or table key -> entries, in file order
 	replace []entry            // val: list key
 	remove  map[string][]entry // list key -> entries whose key is removed
+
+	// bad holds the key paths that had an error, so that the merged
+	// checks do not pile a second, misleading error on top: a uid
+	// written as "0" should not also be reported as outside uid_map.
+	bad map[string]bool
 }
 
 // scalar is a single value and where it was set.
@@ -74,6 +79,7 @@ func decodeLayer(src *sourceFile, text string, env Env) (*layer, Errors) {
 	d.loc = locate(text)
 	d.checkShapes(raw)
 	d.decodeTop(raw)
+	d.l.bad = d.bad
 	return d.l, d.errs
 }
 
@@ -85,6 +91,7 @@ func (d *fileDecoder) origin(path string) Origin {
 
 // errorf records a problem with the value at path.
 func (d *fileDecoder) errorf(path, format string, args ...any) {
+	d.bad[path] = true
 	o := d.origin(path)
 	d.errs = append(d.errs, &Error{File: o.File, Line: o.Line, Col: o.Col, Key: path, Msg: fmt.Sprintf(format, args...)})
 }

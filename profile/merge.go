@@ -36,15 +36,19 @@ var listModes = map[string]listMode{
 type merged struct {
 	scalars map[string]scalar
 	lists   map[string][]entry
+	bad     map[string]bool // key paths with an error in any layer
 }
 
 // mergeLayers folds the layers in order: scalars, last wins; lists,
 // appended; tables, key by key. Each layer's [merge] section applies to
 // what came before it.
 func mergeLayers(layers []*layer) (*merged, Errors) {
-	m := &merged{scalars: map[string]scalar{}, lists: map[string][]entry{}}
+	m := &merged{scalars: map[string]scalar{}, lists: map[string][]entry{}, bad: map[string]bool{}}
 	var errs Errors
 	for _, l := range layers {
+		for k := range l.bad {
+			m.bad[k] = true
+		}
 		for _, r := range l.replace {
 			delete(m.lists, r.key)
 		}

@@ -42,7 +42,7 @@ func (v *validator) namespaces() {
 	// host itself (checklist I5).
 	for _, key := range []string{"hostname", "domainname"} {
 		o, ok := v.setAt(key)
-		if !ok || v.p.Namespaces.UTS {
+		if !ok || v.p.Namespaces.UTS || v.m.bad["namespaces.uts"] {
 			continue
 		}
 		where := ""
@@ -55,14 +55,14 @@ func (v *validator) namespaces() {
 
 func (v *validator) seccomp() {
 	sc := v.p.Seccomp
-	if sc.Policy == PolicyNone && !v.p.Process.NewSession {
+	if sc.Policy == PolicyNone && !v.p.Process.NewSession && !v.m.bad["process.new_session"] {
 		o, _ := v.setAt("seccomp.policy")
 		v.errAt(o, "seccomp.policy", "TIOCSTI would be open: set process.new_session = true or keep a seccomp policy")
 	}
-	if o, ok := v.setAt("seccomp.default_action"); ok && sc.Policy != PolicyAllowList {
+	if o, ok := v.setAt("seccomp.default_action"); ok && sc.Policy != PolicyAllowList && !v.m.bad["seccomp.policy"] {
 		v.errAt(o, "seccomp.default_action", "default_action applies only with policy = \"allow-list\"; remove it, or set the policy")
 	}
-	if sc.Policy == PolicyNone && len(sc.Syscalls) > 0 {
+	if sc.Policy == PolicyNone && len(sc.Syscalls) > 0 && !v.m.bad["seccomp.policy"] {
 		r := sc.Syscalls[0]
 		v.errAt(r.At, "seccomp.syscalls."+r.Name, "syscall rules have no effect with policy = \"none\"; remove them, or choose a policy")
 	}
@@ -102,6 +102,9 @@ func (v *validator) identity(env Env) {
 			want = *mp.id
 			o, _ = v.setAt(mp.idKey)
 			key = mp.idKey
+		}
+		if v.m.bad[mp.idKey] {
+			continue // the id itself is wrong; that error says enough
 		}
 		covered := slices.ContainsFunc(mp.ranges, func(r IDRange) bool {
 			return want >= r.Inside && uint64(want) < uint64(r.Inside)+uint64(r.Count)
