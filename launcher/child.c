@@ -1,0 +1,421 @@
+/*
+ * The sandbox's first process: clone, the prelude (signals, parent death,
+ * stdio, id maps) and the loop over the plan's steps. See child.go for the
+ * protocol with the launcher.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "child_ctx.h"
+#include "child_sys.h"
+
+/* The kernel's struct sigaction, for rt_sigaction(2) without libc: glibc's
+ * sigaction refuses the two signals it keeps for itself (32, 33). */
+struct sbx_ksigaction {
+	void *handler;
+	unsigned long flags;
+	void *restorer;
+	uint64_t mask;
+};
+
+static int sbx_sigmask(int how, const uint64_t *set, uint64_t *old)
+{
+	return (int)syscall(SYS_rt_sigprocmask, how, set, old, sizeof(uint64_t));
+}
+
+pid_t sbx_spawn(const struct sbx_plan *plan, int *err)
+{
+	uint64_t all = ~(uint64_t)0, old = 0;
+	long pid;
+
+	/*
+	 * Block every signal across clone: the child inherits the mask and
+	 * keeps it until exec, so no Go signal handler (copied with the
+	 * address space, and useless there) can ever run in the child. The
+	 * raw call also blocks the two signals glibc's wrappers refuse to.
+	 */
+	sbx_sigmask(SIG_SETMASK, &all, &old);
+	/*
+	 * Fork-like: no CLONE_VM, so the child has its own copy of the plan
+	 * and of this stack, and no new stack is needed.
+	 */
+	pid = syscall(SYS_clone, (unsigned long)(plan->clone_flags | SIGCHLD),
+		      NULL, NULL, NULL, 0);
+	if (pid == 0)
+		sbx_child_main(plan);
+	*err = errno;
+	sbx_sigmask(SIG_SETMASK, &old, NULL);
+	return pid < 0 ? -1 : (pid_t)pid;
+}
+
+size_t sbx_strlcpy(char *dst, const char *src, size_t size)
+{
+	size_t n = src ? strlen(src) : 0;
+
+	if (size == 0)
+		return n;
+	if (n >= size) {
+		memcpy(dst, src, size - 1);
+		dst[size - 1] = 0;
+	} else {
+		if (n)
+			memcpy(dst, src, n);
+		dst[n] = 0;
+	}
+	return n;
+}
+
+/* sbx_join writes a + b into dst; ENAMETOOLONG when it does not fit. */
+int sbx_join(char *dst, size_t size, const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la + lb + 1 > size) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(dst, a, la);
+	memcpy(dst + la, b, lb + 1);
+	return 0;
+}
+
+/* sbx_fmt_u64 writes v backwards ending just before end and returns the
+ * first character. */
+char *sbx_fmt_u64(char *end, uint64_t v, unsigned base)
+{
+	*--end = 0;
+	do {
+		*--end = "0123456789abcdef"[v % base];
+		v /= base;
+	} while (v);
+	return end;
+}
+
+int sbx_fail(struct sbx_ctx *c, const char *op, const char *path)
+{
+	return sbx_fail_errno(c, errno, op, path);
+}
+
+int sbx_fail_errno(struct sbx_ctx *c, int err, const char *op, const char *path)
+{
+	c->err = err;
+	c->op = op;
+	sbx_strlcpy(c->detail, path ? path : "", sizeof(c->detail));
+	errno = err;
+	return -1;
+}
+
+void sbx_report(struct sbx_ctx *c, int code)
+{
+	struct sbx_report r;
+
+	memset(&r, 0, sizeof(r));
+	r.step = c->step;
+	r.err = c->err;
+	r.code = code;
+	sbx_strlcpy(r.op, c->op ? c->op : "", sizeof(r.op));
+	sbx_strlcpy(r.detail, c->detail, sizeof(r.detail));
+	/* Nothing to do if this fails: the parent then sees EOF and a child
+	 * that exited 125 without saying why, and says so. */
+	if (write(c->plan->err_fd, &r, sizeof(r)) < 0) {
+	}
+	if (code == SBX_REPORT_EXEC)
+		_exit(c->err == ENOENT ? 127 : 126);
+	_exit(125);
+}
+
+int sbx_write_file(int dirfd, const char *path, const char *data, size_t len)
+{
+	int fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	/* One write: id maps must arrive in a single call. */
+	n = write(fd, data, len);
+	if (n < 0 || (size_t)n != len) {
+		int e = n < 0 ? errno : EIO;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return close(fd);
+}
+
+/*
+ * sbx_arm_parent_death makes the kernel kill this process when the
+ * launcher's thread that cloned it dies, then closes the race where the
+ * launcher died before the prctl: its end of the sync pipe is then
+ * closed, and poll says so. (getppid() cannot tell: in a new pid
+ * namespace it is 0 whether the parent lives or not.) The death signal is
+ * cleared by every change of uid or gid, so this runs again right before
+ * exec (or in the init after its fork).
+ */
+void sbx_arm_parent_death(struct sbx_ctx *c)
+{
+	struct pollfd pfd = {.fd = c->plan->sync_fd, .events = POLLIN};
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		_exit(125);
+	if (pfd.fd < 0)
+		return;
+	while (poll(&pfd, 1, 0) < 0 && errno == EINTR) {
+	}
+	if (pfd.revents & (POLLHUP | POLLERR))
+		_exit(125);
+}
+
+/*
+ * sbx_close_fds_from marks every fd from lowest up close-on-exec (or
+ * closes it), so the payload inherits none of the launcher's files (D1,
+ * D2). close_range is one call; the loop is for kernels before 5.11.
+ */
+void sbx_close_fds_from(int lowest, int cloexec_only)
+{
+	struct rlimit rl;
+	unsigned flags = cloexec_only ? SBX_CLOSE_RANGE_CLOEXEC : 0;
+	long fd, max = 65536;
+
+	if (syscall(SYS_close_range, (unsigned)lowest, ~0U, flags) == 0)
+		return;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    (long)rl.rlim_cur < max)
+		max = (long)rl.rlim_cur;
+	for (fd = lowest; fd < max; fd++) {
+		if (cloexec_only)
+			fcntl((int)fd, F_SETFD, FD_CLOEXEC);
+		else
+			close((int)fd);
+	}
+}
+
+static void sbx_reset_signals(void)
+{
+	struct sbx_ksigaction dfl;
+	int sig;
+
+	/*
+	 * Go installed handlers for nearly every signal; their code is
+	 * here too but must never run. Everything stays blocked until
+	 * exec, and exec would reset caught signals anyway, but the init
+	 * never execs and ignored signals would survive exec.
+	 */
+	memset(&dfl, 0, sizeof(dfl));
+	for (sig = 1; sig <= 64; sig++) {
+		if (sig == SIGKILL || sig == SIGSTOP)
+			continue;
+		syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(uint64_t));
+	}
+}
+
+/* sbx_setup_stdio makes the caller's chosen files the payload's 0, 1, 2.
+ * Each is duplicated above 2 first so that one dup2 cannot clobber a
+ * source another needs (stdout given as fd 0, say). */
+static void sbx_setup_stdio(struct sbx_ctx *c)
+{
+	const struct sbx_plan *p = c->plan;
+	int tmp[3], i;
+
+	for (i = 0; i < 3; i++) {
+		tmp[i] = -1;
+		if (p->stdio[i] == i)
+			continue;
+		tmp[i] = fcntl(p->stdio[i], F_DUPFD_CLOEXEC, 3);
+		if (tmp[i] < 0) {
+			sbx_fail(c, "dup", i == 0 ? "stdin" : i == 1 ? "stdout" : "stderr");
+			sbx_report(c, SBX_REPORT_SETUP);
+		}
+	}
+	for (i = 0; i < 3; i++) {
+		if (tmp[i] < 0)
+			continue;
+		if (dup2(tmp[i], i) < 0) {
+			sbx_fail(c, "dup2", "stdio");
+			sbx_report(c, SBX_REPORT_SETUP);
+		}
+		close(tmp[i]);
+	}
+}
+
+/*
+ * sbx_write_own_maps maps the single id this process had on the host. The
+ * kernel lets the namespace's owner do this for itself, without
+ * privilege, once setgroups is denied; no round trip to the launcher.
+ */
+static void sbx_write_own_maps(struct sbx_ctx *c)
+{
+	const struct sbx_plan *p = c->plan;
+
+	if (p->deny_setgroups &&
+	    sbx_write_file(AT_FDCWD, "/proc/self/setgroups", "deny", 4) < 0 &&
+	    errno != ENOENT) {
+		sbx_fail(c, "write", "/proc/self/setgroups");
+		sbx_report(c, SBX_REPORT_SETUP);
+	}
+	if (sbx_write_file(AT_FDCWD, "/proc/self/uid_map", p->uid_map, strlen(p->uid_map)) < 0) {
+		sbx_fail(c, "write", "/proc/self/uid_map");
+		sbx_report(c, SBX_REPORT_SETUP);
+	}
+	if (sbx_write_file(AT_FDCWD, "/proc/self/gid_map", p->gid_map, strlen(p->gid_map)) < 0) {
+		sbx_fail(c, "write", "/proc/self/gid_map");
+		sbx_report(c, SBX_REPORT_SETUP);
+	}
+}
+
+/*
+ * sbx_plan_seccomp decides when the filter is loaded. It is the last step,
+ * so setup is not filtered; but without no_new_privs the kernel only
+ * accepts a filter from a process holding CAP_SYS_ADMIN, so then it is
+ * loaded just before the first step that gives privileges away.
+ */
+static void sbx_plan_seccomp(struct sbx_ctx *c)
+{
+	const struct sbx_plan *p = c->plan;
+	int i, nnp = 0, first_drop = -1;
+
+	c->seccomp_at = -1;
+	c->early_at = -1;
+	for (i = 0; i < p->nsteps; i++) {
+		switch (p->steps[i].kind) {
+		case SBX_SECCOMP:
+			c->seccomp_at = i;
+			break;
+		case SBX_NO_NEW_PRIVS:
+			nnp = 1;
+			break;
+		case SBX_SET_IDS:
+		case SBX_CAPS:
+			if (first_drop < 0)
+				first_drop = i;
+			break;
+		}
+	}
+	if (c->seccomp_at >= 0 && !nnp && first_drop >= 0 && first_drop < c->seccomp_at)
+		c->early_at = first_drop;
+}
+
+static int sbx_run_step(struct sbx_ctx *c, const struct sbx_step *s)
+{
+	switch (s->kind) {
+	case SBX_MAKE_PRIVATE:
+		return sbx_step_make_private(c);
+	case SBX_NEW_ROOT:
+		return sbx_step_new_root(c);
+	case SBX_BIND:
+		return sbx_step_bind(c, s);
+	case SBX_TMPFS:
+		return sbx_step_tmpfs(c, s);
+	case SBX_PROC:
+		return sbx_step_proc(c, s);
+	case SBX_DEV:
+		return sbx_step_dev(c, s);
+	case SBX_MQUEUE:
+		return sbx_step_mqueue(c, s);
+	case SBX_OVERLAY:
+		return sbx_step_overlay(c, s);
+	case SBX_SYMLINK:
+		return sbx_step_symlink(c, s);
+	case SBX_DIR:
+		return sbx_step_dir(c, s);
+	case SBX_FILE:
+		return sbx_step_file(c, s);
+	case SBX_REMOUNT_RO:
+		return sbx_step_remount_ro(c, s);
+	case SBX_PIVOT_ROOT:
+		return sbx_step_pivot_root(c);
+	case SBX_LOCK_MOUNTS:
+		return sbx_step_lock_mounts(c, s);
+	case SBX_HOSTNAME:
+		return sbx_step_hostname(c, s, 0);
+	case SBX_DOMAINNAME:
+		return sbx_step_hostname(c, s, 1);
+	case SBX_CHDIR:
+		return sbx_step_chdir(c, s);
+	case SBX_RLIMIT:
+		return sbx_step_rlimit(c, s);
+	case SBX_SET_IDS:
+		return sbx_step_set_ids(c, s);
+	case SBX_CAPS:
+		return sbx_step_caps(c, s);
+	case SBX_NO_NEW_PRIVS:
+		return sbx_step_no_new_privs(c);
+	case SBX_NEW_SESSION:
+		return sbx_step_new_session(c);
+	case SBX_SECCOMP:
+		if (c->seccomp_done)
+			return 0;
+		return sbx_step_seccomp(c, s);
+	case SBX_EXEC:
+		sbx_step_exec(c, s);
+	}
+	return sbx_fail_errno(c, EINVAL, "unknown step", NULL);
+}
+
+void sbx_child_main(const struct sbx_plan *p)
+{
+	struct sbx_ctx c;
+	int i;
+
+	memset(&c, 0, sizeof(c));
+	c.plan = p;
+	c.step = SBX_STEP_PRELUDE;
+	c.root_fd = c.host_fd = c.devnull_fd = c.proc_fd = c.self_fd = -1;
+
+	sbx_reset_signals();
+	if (p->die_with_parent)
+		sbx_arm_parent_death(&c);
+	sbx_setup_stdio(&c);
+	if (p->wait_release) {
+		char b;
+		ssize_t n;
+
+		/* The launcher writes our id maps, then one byte. EOF means
+		 * it gave up (and will reap us) or died. */
+		while ((n = read(p->sync_fd, &b, 1)) < 0 && errno == EINTR) {
+		}
+		if (n != 1)
+			_exit(125);
+	}
+	if (p->write_maps)
+		sbx_write_own_maps(&c);
+	if (p->time_ns && unshare(0x80 /* CLONE_NEWTIME */) < 0) {
+		sbx_fail(&c, "unshare", "time namespace");
+		sbx_report(&c, SBX_REPORT_SETUP);
+	}
+	/* Modes in the plan are exact; the caller's umask comes back
+	 * before exec. */
+	c.umask = umask(0);
+	sbx_plan_seccomp(&c);
+
+	for (i = 0; i < p->nsteps; i++) {
+		const struct sbx_step *s = &p->steps[i];
+
+		c.step = i;
+		if (i == c.early_at) {
+			c.step = c.seccomp_at;
+			if (sbx_step_seccomp(&c, &p->steps[c.seccomp_at]) < 0)
+				sbx_report(&c, SBX_REPORT_SETUP);
+			c.step = i;
+		}
+		/* The init forks the payload once everything that applies
+		 * to both is done; only the payload is filtered. */
+		if (p->init && !c.is_payload &&
+		    (s->kind == SBX_SECCOMP || s->kind == SBX_EXEC))
+			sbx_start_init(&c);
+		if (sbx_run_step(&c, s) < 0)
+			sbx_report(&c, SBX_REPORT_SETUP);
+	}
+	c.step = SBX_STEP_PRELUDE;
+	sbx_fail_errno(&c, EINVAL, "plan has no exec step", NULL);
+	sbx_report(&c, SBX_REPORT_SETUP);
+}

@@ -1,0 +1,156 @@
+/*
+ * The init: with Plan.Init the sandbox's first process stays PID 1 of the
+ * new pid namespace, forks the payload and then only forwards signals and
+ * reaps. When the payload exits, so does the init, with the payload's
+ * status; the kernel then kills what is left in the namespace.
+ *
+ * The init is a copy of the launcher's memory (plan, environment,
+ * arguments). It makes itself non-dumpable, so the payload, running as
+ * the same uid, cannot read that memory through /proc/1/mem or
+ * /proc/1/environ (P5, P6), blanks the launcher's argv so /proc/1/cmdline
+ * shows only "sandbox-init", and closes every fd but 0-2.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "child_ctx.h"
+
+static volatile pid_t sbx_init_payload;
+
+/*
+ * sbx_init_forward passes on signals sent with kill() or sigqueue(): from
+ * the launcher (which forwards its own) or from inside. A signal the
+ * kernel generated (si_code SI_KERNEL: a terminal's ^C, ^\, a resize)
+ * already reached the payload, which is in the same process group;
+ * forwarding it would deliver it twice.
+ */
+static void sbx_init_forward(int sig, siginfo_t *si, void *uc)
+{
+	int e = errno;
+
+	(void)uc;
+	if (si->si_code == SI_USER || si->si_code == SI_QUEUE)
+		syscall(SYS_kill, sbx_init_payload, sig);
+	errno = e;
+}
+
+static const int sbx_init_signals[] = {
+	SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, 0,
+};
+
+static void sbx_init_exit(int status) __attribute__((noreturn));
+
+static void sbx_init_exit(int status)
+{
+	int code, sig;
+
+	if (WIFEXITED(status)) {
+		code = WEXITSTATUS(status);
+	} else {
+		sig = WTERMSIG(status);
+		code = 128 + sig;
+		/* PID 1 cannot die of its own signal (the kernel ignores it),
+		 * so there the status is 128+n, which the launcher reports
+		 * the same way. A mere subreaper dies of it for real. */
+		if (getpid() != 1) {
+			struct sigaction dfl;
+			sigset_t set;
+
+			memset(&dfl, 0, sizeof(dfl));
+			dfl.sa_handler = SIG_DFL;
+			sigaction(sig, &dfl, NULL);
+			sigemptyset(&set);
+			sigaddset(&set, sig);
+			sigprocmask(SIG_UNBLOCK, &set, NULL);
+			syscall(SYS_kill, getpid(), sig);
+		}
+	}
+	if (getpid() == 1)
+		syscall(SYS_kill, -1, SIGKILL);
+	_exit(code);
+}
+
+static void sbx_init_rename(const struct sbx_plan *p)
+{
+	char *argv = (char *)(uintptr_t)p->argv_start;
+
+	if (argv && p->argv_len > 1) {
+		memset(argv, 0, (size_t)p->argv_len);
+		sbx_strlcpy(argv, "sandbox-init", (size_t)p->argv_len);
+	}
+	prctl(PR_SET_NAME, "sandbox-init", 0, 0, 0);
+}
+
+static void sbx_init_loop(struct sbx_ctx *c, pid_t payload) __attribute__((noreturn));
+
+static void sbx_init_loop(struct sbx_ctx *c, pid_t payload)
+{
+	struct sigaction sa;
+	uint64_t none = 0;
+	int i;
+
+	sbx_init_payload = payload;
+	if (c->plan->die_with_parent)
+		sbx_arm_parent_death(c);
+	/* The report and sync pipes too: the launcher sees EOF once the
+	 * payload has exec'd. */
+	sbx_close_fds_from(3, 0);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	sbx_init_rename(c->plan);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = sbx_init_forward;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigfillset(&sa.sa_mask);
+	for (i = 0; sbx_init_signals[i]; i++)
+		sigaction(sbx_init_signals[i], &sa, NULL);
+	/* Handlers first, then unblock: a signal that came during setup is
+	 * forwarded now. */
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, sizeof(none));
+
+	for (;;) {
+		int status;
+		pid_t w = (pid_t)syscall(SYS_wait4, -1, &status, 0, NULL);
+
+		if (w == payload)
+			sbx_init_exit(status);
+		if (w < 0 && errno == ECHILD)
+			_exit(125);
+	}
+}
+
+void sbx_start_init(struct sbx_ctx *c)
+{
+	pid_t self = getpid();
+	long pid;
+
+	/* Without a pid namespace the init is not PID 1; orphans still
+	 * come to it. */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) {
+		sbx_fail(c, "prctl PR_SET_CHILD_SUBREAPER", NULL);
+		sbx_report(c, SBX_REPORT_SETUP);
+	}
+	/* A raw fork: glibc's fork would run the launcher's atfork
+	 * handlers and take locks held by threads that do not exist here. */
+	pid = syscall(SYS_clone, SIGCHLD, NULL, NULL, NULL, 0);
+	if (pid < 0) {
+		sbx_fail(c, "fork", "payload");
+		sbx_report(c, SBX_REPORT_SETUP);
+	}
+	if (pid == 0) {
+		c->is_payload = 1;
+		c->init_pid = self;
+		/* The payload dies with the init; if the init is already
+		 * gone, so are we. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != self)
+			_exit(125);
+		return;
+	}
+	sbx_init_loop(c, (pid_t)pid);
+}

@@ -1,0 +1,193 @@
+package launcher
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"syscall"
+)
+
+// RunOptions are the payload's standard files.
+type RunOptions struct {
+	// Stdin, Stdout and Stderr become the payload's 0, 1 and 2; nil
+	// means the launcher's own.
+	Stdin, Stdout, Stderr *os.File
+}
+
+// Run executes the plan and waits for the payload. It returns the
+// payload's exit code: its own; 128+n if a signal n killed it; 127 if the
+// command was not found and 126 if it could not be executed (a message then
+// went to the payload's stderr). An error (a *SetupError for failures inside
+// the sandbox's setup) means the payload never ran: exit 125.
+//
+// The launcher's SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 and
+// SIGWINCH are forwarded to the sandbox while Run waits.
+func Run(p *Plan, opts RunOptions) (int, error) {
+	if p == nil {
+		return 125, errors.New("sandbox: no plan to run")
+	}
+	set := childSetup{ids: runIDModeFor(p)}
+	set.lastCap, set.argvStart, set.argvLen = childHost()
+	set.waitMaps = set.ids == idsParent || set.ids == idsHelper
+	for i, f := range []*os.File{opts.Stdin, opts.Stdout, opts.Stderr} {
+		set.stdio[i] = i
+		if f != nil {
+			set.stdio[i] = int(f.Fd())
+		}
+	}
+	for _, fd := range p.PassFDs {
+		if _, err := runFcntl(fd, syscall.F_GETFD); err != nil || fd < 3 {
+			return 125, &SetupError{Step: -1, Kind: "pass-fds", Errno: syscall.EBADF,
+				Msg:  fmt.Sprintf("fd %d is not open in the launcher", fd),
+				Hint: "an fd in process.pass_fds must be open when the sandbox starts"}
+		}
+	}
+	cp, err := newChildPlan(p, set)
+	if err != nil {
+		return 125, err
+	}
+	defer cp.free()
+
+	code, err := runChild(p, cp, set)
+	runtime.KeepAlive(opts)
+	if err != nil {
+		return 125, err
+	}
+	return code, nil
+}
+
+// runChild starts the child, completes its setup from the launcher's side
+// and waits for it. The protocol is drawn at the top of child.go.
+func runChild(p *Plan, cp *childPlan, set childSetup) (int, error) {
+	var report, sync [2]int
+	if err := syscall.Pipe2(report[:], syscall.O_CLOEXEC); err != nil {
+		return 0, fmt.Errorf("sandbox: report pipe: %w", err)
+	}
+	defer syscall.Close(report[0])
+	sync = [2]int{-1, -1}
+	if set.waitMaps || p.DieWithParent {
+		if err := syscall.Pipe2(sync[:], syscall.O_CLOEXEC); err != nil {
+			syscall.Close(report[1])
+			return 0, fmt.Errorf("sandbox: sync pipe: %w", err)
+		}
+		defer syscall.Close(sync[1])
+	}
+	cp.setPipes(report[1], sync[0])
+
+	init := cp.c.init != 0
+	sig := newRunSignals(p, set.stdio, init)
+	defer sig.stop()
+
+	pid, errno := cp.spawn()
+	// The child has its copies; ours would hide its EOF.
+	syscall.Close(report[1])
+	if sync[0] >= 0 {
+		syscall.Close(sync[0])
+	}
+	if pid < 0 {
+		return 0, runCloneError(p, errno)
+	}
+	sig.attach(pid)
+
+	if set.waitMaps {
+		if err := runMapIDs(pid, p, set.ids); err != nil {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+			_, _ = sig.wait()
+			return 0, err
+		}
+		if _, err := syscall.Write(sync[1], []byte{1}); err != nil {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+			_, _ = sig.wait()
+			return 0, fmt.Errorf("sandbox: releasing the sandbox: %w", err)
+		}
+	}
+
+	rec, got, rerr := runReadReport(report[0])
+	sig.setupDone()
+	ws, werr := sig.wait()
+	if rerr != nil {
+		return 0, fmt.Errorf("sandbox: reading the sandbox's report: %w", rerr)
+	}
+	if werr != nil {
+		return 0, fmt.Errorf("sandbox: waiting for the sandbox: %w", werr)
+	}
+	if got {
+		r := decodeChildReport(rec)
+		if r.exec {
+			fmt.Fprintln(runStderr(set.stdio[2]), runExecMessage(r.detail, r.errno))
+			return runExecCode(r.errno), nil
+		}
+		return 0, runSetupError(p, r)
+	}
+	return sig.exitCode(ws), nil
+}
+
+// runReadReport reads the child's failure record; got is false on EOF,
+// which means the payload was executed (or the child died first).
+func runReadReport(fd int) (rec []byte, got bool, err error) {
+	buf := make([]byte, childReportSize)
+	n := 0
+	for n < len(buf) {
+		m, err := syscall.Read(fd, buf[n:])
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, false, err
+		}
+		if m == 0 {
+			break
+		}
+		n += m
+	}
+	if n < len(buf) {
+		return nil, false, nil
+	}
+	return buf, true, nil
+}
+
+// runSetupError turns the child's report into an error that points at the
+// step and the profile line.
+func runSetupError(p *Plan, r childReport) *SetupError {
+	e := &SetupError{Step: r.step, Errno: r.errno, Msg: r.op, Path: r.detail}
+	if r.step >= 0 && r.step < len(p.Steps) {
+		st := p.Steps[r.step]
+		e.Kind, e.Origin = st.Kind(), st.Origin()
+	} else {
+		e.Step = -1
+		e.Kind = "setup"
+		if p.IDs != nil && (r.detail == "/proc/self/uid_map" || r.detail == "/proc/self/gid_map" ||
+			r.detail == "/proc/self/setgroups") {
+			e.Kind, e.Origin = "id-map", p.IDs.At
+		}
+	}
+	e.Hint = runHint(e.Kind, e.Msg, e.Errno)
+	if e.Hint == "" && p.CloneFlags&syscall.CLONE_NEWUSER != 0 &&
+		(e.Errno == syscall.EPERM || e.Errno == syscall.EACCES) {
+		e.Hint = runUsernsBlock()
+	}
+	return e
+}
+
+// runStderr is where the launcher speaks when the payload cannot be
+// executed: the payload's stderr.
+func runStderr(fd int) io.Writer {
+	if fd == 2 {
+		return os.Stderr
+	}
+	return runFdWriter(fd)
+}
+
+type runFdWriter int
+
+func (w runFdWriter) Write(b []byte) (int, error) { return syscall.Write(int(w), b) }
+
+func runFcntl(fd, cmd int) (int, error) {
+	r, _, e := syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), uintptr(cmd), 0)
+	if e != 0 {
+		return -1, e
+	}
+	return int(r), nil
+}

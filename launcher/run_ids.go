@@ -1,0 +1,143 @@
+package launcher
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"sandbox/profile"
+)
+
+// runIDMode is who writes the new user namespace's id maps.
+type runIDMode int
+
+const (
+	// idsNone: no user namespace, or one without maps.
+	idsNone runIDMode = iota
+	// idsSelf: the child maps its own single uid and gid; the kernel
+	// allows that to the namespace's owner once setgroups is denied,
+	// and it costs no round trip.
+	idsSelf
+	// idsParent: the launcher writes /proc/PID/{uid,gid}_map while the
+	// child waits: several ids, or ids other than the launcher's own,
+	// which only a launcher with CAP_SETUID and CAP_SETGID on the host
+	// may map.
+	idsParent
+	// idsHelper: newuidmap and newgidmap (setuid root) write the ranges
+	// /etc/subuid and /etc/subgid grant an unprivileged caller.
+	idsHelper
+)
+
+// runIDModeFor decides who writes p's maps.
+func runIDModeFor(p *Plan) runIDMode {
+	m := p.IDs
+	if m == nil || p.CloneFlags&syscall.CLONE_NEWUSER == 0 {
+		return idsNone
+	}
+	if m.Helper {
+		return idsHelper
+	}
+	one := func(r []profile.IDRange, own int) bool {
+		return len(r) == 1 && r[0].Count == 1 && int64(r[0].Outside) == int64(own)
+	}
+	if m.DenySetgroups && one(m.UIDMap, os.Geteuid()) && one(m.GIDMap, os.Getegid()) {
+		return idsSelf
+	}
+	return idsParent
+}
+
+// runMapText is a map in the kernel's format: one "inside outside count"
+// line per range.
+func runMapText(r []profile.IDRange) string {
+	var b strings.Builder
+	for _, x := range r {
+		fmt.Fprintf(&b, "%d %d %d\n", x.Inside, x.Outside, x.Count)
+	}
+	return b.String()
+}
+
+// runWriteProc writes one /proc file in a single write, as id maps require.
+func runWriteProc(path, data string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write([]byte(data))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// runMapIDs writes the maps of the child pid from the launcher's side.
+func runMapIDs(pid int, p *Plan, mode runIDMode) error {
+	m := p.IDs
+	fail := func(what string, err error) error {
+		e := &SetupError{Step: -1, Kind: "id-map", Path: what, Origin: m.At, Msg: "write"}
+		var errno syscall.Errno
+		if errors.As(err, &errno) {
+			e.Errno = errno
+		} else {
+			e.Msg = err.Error()
+		}
+		if e.Errno == syscall.EPERM {
+			e.Hint = runUsernsBlock()
+			if e.Hint == "" && mode == idsParent {
+				e.Hint = "only a launcher running as root may map ids other than its own; use identity.subids = true for the ranges /etc/subuid grants you"
+			}
+		}
+		return e
+	}
+	dir := "/proc/" + strconv.Itoa(pid) + "/"
+	if mode == idsHelper {
+		if err := runHelper("newuidmap", pid, m.UIDMap); err != nil {
+			return fail("uid_map", err)
+		}
+		if err := runHelper("newgidmap", pid, m.GIDMap); err != nil {
+			return fail("gid_map", err)
+		}
+		return nil
+	}
+	if m.DenySetgroups {
+		if err := runWriteProc(dir+"setgroups", "deny"); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fail("setgroups", err)
+		}
+	}
+	if err := runWriteProc(dir+"uid_map", runMapText(m.UIDMap)); err != nil {
+		return fail("uid_map", err)
+	}
+	if err := runWriteProc(dir+"gid_map", runMapText(m.GIDMap)); err != nil {
+		return fail("gid_map", err)
+	}
+	return nil
+}
+
+// runHelper runs newuidmap or newgidmap PID inside outside count ...
+func runHelper(name string, pid int, r []profile.IDRange) error {
+	path, err := exec.LookPath(name)
+	if err != nil {
+		path = "/usr/bin/" + name
+		if _, serr := os.Stat(path); serr != nil {
+			return fmt.Errorf("%s is not installed (it comes with the uidmap or shadow-utils package): %w", name, err)
+		}
+	}
+	args := []string{strconv.Itoa(pid)}
+	for _, x := range r {
+		args = append(args, strconv.FormatUint(uint64(x.Inside), 10),
+			strconv.FormatUint(uint64(x.Outside), 10), strconv.FormatUint(uint64(x.Count), 10))
+	}
+	out, err := exec.Command(path, args...).CombinedOutput()
+	if err != nil {
+		msg := strings.TrimSpace(string(out))
+		if msg == "" {
+			msg = err.Error()
+		}
+		return fmt.Errorf("%s %s: %s", name, strings.Join(args, " "), msg)
+	}
+	return nil
+}

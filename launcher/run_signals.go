@@ -1,0 +1,210 @@
+package launcher
+
+import (
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// runForwarded are the signals the launcher passes on to the sandbox (L4;
+// bubblewrap forwards none, its issue 369).
+var runForwarded = []os.Signal{
+	syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT,
+	syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGWINCH,
+}
+
+// runSignals forwards the launcher's signals to the sandbox's first process
+// and waits for it.
+//
+// Signals a terminal generates (^C, ^\, a resize) go to the terminal's
+// foreground process group. Unless the plan starts a new session, the
+// sandbox is in the launcher's process group, so when that group is in the
+// foreground the sandbox already got SIGINT, SIGQUIT or SIGWINCH from the
+// kernel: forwarding it would deliver it twice (a shell would print two
+// prompts). Everything else (kill from another process, a hangup) is
+// forwarded.
+//
+// A payload that is PID 1 of its pid namespace (no init) is special: the
+// kernel drops every signal PID 1 does not catch, so a SIGTERM to a plain
+// `sleep` would be lost (L5). When such a payload neither catches nor
+// ignores a terminating signal, the launcher kills it instead and reports
+// the signal it was asked to deliver (exit 128+n), as if it had worked.
+type runSignals struct {
+	ch   chan os.Signal
+	quit chan struct{}
+	wg   sync.WaitGroup
+
+	stdio    [3]int
+	shareTTY bool // the sandbox stays in our process group
+	pid1     bool // the payload is PID 1 of a new pid namespace
+
+	mu        sync.Mutex
+	pid       int
+	execd     bool           // setup is over: the payload runs
+	reaped    bool           // never signal a pid that may be reused
+	killedFor syscall.Signal // the signal a SIGKILL stood in for
+}
+
+func newRunSignals(p *Plan, stdio [3]int, init bool) *runSignals {
+	newSession := p.NewSession
+	for _, s := range p.Steps {
+		if _, ok := s.(NewSession); ok {
+			newSession = true
+		}
+	}
+	f := &runSignals{
+		ch:       make(chan os.Signal, 8),
+		quit:     make(chan struct{}),
+		stdio:    stdio,
+		shareTTY: !newSession,
+		pid1:     p.CloneFlags&syscall.CLONE_NEWPID != 0 && !init,
+	}
+	// Registered before clone, so a ^C during setup does not kill the
+	// launcher and leave the child to its death signal.
+	signal.Notify(f.ch, runForwarded...)
+	f.wg.Add(1)
+	go f.loop()
+	return f
+}
+
+func (f *runSignals) loop() {
+	defer f.wg.Done()
+	for {
+		select {
+		case s := <-f.ch:
+			f.forward(s.(syscall.Signal))
+		case <-f.quit:
+			return
+		}
+	}
+}
+
+// stop ends forwarding. Signals that arrive later take their default
+// action on the launcher.
+func (f *runSignals) stop() {
+	signal.Stop(f.ch)
+	close(f.quit)
+	f.wg.Wait()
+}
+
+func (f *runSignals) attach(pid int) {
+	f.mu.Lock()
+	f.pid = pid
+	f.mu.Unlock()
+}
+
+func (f *runSignals) setupDone() {
+	f.mu.Lock()
+	f.execd = true
+	f.mu.Unlock()
+}
+
+func (f *runSignals) forward(s syscall.Signal) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.pid <= 0 || f.reaped {
+		return
+	}
+	if !f.execd {
+		// Setup runs with every signal blocked; it would only see
+		// this one at exec. Stop it now instead.
+		if s != syscall.SIGWINCH {
+			f.killedFor = s
+			_ = syscall.Kill(f.pid, syscall.SIGKILL)
+		}
+		return
+	}
+	if f.pid1 && s != syscall.SIGWINCH && !runHandles(f.pid, s) {
+		f.killedFor = s
+		_ = syscall.Kill(f.pid, syscall.SIGKILL)
+		return
+	}
+	if f.fromTerminal(s) {
+		return
+	}
+	_ = syscall.Kill(f.pid, s)
+}
+
+// fromTerminal reports whether s is one the terminal sent to our process
+// group, which the sandbox shares, so that it already has it.
+func (f *runSignals) fromTerminal(s syscall.Signal) bool {
+	if !f.shareTTY || (s != syscall.SIGINT && s != syscall.SIGQUIT && s != syscall.SIGWINCH) {
+		return false
+	}
+	ours := syscall.Getpgrp()
+	for _, fd := range f.stdio {
+		if pgrp, err := unix.IoctlGetInt(fd, unix.TIOCGPGRP); err == nil && pgrp == ours {
+			return true
+		}
+	}
+	return false
+}
+
+// runHandles reports whether process pid catches or ignores s, from the
+// SigCgt and SigIgn masks of /proc/PID/status.
+func runHandles(pid int, s syscall.Signal) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return true // gone or unreadable: let kill decide
+	}
+	bit := uint64(1) << (uint(s) - 1)
+	for _, line := range strings.Split(string(b), "\n") {
+		name, val, ok := strings.Cut(line, ":")
+		if !ok || (name != "SigCgt" && name != "SigIgn") {
+			continue
+		}
+		mask, err := strconv.ParseUint(strings.TrimSpace(val), 16, 64)
+		if err == nil && mask&bit != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// wait waits for the child and reaps it. It first waits without reaping,
+// so that no signal is forwarded to a pid the kernel may already have
+// given to another process.
+func (f *runSignals) wait() (syscall.WaitStatus, error) {
+	var info unix.Siginfo
+	for {
+		err := unix.Waitid(unix.P_PID, f.pid, &info, unix.WEXITED|unix.WNOWAIT, nil)
+		if err != syscall.EINTR {
+			break
+		}
+	}
+	f.mu.Lock()
+	f.reaped = true
+	f.mu.Unlock()
+	var ws syscall.WaitStatus
+	for {
+		_, err := syscall.Wait4(f.pid, &ws, 0, nil)
+		if err == nil {
+			return ws, nil
+		}
+		if err != syscall.EINTR {
+			return ws, err
+		}
+	}
+}
+
+// exitCode maps the child's status to the launcher's exit code.
+func (f *runSignals) exitCode(ws syscall.WaitStatus) int {
+	switch {
+	case ws.Exited():
+		return ws.ExitStatus()
+	case ws.Signaled():
+		f.mu.Lock()
+		k := f.killedFor
+		f.mu.Unlock()
+		if ws.Signal() == syscall.SIGKILL && k != 0 {
+			return 128 + int(k)
+		}
+		return 128 + int(ws.Signal())
+	}
+	return 125
+}
