@@ -73,8 +73,8 @@ static int sbx_bind_at(struct sbx_ctx *c, int src, uint64_t set, int dir, const 
  * otherwise write for the whole machine.
  */
 static const char *const sbx_proc_masked_files[] = {
-	"kcore", "keys", "key-users", "latency_stats", "timer_list",
-	"timer_stats", "sched_debug", "sysrq-trigger", NULL,
+	"kcore",       "keys",	     "key-users", "latency_stats", "timer_list", "timer_stats",
+	"sched_debug", "sysrq-trigger", "kpagecount", "kpageflags",	   "kpagecgroup", NULL,
 };
 static const char *const sbx_proc_masked_dirs[] = {"acpi", "asound", "scsi", NULL};
 static const char *const sbx_proc_readonly[] = {"sys", "bus", "fs", "irq", NULL};

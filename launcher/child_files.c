@@ -205,6 +205,6 @@ int sbx_step_chdir(struct sbx_ctx *c, const struct sbx_step *s)
 	if (n < 0)
 		return sbx_fail(c, "getcwd", dir);
 	if (cwd[0] != '/')
-		return sbx_fail_errno(c, EACCES, "working directory is outside the sandbox", dir);
+		return sbx_fail_errno(c, EACCES, "cwd outside the sandbox", dir);
 	return 0;
 }

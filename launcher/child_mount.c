@@ -421,6 +421,13 @@ int sbx_step_lock_mounts(struct sbx_ctx *c, const struct sbx_step *s)
 
 	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
 		return sbx_fail(c, "unshare", "user and mount namespace");
+	/* The root fd still points into the namespace we left; entering it
+	 * (chdir) would put the working directory out of reach. */
+	if (c->root_fd >= 0)
+		close(c->root_fd);
+	c->root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (c->root_fd < 0)
+		return sbx_fail(c, "open", "/");
 	/* The maps are opened after unshare: the kernel binds a map file to
 	 * the namespace its task is in when the file is opened. */
 	self = c->self_fd;

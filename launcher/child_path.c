@@ -98,6 +98,8 @@ int sbx_mkdirs(struct sbx_ctx *c, const char *dir)
 			if (mkdirat(cur, buf + start, 0755) < 0 && errno != EEXIST)
 				return sbx_fail(c, "mkdir", buf);
 			next = sbx_openat2(c->root_fd, buf, O_PATH | O_DIRECTORY, SBX_IN_ROOT);
+			if (next < 0 && errno == ENOENT)
+				return sbx_fail(c, "a dangling symlink is in the way", buf);
 		}
 		if (next < 0)
 			return sbx_fail(c, "openat2", buf);
@@ -166,6 +168,8 @@ int sbx_target(struct sbx_ctx *c, const char *path, int what, mode_t mode)
 		return sbx_fail(c, what == SBX_T_DIR ? "mkdir" : "create", path);
 	close(parent);
 	fd = sbx_openat2(c->root_fd, path, O_PATH, SBX_IN_ROOT);
+	if (fd < 0 && errno == ENOENT)
+		return sbx_fail(c, "a dangling symlink is in the way", path);
 	if (fd < 0)
 		return sbx_fail(c, "openat2", path);
 	return fd;
