@@ -385,6 +385,9 @@ void sbx_child_main(const struct sbx_plan *p)
 		}
 		if (n != 1)
 			_exit(125);
+		if (p->become_uid >= 0 &&
+		    sbx_become(&c, (uint32_t)p->become_uid, (uint32_t)p->become_gid) < 0)
+			sbx_report(&c, SBX_REPORT_SETUP);
 	}
 	if (p->write_maps)
 		sbx_write_own_maps(&c);

@@ -388,6 +388,11 @@ func newChildPlan(p *Plan, set childSetup) (*childPlan, error) {
 		c.uid_map = a.str(runMapText(p.IDs.UIDMap))
 		c.gid_map = a.str(runMapText(p.IDs.GIDMap))
 	}
+	c.become_uid, c.become_gid = -1, -1
+	if set.waitMaps {
+		c.become_uid = C.int64_t(runBecome(p.IDs.UIDMap, os.Geteuid()))
+		c.become_gid = C.int64_t(runBecome(p.IDs.GIDMap, os.Getegid()))
+	}
 	c.argv_start, c.argv_len = C.uint64_t(set.argvStart), C.uint64_t(set.argvLen)
 	return cp, nil
 }

@@ -99,6 +99,12 @@ struct sbx_plan {
 	int32_t npass;
 	const int32_t *pass_fds;
 
+	/* After the launcher wrote the maps: the ids to take inside, or -1.
+	 * A root launcher's child is host root, which a range map usually
+	 * leaves unmapped: it could not even own the files it creates. */
+	int64_t become_uid;
+	int64_t become_gid;
+
 	/* The child writes its own single-id maps (no round trip). */
 	int32_t write_maps;
 	int32_t deny_setgroups;

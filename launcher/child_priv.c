@@ -88,6 +88,25 @@ int sbx_step_rlimit(struct sbx_ctx *c, const struct sbx_step *s)
 	return 0;
 }
 
+/*
+ * sbx_become takes ids inside a user namespace whose maps the launcher just
+ * wrote, dropping the host's supplementary groups where setgroups is
+ * allowed. Capabilities in the namespace stay.
+ */
+int sbx_become(struct sbx_ctx *c, uint32_t uid, uint32_t gid)
+{
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		return sbx_fail(c, "prctl PR_SET_KEEPCAPS", NULL);
+	if (syscall(SYS_setgroups, (size_t)0, NULL) < 0 && errno != EPERM)
+		return sbx_fail(c, "setgroups", NULL);
+	if (syscall(SYS_setresgid, gid, gid, gid) < 0)
+		return sbx_fail(c, "setresgid", NULL);
+	if (syscall(SYS_setresuid, uid, uid, uid) < 0)
+		return sbx_fail(c, "setresuid", NULL);
+	sbx_raise_effective();
+	return 0;
+}
+
 int sbx_step_set_ids(struct sbx_ctx *c, const struct sbx_step *s)
 {
 	/* Keep the permitted set across the uid change: capabilities are

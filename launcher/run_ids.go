@@ -51,6 +51,26 @@ func runIDModeFor(p *Plan) runIDMode {
 	return idsParent
 }
 
+// runBecome is the id the child takes inside once the launcher wrote a
+// map: the one the launcher's own id maps to, else 0 when mapped, else the
+// first id of the map.
+func runBecome(r []profile.IDRange, own int) int64 {
+	for _, x := range r {
+		if int64(own) >= int64(x.Outside) && int64(own) < int64(x.Outside)+int64(x.Count) {
+			return int64(x.Inside) + int64(own) - int64(x.Outside)
+		}
+	}
+	for _, x := range r {
+		if x.Inside == 0 {
+			return 0
+		}
+	}
+	if len(r) == 0 {
+		return -1
+	}
+	return int64(r[0].Inside)
+}
+
 // runMapText is a map in the kernel's format: one "inside outside count"
 // line per range.
 func runMapText(r []profile.IDRange) string {

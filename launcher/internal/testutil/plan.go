@@ -27,6 +27,8 @@ type Builder struct {
 	// and gid to UID and GID inside (the caller's by default).
 	UserNS   bool
 	UID, GID int
+	// IDs replaces the single-id map (with UserNS).
+	IDs *launcher.IDMapping
 	// Flags are the namespaces besides mount and user; default pid,
 	// net, ipc and uts.
 	Flags uintptr
@@ -109,6 +111,9 @@ func (b *Builder) Plan() *launcher.Plan {
 			UIDMap:        []profile.IDRange{{Inside: uint32(b.UID), Outside: uint32(os.Geteuid()), Count: 1}},
 			GIDMap:        []profile.IDRange{{Inside: uint32(b.GID), Outside: uint32(os.Getegid()), Count: 1}},
 			DenySetgroups: true,
+		}
+		if b.IDs != nil {
+			p.IDs = b.IDs
 		}
 	}
 	p.Steps = append(p.Steps, launcher.MakePrivate{}, launcher.NewRoot{})
