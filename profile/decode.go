@@ -70,6 +70,18 @@ func (d *fileDecoder) decodeTop(raw map[string]any) {
 	if t, p, ok := d.table(raw, "process"); ok {
 		d.decodeProcess(t, p)
 	}
+	if t, p, ok := d.table(raw, "desktop"); ok {
+		d.decodeDesktop(t, p)
+	}
+	if t, p, ok := d.table(raw, "dbus"); ok {
+		d.decodeDBus(t, p)
+	}
+	if t, p, ok := d.table(raw, "network"); ok {
+		d.decodeNetwork(t, p)
+	}
+	if t, p, ok := d.table(raw, "test"); ok {
+		d.decodeSmokeTest(t, p)
+	}
 	if t, p, ok := d.table(raw, "merge"); ok {
 		d.decodeMerge(t, p)
 	}
@@ -206,7 +218,10 @@ func (d *fileDecoder) decodeMerge(t map[string]any, p string) {
 		}
 		if !contains(removableKeys, list) {
 			hint := ""
-			if contains(replaceableKeys, list) {
+			switch {
+			case contains(wholeValueKeys, list):
+				hint = fmt.Sprintf(", a command replaced whole: set it in this file, or use merge.replace = [%q] to drop the inherited one", list)
+			case contains(replaceableKeys, list):
 				hint = fmt.Sprintf("; use merge.replace = [%q] to drop the inherited list", list)
 			}
 			d.errorf(lp, "entries cannot be removed from %s%s%s", quote(list), hint, suggestOr(list, removableKeys, "valid keys are "+strings.Join(removableKeys, ", ")))
@@ -236,6 +251,15 @@ func (d *fileDecoder) removeKey(list, s, path string) (string, bool) {
 			return "", false
 		}
 		return c, true
+	case "network.forward":
+		f, msg := parseForward(s)
+		if msg != "" {
+			d.errorf(path, "%s", msg)
+			return "", false
+		}
+		return forwardKey(f), true
+	case "test.requires":
+		return d.checkPath(s, path)
 	}
 	return s, true
 }

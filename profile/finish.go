@@ -11,6 +11,9 @@ import (
 // failing as if permission were denied.
 var defaultAction = Action{Kind: ActErrno, Errno: 38, ErrnoName: "ENOSYS"}
 
+// defaultTestTimeout is test.timeout when no file sets it, in seconds.
+const defaultTestTimeout = 60
+
 // finish merges the layers into the effective profile, fills in defaults
 // and checks the rules that involve more than one value.
 func finish(name string, layers []*layer, env Env) (*Profile, Errors) {
@@ -30,12 +33,22 @@ func finish(name string, layers []*layer, env Env) (*Profile, Errors) {
 		Capabilities: Capabilities{Keep: []string{}},
 		Environment:  Environment{Keep: []string{}, Unset: []string{}, Set: []EnvVar{}},
 		Limits:       []Limit{},
+		DBus: DBus{
+			Session: DBusBus{Talk: []string{}, Own: []string{}, See: []string{}, Broadcast: []string{}},
+			System:  DBusBus{Talk: []string{}, Own: []string{}, See: []string{}, Broadcast: []string{}},
+		},
+		Network: Network{Mode: NetworkNone, Backend: BackendAuto, Forwards: []PortForward{}},
+		Test: SmokeTest{
+			Command: []string{}, Timeout: defaultTestTimeout,
+			Requires: []string{}, Setup: []string{}, Check: []string{},
+		},
 	}
 	for _, l := range layers {
 		p.Files = append(p.Files, l.src.display)
 	}
 	applyScalars(p, m)
 	applyLists(p, m)
+	resolveNetwork(p, m)
 	errs = append(errs, validate(p, m, env)...)
 	return p, errs
 }
@@ -66,6 +79,23 @@ func scalarTargets(p *Profile) map[string]any {
 		"process.init":                   &p.Process.Init,
 		"process.nested_user_namespaces": &p.Process.NestedUserNamespaces,
 		"process.no_new_privs":           &p.Process.NoNewPrivs,
+		"desktop.wayland":                &p.Desktop.Wayland,
+		"desktop.x11":                    &p.Desktop.X11,
+		"desktop.pulseaudio":             &p.Desktop.PulseAudio,
+		"desktop.pipewire":               &p.Desktop.PipeWire,
+		"desktop.gpu":                    &p.Desktop.GPU,
+		"desktop.fonts":                  &p.Desktop.Fonts,
+		"desktop.themes":                 &p.Desktop.Themes,
+		"desktop.portal":                 &p.Desktop.Portal,
+		"network.mode":                   &p.Network.Mode,
+		"network.backend":                &p.Network.Backend,
+		"network.allow_host_loopback":    &p.Network.AllowHostLoopback,
+		"test.command":                   &p.Test.Command,
+		"test.setup":                     &p.Test.Setup,
+		"test.check":                     &p.Test.Check,
+		"test.expect_exit":               &p.Test.ExpectExit,
+		"test.expect_output":             &p.Test.ExpectOutput,
+		"test.timeout":                   &p.Test.Timeout,
 	}
 }
 
@@ -78,6 +108,10 @@ func applyScalars(p *Profile, m *merged) {
 			*t = s.val.(string)
 		case *bool:
 			*t = s.val.(bool)
+		case *int:
+			*t = s.val.(int)
+		case *[]string:
+			*t = slices.Clone(s.val.([]string))
 		case **uint32:
 			v := s.val.(uint32)
 			*t = &v
@@ -135,6 +169,25 @@ func applyLists(p *Profile, m *merged) {
 		p.Limits = append(p.Limits, e.val.(Limit))
 	}
 	slices.SortFunc(p.Limits, func(a, b Limit) int { return cmp.Compare(a.Name, b.Name) })
+	for _, bus := range []struct {
+		name string
+		b    *DBusBus
+	}{{"session", &p.DBus.Session}, {"system", &p.DBus.System}} {
+		for _, r := range []struct {
+			key string
+			dst *[]string
+		}{{"talk", &bus.b.Talk}, {"own", &bus.b.Own}, {"see", &bus.b.See}, {"broadcast", &bus.b.Broadcast}} {
+			for _, e := range m.lists["dbus."+bus.name+"."+r.key] {
+				*r.dst = append(*r.dst, e.val.(string))
+			}
+		}
+	}
+	for _, e := range m.lists["network.forward"] {
+		p.Network.Forwards = append(p.Network.Forwards, e.val.(PortForward))
+	}
+	for _, e := range m.lists["test.requires"] {
+		p.Test.Requires = append(p.Test.Requires, e.val.(string))
+	}
 	for _, e := range m.lists["process.pass_fds"] {
 		p.Process.PassFDs = append(p.Process.PassFDs, e.val.(int))
 	}

@@ -3,6 +3,7 @@ package profile
 import (
 	"errors"
 	"path"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -19,6 +20,7 @@ func FuzzLoad(f *testing.F) {
 	f.Add([]byte(locateText))
 	f.Add([]byte("extends = [\"base\"]\n[merge]\nremove = { mount = [\"/tmp\"] }\n"))
 	f.Add([]byte("[[mount]]\ntype = \"tmpfs\"\ntarget = \"/tmp\"\n[[mount]]\ntype = \"tmpfs\"\ntarget = \"/tmp\"\n"))
+	f.Add([]byte(issue5Seed))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		src := Source{Builtin: builtins(map[string]string{
 			"f.toml":    string(data),
@@ -32,6 +34,48 @@ func FuzzLoad(f *testing.F) {
 		checkProfileInvariants(t, p)
 	})
 }
+
+// issue5Seed uses every key of [desktop], [dbus.*], [network] and [test],
+// with a layer that merges onto them.
+const issue5Seed = `extends = ["base"]
+[desktop]
+wayland = true
+x11 = true
+pulseaudio = true
+pipewire = true
+gpu = true
+fonts = true
+themes = true
+portal = true
+
+[dbus.session]
+talk = ["org.freedesktop.Notifications", "org.example.App.*"]
+own = ["org.example.App"]
+see = ["org.a11y.Bus"]
+broadcast = ["org.example.App=org.example.App.*@/org/example/App/*"]
+
+[dbus.system]
+talk = ["org.freedesktop.login1"]
+
+[network]
+mode = "nat"
+backend = "pasta"
+forward = ["8080:80", "5353:53/udp"]
+allow_host_loopback = true
+
+[test]
+command = ["sh", "-c", "echo ok"]
+expect_exit = 0
+expect_output = "^ok$$"
+timeout = 60
+requires = ["/bin/sh"]
+setup = ["mkdir", "-p", "${XDG_DOWNLOAD_DIR}"]
+check = ["test", "-d", "${XDG_DOWNLOAD_DIR}"]
+
+[merge]
+replace = ["test.check"]
+remove = { programs = ["b"], "network.forward" = [] }
+`
 
 func checkFuzzErrors(t *testing.T, data []byte, err error) {
 	var errs Errors
@@ -119,9 +163,63 @@ func checkProfileInvariants(t *testing.T, p *Profile) {
 			t.Errorf("limit %s soft > hard", l.Name)
 		}
 	}
+	checkSectionInvariants(t, p)
 	for key, o := range p.Origins {
 		if o.Line < 1 || o.Col < 1 {
 			t.Errorf("origin of %s has no position: %+v", key, o)
+		}
+	}
+}
+
+// checkSectionInvariants holds the desktop, D-Bus, network and test
+// sections of a profile that loaded to what the launcher relies on.
+func checkSectionInvariants(t *testing.T, p *Profile) {
+	for _, bus := range []DBusBus{p.DBus.Session, p.DBus.System} {
+		for _, names := range [][]string{bus.Talk, bus.Own, bus.See} {
+			for _, n := range names {
+				if busNameMessage(n, true) != "" {
+					t.Errorf("bad bus name %q", n)
+				}
+			}
+		}
+		for _, b := range bus.Broadcast {
+			if broadcastMessage(b) != "" {
+				t.Errorf("bad broadcast %q", b)
+			}
+		}
+	}
+	nw := p.Network
+	if !slices.Contains(networkModes, nw.Mode) || !slices.Contains(networkBackends, nw.Backend) {
+		t.Errorf("network mode %q backend %q", nw.Mode, nw.Backend)
+	}
+	if (nw.Mode == NetworkHost) == p.Namespaces.Net {
+		t.Errorf("network mode %q with namespaces.net = %v", nw.Mode, p.Namespaces.Net)
+	}
+	if nw.Mode != NetworkNAT && (len(nw.Forwards) > 0 || nw.AllowHostLoopback || nw.Backend != BackendAuto) {
+		t.Errorf("NAT settings with mode %q: %+v", nw.Mode, nw)
+	}
+	hostPorts := map[string]bool{}
+	for _, f := range nw.Forwards {
+		if f.HostPort == 0 || f.SandboxPort == 0 || f.Proto != "tcp" && f.Proto != "udp" || hostPorts[hostPortKey(f)] {
+			t.Errorf("bad or repeated forward %+v", f)
+		}
+		hostPorts[hostPortKey(f)] = true
+	}
+	ts := p.Test
+	if ts.Timeout < 1 || ts.Timeout > maxTestTimeout || ts.ExpectExit < 0 || ts.ExpectExit > 255 {
+		t.Errorf("test timeout %d expect_exit %d", ts.Timeout, ts.ExpectExit)
+	}
+	if _, err := regexp.Compile(ts.ExpectOutput); err != nil {
+		t.Errorf("expect_output does not compile: %v", err)
+	}
+	for _, argv := range [][]string{ts.Command, ts.Setup, ts.Check} {
+		if len(argv) > 0 && argv[0] == "" {
+			t.Errorf("command line with an empty program: %q", argv)
+		}
+	}
+	for _, r := range ts.Requires {
+		if r == "" || !strings.HasPrefix(r, "/") || path.Clean(r) != r {
+			t.Errorf("requires %q is not a clean absolute path", r)
 		}
 	}
 }

@@ -185,6 +185,13 @@ func TestFullProfile(t *testing.T) {
 			{Name: "stack", Soft: 8 << 20, Hard: 8 << 20, At: Origin{"builtin:t.toml", 78, 1}},
 		},
 		Process: Process{DieWithParent: true, NewSession: true, Init: false, NestedUserNamespaces: true, NoNewPrivs: true, PassFDs: []int{3, 5}},
+		DBus: DBus{
+			Session: DBusBus{Talk: []string{}, Own: []string{}, See: []string{}, Broadcast: []string{}},
+			System:  DBusBus{Talk: []string{}, Own: []string{}, See: []string{}, Broadcast: []string{}},
+		},
+		// namespaces.net = false alone means the host network.
+		Network: Network{Mode: NetworkHost, Backend: BackendAuto, Forwards: []PortForward{}},
+		Test:    SmokeTest{Command: []string{}, Timeout: 60, Requires: []string{}, Setup: []string{}, Check: []string{}},
 	}
 	origins := p.Origins
 	p.Origins = nil
@@ -203,6 +210,7 @@ func TestFullProfile(t *testing.T) {
 		"seccomp.policy": 60, "seccomp.syscalls.ptrace": 65,
 		"environment.keep.LC_*": 69, "environment.set.RUNTIME": 73,
 		"limits.nofile": 77, "process.init": 84, "process.pass_fds.3": 86, "programs.app": 2,
+		"network.mode": 7,
 	} {
 		o, ok := origins[key]
 		if !ok || o.Line != line || o.File != "builtin:t.toml" {

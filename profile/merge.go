@@ -30,6 +30,20 @@ var listModes = map[string]listMode{
 	"seccomp.syscalls":  keyedTable,
 	"environment.set":   keyedTable,
 	"limits":            keyedTable,
+
+	"dbus.session.talk":      stringSet,
+	"dbus.session.own":       stringSet,
+	"dbus.session.see":       stringSet,
+	"dbus.session.broadcast": stringSet,
+	"dbus.system.talk":       stringSet,
+	"dbus.system.own":        stringSet,
+	"dbus.system.see":        stringSet,
+	"dbus.system.broadcast":  stringSet,
+	// Forwards are keyed by their canonical form, so an inherited
+	// forward written again is kept once; a different forward of the
+	// same host port is an error of the merged profile.
+	"network.forward": stringSet,
+	"test.requires":   stringSet,
 }
 
 // merged is the running result of merging layers, base first.
@@ -51,6 +65,9 @@ func mergeLayers(layers []*layer) (*merged, Errors) {
 		}
 		for _, r := range l.replace {
 			delete(m.lists, r.key)
+			// test.command, test.setup and test.check are whole
+			// values: replacing one drops the inherited command.
+			delete(m.scalars, r.key)
 		}
 		for _, list := range sortedListKeys(l.remove) {
 			for _, r := range l.remove[list] {

@@ -149,10 +149,47 @@ var schema = []KeyDoc{
 	k("process.no_new_privs", shapeBool, "true", "Set no_new_privs: setuid bits and file capabilities give nothing."),
 	k("process.pass_fds", shapeInts, "[]", "File descriptors 3 to 1023 of the caller that the payload inherits."),
 
+	k("desktop", shapeTable, "", "Parts of the caller's graphical session the sandbox reaches; all off by default."),
+	k("desktop.wayland", shapeBool, "false", "Bind the caller's Wayland socket ($WAYLAND_DISPLAY, default wayland-0) into a private $XDG_RUNTIME_DIR."),
+	k("desktop.x11", shapeBool, "false", "Bind the X socket of $DISPLAY only, with an Xauthority file that holds only that display's cookie."),
+	k("desktop.pulseaudio", shapeBool, "false", "Bind the PulseAudio socket ($XDG_RUNTIME_DIR/pulse/native) and its cookie; set PULSE_SERVER."),
+	k("desktop.pipewire", shapeBool, "false", "Bind the PipeWire socket ($XDG_RUNTIME_DIR/pipewire-0)."),
+	k("desktop.gpu", shapeBool, "false", "Bind /dev/dri (when present) and the sysfs entries Mesa reads to find the device."),
+	k("desktop.fonts", shapeBool, "false", "Bind the system and user font directories and fontconfig settings read-only (each when present)."),
+	k("desktop.themes", shapeBool, "false", "Bind the user's GTK themes, icons and GTK 3/4 settings read-only (each when present)."),
+	k("desktop.portal", shapeBool, "false", "Let the payload talk to org.freedesktop.portal.* on the session bus (which then gets a filtering proxy)."),
+
+	k("dbus", shapeTable, "", "D-Bus access through a filtering proxy; a bus without rules is not reachable at all."),
+	k("dbus.session", shapeTable, "", "Rules for the session bus."),
+	k("dbus.session.talk", shapeStrings, "[]", `Bus names the payload may call; a trailing ".*" matches the names below ("org.example.App.*").`),
+	k("dbus.session.own", shapeStrings, "[]", "Bus names the payload may own."),
+	k("dbus.session.see", shapeStrings, "[]", "Bus names the payload may see exist."),
+	k("dbus.session.broadcast", shapeStrings, "[]", `"NAME=RULE" entries: signals from NAME that match RULE ([INTERFACE.MEMBER][@/PATH]) reach the payload.`),
+	k("dbus.system", shapeTable, "", "Rules for the system bus."),
+	k("dbus.system.talk", shapeStrings, "[]", `Bus names the payload may call; a trailing ".*" matches the names below.`),
+	k("dbus.system.own", shapeStrings, "[]", "Bus names the payload may own."),
+	k("dbus.system.see", shapeStrings, "[]", "Bus names the payload may see exist."),
+	k("dbus.system.broadcast", shapeStrings, "[]", `"NAME=RULE" entries: signals from NAME that match RULE reach the payload.`),
+
+	k("network", shapeTable, "", "The sandbox's network."),
+	k("network.mode", shapeString, `"none"`, `"none" (only loopback), "host" (share the host network, as namespaces.net = false; the default when only that is written) or "nat" (user-mode NAT through pasta or slirp4netns).`),
+	k("network.backend", shapeString, `"auto"`, `NAT helper: "auto" (pasta when installed, else slirp4netns), "pasta" or "slirp4netns"; only with mode = "nat".`),
+	k("network.forward", shapeStrings, "[]", `Host ports that reach the sandbox, "HOSTPORT:SANDBOXPORT" with an optional "/tcp" or "/udp"; only with mode = "nat".`),
+	k("network.allow_host_loopback", shapeBool, "false", `Let the sandbox reach the host's 127.0.0.1 through the gateway address; only with mode = "nat".`),
+
+	k("test", shapeTable, "", "The profile's own smoke test, run by sandbox test."),
+	k("test.command", shapeStrings, "[]", "The command run inside the sandbox; empty means the profile has no test. A later layer replaces it whole."),
+	k("test.expect_exit", shapeInt, "0", "The exit code that means success, 0 to 255."),
+	k("test.expect_output", shapeString, `""`, `An RE2 regular expression the combined stdout and stderr must match; write a literal "$" (the end anchor) as "$$".`),
+	k("test.timeout", shapeInt, "60", "Seconds the command may run, 1 to 600."),
+	k("test.requires", shapeStrings, "[]", "Absolute host paths that must exist; when one is missing the test is reported as not installed."),
+	k("test.setup", shapeStrings, "[]", "A host command run before the test; a later layer replaces it whole."),
+	k("test.check", shapeStrings, "[]", "A host command run after the command succeeded, which must exit 0; a later layer replaces it whole."),
+
 	k("merge", shapeTable, "", "How this file merges onto the profiles it extends."),
 	k("merge.replace", shapeStrings, "[]", "List keys whose inherited entries are dropped before this file's are appended: "+strings.Join(replaceableKeys, ", ")+"."),
 	k("merge.remove", shapeTable, "{}", "Entries removed from inherited lists."),
-	k("merge.remove.<list>", shapeStrings, "", "Entries to remove from list <list>: mount targets, capability names, or the keys of seccomp.syscalls and environment.set."),
+	k("merge.remove.<list>", shapeStrings, "", "Entries to remove from list <list>: mount targets, capability names, the keys of seccomp.syscalls and environment.set, or entries as written (bus names, forwards, paths)."),
 }
 
 // Schema returns a description of every key a profile may contain.
@@ -170,11 +207,24 @@ func Schema() []KeyDoc {
 // schemaByKey and schemaChildren index the schema by full key and by
 // parent key, for the decoder's walk.
 var (
-	schemaByKey      = map[string]*KeyDoc{}
-	schemaChildren   = map[string][]*KeyDoc{}
-	schemaWildcard   = map[string]*KeyDoc{}
-	replaceableKeys  = []string{"programs", "mount", "capabilities.keep", "environment.keep", "environment.unset", "process.pass_fds", "seccomp.syscalls", "environment.set", "identity.uid_map", "identity.gid_map"}
-	removableKeys    = []string{"programs", "mount", "capabilities.keep", "environment.keep", "environment.unset", "seccomp.syscalls", "environment.set"}
+	schemaByKey    = map[string]*KeyDoc{}
+	schemaChildren = map[string][]*KeyDoc{}
+	schemaWildcard = map[string]*KeyDoc{}
+	// replaceableKeys are the keys merge.replace accepts. test.command,
+	// test.setup and test.check are not lists that merge by appending (a
+	// later layer that sets one replaces it whole, since appending argv
+	// makes no sense), but replacing drops an inherited command.
+	replaceableKeys = []string{"programs", "mount", "capabilities.keep", "environment.keep", "environment.unset", "process.pass_fds", "seccomp.syscalls", "environment.set", "identity.uid_map", "identity.gid_map",
+		"dbus.session.talk", "dbus.session.own", "dbus.session.see", "dbus.session.broadcast",
+		"dbus.system.talk", "dbus.system.own", "dbus.system.see", "dbus.system.broadcast",
+		"network.forward", "test.requires", "test.command", "test.setup", "test.check"}
+	removableKeys = []string{"programs", "mount", "capabilities.keep", "environment.keep", "environment.unset", "seccomp.syscalls", "environment.set",
+		"dbus.session.talk", "dbus.session.own", "dbus.session.see", "dbus.session.broadcast",
+		"dbus.system.talk", "dbus.system.own", "dbus.system.see", "dbus.system.broadcast",
+		"network.forward", "test.requires"}
+	// wholeValueKeys are arrays that a later layer replaces instead of
+	// appending to.
+	wholeValueKeys   = []string{"test.command", "test.setup", "test.check"}
 	mountFieldsOrder []string
 )
 

@@ -35,11 +35,19 @@ type Profile struct {
 	Environment  Environment  `json:"environment"`
 	Limits       []Limit      `json:"limits"`
 	Process      Process      `json:"process"`
+	Desktop      Desktop      `json:"desktop"`
+	DBus         DBus         `json:"dbus"`
+	Network      Network      `json:"network"`
+	Test         SmokeTest    `json:"test"`
 
 	// Origins maps the dotted key of every value that a file set
 	// ("namespaces.net", "process.init", "seccomp.syscalls.ptrace",
-	// "environment.set.FOO", "capabilities.keep.CAP_NET_RAW") to the place
-	// that set it last. Keys absent from the map hold their default.
+	// "environment.set.FOO", "capabilities.keep.CAP_NET_RAW",
+	// "dbus.session.talk.org.example.App", "network.forward.8080:80/tcp",
+	// "test.requires./usr/bin/app") to the place that set it last. Keys
+	// absent from the map hold their default. namespaces.net and
+	// network.mode say the same thing twice, so when a file writes only
+	// one of them the other's origin is that same line.
 	Origins map[string]Origin `json:"origins"`
 }
 
@@ -239,4 +247,125 @@ type Process struct {
 	NoNewPrivs bool `json:"no_new_privs"`
 	// PassFDs are the caller's fds (beyond 0-2) the payload inherits.
 	PassFDs []int `json:"pass_fds,omitempty"`
+}
+
+// Desktop says which parts of the caller's graphical session the sandbox
+// reaches. Every field is off by default; the launcher binds the sockets
+// and files each one names (see the profile reference for the paths).
+type Desktop struct {
+	// Wayland binds the caller's Wayland socket into a private
+	// XDG_RUNTIME_DIR.
+	Wayland bool `json:"wayland"`
+	// X11 binds the socket of $DISPLAY only and writes an Xauthority
+	// file that holds only that display's cookie.
+	X11 bool `json:"x11"`
+	// PulseAudio binds the PulseAudio socket and its cookie.
+	PulseAudio bool `json:"pulseaudio"`
+	// PipeWire binds the PipeWire socket.
+	PipeWire bool `json:"pipewire"`
+	// GPU binds /dev/dri and the sysfs entries Mesa reads to find it.
+	GPU bool `json:"gpu"`
+	// Fonts binds the system and user font directories read-only.
+	Fonts bool `json:"fonts"`
+	// Themes binds the user's GTK, icon and cursor themes read-only.
+	Themes bool `json:"themes"`
+	// Portal lets the payload talk to org.freedesktop.portal.* on the
+	// session bus, which therefore gets a filtering proxy.
+	Portal bool `json:"portal"`
+}
+
+// DBus holds the filtering rules for each message bus. A bus without
+// rules is not reachable at all.
+type DBus struct {
+	Session DBusBus `json:"session"`
+	System  DBusBus `json:"system"`
+}
+
+// DBusBus is what an xdg-dbus-proxy in front of one bus lets through.
+// Names are well-known bus names; a name ending in ".*" also matches every
+// name below it ("org.example.App.*").
+type DBusBus struct {
+	// Talk lists the names the payload may call methods on.
+	Talk []string `json:"talk"`
+	// Own lists the names the payload may own.
+	Own []string `json:"own"`
+	// See lists the names the payload may see exist.
+	See []string `json:"see"`
+	// Broadcast holds "NAME=RULE" entries passed to the proxy as
+	// --broadcast: signals from NAME matching RULE reach the payload.
+	Broadcast []string `json:"broadcast"`
+}
+
+// HasRules reports whether the bus is reachable at all.
+func (b DBusBus) HasRules() bool {
+	return len(b.Talk)+len(b.Own)+len(b.See)+len(b.Broadcast) > 0
+}
+
+// The network modes.
+const (
+	// NetworkNone is a new network namespace with only loopback.
+	NetworkNone = "none"
+	// NetworkHost shares the host's network (namespaces.net = false).
+	NetworkHost = "host"
+	// NetworkNAT is a new network namespace with user-mode NAT to the
+	// host's network through pasta or slirp4netns.
+	NetworkNAT = "nat"
+)
+
+// The NAT backends.
+const (
+	// BackendAuto is pasta when it is installed, else slirp4netns.
+	BackendAuto        = "auto"
+	BackendPasta       = "pasta"
+	BackendSlirp4netns = "slirp4netns"
+)
+
+// Network is the sandbox's network. Mode agrees with Namespaces.Net:
+// NetworkHost exactly when Net is false.
+type Network struct {
+	// Mode is NetworkNone, NetworkHost or NetworkNAT.
+	Mode string `json:"mode"`
+	// Backend is the NAT helper: BackendAuto, BackendPasta or
+	// BackendSlirp4netns. It matters only with NetworkNAT.
+	Backend string `json:"backend"`
+	// Forwards are host ports that reach the sandbox (NAT only), in
+	// profile order.
+	Forwards []PortForward `json:"forwards"`
+	// AllowHostLoopback lets the sandbox reach the host's 127.0.0.1
+	// through the gateway address (NAT only).
+	AllowHostLoopback bool `json:"allow_host_loopback"`
+}
+
+// PortForward makes host 127.0.0.1:HostPort reach SandboxPort inside.
+type PortForward struct {
+	HostPort    uint16 `json:"host_port"`
+	SandboxPort uint16 `json:"sandbox_port"`
+	// Proto is "tcp" or "udp".
+	Proto string `json:"proto"`
+	// At is where this forward was declared.
+	At Origin `json:"at"`
+}
+
+// SmokeTest is the profile's own test, run by `sandbox test PROFILE`:
+// Setup on the host, Command in the sandbox, then Check on the host. An
+// empty Command means the profile has no test. Every string has had its
+// variables expanded.
+type SmokeTest struct {
+	// Command is the argv run inside the sandbox.
+	Command []string `json:"command"`
+	// ExpectExit is the exit code that means success.
+	ExpectExit int `json:"expect_exit"`
+	// ExpectOutput is an RE2 expression the combined stdout and stderr
+	// must match; "" matches anything. It is known to compile.
+	ExpectOutput string `json:"expect_output"`
+	// Timeout is in seconds, 1 to 600.
+	Timeout int `json:"timeout"`
+	// Requires are absolute host paths that must exist for the test to
+	// run; a missing one means the program is not installed.
+	Requires []string `json:"requires"`
+	// Setup is an argv run on the host before Command; empty means none.
+	Setup []string `json:"setup"`
+	// Check is an argv run on the host after Command succeeded; it must
+	// exit 0. Empty means none.
+	Check []string `json:"check"`
 }

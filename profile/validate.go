@@ -14,6 +14,7 @@ func validate(p *Profile, m *merged, env Env) Errors {
 	v.seccomp()
 	v.identity(env)
 	v.mounts()
+	v.network()
 	return v.errs
 }
 
