@@ -143,7 +143,13 @@ func mustRun(t *testing.T, m mode, args ...string) string {
 // read and returns its path.
 func writeProfile(t *testing.T, name, text string) string {
 	t.Helper()
-	dir := t.TempDir()
+	// t.TempDir's parent is private to root; the unprivileged user
+	// must be able to read the profile.
+	dir, err := os.MkdirTemp("", "sandbox-it-profile-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
 	os.Chmod(dir, 0o755)
 	p := filepath.Join(dir, name)
 	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {

@@ -93,7 +93,7 @@ func TestReadOnlyMountsRefuseWrites(t *testing.T) {
 			"chmod 777 /usr/bin",
 			"echo x > /etc/passwd",
 		} {
-			r := sandbox(t, m, "-p", "minimal", "--", "/bin/sh", "-c", cmd+" 2>&1; echo rc=$?")
+			r := sandbox(t, m, "-p", "minimal", "--", "/bin/sh", "-c", "( "+cmd+" ) 2>&1; echo rc=$?")
 			if !strings.Contains(r.stdout, "Read-only file system") && !strings.Contains(r.stdout, "Permission denied") || strings.Contains(r.stdout, "rc=0") {
 				t.Errorf("%q was not refused:\n%s", cmd, r)
 			}

@@ -175,7 +175,7 @@ func TestNothingLeftBehind(t *testing.T) {
 			}
 		}
 		for name := range dirNames(t, "/tmp") {
-			if !tmp[name] && !strings.HasPrefix(name, "sandbox-it-") && !strings.HasPrefix(name, "Test") && !strings.HasPrefix(name, "go-build") {
+			if !tmp[name] && !strings.HasPrefix(name, "sandbox-it-") && !strings.HasPrefix(name, "sandbox-") && !strings.HasPrefix(name, "Test") && !strings.HasPrefix(name, "go-build") {
 				t.Errorf("file left in /tmp: %s", name)
 			}
 		}
