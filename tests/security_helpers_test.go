@@ -323,3 +323,30 @@ func launch(m mode, extraEnv []string, args ...string) (result, error) {
 	}
 	return result{stdout: out.String(), stderr: errb.String(), code: cmd.ProcessState.ExitCode()}, nil
 }
+
+// lastingNewEntries returns the entries of dir that are not in before, are
+// not the test framework's own, and are still there a few seconds later:
+// on a shared machine compilers and other tests come and go in /tmp, while
+// a launcher's leftover stays.
+func lastingNewEntries(t *testing.T, dir string, before map[string]bool) []string {
+	t.Helper()
+	var fresh []string
+	for name := range dirNames(t, dir) {
+		if !before[name] && !strings.HasPrefix(name, "sandbox-it-") && !strings.HasPrefix(name, "Test") && !strings.HasPrefix(name, "go-build") {
+			fresh = append(fresh, name)
+		}
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	for len(fresh) > 0 && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+		var still []string
+		for _, name := range fresh {
+			if _, err := os.Lstat(filepath.Join(dir, name)); err == nil {
+				still = append(still, name)
+			}
+		}
+		fresh = still
+	}
+	sort.Strings(fresh)
+	return fresh
+}

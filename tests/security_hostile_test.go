@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -29,11 +30,14 @@ type hostile struct {
 
 // newHostile plants in the attacker's directory:
 //
-//	evil     -> VICTIM                 (absolute: the host path)
-//	rel      -> ../../../../../VICTIM  (relative, climbing out of /data)
-//	up       -> ../../../../../..      (the host's / from the attacker's dir)
-//	dangling -> VICTIM/created         (does not exist yet)
-//	proc     -> VICTIM                 (a fake proc)
+//	evil     -> VICTIM                  (absolute: the host path)
+//	rel      -> ../../../../../VICTIM   (relative, climbing out of /data)
+//	up       -> ../../../../../..       (the host's / from the attacker's dir)
+//	dangling -> VICTIM/created          (does not exist yet)
+//	proc     -> VICTIM                  (a fake proc)
+//	old      -> /oldroot/VICTIM         (where a launcher that pivots into
+//	oldrel   -> ../../../../oldroot/VICTIM  a scratch root first keeps the
+//	                                     host's tree while it builds the view)
 //
 // Both directories may be written by anyone, so a rootless launcher that
 // follows a link can create entries in the victim and the test sees it.
@@ -47,6 +51,8 @@ func newHostile(t *testing.T) hostile {
 		"up":       strings.TrimSuffix(up, "/"),
 		"dangling": filepath.Join(h.victim, "created"),
 		"proc":     h.victim,
+		"old":      "/oldroot" + h.victim,
+		"oldrel":   "../../../../oldroot" + h.victim,
 	} {
 		if err := os.Symlink(target, filepath.Join(h.attacker, name)); err != nil {
 			t.Fatal(err)
@@ -101,6 +107,10 @@ func TestF5SymlinksInDestinations(t *testing.T) {
 			{"dev through an absolute link", `type = "dev"` + "\n" + `target = "/data/evil/dev"`},
 			{"mqueue through an absolute link", `type = "mqueue"` + "\n" + `target = "/data/evil/mq"`},
 			{"overlay through an absolute link", fmt.Sprintf("type = \"overlay\"\nlower = [%q]\ntarget = \"/data/evil/ov\"", src)},
+			{"tmpfs through a link to the launcher's old root", `type = "tmpfs"` + "\n" + `target = "/data/old/sub"`},
+			{"dir through a link to the launcher's old root", `type = "dir"` + "\n" + `target = "/data/old/sub"`},
+			{"file through a relative link to the old root", `type = "file"` + "\n" + `target = "/data/oldrel/file"` + "\n" + `content = "x"`},
+			{"bind through a relative link to the old root", fmt.Sprintf("type = \"ro-bind\"\nsource = %q\ntarget = \"/data/oldrel/sub\"", src)},
 		}
 		for _, c := range cases {
 			before := mountPoints(t)
@@ -121,11 +131,17 @@ func TestF6SymlinkSwapRace(t *testing.T) {
 	bothModes(t, func(t *testing.T, m mode) {
 		h := newHostile(t)
 		race, swap := filepath.Join(h.attacker, "race"), filepath.Join(h.attacker, "swap")
-		if err := os.Mkdir(race, 0o777); err != nil {
+		race2, swap2 := filepath.Join(h.attacker, "race2"), filepath.Join(h.attacker, "swap2")
+		for _, d := range []string{race, race2} {
+			if err := os.Mkdir(d, 0o777); err != nil {
+				t.Fatal(err)
+			}
+			os.Chmod(d, 0o777)
+		}
+		if err := os.Symlink(h.victim, swap); err != nil {
 			t.Fatal(err)
 		}
-		os.Chmod(race, 0o777)
-		if err := os.Symlink(h.victim, swap); err != nil {
+		if err := os.Symlink("/oldroot"+h.victim, swap2); err != nil {
 			t.Fatal(err)
 		}
 		prof := secProfile(t, "f6.toml", "extends = [\"minimal\"]\n"+bindTOML("bind", h.attacker, "/data")+`
@@ -141,6 +157,14 @@ target = "/data/race/dir"
 type = "file"
 target = "/data/race/file"
 content = "x"
+
+[[mount]]
+type = "tmpfs"
+target = "/data/race2/sub"
+
+[[mount]]
+type = "dir"
+target = "/data/race2/dir"
 `)
 		var stop atomic.Bool
 		var swaps atomic.Int64
@@ -152,6 +176,7 @@ content = "x"
 				if unix.Renameat2(unix.AT_FDCWD, race, unix.AT_FDCWD, swap, unix.RENAME_EXCHANGE) == nil {
 					swaps.Add(1)
 				}
+				unix.Renameat2(unix.AT_FDCWD, race2, unix.AT_FDCWD, swap2, unix.RENAME_EXCHANGE)
 			}
 		}()
 		before := mountPoints(t)
@@ -205,18 +230,24 @@ func TestF7DotDotInPaths(t *testing.T) {
 }
 
 // TestF12FakeDeviceNodes puts the attacker's directory at /dev, where every
-// device name is a symlink to a host file: the launcher must not write
-// through them, nor use them to mask procfs files.
+// device name is a symlink to a file the profile also binds into the new
+// root (and, for some, to the host path of that file): the launcher must
+// not write through them, nor use them to mask procfs files (runc
+// CVE-2025-31133).
 func TestF12FakeDeviceNodes(t *testing.T) {
 	bothModes(t, func(t *testing.T, m mode) {
 		d := victimDir(t)
 		fake := sharedDir(t, 0o777)
-		for _, n := range []string{"null", "zero", "full", "random", "urandom", "tty", "ptmx", "console"} {
+		for _, n := range []string{"null", "zero", "full", "random", "urandom", "ptmx"} {
+			os.Symlink("/victim/victim", filepath.Join(fake, n))
+		}
+		for _, n := range []string{"tty", "console"} {
 			os.Symlink(filepath.Join(d, "victim"), filepath.Join(fake, n))
 		}
+		victim := bindTOML("bind", d, "/victim")
 		for _, c := range []struct{ name, text string }{
-			{"fake /dev after /proc", fmt.Sprintf("extends = [\"minimal\"]\n\n[merge]\nremove = { mount = [\"/dev\"] }\n%s", bindTOML("bind", fake, "/dev"))},
-			{"fake /dev before /proc", fmt.Sprintf("extends = [\"minimal\"]\n\n[merge]\nremove = { mount = [\"/dev\", \"/proc\"] }\n%s\n[[mount]]\ntype = \"proc\"\ntarget = \"/proc\"\n", bindTOML("bind", fake, "/dev"))},
+			{"fake /dev after /proc", fmt.Sprintf("extends = [\"minimal\"]\n\n[merge]\nremove = { mount = [\"/dev\"] }\n%s%s", victim, bindTOML("bind", fake, "/dev"))},
+			{"fake /dev before /proc", fmt.Sprintf("extends = [\"minimal\"]\n\n[merge]\nremove = { mount = [\"/dev\", \"/proc\"] }\n%s%s\n[[mount]]\ntype = \"proc\"\ntarget = \"/proc\"\n", victim, bindTOML("bind", fake, "/dev"))},
 		} {
 			prof := secProfile(t, "f12.toml", c.text)
 			var script strings.Builder
@@ -226,7 +257,7 @@ func TestF12FakeDeviceNodes(t *testing.T) {
 			r := sandbox(t, m, "-p", prof, "--", "/bin/sh", "-c", script.String()+"true")
 			launchedSafely(t, c.name, r)
 			if strings.Contains(r.stdout, "original") {
-				t.Errorf("%s: a masked procfs file shows the host file the fake /dev/null points to:\n%s", c.name, r)
+				t.Errorf("%s: a masked procfs file shows the file the fake /dev/null points to:\n%s", c.name, r)
 			}
 			victimUnchanged(t, d)
 		}
@@ -322,6 +353,24 @@ func createdDuring(t *testing.T, f func()) []string {
 	return out
 }
 
+// lasting returns the paths that still exist a few seconds from now.
+func lasting(paths []string) []string {
+	deadline := time.Now().Add(3 * time.Second)
+	for len(paths) > 0 && time.Now().Before(deadline) {
+		var still []string
+		for _, p := range paths {
+			if _, err := os.Lstat(p); err == nil {
+				still = append(still, p)
+			}
+		}
+		paths = still
+		if len(paths) > 0 {
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	return paths
+}
+
 // TestF15NoPredictableScratchPaths watches the shared scratch directories
 // while launching (bwrap CVE-2019-12439): the launcher must not use a
 // predictable path there (the same in two runs, or one holding its pid),
@@ -339,6 +388,9 @@ func TestF15NoPredictableScratchPaths(t *testing.T) {
 					t.Fatalf("launch failed: %s", r)
 				}
 			})
+			for _, p := range lasting(created) {
+				t.Errorf("the launcher left %s behind in a shared scratch directory: the next launch will find it there", p)
+			}
 			for _, p := range created {
 				seen[p]++
 				if regexp.MustCompile(`(^|\D)` + strconv.Itoa(pid) + `(\D|$)`).MatchString(filepath.Base(p)) {

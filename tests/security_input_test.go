@@ -23,21 +23,27 @@ import (
 type badProfile struct {
 	name string
 	text string
-	// line is the line the error must name; 0 means the file only.
-	line int
+	// line is the line the error must name; 0 means the file only. For
+	// a key inside a [[mount]] entry, the entry's own line (the header)
+	// is accepted too: entry is that line.
+	line, entry int
 	// says is a piece of the message that must be there ("" for none).
 	says string
 }
 
 // expectRefused runs check and a launch on a profile file and fails unless
 // both refuse it with a positioned error and nothing runs.
-func expectRefused(t *testing.T, m mode, path string, line int, says string) {
+func expectRefused(t *testing.T, m mode, path string, line, entry int, says string) {
 	t.Helper()
 	before := mountPoints(t)
 	base := regexp.QuoteMeta(filepath.Base(path))
 	pos := regexp.MustCompile(base)
 	if line > 0 {
-		pos = regexp.MustCompile(fmt.Sprintf(`%s:%d:\d+`, base, line))
+		lines := fmt.Sprint(line)
+		if entry > 0 {
+			lines = fmt.Sprintf("(%d|%d)", line, entry)
+		}
+		pos = regexp.MustCompile(fmt.Sprintf(`%s:%s:\d+`, base, lines))
 	}
 	for _, args := range [][]string{
 		{"check", path},
@@ -78,7 +84,7 @@ func runBadProfiles(t *testing.T, cases []badProfile) {
 	bothModes(t, func(t *testing.T, m mode) {
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
-				expectRefused(t, m, secProfile(t, "bad.toml", c.text), c.line, c.says)
+				expectRefused(t, m, secProfile(t, "bad.toml", c.text), c.line, c.entry, c.says)
 			})
 		}
 	})
@@ -87,37 +93,37 @@ func runBadProfiles(t *testing.T, cases []badProfile) {
 // TestB1SyntaxErrors: unterminated string, duplicate key, duplicate table.
 func TestB1SyntaxErrors(t *testing.T) {
 	runBadProfiles(t, []badProfile{
-		{"unterminated string", "extends = [\"minimal\"]\ndescription = \"abc\n", 2, ""},
-		{"duplicate key", "extends = [\"minimal\"]\nhostname = \"a\"\nhostname = \"b\"\n", 3, ""},
-		{"duplicate table", "extends = [\"minimal\"]\n[process]\ninit = true\n[process]\ninit = false\n", 4, ""},
+		{"unterminated string", "extends = [\"minimal\"]\ndescription = \"abc\n", 2, 0, ""},
+		{"duplicate key", "extends = [\"minimal\"]\nhostname = \"a\"\nhostname = \"b\"\n", 3, 0, ""},
+		{"duplicate table", "extends = [\"minimal\"]\n[process]\ninit = true\n[process]\ninit = false\n", 4, 0, ""},
 	})
 }
 
 // TestB2UnknownKeys: typos in keys and tables, with a suggestion.
 func TestB2UnknownKeys(t *testing.T) {
 	runBadProfiles(t, []badProfile{
-		{"unknown table", "extends = [\"minimal\"]\n\n[namespace]\nnet = false\n", 3, "namespaces"},
-		{"unknown key", "extends = [\"minimal\"]\n\n[process]\ndie_with_parnet = true\n", 4, "die_with_parent"},
-		{"unknown mount key", "extends = [\"minimal\"]\n\n[[mount]]\ntype = \"tmpfs\"\ntarget = \"/x\"\nsise = \"1M\"\n", 6, "size"},
+		{"unknown table", "extends = [\"minimal\"]\n\n[namespace]\nnet = false\n", 3, 0, "namespaces"},
+		{"unknown key", "extends = [\"minimal\"]\n\n[process]\ndie_with_parnet = true\n", 4, 0, "die_with_parent"},
+		{"unknown mount key", "extends = [\"minimal\"]\n\n[[mount]]\ntype = \"tmpfs\"\ntarget = \"/x\"\nsise = \"1M\"\n", 6, 3, "size"},
 	})
 }
 
 // TestB3WrongTypes: strings for numbers, negative and too large ids, floats.
 func TestB3WrongTypes(t *testing.T) {
 	runBadProfiles(t, []badProfile{
-		{"uid as a string", "extends = [\"minimal\"]\n[identity]\nuid = \"0\"\n", 3, "uid"},
-		{"negative uid", "extends = [\"minimal\"]\n[identity]\nuid = -1\n", 3, "uid"},
-		{"uid of 2^32", "extends = [\"minimal\"]\n[identity]\nuid = 4294967296\n", 3, "uid"},
-		{"float gid", "extends = [\"minimal\"]\n[identity]\ngid = 1.5\n", 3, "gid"},
-		{"boolean as a string", "extends = [\"minimal\"]\n[namespaces]\nnet = \"false\"\n", 3, "net"},
+		{"uid as a string", "extends = [\"minimal\"]\n[identity]\nuid = \"0\"\n", 3, 0, "uid"},
+		{"negative uid", "extends = [\"minimal\"]\n[identity]\nuid = -1\n", 3, 0, "uid"},
+		{"uid of 2^32", "extends = [\"minimal\"]\n[identity]\nuid = 4294967296\n", 3, 0, "uid"},
+		{"float gid", "extends = [\"minimal\"]\n[identity]\ngid = 1.5\n", 3, 0, "gid"},
+		{"boolean as a string", "extends = [\"minimal\"]\n[namespaces]\nnet = \"false\"\n", 3, 0, "net"},
 	})
 }
 
 // TestB4RelativePaths: relative source and target.
 func TestB4RelativePaths(t *testing.T) {
 	runBadProfiles(t, []badProfile{
-		{"relative source", "extends = [\"minimal\"]\n[[mount]]\ntype = \"ro-bind\"\nsource = \"usr/share\"\ntarget = \"/share\"\n", 4, "absolute"},
-		{"relative target", "extends = [\"minimal\"]\n[[mount]]\ntype = \"tmpfs\"\ntarget = \"scratch\"\n", 4, "absolute"},
+		{"relative source", "extends = [\"minimal\"]\n[[mount]]\ntype = \"ro-bind\"\nsource = \"usr/share\"\ntarget = \"/share\"\n", 4, 2, "absolute"},
+		{"relative target", "extends = [\"minimal\"]\n[[mount]]\ntype = \"tmpfs\"\ntarget = \"scratch\"\n", 4, 2, "absolute"},
 	})
 }
 
@@ -126,7 +132,7 @@ func TestB4RelativePaths(t *testing.T) {
 func TestB5MissingSource(t *testing.T) {
 	missing := "/nonexistent-sandbox-source"
 	runBadProfiles(t, []badProfile{
-		{"missing source", fmt.Sprintf("extends = [\"minimal\"]\n[[mount]]\ntype = \"ro-bind\"\nsource = %q\ntarget = \"/x\"\n", missing), 4, missing},
+		{"missing source", fmt.Sprintf("extends = [\"minimal\"]\n[[mount]]\ntype = \"ro-bind\"\nsource = %q\ntarget = \"/x\"\n", missing), 4, 2, missing},
 	})
 	bothModes(t, func(t *testing.T, m mode) {
 		p := secProfile(t, "optional.toml", fmt.Sprintf("extends = [\"minimal\"]\n[[mount]]\ntype = \"ro-bind\"\nsource = %q\ntarget = \"/x\"\noptional = true\n", missing))
@@ -163,7 +169,7 @@ func TestB6SpecialSources(t *testing.T) {
 			}
 		}
 		p := secProfile(t, "copy.toml", fmt.Sprintf("extends = [\"minimal\"]\n[[mount]]\ntype = \"file\"\nsource = %q\ntarget = \"/copied\"\n", fifo))
-		expectRefused(t, m, p, 4, "FIFO")
+		expectRefused(t, m, p, 4, 2, "FIFO")
 	})
 }
 
@@ -182,17 +188,17 @@ func TestB7HugeInputs(t *testing.T) {
 		}
 		f.WriteString("\"\n")
 		f.Close()
-		expectRefused(t, m, big, 0, "")
+		expectRefused(t, m, big, 0, 0, "")
 
 		var mounts strings.Builder
 		mounts.WriteString("extends = [\"minimal\"]\n")
 		for i := 0; i < 100000; i++ {
 			fmt.Fprintf(&mounts, "[[mount]]\ntype = \"dir\"\ntarget = \"/d/%d\"\n", i)
 		}
-		expectRefused(t, m, secProfile(t, "many.toml", mounts.String()), 0, "")
+		expectRefused(t, m, secProfile(t, "many.toml", mounts.String()), 0, 0, "")
 
 		long := "/" + strings.Repeat("a/", 32<<10)
-		expectRefused(t, m, secProfile(t, "long.toml", fmt.Sprintf("extends = [\"minimal\"]\n[[mount]]\ntype = \"dir\"\ntarget = %q\n", long)), 4, "")
+		expectRefused(t, m, secProfile(t, "long.toml", fmt.Sprintf("extends = [\"minimal\"]\n[[mount]]\ntype = \"dir\"\ntarget = %q\n", long)), 4, 2, "")
 	})
 }
 
@@ -200,10 +206,10 @@ func TestB7HugeInputs(t *testing.T) {
 // environment value and a hostname (flatpak CVE-2023-28101).
 func TestB8ControlCharacters(t *testing.T) {
 	runBadProfiles(t, []badProfile{
-		{"NUL in a target", "extends = [\"minimal\"]\n[[mount]]\ntype = \"dir\"\ntarget = \"/a\\u0000b\"\n", 4, ""},
-		{"escape in a target", "extends = [\"minimal\"]\n[[mount]]\ntype = \"dir\"\ntarget = \"/a\\u001b[2Jb\"\n", 4, ""},
-		{"NUL in an environment value", "extends = [\"minimal\"]\n[environment.set]\nFOO = \"a\\u0000b\"\n", 3, ""},
-		{"control character in the hostname", "extends = [\"minimal\"]\nhostname = \"a\\u0007b\"\n", 2, ""},
+		{"NUL in a target", "extends = [\"minimal\"]\n[[mount]]\ntype = \"dir\"\ntarget = \"/a\\u0000b\"\n", 4, 2, ""},
+		{"escape in a target", "extends = [\"minimal\"]\n[[mount]]\ntype = \"dir\"\ntarget = \"/a\\u001b[2Jb\"\n", 4, 2, ""},
+		{"NUL in an environment value", "extends = [\"minimal\"]\n[environment.set]\nFOO = \"a\\u0000b\"\n", 3, 0, ""},
+		{"control character in the hostname", "extends = [\"minimal\"]\nhostname = \"a\\u0007b\"\n", 2, 0, ""},
 	})
 }
 
@@ -211,7 +217,7 @@ func TestB8ControlCharacters(t *testing.T) {
 // directory, give the same error every time.
 func TestB9Conflicts(t *testing.T) {
 	runBadProfiles(t, []badProfile{
-		{"duplicate target", "extends = [\"minimal\"]\n[[mount]]\ntype = \"tmpfs\"\ntarget = \"/x\"\n[[mount]]\ntype = \"dir\"\ntarget = \"/x/\"\n", 7, ""},
+		{"duplicate target", "extends = [\"minimal\"]\n[[mount]]\ntype = \"tmpfs\"\ntarget = \"/x\"\n[[mount]]\ntype = \"dir\"\ntarget = \"/x/\"\n", 7, 5, ""},
 	})
 	bothModes(t, func(t *testing.T, m mode) {
 		p := secProfile(t, "onto.toml", "extends = [\"minimal\"]\n"+bindTOML("ro-bind", "/etc/hostname", "/usr/share"))
@@ -237,8 +243,8 @@ func TestB9Conflicts(t *testing.T) {
 // a rootless launcher.
 func TestB10BadIDMaps(t *testing.T) {
 	runBadProfiles(t, []badProfile{
-		{"overlapping ranges", "extends = [\"minimal\"]\n[identity]\nuid_map = [{inside = 0, outside = 100000, count = 10}, {inside = 5, outside = 200000, count = 10}]\n", 3, ""},
-		{"zero-size range", "extends = [\"minimal\"]\n[identity]\nuid_map = [{inside = 0, outside = 100000, count = 0}]\n", 3, ""},
+		{"overlapping ranges", "extends = [\"minimal\"]\n[identity]\nuid_map = [{inside = 0, outside = 100000, count = 10}, {inside = 5, outside = 200000, count = 10}]\n", 3, 0, ""},
+		{"zero-size range", "extends = [\"minimal\"]\n[identity]\nuid_map = [{inside = 0, outside = 100000, count = 0}]\n", 3, 0, ""},
 	})
 	p := secProfile(t, "rootmap.toml", "extends = [\"minimal\"]\n[identity]\nuid = 0\ngid = 0\nuid_map = [{inside = 0, outside = 0, count = 1}]\ngid_map = [{inside = 0, outside = 0, count = 1}]\n")
 	t.Run("host root mapped rootless", func(t *testing.T) {
@@ -257,9 +263,9 @@ func TestB10BadIDMaps(t *testing.T) {
 // exist; the error lists the valid forms.
 func TestB11UnknownNames(t *testing.T) {
 	runBadProfiles(t, []badProfile{
-		{"capability", "extends = [\"minimal\"]\n[capabilities]\nkeep = [\"CAP_BOGUS\"]\n", 3, "CAP_NET_RAW|did you mean"},
-		{"syscall", "extends = [\"minimal\"]\n[seccomp.syscalls]\nptrase = \"allow\"\n", 3, "ptrace"},
-		{"errno", "extends = [\"minimal\"]\n[seccomp.syscalls]\nptrace = \"EBOGUS\"\n", 3, "EPERM|did you mean"},
+		{"capability", "extends = [\"minimal\"]\n[capabilities]\nkeep = [\"CAP_BOGUS\"]\n", 3, 0, "CAP_NET_RAW|did you mean"},
+		{"syscall", "extends = [\"minimal\"]\n[seccomp.syscalls]\nptrase = \"allow\"\n", 3, 0, "ptrace"},
+		{"errno", "extends = [\"minimal\"]\n[seccomp.syscalls]\nptrace = \"EBOGUS\"\n", 3, 0, "EPERM|did you mean"},
 	})
 }
 
@@ -291,7 +297,7 @@ func TestB13ProfileNotAFile(t *testing.T) {
 		os.Symlink(filepath.Join(dir, "missing"), dangling)
 		for _, p := range []string{fifo, zero, sub, dangling} {
 			start := time.Now()
-			expectRefused(t, m, p, 0, "")
+			expectRefused(t, m, p, 0, 0, "")
 			t.Logf("%s refused after %v", filepath.Base(p), time.Since(start).Round(time.Millisecond))
 		}
 	})

@@ -223,32 +223,45 @@ done`)
 	})
 }
 
-// TestP7NoHostKeyring compares the session keyring inside with the
-// caller's: with the default filter keyctl fails; with keyctl allowed by
-// the profile it must name another keyring.
+// TestP7NoHostKeyring gives the caller a session keyring of its own, as a
+// login does, and looks for it inside: with the default filter keyctl
+// fails; with keyctl allowed by the profile the session keyring inside
+// must be another one (keyrings are not namespaced).
 func TestP7NoHostKeyring(t *testing.T) {
 	bothModes(t, func(t *testing.T, m mode) {
-		// The caller's own session keyring, seen by the same program run
-		// on the host with the launcher's credentials.
-		host := exec.Command(filepath.Join(attackPrograms(t), "probe"), "keyctl")
-		host.SysProcAttr = &syscall.SysProcAttr{Credential: m.cred}
-		b, err := host.Output()
-		if err != nil {
-			t.Fatal(err)
-		}
-		caller := parseProbes(t, string(b))["keyctl"]
-		requireOrSkip(t, caller.ok(), fmt.Sprintf("the caller has no session keyring to compare with: %s", caller))
 		for _, c := range []struct{ name, extra string }{
 			{"default filter", ""},
 			{"keyctl allowed", "\n[seccomp.syscalls]\nkeyctl = \"allow\"\n"},
 		} {
-			res := runProbes(t, m, attackProfile(t, c.extra), "keyctl", "inspect=/proc/keys")
-			o := res["keyctl"]
+			prof := attackProfile(t, c.extra)
+			cmd := exec.Command(filepath.Join(attackPrograms(t), "probe"), "with-session-keyring",
+				sandboxBin, "-p", prof, "--", "/attack/probe", "keyctl", "inspect=/proc/keys")
+			cmd.Dir = "/"
+			cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=/nonexistent"}
+			cmd.SysProcAttr = &syscall.SysProcAttr{Credential: m.cred}
+			b, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("%s: %v\n%s", c.name, err, b)
+			}
+			var caller string
+			for _, line := range strings.Split(string(b), "\n") {
+				if f := strings.Fields(line); len(f) == 2 && f[0] == "caller-session-keyring" {
+					caller = f[1]
+				}
+			}
+			res := parseProbes(t, string(b))
+			o, ok := res["keyctl"]
+			if caller == "" || !ok {
+				t.Fatalf("%s: unexpected output:\n%s", c.name, b)
+			}
 			if c.name == "default filter" && !o.deniedByFilter() {
 				t.Errorf("%s: keyctl was not denied: %s", c.name, o)
 			}
-			if o.ok() && o.detail["keyring"] == caller.detail["keyring"] {
-				t.Errorf("%s: the payload's session keyring is the caller's (%s): %s", c.name, caller.detail["keyring"], o)
+			if o.ok() && o.detail["keyring"] == caller {
+				t.Errorf("%s: the payload's session keyring is the caller's (%s): %s", c.name, caller, o)
+			}
+			if k := res["inspect=/proc/keys"]; k.ok() && k.detail["read"] != "0" {
+				t.Errorf("%s: /proc/keys lists keys inside: %s", c.name, k)
 			}
 		}
 	})

@@ -122,10 +122,8 @@ func TestL2KilledDuringSetup(t *testing.T) {
 		}
 		t.Logf("%d launches killed in %v", n, time.Since(start).Round(time.Millisecond))
 		sameMounts(t, mounts)
-		for name := range dirNames(t, "/tmp") {
-			if !tmp[name] && !strings.HasPrefix(name, "sandbox-it-") && !strings.HasPrefix(name, "Test") && !strings.HasPrefix(name, "go-build") {
-				t.Errorf("file left in /tmp: %s", name)
-			}
+		for _, name := range lastingNewEntries(t, "/tmp", tmp) {
+			t.Errorf("file left in /tmp: %s", name)
 		}
 	})
 }

@@ -669,8 +669,29 @@ static int list_fds(void)
 	return 0;
 }
 
+/*
+ * "with-session-keyring CMD ARG..." joins a new session keyring, prints its
+ * id and runs CMD: the caller of a launcher then has a session keyring of
+ * its own, as after a login, for the keyring test to look for (P7).
+ */
+static int with_session_keyring(char **argv)
+{
+	long id = syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, NULL);
+	if (id < 0) {
+		perror("keyctl join");
+		return 2;
+	}
+	printf("caller-session-keyring %ld\n", id);
+	fflush(stdout);
+	execv(argv[0], argv);
+	perror("execv");
+	return 2;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc > 2 && strcmp(argv[1], "with-session-keyring") == 0)
+		return with_session_keyring(argv + 2);
 	if (argc > 1 && strcmp(argv[1], "grandchild") == 0)
 		return grandchild(argc, argv);
 	if (argc == 2 && strcmp(argv[1], "fds") == 0)
