@@ -391,6 +391,12 @@ void sbx_child_main(const struct sbx_plan *p)
 	}
 	if (p->write_maps)
 		sbx_write_own_maps(&c);
+	/* A session keyring of its own: the caller's keys stay out of reach
+	 * even where keyctl is allowed (P7). ENOSYS: no keys in this kernel. */
+	if (syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, NULL) < 0 && errno != ENOSYS) {
+		sbx_fail(&c, "keyctl", "session keyring");
+		sbx_report(&c, SBX_REPORT_SETUP);
+	}
 	if (p->time_ns && unshare(0x80 /* CLONE_NEWTIME */) < 0) {
 		sbx_fail(&c, "unshare", "time namespace");
 		sbx_report(&c, SBX_REPORT_SETUP);

@@ -23,6 +23,8 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -179,6 +181,38 @@ int sbx_step_new_root(struct sbx_ctx *c)
 	return 0;
 }
 
+/* What a bound sysfs hides (F11): firmware tables and power capping
+ * controls of the host. */
+static const char *const sbx_sysfs_masked[] = {"firmware", "devices/virtual/powercap", NULL};
+
+/*
+ * sbx_mask_sysfs covers those with an empty read-only tmpfs when a bind
+ * brought the root of a sysfs into the sandbox (tree is the bound tree,
+ * attached).
+ */
+static int sbx_mask_sysfs(struct sbx_ctx *c, int src, int tree, const char *what)
+{
+	const char *opts[] = {"source", "tmpfs", "mode", "0555", "size", "4096", NULL};
+	struct statfs sf;
+	int i, fd, mnt;
+
+	if (fstatfs(src, &sf) < 0 || sf.f_type != SBX_SYSFS_MAGIC)
+		return 0;
+	for (i = 0; sbx_sysfs_masked[i]; i++) {
+		fd = openat(tree, sbx_sysfs_masked[i], O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			continue; /* not the sysfs root, or not in this kernel */
+		mnt = sbx_new_fs(c, "tmpfs", opts,
+				 SBX_MOUNT_ATTR_RDONLY | SBX_MOUNT_ATTR_NOSUID | SBX_MOUNT_ATTR_NODEV |
+					 SBX_MOUNT_ATTR_NOEXEC);
+		if (mnt < 0 || sbx_attach(c, mnt, fd, what) < 0)
+			return -1;
+		close(mnt);
+		close(fd);
+	}
+	return 0;
+}
+
 int sbx_step_bind(struct sbx_ctx *c, const struct sbx_step *s)
 {
 	struct stat st;
@@ -205,6 +239,8 @@ int sbx_step_bind(struct sbx_ctx *c, const struct sbx_step *s)
 	if (tgt < 0)
 		return -1;
 	if (sbx_attach(c, tree, tgt, s->path) < 0)
+		return -1;
+	if (sbx_mask_sysfs(c, src, tree, s->src) < 0)
 		return -1;
 	close(tgt);
 	close(tree);
@@ -377,10 +413,33 @@ int sbx_step_remount_ro(struct sbx_ctx *c, const struct sbx_step *s)
 	return 0;
 }
 
+/*
+ * sbx_check_devnull refuses a view whose /dev/null is anything but the null
+ * device: every program writes there, and a symlink or a regular file
+ * planted in a bound /dev would receive it all (F12).
+ */
+static int sbx_check_devnull(struct sbx_ctx *c)
+{
+	struct stat st;
+	int fd = sbx_openat2(c->root_fd, "/dev/null", O_PATH | O_NOFOLLOW,
+			     SBX_RESOLVE_IN_ROOT | SBX_RESOLVE_NO_MAGICLINKS);
+
+	if (fd < 0)
+		return errno == ENOENT || errno == ENOTDIR ? 0 : sbx_fail(c, "open", "/dev/null");
+	if (fstat(fd, &st) < 0)
+		return sbx_fail(c, "stat", "/dev/null");
+	close(fd);
+	if (!S_ISCHR(st.st_mode) || major(st.st_rdev) != 1 || minor(st.st_rdev) != 3)
+		return sbx_fail_errno(c, ENODEV, "not the null device (char 1:3)", "/dev/null");
+	return 0;
+}
+
 int sbx_step_pivot_root(struct sbx_ctx *c)
 {
 	if (c->root_fd < 0)
 		return sbx_fail_errno(c, EINVAL, "no new root (new-root must come first)", NULL);
+	if (sbx_check_devnull(c) < 0)
+		return -1;
 	if (c->host_fd >= 0)
 		close(c->host_fd);
 	if (c->devnull_fd >= 0)

@@ -72,5 +72,6 @@ struct sbx_open_how {
 #define SBX_CLOSE_RANGE_CLOEXEC (1U << 2)
 
 #define SBX_PROC_SUPER_MAGIC 0x9fa0
+#define SBX_SYSFS_MAGIC 0x62656572
 
 #endif
