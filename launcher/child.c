@@ -372,6 +372,10 @@ void sbx_child_main(const struct sbx_plan *p)
 	c.root_fd = c.host_fd = c.devnull_fd = c.proc_fd = c.self_fd = -1;
 
 	sbx_reset_signals();
+	for (i = 0; i < 2; i++) {
+		if (p->parent_fds[i] >= 0)
+			close(p->parent_fds[i]);
+	}
 	if (p->die_with_parent)
 		sbx_arm_parent_death(&c);
 	sbx_setup_stdio(&c);

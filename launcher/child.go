@@ -368,6 +368,7 @@ func newChildPlan(p *Plan, set childSetup) (*childPlan, error) {
 		c.stdio[i] = C.int32_t(fd)
 	}
 	c.err_fd, c.sync_fd = -1, -1
+	c.parent_fds[0], c.parent_fds[1] = -1, -1
 	c.die_with_parent = childBool(p.DieWithParent)
 	c.new_session = childBool(p.NewSession)
 	c.init = childBool(init)
@@ -397,8 +398,11 @@ func newChildPlan(p *Plan, set childSetup) (*childPlan, error) {
 	return cp, nil
 }
 
-func (cp *childPlan) setPipes(report, sync int) {
-	cp.c.err_fd, cp.c.sync_fd = C.int32_t(report), C.int32_t(sync)
+// setPipes gives the child its ends of the pipes, and the numbers of the
+// launcher's ends, which it closes.
+func (cp *childPlan) setPipes(report, sync [2]int) {
+	cp.c.err_fd, cp.c.sync_fd = C.int32_t(report[1]), C.int32_t(sync[0])
+	cp.c.parent_fds[0], cp.c.parent_fds[1] = C.int32_t(report[0]), C.int32_t(sync[1])
 }
 
 func childBool(b bool) C.int32_t {

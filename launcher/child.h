@@ -88,6 +88,10 @@ struct sbx_plan {
 	int32_t stdio[3]; /* become the payload's 0, 1, 2 */
 	int32_t err_fd;   /* write end of the report pipe (O_CLOEXEC) */
 	int32_t sync_fd;  /* read end of the sync pipe, or -1 */
+	/* The launcher's ends, which the child closes first: its copy of
+	 * the sync pipe's write end would keep the pipe open and hide the
+	 * launcher's death. */
+	int32_t parent_fds[2];
 
 	int32_t wait_release;    /* block on sync_fd until the parent wrote the maps */
 	int32_t die_with_parent; /* PR_SET_PDEATHSIG(SIGKILL), verified via sync_fd */

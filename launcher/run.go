@@ -74,7 +74,7 @@ func runChild(p *Plan, cp *childPlan, set childSetup) (int, error) {
 		}
 		defer syscall.Close(sync[1])
 	}
-	cp.setPipes(report[1], sync[0])
+	cp.setPipes(report, sync)
 
 	init := cp.c.init != 0
 	sig := newRunSignals(p, set.stdio, init)

@@ -180,7 +180,7 @@ func TestRuntimeKilledDuringSetup(t *testing.T) {
 	bin := testutil.PublicBinary(t)
 	before := testutil.Mounts(t)
 	marker := fmt.Sprintf("%d.%d", 100000+rand.IntN(800000), rand.IntN(1000))
-	for i := 0; i < 30; i++ {
+	for i := 0; i < 60; i++ {
 		m := processModes[i%2]
 		cmd := testutil.Command(bin, "case", m.cred(), caseSleep, marker, []string{"", "init"}[i/2%2])
 		if err := cmd.Start(); err != nil {
