@@ -410,25 +410,34 @@ void sbx_child_main(const struct sbx_plan *p)
 	c.umask = umask(0);
 	sbx_plan_seccomp(&c);
 
-	for (i = 0; i < p->nsteps; i++) {
+	sbx_run_steps(&c, 0);
+}
+
+void sbx_run_steps(struct sbx_ctx *c, int from)
+{
+	const struct sbx_plan *p = c->plan;
+	int i;
+
+	for (i = from; i < p->nsteps; i++) {
 		const struct sbx_step *s = &p->steps[i];
 
-		c.step = i;
-		if (i == c.early_at) {
-			c.step = c.seccomp_at;
-			if (sbx_step_seccomp(&c, &p->steps[c.seccomp_at]) < 0)
-				sbx_report(&c, SBX_REPORT_SETUP);
-			c.step = i;
+		c->step = i;
+		if (i == c->early_at) {
+			c->step = c->seccomp_at;
+			if (sbx_step_seccomp(c, &p->steps[c->seccomp_at]) < 0)
+				sbx_report(c, SBX_REPORT_SETUP);
+			c->step = i;
 		}
 		/* The init forks the payload once everything that applies
-		 * to both is done; only the payload is filtered. */
-		if (p->init && !c.is_payload &&
+		 * to both is done; only the payload is filtered. The payload
+		 * goes on from this step; the init never comes back. */
+		if (p->init && !c->is_payload &&
 		    (s->kind == SBX_SECCOMP || s->kind == SBX_EXEC))
-			sbx_start_init(&c);
-		if (sbx_run_step(&c, s) < 0)
-			sbx_report(&c, SBX_REPORT_SETUP);
+			sbx_start_init(c, i);
+		if (sbx_run_step(c, s) < 0)
+			sbx_report(c, SBX_REPORT_SETUP);
 	}
-	c.step = SBX_STEP_PRELUDE;
-	sbx_fail_errno(&c, EINVAL, "plan has no exec step", NULL);
-	sbx_report(&c, SBX_REPORT_SETUP);
+	c->step = SBX_STEP_PRELUDE;
+	sbx_fail_errno(c, EINVAL, "plan has no exec step", NULL);
+	sbx_report(c, SBX_REPORT_SETUP);
 }

@@ -42,6 +42,7 @@ struct sbx_ctx {
 
 /* child.c */
 void sbx_child_main(const struct sbx_plan *p) __attribute__((noreturn));
+void sbx_run_steps(struct sbx_ctx *c, int from) __attribute__((noreturn));
 int sbx_fail(struct sbx_ctx *c, const char *op, const char *path);
 int sbx_fail_errno(struct sbx_ctx *c, int err, const char *op, const char *path);
 void sbx_report(struct sbx_ctx *c, int code) __attribute__((noreturn));
@@ -102,6 +103,6 @@ int sbx_become(struct sbx_ctx *c, uint32_t uid, uint32_t gid);
 void sbx_step_exec(struct sbx_ctx *c, const struct sbx_step *s) __attribute__((noreturn));
 
 /* init.c */
-void sbx_start_init(struct sbx_ctx *c);
+void sbx_start_init(struct sbx_ctx *c, int from) __attribute__((noreturn));
 
 #endif

@@ -12,8 +12,10 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -125,9 +127,38 @@ static void sbx_init_loop(struct sbx_ctx *c, pid_t payload)
 	}
 }
 
-void sbx_start_init(struct sbx_ctx *c)
+/* The payload's stack while it shares the init's memory. */
+#define SBX_PAYLOAD_STACK (256 << 10)
+
+struct sbx_payload_start {
+	const struct sbx_ctx *c;
+	pid_t init;
+	int from;
+};
+
+/*
+ * sbx_payload runs in the payload until exec, on its own stack, sharing the
+ * init's memory (the init is suspended meanwhile). It works on its own
+ * copy of the state, so the init finds everything as it was.
+ */
+static int sbx_payload(void *arg)
 {
-	pid_t self = getpid();
+	const struct sbx_payload_start *st = arg;
+	struct sbx_ctx c = *st->c;
+
+	c.is_payload = 1;
+	c.init_pid = st->init;
+	/* The payload dies with the init; if the init is already gone, so
+	 * are we. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != st->init)
+		_exit(125);
+	sbx_run_steps(&c, st->from);
+}
+
+void sbx_start_init(struct sbx_ctx *c, int from)
+{
+	struct sbx_payload_start st = {c, getpid(), from};
+	char *stack;
 	long pid;
 
 	/* Without a pid namespace the init is not PID 1; orphans still
@@ -136,21 +167,24 @@ void sbx_start_init(struct sbx_ctx *c)
 		sbx_fail(c, "prctl PR_SET_CHILD_SUBREAPER", NULL);
 		sbx_report(c, SBX_REPORT_SETUP);
 	}
-	/* A raw fork: glibc's fork would run the launcher's atfork
-	 * handlers and take locks held by threads that do not exist here. */
-	pid = syscall(SYS_clone, SIGCHLD, NULL, NULL, NULL, 0);
-	if (pid < 0) {
-		sbx_fail(c, "fork", "payload");
+	/*
+	 * CLONE_VM|CLONE_VFORK: the payload borrows our memory until it
+	 * execs, instead of copying page tables as large as the launcher's
+	 * only to throw them away at exec. We are suspended until then. Not
+	 * glibc's fork either way: it would run the launcher's atfork
+	 * handlers and take locks held by threads that do not exist here.
+	 */
+	stack = mmap(NULL, SBX_PAYLOAD_STACK, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (stack == MAP_FAILED) {
+		sbx_fail(c, "mmap", "payload stack");
 		sbx_report(c, SBX_REPORT_SETUP);
 	}
-	if (pid == 0) {
-		c->is_payload = 1;
-		c->init_pid = self;
-		/* The payload dies with the init; if the init is already
-		 * gone, so are we. */
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != self)
-			_exit(125);
-		return;
+	pid = clone(sbx_payload, stack + SBX_PAYLOAD_STACK, CLONE_VM | CLONE_VFORK | SIGCHLD, &st);
+	if (pid < 0) {
+		sbx_fail(c, "clone", "payload");
+		sbx_report(c, SBX_REPORT_SETUP);
 	}
+	munmap(stack, SBX_PAYLOAD_STACK);
 	sbx_init_loop(c, (pid_t)pid);
 }

@@ -77,7 +77,7 @@ func runChild(p *Plan, cp *childPlan, set childSetup) (int, error) {
 	cp.setPipes(report, sync)
 
 	init := cp.c.init != 0
-	sig := newRunSignals(p, set.stdio, init)
+	sig := newRunSignals(p, set.stdio, init, report[0])
 	defer sig.stop()
 
 	pid, errno := cp.spawn()

@@ -42,15 +42,18 @@ type runSignals struct {
 	stdio    [3]int
 	shareTTY bool // the sandbox stays in our process group
 	pid1     bool // the payload is PID 1 of a new pid namespace
+	init     bool // the child is the init, which relays signals
+	report   int  // the launcher's end of the report pipe
 
 	mu        sync.Mutex
 	pid       int
 	execd     bool           // setup is over: the payload runs
 	reaped    bool           // never signal a pid that may be reused
 	killedFor syscall.Signal // the signal a SIGKILL stood in for
+	early     int            // terminating signals received during setup
 }
 
-func newRunSignals(p *Plan, stdio [3]int, init bool) *runSignals {
+func newRunSignals(p *Plan, stdio [3]int, init bool, report int) *runSignals {
 	newSession := p.NewSession
 	for _, s := range p.Steps {
 		if _, ok := s.(NewSession); ok {
@@ -63,6 +66,8 @@ func newRunSignals(p *Plan, stdio [3]int, init bool) *runSignals {
 		stdio:    stdio,
 		shareTTY: !newSession,
 		pid1:     p.CloneFlags&syscall.CLONE_NEWPID != 0 && !init,
+		init:     init,
+		report:   report,
 	}
 	// Registered before clone, so a ^C during setup does not kill the
 	// launcher and leave the child to its death signal.
@@ -110,13 +115,20 @@ func (f *runSignals) forward(s syscall.Signal) {
 	if f.pid <= 0 || f.reaped {
 		return
 	}
-	if !f.execd {
-		// Setup runs with every signal blocked; it would only see
-		// this one at exec. Stop it now instead.
-		if s != syscall.SIGWINCH {
-			f.killedFor = s
-			_ = syscall.Kill(f.pid, syscall.SIGKILL)
+	if !f.execd && f.setupOver() {
+		f.execd = true
+	}
+	if !f.execd && s != syscall.SIGWINCH {
+		// Setup runs with every signal blocked. The init relays what
+		// is pending once the payload runs; a second signal, or any
+		// without an init, stops a setup that may never end.
+		f.early++
+		if f.init && f.early == 1 {
+			_ = syscall.Kill(f.pid, s)
+			return
 		}
+		f.killedFor = s
+		_ = syscall.Kill(f.pid, syscall.SIGKILL)
 		return
 	}
 	if f.pid1 && s != syscall.SIGWINCH && !runHandles(f.pid, s) {
@@ -128,6 +140,15 @@ func (f *runSignals) forward(s syscall.Signal) {
 		return
 	}
 	_ = syscall.Kill(f.pid, s)
+}
+
+// setupOver reports whether the report pipe has reached EOF, which it does
+// the moment the payload is executed (or the child is gone): the pipe, not
+// the goroutine reading it, which may not have run yet.
+func (f *runSignals) setupOver() bool {
+	fds := []unix.PollFd{{Fd: int32(f.report), Events: unix.POLLIN}}
+	n, err := unix.Poll(fds, 0)
+	return err == nil && n == 1 && fds[0].Revents&unix.POLLHUP != 0
 }
 
 // fromTerminal reports whether s is one the terminal sent to our process
