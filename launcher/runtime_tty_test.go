@@ -1,0 +1,107 @@
+package launcher_test
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"sandbox/launcher/internal/testutil"
+)
+
+var caseCountINT = defineCase("count-int", func(b *testutil.Builder, args []string) {
+	b.Init = args[0] == "init"
+	b.NewSession = args[1] == "setsid"
+	b.Argv = testutil.Shell(`n=0; trap 'n=$((n+1)); echo int $n' INT; trap 'echo end $n; exit 0' USR1
+		echo ready; while :; do sleep 0.05; done`)
+})
+
+// openPTY returns a new pseudo-terminal's master and slave.
+func openPTY(t *testing.T) (*os.File, *os.File) {
+	t.Helper()
+	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		testutil.RequireOrSkip(t, false, "no /dev/ptmx: "+err.Error())
+	}
+	t.Cleanup(func() { m.Close() })
+	if err := unix.IoctlSetPointerInt(int(m.Fd()), unix.TIOCSPTLCK, 0); err != nil {
+		t.Fatal(err)
+	}
+	n, err := unix.IoctlGetInt(int(m.Fd()), unix.TIOCGPTN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return m, s
+}
+
+// A ^C typed on the terminal reaches the sandbox once: the terminal sends
+// it to the launcher's process group, which the sandbox shares, so the
+// launcher must not forward its own copy. With a new session the terminal
+// cannot reach the sandbox, and the launcher forwards.
+func TestRuntimeTerminalSignalsArriveOnce(t *testing.T) {
+	testutil.RequireRoot(t)
+	bin := testutil.PublicBinary(t)
+	for _, m := range processModes {
+		for _, init := range []string{"", "init"} {
+			for _, session := range []string{"", "setsid"} {
+				t.Run(m.name+"-"+init+"-"+session, func(t *testing.T) {
+					master, slave := openPTY(t)
+					cmd := testutil.Command(bin, "case", m.cred(), caseCountINT, init, session)
+					cmd.Stdin = slave
+					cmd.SysProcAttr.Setsid, cmd.SysProcAttr.Setctty, cmd.SysProcAttr.Ctty = true, true, 0
+					out, err := cmd.StdoutPipe()
+					if err != nil {
+						t.Fatal(err)
+					}
+					var stderr strings.Builder
+					cmd.Stderr = &stderr
+					if err := cmd.Start(); err != nil {
+						t.Fatal(err)
+					}
+					defer cmd.Process.Kill()
+					// A lost signal would leave the reads below
+					// waiting forever: end the run instead.
+					guard := time.AfterFunc(time.Minute, func() { cmd.Process.Kill() })
+					defer guard.Stop()
+					r := bufio.NewReader(out)
+					expect := func(want string) {
+						t.Helper()
+						line, err := r.ReadString('\n')
+						if err != nil || line != want+"\n" {
+							cmd.Process.Kill()
+							rest, _ := io.ReadAll(r)
+							t.Fatalf("want %q, got %q %v; then %q; stderr %s", want, line, err, rest, stderr.String())
+						}
+					}
+					expect("ready")
+					// Two copies sent close together may merge into
+					// one pending signal (more so through the init,
+					// which relays later); over several rounds a
+					// second copy shows as an extra line.
+					for i := 1; i <= 4; i++ {
+						if _, err := master.Write([]byte{3}); err != nil { // ^C
+							t.Fatal(err)
+						}
+						expect(fmt.Sprintf("int %d", i))
+					}
+					cmd.Process.Signal(syscall.SIGUSR1)
+					expect("end 4")
+					if err := cmd.Wait(); err != nil {
+						t.Fatalf("%v; stderr %s", err, stderr.String())
+					}
+				})
+			}
+		}
+	}
+}
