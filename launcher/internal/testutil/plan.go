@@ -34,7 +34,8 @@ type Builder struct {
 	Flags uintptr
 	// Mounts are added after the base view, before the pivot.
 	Mounts []launcher.Step
-	// AfterPivot are added right after the pivot (LockMounts...).
+	// AfterPivot are added right after the pivot (LockMounts...); a
+	// Chdir among them replaces the default one to /.
 	AfterPivot []launcher.Step
 	// Privileges replace the default Capabilities{} and NoNewPrivs.
 	Privileges []launcher.Step
@@ -121,7 +122,9 @@ func (b *Builder) Plan() *launcher.Plan {
 	p.Steps = append(p.Steps, b.Mounts...)
 	p.Steps = append(p.Steps, launcher.PivotRoot{})
 	p.Steps = append(p.Steps, b.AfterPivot...)
-	p.Steps = append(p.Steps, launcher.Chdir{From: At(6), Dir: "/"})
+	if Index(p, "chdir") < 0 {
+		p.Steps = append(p.Steps, launcher.Chdir{From: At(6), Dir: "/"})
+	}
 	if b.Privileges != nil {
 		p.Steps = append(p.Steps, b.Privileges...)
 	} else {
