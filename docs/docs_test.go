@@ -186,7 +186,13 @@ func TestRelativeLinksResolve(t *testing.T) {
 	for _, doc := range []string{"../README.md", referencePath} {
 		for _, m := range markdownLink.FindAllStringSubmatch(readFile(t, doc), -1) {
 			target := m[1]
-			if strings.Contains(target, "://") || strings.HasPrefix(target, "#") || strings.HasPrefix(target, "mailto:") {
+			if strings.Contains(target, "://") || strings.HasPrefix(target, "mailto:") {
+				continue
+			}
+			if anchor, ok := strings.CutPrefix(target, "#"); ok {
+				if !slices.Contains(headingAnchors(readFile(t, doc)), anchor) {
+					t.Errorf("%s links to #%s, but no heading has that anchor", doc, anchor)
+				}
 				continue
 			}
 			target, _, _ = strings.Cut(target, "#")
@@ -248,6 +254,34 @@ func TestTOMLExamplesLoad(t *testing.T) {
 	if n < 10 {
 		t.Errorf("found only %d TOML examples; the reference has one per section", n)
 	}
+}
+
+// headingAnchors returns the anchors markdown renderers give the headings
+// of a document: lower case, spaces as "-", punctuation other than "-" and
+// "_" dropped.
+func headingAnchors(text string) []string {
+	var anchors []string
+	inCode := false
+	for _, line := range strings.Split(text, "\n") {
+		if strings.HasPrefix(line, "```") {
+			inCode = !inCode
+		}
+		if inCode || !strings.HasPrefix(line, "#") {
+			continue
+		}
+		title := strings.TrimSpace(strings.TrimLeft(line, "#"))
+		var b strings.Builder
+		for _, r := range strings.ToLower(title) {
+			switch {
+			case r == ' ':
+				b.WriteByte('-')
+			case r == '-' || r == '_' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
+				b.WriteRune(r)
+			}
+		}
+		anchors = append(anchors, b.String())
+	}
+	return anchors
 }
 
 // TestContainsKey pins the whole-key matching the man page test relies on.
