@@ -19,6 +19,9 @@ import (
 // sandbox child only loads the bytes, after no_new_privs and right before
 // exec.
 func CompileSeccomp(s profile.Seccomp, nestedUserns bool) (*Seccomp, error) {
+	if st, ok := seccompPrecompiledFor(s, nestedUserns); ok {
+		return st, nil
+	}
 	return compileSeccompKnowing(s, nestedUserns, seccompSyscalls)
 }
 
