@@ -59,6 +59,7 @@ import "C"
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -147,19 +148,56 @@ type childPlan struct {
 
 func (cp *childPlan) free() { cp.arena.free() }
 
-// spawn clones the sandbox's first process. No runtime.LockOSThread: the
-// child's PR_SET_PDEATHSIG fires when the thread that cloned it exits
-// (golang/go#27505), and the Go runtime never ends a thread that no
-// goroutine locked, so an unlocked call keeps the thread alive as long as
-// the process (L3). A caller must not call Run from a goroutine locked to
-// its thread that exits while the sandbox runs.
+// spawn clones the sandbox's first process, on the spawner thread.
+//
+// The child's PR_SET_PDEATHSIG fires when the thread that cloned it exits,
+// not the process (golang/go#27505). A goroutine's thread is only borrowed:
+// once the caller's goroutine parks (waiting for newuidmap, say), another
+// goroutine may run on that thread, lock it and exit, and the Go runtime
+// then ends the thread, killing the sandbox (L3). So every clone happens on
+// one thread that a goroutine locks and never releases: it lives as long as
+// the process. The sandbox therefore starts from the process's namespaces,
+// not from a calling thread's own (after setns on a locked thread, say).
 func (cp *childPlan) spawn() (int, syscall.Errno) {
-	var e C.int
-	pid := C.sbx_spawn(cp.c, &e)
-	if pid < 0 {
-		return -1, syscall.Errno(e)
+	s := &childSpawner
+	s.once.Do(func() {
+		s.req = make(chan childSpawn)
+		go childSpawnLoop(s.req)
+	})
+	done := make(chan childSpawned, 1)
+	s.req <- childSpawn{cp: cp, done: done}
+	r := <-done
+	return r.pid, r.errno
+}
+
+var childSpawner struct {
+	once sync.Once
+	req  chan childSpawn
+}
+
+type childSpawn struct {
+	cp   *childPlan
+	done chan<- childSpawned
+}
+
+type childSpawned struct {
+	pid   int
+	errno syscall.Errno
+}
+
+func childSpawnLoop(req <-chan childSpawn) {
+	// Never unlocked, and the goroutine never returns: the thread
+	// stays.
+	runtime.LockOSThread()
+	for r := range req {
+		var e C.int
+		pid := C.sbx_spawn(r.cp.c, &e)
+		if pid < 0 {
+			r.done <- childSpawned{pid: -1, errno: syscall.Errno(e)}
+			continue
+		}
+		r.done <- childSpawned{pid: int(pid)}
 	}
-	return int(pid), 0
 }
 
 // childStepError is an invalid step, found before anything was started.

@@ -7,7 +7,9 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -195,5 +197,47 @@ func TestRuntimeKilledDuringSetup(t *testing.T) {
 	}
 	if n := testutil.NewMounts(before, testutil.Mounts(t)); len(n) != 0 {
 		t.Errorf("new mounts on the host: %v", n)
+	}
+}
+
+var caseAlive = defineCase("alive", func(b *testutil.Builder, args []string) {
+	b.DieWithParent = true
+	b.Argv = testutil.Shell("sleep 0.5; echo alive")
+})
+
+// L3: the sandbox dies with the thread that cloned it (PR_SET_PDEATHSIG),
+// so threads ending in the launcher while it runs must not take it along:
+// goroutines here lock their threads and exit, which makes the Go runtime
+// end those threads.
+func TestRuntimeSurvivesThreadExits(t *testing.T) {
+	testutil.RequireRoot(t)
+	p, err := buildCase(false, caseAlive, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		r   testutil.Result
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		// The caller's own thread, locked and ended after Run.
+		runtime.LockOSThread()
+		r, err := testutil.RunPlan(t, p)
+		done <- result{r, err}
+	}()
+	var wg sync.WaitGroup
+	for i := 0; i < 64; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			runtime.LockOSThread()
+			time.Sleep(time.Millisecond)
+		}()
+	}
+	wg.Wait()
+	res := <-done
+	if res.err != nil || res.r.Code != 0 || strings.TrimSpace(res.r.Stdout) != "alive" {
+		t.Fatalf("the sandbox did not survive the launcher's threads ending: %v %v", res.r, res.err)
 	}
 }
