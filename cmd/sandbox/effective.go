@@ -20,7 +20,7 @@ type setting struct {
 func settings(p *profile.Profile) []setting {
 	var out []setting
 	add := func(key, value string) {
-		out = append(out, setting{Key: key, Value: value, From: originString(p.Origins[key])})
+		out = append(out, setting{Key: key, Value: value, From: originString(latestOrigin(p, key))})
 	}
 	addAt := func(key, value string, at profile.Origin) {
 		out = append(out, setting{Key: key, Value: value, From: originString(at)})
@@ -91,6 +91,29 @@ func settings(p *profile.Profile) []setting {
 		add("process.pass_fds", list(s))
 	}
 	return out
+}
+
+// latestOrigin is where key was set; for a list, whose entries are recorded
+// one by one ("programs.firefox"), it is the entry set last.
+func latestOrigin(p *profile.Profile, key string) profile.Origin {
+	if o, ok := p.Origins[key]; ok {
+		return o
+	}
+	layer := map[string]int{}
+	for i, f := range p.Files {
+		layer[f] = i
+	}
+	var best profile.Origin
+	found := false
+	for k, o := range p.Origins {
+		if !strings.HasPrefix(k, key+".") {
+			continue
+		}
+		if !found || layer[o.File] > layer[best.File] || (o.File == best.File && o.Line > best.Line) {
+			best, found = o, true
+		}
+	}
+	return best
 }
 
 // loosenings lists every way the profile is weaker than the defaults, so
