@@ -63,16 +63,25 @@ int sbx_parent_of(struct sbx_ctx *c, const char *path, const char **name);
 #define SBX_T_DIR 1
 #define SBX_T_FILE 2
 
-/* child_mount.c */
+/* Where the host's root hangs while the view is built (child_root.c). */
+#define SBX_HOST_ROOT "/oldroot"
+
+/* child_root.c */
 int sbx_step_make_private(struct sbx_ctx *c);
 int sbx_step_new_root(struct sbx_ctx *c);
+int sbx_step_pivot_root(struct sbx_ctx *c);
+int sbx_step_lock_mounts(struct sbx_ctx *c, const struct sbx_step *s);
+
+/* child_overlay.c */
+int sbx_step_overlay(struct sbx_ctx *c, const struct sbx_step *s);
+
+/* child_mount.c */
 int sbx_step_bind(struct sbx_ctx *c, const struct sbx_step *s);
 int sbx_step_tmpfs(struct sbx_ctx *c, const struct sbx_step *s);
 int sbx_step_mqueue(struct sbx_ctx *c, const struct sbx_step *s);
-int sbx_step_overlay(struct sbx_ctx *c, const struct sbx_step *s);
 int sbx_step_remount_ro(struct sbx_ctx *c, const struct sbx_step *s);
-int sbx_step_pivot_root(struct sbx_ctx *c);
-int sbx_step_lock_mounts(struct sbx_ctx *c, const struct sbx_step *s);
+int sbx_mount_new(struct sbx_ctx *c, const char *type, const char *const *opts, uint64_t attrs,
+		  const char *path);
 int sbx_new_fs(struct sbx_ctx *c, const char *type, const char *const *opts,
 	       uint64_t attrs);
 int sbx_attach(struct sbx_ctx *c, int mnt, int target, const char *path);

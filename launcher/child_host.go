@@ -1,0 +1,57 @@
+package launcher
+
+import (
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+var childHostOnce struct {
+	sync.Once
+	lastCap            int
+	argvStart, argvLen uintptr
+}
+
+// childHost reads, once per process, what the child needs from the host:
+// the highest capability number the kernel knows (every one up to it is
+// dropped from the bounding set) and where the launcher's arguments are in
+// memory (blanked in the init).
+func childHost() (lastCap int, argvStart, argvLen uintptr) {
+	h := &childHostOnce
+	h.Do(func() {
+		h.lastCap = 40
+		if b, err := os.ReadFile("/proc/sys/kernel/cap_last_cap"); err == nil {
+			if n, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && n > 0 && n < 64 {
+				h.lastCap = n
+			}
+		}
+		h.argvStart, h.argvLen = childArgvArea()
+	})
+	return h.lastCap, h.argvStart, h.argvLen
+}
+
+// childArgvArea returns the process's argument area (fields arg_start and
+// arg_end of /proc/self/stat), or zeros.
+func childArgvArea() (uintptr, uintptr) {
+	b, err := os.ReadFile("/proc/self/stat")
+	if err != nil {
+		return 0, 0
+	}
+	i := strings.LastIndexByte(string(b), ')')
+	if i < 0 {
+		return 0, 0
+	}
+	// Fields after the command name start with field 3 (state);
+	// arg_start and arg_end are fields 48 and 49.
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 47 {
+		return 0, 0
+	}
+	start, err1 := strconv.ParseUint(f[45], 10, 64)
+	end, err2 := strconv.ParseUint(f[46], 10, 64)
+	if err1 != nil || err2 != nil || end <= start || end-start > 1<<20 {
+		return 0, 0
+	}
+	return uintptr(start), uintptr(end - start)
+}

@@ -1,0 +1,341 @@
+package launcher
+
+// The plan in C memory: the flat layout of child.h, filled from the Go
+// plan, checked on the way for what the child could not handle.
+
+/*
+#include <stdlib.h>
+#include "child.h"
+*/
+import "C"
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"syscall"
+	"unsafe"
+)
+
+// cloneNamespaceFlags are the only clone flags a plan may ask for; any
+// other bit (CLONE_VM, CLONE_FILES...) would break the child's isolation
+// from the launcher.
+const cloneNamespaceFlags = syscall.CLONE_NEWNS | syscall.CLONE_NEWCGROUP | syscall.CLONE_NEWUTS |
+	syscall.CLONE_NEWIPC | syscall.CLONE_NEWUSER | syscall.CLONE_NEWPID | syscall.CLONE_NEWNET
+
+// childArena is the C memory of one flat plan: a few calloc'd blocks, freed
+// together once the child has its copy.
+type childArena struct {
+	blocks []unsafe.Pointer
+	cur    unsafe.Pointer
+	off    uintptr
+	size   uintptr
+}
+
+const childArenaBlock = 32 << 10
+
+func (a *childArena) alloc(n, align uintptr) unsafe.Pointer {
+	if n == 0 {
+		n = 1
+	}
+	off := (a.off + align - 1) &^ (align - 1)
+	if a.cur == nil || off+n > a.size {
+		size := uintptr(childArenaBlock)
+		if n > size {
+			size = n
+		}
+		p := C.calloc(1, C.size_t(size))
+		if p == nil {
+			panic("sandbox: out of memory for the plan")
+		}
+		a.blocks = append(a.blocks, p)
+		a.cur, a.size, off = p, size, 0
+	}
+	a.off = off + n
+	return unsafe.Add(a.cur, off)
+}
+
+// str copies s as a NUL-terminated C string (the block is zeroed).
+func (a *childArena) str(s string) *C.char {
+	p := a.alloc(uintptr(len(s))+1, 1)
+	copy(unsafe.Slice((*byte)(p), len(s)), s)
+	return (*C.char)(p)
+}
+
+// strv copies ss as a NULL-terminated array of C strings.
+func (a *childArena) strv(ss []string) **C.char {
+	v := unsafe.Slice((**C.char)(a.alloc(uintptr(len(ss)+1)*unsafe.Sizeof((*C.char)(nil)), 8)), len(ss)+1)
+	for i, s := range ss {
+		v[i] = a.str(s)
+	}
+	return &v[0]
+}
+
+func (a *childArena) bytes(b []byte) *C.uchar {
+	p := a.alloc(uintptr(len(b)), 8)
+	copy(unsafe.Slice((*byte)(p), len(b)), b)
+	return (*C.uchar)(p)
+}
+
+func (a *childArena) u32s(v []uint32) *C.uint32_t {
+	p := a.alloc(uintptr(len(v))*4, 4)
+	copy(unsafe.Slice((*uint32)(p), len(v)), v)
+	return (*C.uint32_t)(p)
+}
+
+func (a *childArena) free() {
+	for _, b := range a.blocks {
+		C.free(b)
+	}
+	a.blocks, a.cur = nil, nil
+}
+
+// childStepError is an invalid step, found before anything was started.
+func childStepError(i int, s Step, path, format string, args ...any) *SetupError {
+	return &SetupError{Step: i, Kind: s.Kind(), Path: path, Origin: s.Origin(), Errno: syscall.EINVAL,
+		Msg: fmt.Sprintf(format, args...)}
+}
+
+// childCheckStrings rejects strings the child would cut short at a NUL
+// byte (B8), and relative paths where the child needs absolute ones.
+func childCheckStrings(i int, s Step, abs []string, other ...string) error {
+	for _, p := range abs {
+		if !strings.HasPrefix(p, "/") {
+			return childStepError(i, s, p, "path is not absolute")
+		}
+	}
+	for _, v := range append(abs, other...) {
+		if strings.IndexByte(v, 0) >= 0 {
+			return childStepError(i, s, "", "a path or name contains a NUL byte")
+		}
+	}
+	return nil
+}
+
+// fill converts one step into its C form.
+func (cp *childPlan) fill(i int, st Step, c *C.struct_sbx_step) error {
+	a := &cp.arena
+	var err error
+	flag := func(b bool, f C.uint32_t) {
+		if b {
+			c.flags |= f
+		}
+	}
+	switch s := st.(type) {
+	case MakePrivate:
+		c.kind = C.SBX_MAKE_PRIVATE
+	case NewRoot:
+		c.kind = C.SBX_NEW_ROOT
+	case BindMount:
+		c.kind = C.SBX_BIND
+		err = childCheckStrings(i, st, []string{s.Source, s.Target})
+		c.path, c.src = a.str(s.Target), a.str(s.Source)
+		flag(s.ReadOnly, C.SBX_F_READONLY)
+		flag(s.Devices, C.SBX_F_DEVICES)
+		flag(s.Optional, C.SBX_F_OPTIONAL)
+	case Tmpfs:
+		c.kind = C.SBX_TMPFS
+		err = childCheckStrings(i, st, []string{s.Target})
+		c.path, c.num1, c.mode = a.str(s.Target), C.uint64_t(s.Size), C.uint32_t(s.Mode)
+	case Proc:
+		c.kind = C.SBX_PROC
+		err = childCheckStrings(i, st, []string{s.Target})
+		c.path = a.str(s.Target)
+	case Dev:
+		c.kind = C.SBX_DEV
+		err = childCheckStrings(i, st, []string{s.Target})
+		c.path = a.str(s.Target)
+	case Mqueue:
+		c.kind = C.SBX_MQUEUE
+		err = childCheckStrings(i, st, []string{s.Target})
+		c.path = a.str(s.Target)
+	case Overlay:
+		c.kind = C.SBX_OVERLAY
+		paths := append([]string{s.Target}, s.Lower...)
+		if s.Upper != "" {
+			paths = append(paths, s.Upper, s.Work)
+		}
+		err = childCheckStrings(i, st, paths)
+		if err == nil && len(s.Lower) == 0 {
+			err = childStepError(i, st, s.Target, "overlay without lower dirs")
+		}
+		c.path, c.strv, c.num1 = a.str(s.Target), a.strv(s.Lower), C.uint64_t(s.Size)
+		if s.Upper != "" {
+			c.src, c.aux = a.str(s.Upper), a.str(s.Work)
+		}
+	case Symlink:
+		c.kind = C.SBX_SYMLINK
+		err = childCheckStrings(i, st, []string{s.Target}, s.LinkTo)
+		c.path, c.src = a.str(s.Target), a.str(s.LinkTo)
+	case Dir:
+		c.kind = C.SBX_DIR
+		err = childCheckStrings(i, st, []string{s.Target})
+		c.path, c.mode = a.str(s.Target), C.uint32_t(s.Mode)
+	case File:
+		c.kind = C.SBX_FILE
+		abs := []string{s.Target}
+		if s.CopyFrom != "" {
+			abs = append(abs, s.CopyFrom)
+			c.src = a.str(s.CopyFrom)
+		}
+		err = childCheckStrings(i, st, abs)
+		c.path, c.mode = a.str(s.Target), C.uint32_t(s.Mode)
+		c.data, c.data_len = a.bytes(s.Content), C.uint64_t(len(s.Content))
+		flag(s.Optional, C.SBX_F_OPTIONAL)
+	case RemountReadOnly:
+		c.kind = C.SBX_REMOUNT_RO
+		err = childCheckStrings(i, st, []string{s.Target})
+		c.path = a.str(s.Target)
+	case PivotRoot:
+		c.kind = C.SBX_PIVOT_ROOT
+	case LockMounts:
+		c.kind = C.SBX_LOCK_MOUNTS
+		c.uid, c.gid = C.uint32_t(s.UID), C.uint32_t(s.GID)
+	case Hostname:
+		c.kind = C.SBX_HOSTNAME
+		err = childCheckStrings(i, st, nil, s.Name)
+		c.path = a.str(s.Name)
+	case Domainname:
+		c.kind = C.SBX_DOMAINNAME
+		err = childCheckStrings(i, st, nil, s.Name)
+		c.path = a.str(s.Name)
+	case Chdir:
+		c.kind = C.SBX_CHDIR
+		abs := []string{s.Dir}
+		if s.Fallback != "" {
+			abs = append(abs, s.Fallback)
+		}
+		err = childCheckStrings(i, st, abs)
+		c.path, c.src = a.str(s.Dir), a.str(s.Fallback)
+	case Rlimit:
+		c.kind = C.SBX_RLIMIT
+		c.path, c.resource = a.str(s.Name), C.int32_t(s.Resource)
+		c.num1, c.num2 = C.uint64_t(s.Soft), C.uint64_t(s.Hard)
+	case SetIDs:
+		c.kind = C.SBX_SET_IDS
+		c.uid, c.gid = C.uint32_t(s.UID), C.uint32_t(s.GID)
+		c.ids, c.nids = a.u32s(s.Groups), C.uint32_t(len(s.Groups))
+		flag(s.KeepGroups, C.SBX_F_KEEP_GROUPS)
+	case Capabilities:
+		c.kind = C.SBX_CAPS
+		keep := make([]uint32, len(s.Keep))
+		for j, k := range s.Keep {
+			if k > 63 {
+				return childStepError(i, st, "", "capability number %d is out of range", k)
+			}
+			keep[j] = uint32(k)
+		}
+		c.ids, c.nids = a.u32s(keep), C.uint32_t(len(keep))
+		flag(s.Ambient, C.SBX_F_AMBIENT)
+	case NoNewPrivs:
+		c.kind = C.SBX_NO_NEW_PRIVS
+	case NewSession:
+		c.kind = C.SBX_NEW_SESSION
+	case Seccomp:
+		c.kind = C.SBX_SECCOMP
+		if len(s.Program)%8 != 0 {
+			return childStepError(i, st, "", "seccomp program of %d bytes is not whole instructions", len(s.Program))
+		}
+		c.data, c.data_len = a.bytes(s.Program), C.uint64_t(len(s.Program))
+	case Exec:
+		c.kind = C.SBX_EXEC
+		if len(s.Argv) == 0 || s.Argv[0] == "" {
+			return childStepError(i, st, "", "no command to run")
+		}
+		err = childCheckStrings(i, st, nil, append([]string{s.Path}, s.Argv...)...)
+		c.strv, c.src = a.strv(s.Argv), a.str(s.Path)
+	default:
+		return childStepError(i, st, "", "the launcher cannot run a %T step", st)
+	}
+	return err
+}
+
+// childSetup is what Run decided besides the plan itself.
+type childSetup struct {
+	stdio     [3]int
+	ids       runIDMode
+	waitMaps  bool
+	lastCap   int
+	argvStart uintptr
+	argvLen   uintptr
+}
+
+// newChildPlan lays p out in C memory. Pipes are filled in later.
+func newChildPlan(p *Plan, set childSetup) (*childPlan, error) {
+	if p.CloneFlags&^cloneNamespaceFlags != 0 {
+		return nil, &SetupError{Step: -1, Kind: "clone", Errno: syscall.EINVAL,
+			Msg: fmt.Sprintf("clone flags %#x include more than namespaces", p.CloneFlags)}
+	}
+	for _, e := range p.Env {
+		if strings.IndexByte(e, 0) >= 0 {
+			return nil, &SetupError{Step: -1, Kind: "environment", Errno: syscall.EINVAL, Msg: "a variable contains a NUL byte"}
+		}
+	}
+	cp := &childPlan{}
+	a := &cp.arena
+	cp.c = (*C.struct_sbx_plan)(a.alloc(C.sizeof_struct_sbx_plan, 8))
+	c := cp.c
+	c.clone_flags = C.ulong(p.CloneFlags)
+	c.nsteps = C.int32_t(len(p.Steps))
+	init := p.Init
+	if len(p.Steps) > 0 {
+		steps := unsafe.Slice((*C.struct_sbx_step)(a.alloc(uintptr(len(p.Steps))*C.sizeof_struct_sbx_step, 8)), len(p.Steps))
+		for i, st := range p.Steps {
+			if err := cp.fill(i, st, &steps[i]); err != nil {
+				cp.free()
+				return nil, err
+			}
+			if e, ok := st.(Exec); ok && e.Init {
+				init = true
+			}
+		}
+		c.steps = &steps[0]
+	}
+	c.envp = (**C.char)(unsafe.Pointer(a.strv(p.Env)))
+	for i, fd := range set.stdio {
+		c.stdio[i] = C.int32_t(fd)
+	}
+	c.err_fd, c.sync_fd = -1, -1
+	c.parent_fds[0], c.parent_fds[1] = -1, -1
+	c.die_with_parent = childBool(p.DieWithParent)
+	c.new_session = childBool(p.NewSession)
+	c.init = childBool(init)
+	c.time_ns = childBool(p.TimeNamespace)
+	c.cap_last_cap = C.int32_t(set.lastCap)
+	c.wait_release = childBool(set.waitMaps)
+	if len(p.PassFDs) > 0 {
+		fds := make([]uint32, len(p.PassFDs))
+		for i, fd := range p.PassFDs {
+			fds[i] = uint32(fd)
+		}
+		c.pass_fds = (*C.int32_t)(unsafe.Pointer(a.u32s(fds)))
+		c.npass = C.int32_t(len(fds))
+	}
+	if set.ids == idsSelf {
+		c.write_maps = 1
+		c.deny_setgroups = childBool(p.IDs.DenySetgroups)
+		c.uid_map = a.str(runMapText(p.IDs.UIDMap))
+		c.gid_map = a.str(runMapText(p.IDs.GIDMap))
+	}
+	c.become_uid, c.become_gid = -1, -1
+	if set.waitMaps {
+		c.become_uid = C.int64_t(runBecome(p.IDs.UIDMap, os.Geteuid()))
+		c.become_gid = C.int64_t(runBecome(p.IDs.GIDMap, os.Getegid()))
+	}
+	c.argv_start, c.argv_len = C.uint64_t(set.argvStart), C.uint64_t(set.argvLen)
+	return cp, nil
+}
+
+// setPipes gives the child its ends of the pipes, and the numbers of the
+// launcher's ends, which it closes.
+func (cp *childPlan) setPipes(report, sync [2]int) {
+	cp.c.err_fd, cp.c.sync_fd = C.int32_t(report[1]), C.int32_t(sync[0])
+	cp.c.parent_fds[0], cp.c.parent_fds[1] = C.int32_t(report[0]), C.int32_t(sync[1])
+}
+
+func childBool(b bool) C.int32_t {
+	if b {
+		return 1
+	}
+	return 0
+}
