@@ -128,6 +128,8 @@ int sbx_step_file(struct sbx_ctx *c, const struct sbx_step *s)
 	int src = -1, dir, fd;
 
 	if (s->src && s->src[0]) {
+		if (c->host_fd < 0)
+			return sbx_fail_errno(c, EINVAL, "copies must come before pivot-root", s->src);
 		/* O_NONBLOCK: a fifo given as the source fails the check
 		 * below instead of hanging the launch (B6). */
 		src = sbx_open_host(c, s->src, O_RDONLY | O_NONBLOCK | O_NOCTTY);

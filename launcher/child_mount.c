@@ -156,6 +156,8 @@ int sbx_step_bind(struct sbx_ctx *c, const struct sbx_step *s)
 	uint64_t set = SBX_MOUNT_ATTR_NOSUID;
 	int src, tree, tgt;
 
+	if (c->host_fd < 0)
+		return sbx_fail_errno(c, EINVAL, "binds must come before pivot-root", s->src);
 	src = sbx_open_host(c, s->src, O_PATH);
 	if (src < 0) {
 		if (errno == ENOENT && (s->flags & SBX_F_OPTIONAL))

@@ -34,6 +34,8 @@ func Run(p *Plan, opts RunOptions) (int, error) {
 	for i, f := range []*os.File{opts.Stdin, opts.Stdout, opts.Stderr} {
 		set.stdio[i] = i
 		if f != nil {
+			// Fd puts the file in blocking mode, as the payload
+			// expects its standard files.
 			set.stdio[i] = int(f.Fd())
 		}
 	}
