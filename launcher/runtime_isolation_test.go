@@ -31,6 +31,14 @@ var (
 		b.Argv = testutil.Shell(`ls -A /; for p in /etc /home /root /var /oldroot /newroot /run; do
 			test -e $p && echo "VISIBLE $p"; done; cat /proc/self/mountinfo`)
 	})
+	caseInitHidesLauncher = defineCase("init-hides-launcher", func(b *testutil.Builder, args []string) {
+		b.Init = true
+		b.Argv = testutil.Shell(`echo "cmdline $(tr -d '\0' < /proc/1/cmdline)"
+			if cat /proc/1/environ >/dev/null 2>&1; then echo "environ readable"; else echo "environ denied"; fi
+			if readlink /proc/1/fd/0 >/dev/null 2>&1; then echo "fds readable"; else echo "fds denied"; fi
+			if cat /proc/1/maps >/dev/null 2>&1; then echo "memory readable"; else echo "memory denied"; fi
+			echo "fd numbers" $(ls /proc/1/fd 2>/dev/null)`)
+	})
 	caseHostname = defineCase("hostname", func(b *testutil.Builder, args []string) {
 		b.Mounts = append(b.Mounts,
 			launcher.Hostname{From: testutil.At(30), Name: "sbx-test"},
@@ -180,6 +188,22 @@ func TestRuntimeHostname(t *testing.T) {
 		}
 		if now, _ := os.ReadFile("/proc/sys/kernel/hostname"); string(now) != string(host) {
 			t.Fatalf("host's hostname changed from %q to %q", host, now)
+		}
+	})
+}
+
+// P5, P6: the init is a copy of the launcher: its arguments are blanked and
+// its environment, fds and memory are out of the payload's reach.
+func TestRuntimeInitHidesTheLauncher(t *testing.T) {
+	forEachMode(t, func(t *testing.T, m runtimeMode) {
+		r := runCase(t, m, caseInitHidesLauncher)
+		// A root payload may list the fd numbers (it owns the
+		// directory), not open them; the init keeps only 0-2.
+		want := "cmdline sandbox-init|environ denied|fds denied|memory denied|fd numbers"
+		got := strings.Join(lines(r.Stdout), "|")
+		got = strings.TrimSuffix(got, " 0 1 2")
+		if r.Code != 0 || got != want {
+			t.Fatalf("want %q, got %v", want, r)
 		}
 	})
 }
