@@ -5,6 +5,7 @@
 //	sandbox check PROFILE...
 //	sandbox explain PROFILE [--json]
 //	sandbox list
+//	sandbox desktop install|remove|audit
 package main
 
 import (
@@ -30,6 +31,10 @@ const usage = `Usage:
   sandbox check PROFILE...                     validate profiles (exit 0, or 125 with the errors)
   sandbox explain PROFILE [--json]             show the effective profile and the launch plan
   sandbox list                                 list installed profiles
+  sandbox desktop install [-p PROFILE] [--force] APP...
+                                               make the menu entry of APP start it sandboxed
+  sandbox desktop remove APP...                undo desktop install
+  sandbox desktop audit                        list applications the menu or D-Bus starts unsandboxed
   sandbox --help | --version
 
 PROFILE is a name (looked up in $XDG_CONFIG_HOME/sandbox/profiles,
@@ -54,6 +59,7 @@ var subcommands = map[string]func(args []string, stdout, stderr io.Writer) int{
 	"check":   cmdCheck,
 	"explain": cmdExplain,
 	"list":    cmdList,
+	"desktop": cmdDesktop,
 	"help":    func(_ []string, stdout, _ io.Writer) int { fmt.Fprint(stdout, usage); return 0 },
 	"version": func(_ []string, stdout, _ io.Writer) int { fmt.Fprintln(stdout, "sandbox", version); return 0 },
 }

@@ -1,0 +1,228 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// The desktop subcommand closes the most common way out of a sandbox: a
+// program that has a profile, started from the desktop menu, a file
+// manager or D-Bus, which all read the system's desktop entries and start
+// the program directly. `install` writes a user entry with the same
+// desktop file id, which hides the system one, whose every command line
+// goes through sandbox; `audit` finds the programs that can still start
+// unsandboxed.
+
+const desktopUsage = `Usage:
+  sandbox desktop install [-p PROFILE] [--force] APP...
+  sandbox desktop remove APP...
+  sandbox desktop audit
+
+APP is a desktop file id (firefox-esr or firefox-esr.desktop) or the name
+of the program an entry runs. install writes $XDG_DATA_HOME/applications/ID
+(default ~/.local/share/applications), which hides the system entry, with
+every Exec run by sandbox in PROFILE (default: the profile whose programs
+list the entry's program), and a D-Bus service file when the application
+can be started over D-Bus. --force replaces an entry of your own (kept as
+ID.sandbox-orig and put back by remove). remove deletes what install
+wrote. audit lists every application that has a profile but would start
+unsandboxed, with the command that fixes it; it exits 1 if it finds one.
+`
+
+// sandboxExecutable is the binary the written entries run. Tests replace
+// it: the test binary is not sandbox.
+var sandboxExecutable = os.Executable
+
+// desktopCtx is what every desktop subcommand works with.
+type desktopCtx struct {
+	dirs           xdgData
+	c              caller
+	stdout, stderr io.Writer
+}
+
+func cmdDesktop(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, "sandbox: desktop needs install, remove or audit\n"+desktopUsage)
+		return exitLauncher
+	}
+	c := newCaller()
+	ctx := &desktopCtx{dirs: newXDGData(c.env.Vars, c.env.Home), c: c, stdout: stdout, stderr: stderr}
+	sub, rest := args[0], args[1:]
+	switch sub {
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, desktopUsage)
+		return 0
+	case "install":
+		return ctx.install(rest)
+	case "remove":
+		return ctx.remove(rest)
+	case "audit":
+		if len(rest) > 0 {
+			fmt.Fprintln(stderr, "sandbox: desktop audit takes no arguments")
+			return exitLauncher
+		}
+		return ctx.audit()
+	}
+	fmt.Fprintf(stderr, "sandbox: unknown desktop subcommand %q\n%s", sub, desktopUsage)
+	return exitLauncher
+}
+
+// installOptions are the options of `desktop install`.
+type installOptions struct {
+	profile string
+	force   bool
+	apps    []string
+}
+
+func parseInstallArgs(args []string) (installOptions, error) {
+	var o installOptions
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--force" || a == "-f":
+			o.force = true
+		case a == "-p" || a == "--profile":
+			if i+1 >= len(args) {
+				return o, fmt.Errorf("%s needs a profile name or path", a)
+			}
+			i++
+			o.profile = args[i]
+		case strings.HasPrefix(a, "--profile="):
+			o.profile = strings.TrimPrefix(a, "--profile=")
+		case a == "--":
+			o.apps = append(o.apps, args[i+1:]...)
+			i = len(args)
+		case strings.HasPrefix(a, "-"):
+			return o, fmt.Errorf("unknown option %q", a)
+		default:
+			o.apps = append(o.apps, a)
+		}
+	}
+	if len(o.apps) == 0 {
+		return o, errors.New("name at least one application (a desktop file id or a program)")
+	}
+	return o, nil
+}
+
+// self is the absolute path of the sandbox binary for the entries to run.
+// A menu starts programs with its own PATH and working directory, so only
+// an absolute path is certain to find the same binary.
+func (ctx *desktopCtx) self() (string, error) {
+	exe, err := sandboxExecutable()
+	if err != nil {
+		return "", fmt.Errorf("finding the sandbox binary: %w", err)
+	}
+	exe, err = filepath.Abs(exe)
+	if err != nil {
+		return "", fmt.Errorf("finding the sandbox binary: %w", err)
+	}
+	// Prefer the installed path when it is this very binary: it is the
+	// name that survives an upgrade.
+	for _, installed := range []string{"/usr/bin/sandbox", "/usr/local/bin/sandbox"} {
+		if sameFile(exe, installed) {
+			return installed, nil
+		}
+	}
+	return exe, nil
+}
+
+func sameFile(a, b string) bool {
+	ia, err := os.Stat(a)
+	if err != nil {
+		return false
+	}
+	ib, err := os.Stat(b)
+	return err == nil && os.SameFile(ia, ib)
+}
+
+// resolveApp finds the desktop file id APP names among the system entries
+// and the user's own: an id with or without ".desktop", else the one entry
+// whose program (or, for an entry we wrote, whose sandboxed program) has
+// that name.
+func (ctx *desktopCtx) resolveApp(app string, system map[string]string) (string, error) {
+	user := scanApps(ctx.dirs.userApps())
+	known := func(id string) bool { return system[id] != "" || user[id] != "" }
+	if strings.HasSuffix(app, ".desktop") {
+		if known(app) {
+			return app, nil
+		}
+		return "", fmt.Errorf("no desktop entry %s in %s or the applications directory of %s", app, ctx.dirs.userApps(), strings.Join(ctx.dirs.system, ":"))
+	}
+	if known(app + ".desktop") {
+		return app + ".desktop", nil
+	}
+	var matches []string
+	seen := map[string]bool{}
+	for _, m := range []map[string]string{system, user} {
+		for _, id := range sortedIDs(m) {
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			if filepath.Base(entryProgram(m[id])) == app {
+				matches = append(matches, id)
+			}
+		}
+	}
+	switch len(matches) {
+	case 0:
+		return "", fmt.Errorf("no desktop entry is called %s or runs a program called %s; 'ls %s' shows the ids", app, app, filepath.Join(ctx.dirs.system[len(ctx.dirs.system)-1], "applications"))
+	case 1:
+		return matches[0], nil
+	}
+	return "", fmt.Errorf("several desktop entries run %s: %s; name one", app, strings.Join(matches, ", "))
+}
+
+// entryProgram is the program the main Exec of the entry at path runs,
+// looking through sandbox for an entry we wrote.
+func entryProgram(path string) string {
+	kf, err := readKeyFile(path)
+	if err != nil {
+		return ""
+	}
+	v, ok := kf.get(groupEntry, "Exec")
+	if !ok {
+		return ""
+	}
+	argv, err := splitExec(v)
+	if err != nil {
+		return ""
+	}
+	if p := sandboxedProgram(argv); p != "" {
+		return p
+	}
+	return programOf(argv)
+}
+
+// writeFileAtomic replaces path with data in one rename, so that a menu
+// reading the directory never sees half an entry.
+func writeFileAtomic(path string, data string) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("creating %s: %w", dir, err)
+	}
+	f, err := os.CreateTemp(dir, ".sandbox-*.tmp")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	defer os.Remove(f.Name()) // fails harmlessly once renamed
+	if _, err := f.WriteString(data); err != nil {
+		f.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}

@@ -1,0 +1,154 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"sandbox/profile"
+)
+
+// finding is one way an application with a profile can start unsandboxed.
+type finding struct {
+	id, what, fix string
+}
+
+// audit checks every installed application whose program has a profile
+// (or whose entry we wrote) for each way the desktop could start it
+// outside the sandbox: no shadowing entry, a shadowing entry of the user's
+// own, one of ours that no longer goes through sandbox, and D-Bus
+// activation that finds the system's service file.
+func (ctx *desktopCtx) audit() int {
+	system := ctx.dirs.systemApps()
+	profiles := map[string]string{} // program basename -> profile ("" for none)
+	profileFor := func(prog string) string {
+		base := filepath.Base(prog)
+		if p, ok := profiles[base]; ok {
+			return p
+		}
+		p, _ := profile.FindByProgram(base, ctx.c.env, ctx.c.src)
+		profiles[base] = p
+		return p
+	}
+	checked := 0
+	var found []finding
+	for _, id := range sortedIDs(system) {
+		fs, ok := ctx.auditApp(id, system[id], profileFor)
+		if ok {
+			checked++
+		}
+		found = append(found, fs...)
+	}
+	for _, f := range found {
+		fmt.Fprintf(ctx.stdout, "%s: %s; fix: %s\n", f.id, f.what, f.fix)
+	}
+	if len(found) > 0 {
+		return 1
+	}
+	fmt.Fprintf(ctx.stdout, "%d applications with a profile; each starts sandboxed from the menu and from D-Bus\n", checked)
+	return 0
+}
+
+// auditApp checks one system entry. ok is false when the entry is not an
+// application with a profile, and so was not checked.
+func (ctx *desktopCtx) auditApp(id, systemPath string, profileFor func(string) string) (found []finding, ok bool) {
+	sys, err := readKeyFile(systemPath)
+	if err != nil || sys.boolean(groupEntry, "Hidden") {
+		return nil, false
+	}
+	if t := sys.str(groupEntry, "Type"); t != "" && t != "Application" {
+		return nil, false
+	}
+	prog := ""
+	if argv, err := splitExec(sys.str(groupEntry, "Exec")); err == nil {
+		prog = programOf(argv)
+	}
+	userPath := ctx.dirs.userApp(id)
+	var user *keyFile
+	if userPath != "" {
+		if user, err = readKeyFile(userPath); err != nil {
+			return []finding{{id, fmt.Sprintf("cannot read your entry %s (%v)", userPath, err), "check the file"}}, true
+		}
+	}
+	prof := ""
+	if user != nil && ours(user) {
+		prof = user.str(groupEntry, keyProfile)
+	} else if prog != "" {
+		prof = profileFor(prog)
+	}
+	if prof == "" {
+		return nil, false
+	}
+	fix := "sandbox desktop install " + shellWord(id)
+	if user != nil && ours(user) {
+		fix = fmt.Sprintf("sandbox desktop install -p %s %s", shellWord(prof), shellWord(id))
+	}
+	runs := prog
+	if runs == "" {
+		runs = "it"
+	}
+	switch {
+	case user == nil:
+		found = append(found, finding{id, fmt.Sprintf("profile %s exists, but the menu starts %s unsandboxed from %s", prof, runs, systemPath), fix})
+	case user.boolean(groupEntry, "Hidden"):
+		// Hidden means deleted: the menu shows and starts nothing.
+	case !ours(user):
+		if why := unsandboxed(user); why != "" {
+			found = append(found, finding{id, fmt.Sprintf("your own entry %s starts it unsandboxed: %s", userPath, why), "sandbox desktop install --force " + shellWord(id)})
+		}
+	default:
+		why := unsandboxed(user)
+		if why == "" && user.boolean(groupEntry, dbusActivatable) {
+			why = "DBusActivatable=true makes the menu ask D-Bus instead"
+		}
+		if why != "" {
+			found = append(found, finding{id, fmt.Sprintf("stale entry %s: %s", userPath, why), fix})
+		}
+	}
+	if f, bad := ctx.auditService(id, sys, fix); bad {
+		found = append(found, f)
+	}
+	return found, true
+}
+
+// auditService checks that D-Bus activation of the application goes
+// through sandbox: the bus finds the user's service file before the
+// system's, so ours must be there and be sound.
+func (ctx *desktopCtx) auditService(id string, sys *keyFile, fix string) (finding, bool) {
+	name, valid := busName(id)
+	if !valid {
+		return finding{}, false
+	}
+	systemService := ctx.dirs.systemService(name)
+	if !sys.boolean(groupEntry, dbusActivatable) && systemService == "" {
+		return finding{}, false
+	}
+	path := ctx.dirs.userService(name)
+	if path == "" {
+		where := "the system's service file"
+		if systemService != "" {
+			where = systemService
+		}
+		return finding{id, fmt.Sprintf("D-Bus activation of %s starts it unsandboxed through %s", name, where), fix}, true
+	}
+	kf, err := readKeyFile(path)
+	if err != nil {
+		return finding{id, fmt.Sprintf("cannot read the D-Bus service file %s (%v)", path, err), "check the file"}, true
+	}
+	why := unsandboxed(kf)
+	switch {
+	case why == "":
+		return finding{}, false
+	case ours(kf):
+		return finding{id, fmt.Sprintf("stale D-Bus service file %s: %s", path, why), fix}, true
+	}
+	return finding{id, fmt.Sprintf("your own D-Bus service file %s starts it unsandboxed: %s", path, why), "sandbox desktop install --force " + shellWord(id)}, true
+}
+
+// shellWord quotes s for a command line a user copies into a shell.
+func shellWord(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

@@ -1,0 +1,256 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"sandbox/launcher"
+	"sandbox/profile"
+)
+
+// backupSuffix names the copy of a user's own entry that install --force
+// replaced. It does not end in ".desktop", so no menu shows it.
+const backupSuffix = ".sandbox-orig"
+
+func (ctx *desktopCtx) install(args []string) int {
+	o, err := parseInstallArgs(args)
+	if err != nil {
+		fmt.Fprintf(ctx.stderr, "sandbox: desktop install: %v\n", err)
+		return exitLauncher
+	}
+	self, err := ctx.self()
+	if err != nil {
+		fmt.Fprintf(ctx.stderr, "sandbox: %v\n", err)
+		return exitLauncher
+	}
+	system := ctx.dirs.systemApps()
+	code := 0
+	for _, app := range o.apps {
+		if err := ctx.installOne(app, o, self, system); err != nil {
+			printErr(ctx.stderr, err)
+			code = exitLauncher
+		}
+	}
+	return code
+}
+
+// installPlan is everything one install writes, worked out and checked
+// before anything is written.
+type installPlan struct {
+	id, entryPath string
+	entry         *keyFile
+	backupFrom    string // the user's own entry to keep as entryPath+backupSuffix
+	service       *keyFile
+	servicePath   string
+	profile       string
+}
+
+func (ctx *desktopCtx) installOne(app string, o installOptions, self string, system map[string]string) error {
+	id, err := ctx.resolveApp(app, system)
+	if err != nil {
+		return err
+	}
+	plan, err := ctx.planInstall(id, o, self, system[id])
+	if err != nil {
+		return err
+	}
+	if plan.backupFrom != "" {
+		backup := plan.entryPath + backupSuffix
+		if err := os.Rename(plan.backupFrom, backup); err != nil {
+			return fmt.Errorf("keeping your entry as %s: %w", backup, err)
+		}
+		fmt.Fprintf(ctx.stdout, "kept your entry %s as %s\n", plan.backupFrom, backup)
+	}
+	if err := writeFileAtomic(plan.entryPath, plan.entry.String()); err != nil {
+		return err
+	}
+	fmt.Fprintf(ctx.stdout, "%s: wrote %s (profile %s)\n", id, plan.entryPath, plan.profile)
+	if plan.service != nil {
+		if err := writeFileAtomic(plan.servicePath, plan.service.String()); err != nil {
+			return err
+		}
+		fmt.Fprintf(ctx.stdout, "%s: wrote %s\n", id, plan.servicePath)
+		reloadSessionBus()
+	}
+	return nil
+}
+
+// planInstall decides what to wrap and checks that the result will
+// launch; it writes nothing.
+func (ctx *desktopCtx) planInstall(id string, o installOptions, self, systemPath string) (*installPlan, error) {
+	plan := &installPlan{id: id, entryPath: filepath.Join(ctx.dirs.userApps(), id)}
+	if existing := ctx.dirs.userApp(id); existing != "" {
+		plan.entryPath = existing
+	}
+	source, original, err := ctx.installSource(plan, o.force, systemPath)
+	if err != nil {
+		return nil, err
+	}
+	src, err := readKeyFile(source)
+	if err != nil {
+		return nil, fmt.Errorf("reading the desktop entry: %w", err)
+	}
+	if t := src.str(groupEntry, "Type"); t != "" && t != "Application" {
+		return nil, fmt.Errorf("%s is of Type %s, not an application; nothing to sandbox", source, t)
+	}
+	name, nameOK := busName(id)
+	systemService := ""
+	if nameOK {
+		systemService = ctx.dirs.systemService(name)
+	}
+	viaDBus := nameOK && (src.boolean(groupEntry, dbusActivatable) || systemService != "")
+
+	mainArgv, serviceArgv, err := commandLines(src, source, systemService)
+	if err != nil {
+		return nil, err
+	}
+	var addMain []string
+	if _, has := src.get(groupEntry, "Exec"); !has {
+		addMain = mainArgv
+	}
+	plan.profile, err = ctx.installProfile(o.profile, mainArgv, source)
+	if err != nil {
+		return nil, err
+	}
+	w := wrapper{self: self, profile: plan.profile}
+	if plan.entry, err = wrapEntry(src, id, w, original, addMain); err != nil {
+		return nil, err
+	}
+	if viaDBus {
+		plan.servicePath = filepath.Join(ctx.dirs.userServices(), name+".service")
+		if existing := ctx.dirs.userService(name); existing != "" {
+			plan.servicePath = existing
+			kf, err := readKeyFile(existing)
+			if err != nil {
+				return nil, fmt.Errorf("reading your D-Bus service file: %w", err)
+			}
+			if !ours(kf) && !o.force {
+				return nil, fmt.Errorf("%s is your own D-Bus service file for %s, not one sandbox wrote; run again with --force to replace it", existing, name)
+			}
+		}
+		svcOriginal := systemService
+		if svcOriginal == "" {
+			svcOriginal = original
+		}
+		plan.service = serviceFile(id, name, serviceArgv, w, svcOriginal)
+	}
+	return plan, nil
+}
+
+// installSource picks the entry to wrap and the path X-Sandbox-Original
+// will name: the system entry; for a reinstall, the original our entry
+// names; for --force over a user's own entry, that entry, which is then
+// kept aside.
+func (ctx *desktopCtx) installSource(plan *installPlan, force bool, systemPath string) (source, original string, err error) {
+	user, err := readKeyFile(plan.entryPath)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		if systemPath == "" {
+			return "", "", fmt.Errorf("%s: no system desktop entry to wrap", plan.id)
+		}
+		return systemPath, systemPath, nil
+	case err != nil:
+		return "", "", fmt.Errorf("reading your desktop entry: %w", err)
+	case ours(user):
+		orig := user.str(groupEntry, keyOriginal)
+		if kf, err := readKeyFile(orig); err == nil && !ours(kf) {
+			return orig, orig, nil
+		}
+		if systemPath == "" {
+			return "", "", fmt.Errorf("%s: the original entry %s is gone and there is no system entry; 'sandbox desktop remove %s' deletes the stale one", plan.id, orig, plan.id)
+		}
+		return systemPath, systemPath, nil
+	case !force:
+		return "", "", fmt.Errorf("%s is your own desktop entry, not one sandbox wrote; run again with --force to wrap it (it is kept as %s and put back by 'sandbox desktop remove %s')", plan.entryPath, filepath.Base(plan.entryPath)+backupSuffix, plan.id)
+	}
+	backup := plan.entryPath + backupSuffix
+	if _, err := os.Lstat(backup); err == nil {
+		return "", "", fmt.Errorf("%s already exists; move it away before wrapping %s", backup, plan.entryPath)
+	}
+	plan.backupFrom = plan.entryPath
+	return plan.entryPath, backup, nil
+}
+
+// commandLines returns the entry's main command line and the one D-Bus
+// activation should run. The service file's own Exec is the right one for
+// D-Bus (it often adds --gapplication-service); without a service file,
+// the entry's Exec with its field codes dropped. An entry that is started
+// only over D-Bus has no Exec, and then the service file's is the main
+// one too.
+func commandLines(src *keyFile, source, systemService string) (main, service []string, err error) {
+	if systemService != "" {
+		kf, err := readKeyFile(systemService)
+		if err != nil {
+			return nil, nil, fmt.Errorf("reading the D-Bus service file: %w", err)
+		}
+		service, err = splitServiceExec(kf.str(groupDBus, "Exec"))
+		if err != nil || len(service) == 0 {
+			return nil, nil, fmt.Errorf("%s: Exec does not give a command (%v)", systemService, err)
+		}
+	}
+	if v, ok := src.get(groupEntry, "Exec"); ok {
+		main, err = splitExec(v)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: Exec: %w", source, err)
+		}
+	}
+	switch {
+	case len(main) == 0 && len(service) == 0:
+		return nil, nil, fmt.Errorf("%s has no Exec to wrap", source)
+	case len(main) == 0:
+		main = service
+	case len(service) == 0:
+		service = expandFieldCodes(main, fieldCodeValues{})
+	}
+	return main, service, nil
+}
+
+// installProfile is the profile the entry will run in: the one asked for,
+// or the one whose programs list the entry's program. It must load and
+// compile for the entry's command, so that an entry we write launches; a
+// path is made absolute, since a menu starts programs in its own
+// directory.
+func (ctx *desktopCtx) installProfile(asked string, mainArgv []string, source string) (string, error) {
+	name := asked
+	if name == "" {
+		prog := programOf(mainArgv)
+		found, ok := profile.FindByProgram(prog, ctx.c.env, ctx.c.src)
+		if !ok {
+			return "", fmt.Errorf("%s runs %s, and no profile declares %q in its programs; choose one with -p PROFILE ('sandbox list' shows them)", source, prog, filepath.Base(prog))
+		}
+		name = found
+	} else if strings.Contains(name, "/") || strings.HasSuffix(name, ".toml") {
+		abs, err := filepath.Abs(name)
+		if err != nil {
+			return "", fmt.Errorf("profile %s: %w", name, err)
+		}
+		name = abs
+	}
+	p, err := profile.Load(name, ctx.c.env, ctx.c.src)
+	if err != nil {
+		return "", err
+	}
+	if _, err := launcher.Compile(p, expandFieldCodes(mainArgv, fieldCodeValues{}), ctx.c.host); err != nil {
+		return "", err
+	}
+	return name, nil
+}
+
+// reloadSessionBus asks the session bus to read its service files again,
+// so that the new one is used from now on rather than from the next login.
+// It is best effort: without a session bus there is nothing to reload.
+func reloadSessionBus() {
+	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
+		return
+	}
+	send, err := exec.LookPath("dbus-send")
+	if err != nil {
+		return
+	}
+	exec.Command(send, "--session", "--type=method_call", "--dest=org.freedesktop.DBus",
+		"/org/freedesktop/DBus", "org.freedesktop.DBus.ReloadConfig").Run()
+}
