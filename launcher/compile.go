@@ -3,6 +3,7 @@ package launcher
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	"golang.org/x/sys/unix"
 
@@ -57,11 +58,41 @@ func (c *compiler) fail(at profile.Origin, key, format string, args ...any) {
 	})
 }
 
+// refuseUnlockedMounts stops the one escape an id range leaves open. With a
+// range the sandbox cannot write the nested maps that lock its mounts, so
+// only the payload's lack of CAP_SYS_ADMIN keeps it from remounting a
+// read-only bind writable or unmounting a mask (checklist F3).
+func (c *compiler) refuseUnlockedMounts() {
+	for _, name := range c.p.Capabilities.Keep {
+		if name == "CAP_SYS_ADMIN" {
+			key := "identity.uid_map"
+			if c.p.Identity.Subids {
+				key = "identity.subids"
+			}
+			c.fail(c.origin("capabilities.keep"), "capabilities.keep",
+				"CAP_SYS_ADMIN cannot be kept together with %s: with an id range the sandbox's mounts cannot be locked, and the payload could undo them; drop CAP_SYS_ADMIN or map a single id", key)
+		}
+	}
+}
+
 // origin returns where a key was set, or the profile's own file when the
 // value is a default.
 func (c *compiler) origin(key string) profile.Origin {
 	if o, ok := c.p.Origins[key]; ok {
 		return o
+	}
+	// Lists record each entry ("identity.uid_map[0]",
+	// "capabilities.keep.CAP_NET_RAW"): point at the first.
+	var first profile.Origin
+	for k, o := range c.p.Origins {
+		if strings.HasPrefix(k, key+"[") || strings.HasPrefix(k, key+".") {
+			if first.File == "" || o.Line < first.Line {
+				first = o
+			}
+		}
+	}
+	if first.File != "" {
+		return first
 	}
 	if n := len(c.p.Files); n > 0 {
 		return profile.Origin{File: c.p.Files[n-1]}
@@ -114,18 +145,20 @@ func (c *compiler) steps(plan *Plan, argv []string) []Step {
 	}
 	s = append(s, PivotRoot{})
 	uid, gid := c.insideIDs()
+	// Ids change before the mounts are locked: the nested user namespace
+	// that locks them denies setgroups, and maps only the id the sandbox
+	// runs as by then.
+	if st, ok := c.setIDs(uid, gid); ok {
+		s = append(s, st)
+	}
 	if singleID(plan.IDs) {
-		// With ranges the sandbox cannot write the nested maps itself;
-		// there the payload's lack of CAP_SYS_ADMIN is what protects
-		// the mounts.
 		s = append(s, LockMounts{UID: uid, GID: gid})
+	} else if plan.IDs != nil {
+		c.refuseUnlockedMounts()
 	}
 	s = append(s, c.chdir(plan.Env))
 	for _, l := range p.Limits {
 		s = append(s, Rlimit{From: From{l.At}, Name: l.Name, Resource: rlimitResource[l.Name], Soft: l.Soft, Hard: l.Hard})
-	}
-	if st, ok := c.setIDs(uid, gid); ok {
-		s = append(s, st)
 	}
 	s = append(s, c.capabilities())
 	if p.Process.NoNewPrivs {
