@@ -31,6 +31,7 @@ const usage = `Usage:
   sandbox check PROFILE...                     validate profiles (exit 0, or 125 with the errors)
   sandbox explain PROFILE [--json]             show the effective profile and the launch plan
   sandbox list                                 list installed profiles
+  sandbox test PROFILE...                      run each profile's smoke test ([test] section)
   sandbox desktop install [-p PROFILE] [--force] APP...
                                                make the menu entry of APP start it sandboxed
   sandbox desktop remove APP...                undo desktop install
@@ -59,6 +60,7 @@ var subcommands = map[string]func(args []string, stdout, stderr io.Writer) int{
 	"check":   cmdCheck,
 	"explain": cmdExplain,
 	"list":    cmdList,
+	"test":    cmdTest,
 	"desktop": cmdDesktop,
 	"help":    func(_ []string, stdout, _ io.Writer) int { fmt.Fprint(stdout, usage); return 0 },
 	"version": func(_ []string, stdout, _ io.Writer) int { fmt.Fprintln(stdout, "sandbox", version); return 0 },
