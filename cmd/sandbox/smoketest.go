@@ -27,9 +27,9 @@ const exitSkipped = 77
 type smokeOutcome int
 
 const (
-	smokePassed smokeOutcome = iota
-	smokeNone                // the profile has no test and needs none
-	smokeSkipped             // the program is not installed
+	smokePassed  smokeOutcome = iota
+	smokeNone                 // the profile has no test and needs none
+	smokeSkipped              // the program is not installed
 	smokeFailed
 	smokeBroken // the profile does not load or compile
 )
