@@ -5,6 +5,7 @@
 #   make fuzz         run every fuzz target for FUZZTIME each (default 30s)
 #   make bench        compare launch time and memory with bubblewrap
 #   make install      install into $(DESTDIR)$(PREFIX)
+#   make deb          build bin/sandbox_VERSION_ARCH.deb (needs only dpkg-deb)
 #   make deps         install everything the tests use (Debian; used by CI)
 #   make clean
 
@@ -13,6 +14,7 @@ DESTDIR  ?=
 BINDIR   := $(DESTDIR)$(PREFIX)/bin
 DATADIR  := $(DESTDIR)$(PREFIX)/share/sandbox
 MANDIR   := $(DESTDIR)$(PREFIX)/share/man
+SHAREDIR := $(DESTDIR)$(PREFIX)/share
 GO       ?= go
 FUZZTIME ?= 30s
 BENCH_N  ?= 200
@@ -23,7 +25,7 @@ export CGO_ENABLED := 1
 # sudo only when we are not root already (CI and containers run as root).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all build seccomp-dev test vet fmt-check check-profiles fuzz bench install uninstall deps clean
+.PHONY: all build seccomp-dev test vet fmt-check check-profiles fuzz bench install uninstall deb deps clean
 
 all: build
 
@@ -97,10 +99,47 @@ install: build
 	install -m 0644 profiles/*.toml $(DATADIR)/profiles/
 	install -D -m 0644 docs/man/sandbox.1 $(MANDIR)/man1/sandbox.1
 	install -D -m 0644 docs/man/sandbox-profile.5 $(MANDIR)/man5/sandbox-profile.5
+	install -D -m 0644 completions/sandbox.bash $(SHAREDIR)/bash-completion/completions/sandbox
+	install -D -m 0644 completions/_sandbox $(SHAREDIR)/zsh/vendor-completions/_sandbox
+	install -D -m 0644 completions/sandbox.fish $(SHAREDIR)/fish/vendor_completions.d/sandbox.fish
 
 uninstall:
 	rm -f $(BINDIR)/sandbox $(MANDIR)/man1/sandbox.1 $(MANDIR)/man5/sandbox-profile.5
+	rm -f $(SHAREDIR)/bash-completion/completions/sandbox $(SHAREDIR)/zsh/vendor-completions/_sandbox \
+	  $(SHAREDIR)/fish/vendor_completions.d/sandbox.fish
 	rm -rf $(DATADIR)
+
+# A Debian package built with dpkg-deb alone: `make install` into a staging
+# root with PREFIX=/usr, so the profiles land in /usr/share/sandbox/profiles
+# (on the search path) and the manual pages in /usr/share/man, then a
+# control file. The version is the binary's own.
+DEB_STAGE      := build/deb
+DEB_ARCH       ?= $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
+DEB_MAINTAINER ?= sandbox developers <sandbox@localhost>
+
+deb: build
+	rm -rf $(DEB_STAGE)
+	$(MAKE) --no-print-directory install PREFIX=/usr DESTDIR=$(CURDIR)/$(DEB_STAGE)
+	gzip -9n $(DEB_STAGE)/usr/share/man/man1/sandbox.1 $(DEB_STAGE)/usr/share/man/man5/sandbox-profile.5
+	install -d $(DEB_STAGE)/DEBIAN
+	@set -e; version="$$(./bin/sandbox --version | cut -d' ' -f2)"; \
+	{ echo "Package: sandbox"; \
+	  echo "Version: $$version"; \
+	  echo "Architecture: $(DEB_ARCH)"; \
+	  echo "Maintainer: $(DEB_MAINTAINER)"; \
+	  echo "Installed-Size: $$(du -sk --exclude=DEBIAN $(DEB_STAGE) | cut -f1)"; \
+	  echo "Depends: libc6, libseccomp2"; \
+	  echo "Recommends: uidmap, xdg-dbus-proxy, passt | slirp4netns"; \
+	  echo "Section: admin"; \
+	  echo "Priority: optional"; \
+	  echo "Description: declarative application sandbox"; \
+	  echo " sandbox runs a program inside the world a short TOML profile declares:"; \
+	  echo " new namespaces, a filesystem view built from nothing, no capabilities,"; \
+	  echo " a seccomp filter, a cleared environment and resource limits. It needs"; \
+	  echo " no setuid bit and no daemon. Profiles layer with defined merge rules,"; \
+	  echo " and 'sandbox explain' shows which file and line set every value."; \
+	} > $(DEB_STAGE)/DEBIAN/control; \
+	dpkg-deb --root-owner-group --build $(DEB_STAGE) bin/sandbox_$${version}_$(DEB_ARCH).deb
 
 # What the tests use: the peers the benchmark and comparisons run, newuidmap
 # and newgidmap for subid tests, ip/findmnt/ps for the isolation tests.
@@ -110,4 +149,4 @@ deps:
 	  bubblewrap firejail uidmap libseccomp-dev pkg-config iproute2 util-linux procps
 
 clean:
-	rm -rf bin
+	rm -rf bin build

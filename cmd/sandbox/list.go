@@ -11,12 +11,20 @@ import (
 
 // cmdList prints every installed profile with its description and where it
 // came from; a profile that does not load is listed with its error.
+// `list --names` prints the names alone, one a line, for shell completion.
 func cmdList(args []string, stdout, stderr io.Writer) int {
-	if len(args) > 0 {
+	namesOnly := len(args) == 1 && args[0] == "--names"
+	if len(args) > 0 && !namesOnly {
 		fmt.Fprintf(stderr, "sandbox: list takes no arguments\n")
 		return exitLauncher
 	}
 	c := newCaller()
+	if namesOnly {
+		for _, e := range profile.List(c.src) {
+			fmt.Fprintln(stdout, e.Name)
+		}
+		return 0
+	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tPROGRAMS\tDESCRIPTION\tFROM")
 	for _, e := range profile.List(c.src) {

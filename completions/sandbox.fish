@@ -1,0 +1,102 @@
+# fish completion for sandbox(1). Installed as
+# $(PREFIX)/share/fish/vendor_completions.d/sandbox.fish.
+
+# Profile names, as `sandbox list` finds them for this user.
+function __sandbox_profiles
+    set -l cmd (commandline -opc)
+    command $cmd[1] list --names 2>/dev/null
+end
+
+# Desktop file ids of the installed applications.
+function __sandbox_desktop_ids
+    set -l home $XDG_DATA_HOME
+    test -n "$home"; or set home $HOME/.local/share
+    set -l dirs /usr/local/share /usr/share
+    test -n "$XDG_DATA_DIRS"; and set dirs (string split : -- $XDG_DATA_DIRS)
+    for f in $home/applications/*.desktop $dirs/applications/*.desktop
+        string replace -r '.*/(.*)\.desktop$' '$1' -- $f
+    end | sort -u
+end
+
+# Desktop file ids of the entries `sandbox desktop install` wrote.
+function __sandbox_installed_ids
+    set -l home $XDG_DATA_HOME
+    test -n "$home"; or set home $HOME/.local/share
+    for f in $home/applications/*.desktop
+        grep -q '^X-Sandbox-Profile=' $f 2>/dev/null
+        and string replace -r '.*/(.*)\.desktop$' '$1' -- $f
+    end
+end
+
+# True while the first argument is still to come: only there is a
+# subcommand recognised.
+function __sandbox_first_word
+    set -l cmd (commandline -opc)
+    test (count $cmd) -eq 1
+end
+
+# True while the options are being written: no command and no "--" yet.
+function __sandbox_before_command
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    while set -q cmd[1]
+        switch $cmd[1]
+            case -p --profile
+                set -e cmd[1]
+            case --
+                return 1
+            case '-*'
+            case '*'
+                return 1
+        end
+        set -e cmd[1]
+    end
+    return 0
+end
+
+# True when the command line is `sandbox desktop ACTION ...`.
+function __sandbox_desktop_action
+    set -l cmd (commandline -opc)
+    test (count $cmd) -ge 3; and test "$cmd[2]" = desktop; and contains -- "$cmd[3]" $argv
+end
+
+function __sandbox_desktop_needs_action
+    set -l cmd (commandline -opc)
+    test (count $cmd) -eq 2; and test "$cmd[2]" = desktop
+end
+
+function __sandbox_subcommand
+    set -l cmd (commandline -opc)
+    test (count $cmd) -ge 2; and contains -- "$cmd[2]" $argv
+end
+
+complete -c sandbox -f
+
+# Running a command: the options, then the command with its own
+# completion.
+complete -c sandbox -n __sandbox_before_command -s p -l profile -x -a '(__sandbox_profiles)' -d 'Profile to run the command in'
+complete -c sandbox -n __sandbox_first_word -s h -l help -d 'Show the usage'
+complete -c sandbox -n __sandbox_first_word -l version -d 'Show the version'
+complete -c sandbox -n 'not __sandbox_subcommand check explain list test desktop help version' \
+    -x -a '(__fish_complete_subcommand -- -p --profile)'
+
+# Subcommands.
+complete -c sandbox -n __sandbox_first_word -a check -d 'Validate profiles'
+complete -c sandbox -n __sandbox_first_word -a explain -d 'Show the effective profile and the launch plan'
+complete -c sandbox -n __sandbox_first_word -a list -d 'List installed profiles'
+complete -c sandbox -n __sandbox_first_word -a test -d "Run profiles' smoke tests"
+complete -c sandbox -n __sandbox_first_word -a desktop -d 'Menu entries that start applications sandboxed'
+complete -c sandbox -n __sandbox_first_word -a help -d 'Show the usage'
+complete -c sandbox -n __sandbox_first_word -a version -d 'Show the version'
+
+complete -c sandbox -n '__sandbox_subcommand check test explain' -a '(__sandbox_profiles)' -d Profile
+complete -c sandbox -n '__sandbox_subcommand check test' -F
+complete -c sandbox -n '__sandbox_subcommand explain' -l json -d 'Print the effective profile and the plan as JSON'
+
+complete -c sandbox -n __sandbox_desktop_needs_action -a install -d 'Make the menu entry start the application sandboxed'
+complete -c sandbox -n __sandbox_desktop_needs_action -a remove -d 'Undo desktop install'
+complete -c sandbox -n __sandbox_desktop_needs_action -a audit -d 'List applications that start unsandboxed'
+complete -c sandbox -n '__sandbox_desktop_action install' -a '(__sandbox_desktop_ids)' -d Application
+complete -c sandbox -n '__sandbox_desktop_action install' -s p -l profile -x -a '(__sandbox_profiles)' -d 'Profile to run the application in'
+complete -c sandbox -n '__sandbox_desktop_action install' -s f -l force -d 'Replace an entry of your own'
+complete -c sandbox -n '__sandbox_desktop_action remove' -a '(__sandbox_installed_ids)' -d 'Installed application'
