@@ -158,7 +158,7 @@ func TestDesktopInstallRewritesEveryExec(t *testing.T) {
 
 	kf := readKF(t, w.userEntry("fakeedit.desktop"))
 	want := map[string][]string{
-		groupEntry:                 {"/opt/Fake Edit/bin/fakeedit", "--title", "My $HOME notes", "%F"},
+		groupEntry:                  {"/opt/Fake Edit/bin/fakeedit", "--title", "My $HOME notes", "%F"},
 		"Desktop Action new-window": {"/opt/Fake Edit/bin/fakeedit", "--new-window", "%U"},
 		"Desktop Action private":    {"env", "FAKE_MODE=private", "/opt/Fake Edit/bin/fakeedit", "--private"},
 	}
