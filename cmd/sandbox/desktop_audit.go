@@ -125,11 +125,10 @@ func (ctx *desktopCtx) auditService(id string, sys *keyFile, fix string) (findin
 	}
 	path := ctx.dirs.userService(name)
 	if path == "" {
-		where := "the system's service file"
-		if systemService != "" {
-			where = systemService
+		if systemService == "" {
+			return finding{id, fmt.Sprintf("the entry is D-Bus activatable and no sandboxed service file starts %s", name), fix}, true
 		}
-		return finding{id, fmt.Sprintf("D-Bus activation of %s starts it unsandboxed through %s", name, where), fix}, true
+		return finding{id, fmt.Sprintf("D-Bus activation of %s starts it unsandboxed through %s", name, systemService), fix}, true
 	}
 	kf, err := readKeyFile(path)
 	if err != nil {

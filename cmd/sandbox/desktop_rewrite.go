@@ -40,8 +40,11 @@ func wrapEntry(src *keyFile, id string, w wrapper, original string, mainExec []s
 	add := func(group, text string) {
 		out.lines = append(out.lines, keyLine{text: text, group: group})
 	}
-	add("", fmt.Sprintf("# Written by `sandbox desktop install %s`: every Exec below runs in the", id))
-	add("", fmt.Sprintf("# sandbox profile %s. `sandbox desktop remove %s` deletes it,", w.profile, id))
+	// The comment names values that could hold a line break (a file
+	// name, a profile path): escaped, they cannot start a line of their
+	// own, such as an Exec that runs unsandboxed.
+	add("", fmt.Sprintf("# Written by `sandbox desktop install %s`: every Exec below runs in the", escapeString(id)))
+	add("", fmt.Sprintf("# sandbox profile %s. `sandbox desktop remove %s` deletes it,", escapeString(w.profile), escapeString(id)))
 	add("", "# and the original entry named by X-Sandbox-Original shows again.")
 	for _, l := range src.lines {
 		switch {
@@ -85,10 +88,10 @@ func wrapEntry(src *keyFile, id string, w wrapper, original string, mainExec []s
 // start the program unsandboxed.
 func serviceFile(id, name string, argv []string, w wrapper, original string) *keyFile {
 	text := strings.Join([]string{
-		fmt.Sprintf("# Written by `sandbox desktop install %s`: D-Bus starts %s in the", id, name),
-		fmt.Sprintf("# sandbox profile %s. `sandbox desktop remove %s` deletes it.", w.profile, id),
+		fmt.Sprintf("# Written by `sandbox desktop install %s`: D-Bus starts %s in the", escapeString(id), escapeString(name)),
+		fmt.Sprintf("# sandbox profile %s. `sandbox desktop remove %s` deletes it.", escapeString(w.profile), escapeString(id)),
 		"[" + groupDBus + "]",
-		"Name=" + name,
+		"Name=" + escapeString(name),
 		"Exec=" + joinServiceExec(w.argv(argv)),
 		keyProfile + "=" + escapeString(w.profile),
 		keyOriginal + "=" + escapeString(original),

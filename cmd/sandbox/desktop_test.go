@@ -377,3 +377,33 @@ func TestDesktopInstallErrors(t *testing.T) {
 	// With -p, a program no profile lists can be wrapped.
 	w.mustSandbox("desktop", "install", "-p", "minimal", "other.desktop")
 }
+
+// TestWrapEntryCannotBeInjected checks that a value we write (here a
+// profile path and an original path holding line breaks) stays one line:
+// it cannot add a key or a group, such as an Exec that runs unsandboxed.
+func TestWrapEntryCannotBeInjected(t *testing.T) {
+	self := newDesktopWorld(t).self
+	src := parseKeyFile("x.desktop", "[Desktop Entry]\nType=Application\nExec=app %u\n")
+	evil := "p\nExec=/bin/evil\n[Desktop Action x]\nExec=/bin/evil"
+	out, err := wrapEntry(src, "x.desktop", wrapper{self: self, profile: evil}, evil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back := parseKeyFile("x.desktop", out.String())
+	if got := back.groups(); !reflect.DeepEqual(got, []string{groupEntry}) {
+		t.Errorf("groups %q, want only [%s]:\n%s", got, groupEntry, out)
+	}
+	if got := back.str(groupEntry, keyProfile); got != evil {
+		t.Errorf("%s reads back as %q", keyProfile, got)
+	}
+	if n := len(execLines(back)); n != 1 {
+		t.Errorf("the wrapped entry has %d Exec lines, want 1:\n%s", n, out)
+	}
+	if why := unsandboxed(back); why != "" {
+		t.Errorf("the wrapped entry %s:\n%s", why, out)
+	}
+	svc := parseKeyFile("", serviceFile("x.desktop", "org.example.X", []string{"app"}, wrapper{self: self, profile: evil}, evil).String())
+	if n := len(execLines(svc)); n != 1 || svc.str(groupDBus, keyOriginal) != evil {
+		t.Errorf("the service file has %d Exec lines and %s=%q:\n%s", n, keyOriginal, svc.str(groupDBus, keyOriginal), svc)
+	}
+}
