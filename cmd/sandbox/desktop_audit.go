@@ -20,16 +20,8 @@ type finding struct {
 // activation that finds the system's service file.
 func (ctx *desktopCtx) audit() int {
 	system := ctx.dirs.systemApps()
-	profiles := map[string]string{} // program basename -> profile ("" for none)
-	profileFor := func(prog string) string {
-		base := filepath.Base(prog)
-		if p, ok := profiles[base]; ok {
-			return p
-		}
-		p, _ := profile.FindByProgram(base, ctx.c.env, ctx.c.src)
-		profiles[base] = p
-		return p
-	}
+	index := programIndex(profile.List(ctx.c.src))
+	profileFor := func(prog string) string { return index[filepath.Base(prog)] }
 	checked := 0
 	var found []finding
 	for _, id := range sortedIDs(system) {
@@ -142,6 +134,22 @@ func (ctx *desktopCtx) auditService(id string, sys *keyFile, fix string) (findin
 		return finding{id, fmt.Sprintf("stale D-Bus service file %s: %s", path, why), fix}, true
 	}
 	return finding{id, fmt.Sprintf("your own D-Bus service file %s starts it unsandboxed: %s", path, why), "sandbox desktop install --force " + shellWord(id)}, true
+}
+
+// programIndex maps each program basename to its profile by the rule of
+// profile.FindByProgram (a profile named like the program wins, else the
+// first by name), from one listing: FindByProgram lists every profile per
+// call, and a desktop has hundreds of entries.
+func programIndex(entries []profile.Entry) map[string]string {
+	index := map[string]string{}
+	for _, e := range entries { // sorted by name
+		for _, prog := range e.Programs {
+			if _, taken := index[prog]; !taken || e.Name == prog {
+				index[prog] = e.Name
+			}
+		}
+	}
+	return index
 }
 
 // shellWord quotes s for a command line a user copies into a shell.

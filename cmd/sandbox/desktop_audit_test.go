@@ -4,6 +4,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"sandbox/profile"
 )
 
 // TestDesktopAuditFindsEachBypass sets up one application per way the
@@ -114,5 +116,29 @@ func TestDesktopAuditCleanSystem(t *testing.T) {
 	w.mustSandbox("desktop", "install", "fakeapp")
 	if code, out, _ := w.sandbox("desktop", "audit"); code != 0 {
 		t.Errorf("audit after install: exit %d\n%s", code, out)
+	}
+}
+
+// TestProgramIndexAgreesWithFindByProgram checks audit's one-pass index
+// against the lookup a launch uses, for every program of every installed
+// profile, including one that two profiles list.
+func TestProgramIndexAgreesWithFindByProgram(t *testing.T) {
+	w := newDesktopWorld(t)
+	w.write(w.root+"/config/sandbox/profiles/aaa.toml", "programs = [\"fakeapp\", \"aaa\"]\nextends = [\"minimal\"]\n")
+	c := newCaller()
+	entries := profile.List(c.src)
+	index := programIndex(entries)
+	checked := 0
+	for _, e := range entries {
+		for _, prog := range e.Programs {
+			want, _ := profile.FindByProgram(prog, c.env, c.src)
+			if index[prog] != want {
+				t.Errorf("program %s: index says %q, FindByProgram %q", prog, index[prog], want)
+			}
+			checked++
+		}
+	}
+	if index["fakeapp"] != "fakeapp" || checked < 3 {
+		t.Errorf("fakeapp maps to %q (want the profile named like it), %d programs checked", index["fakeapp"], checked)
 	}
 }
