@@ -47,6 +47,7 @@ type installPlan struct {
 	service       *keyFile
 	servicePath   string
 	profile       string
+	notes         []string // what the user should know; nothing is wrong
 }
 
 func (ctx *desktopCtx) installOne(app string, o installOptions, self string, system map[string]string) error {
@@ -69,6 +70,9 @@ func (ctx *desktopCtx) installOne(app string, o installOptions, self string, sys
 		return err
 	}
 	fmt.Fprintf(ctx.stdout, "%s: wrote %s (profile %s)\n", id, plan.entryPath, plan.profile)
+	for _, n := range plan.notes {
+		fmt.Fprintf(ctx.stderr, "sandbox: %s: note: %s\n", id, n)
+	}
 	if plan.service != nil {
 		if err := writeFileAtomic(plan.servicePath, plan.service.String()); err != nil {
 			return err
@@ -119,6 +123,13 @@ func (ctx *desktopCtx) planInstall(id string, o installOptions, self, systemPath
 	w := wrapper{self: self, profile: plan.profile}
 	if plan.entry, err = wrapEntry(src, id, w, original, addMain); err != nil {
 		return nil, err
+	}
+	for _, g := range src.groups() {
+		if _, has := src.get(g, "Exec"); strings.HasPrefix(g, groupActionPfx) && !has {
+			// Such an action is started over D-Bus only, which the
+			// entry no longer asks for: the menu cannot start it.
+			plan.notes = append(plan.notes, fmt.Sprintf("the action %q has no Exec and starts only over D-Bus; the menu will not offer it", strings.TrimPrefix(g, groupActionPfx)))
+		}
 	}
 	if viaDBus {
 		plan.servicePath = filepath.Join(ctx.dirs.userServices(), name+".service")

@@ -217,7 +217,8 @@ func TestDesktopInstallRewritesEveryExec(t *testing.T) {
 // itself finds our service file, whose command goes through sandbox.
 func TestDesktopInstallDBusActivatable(t *testing.T) {
 	const id, name = "org.example.FakeApp.desktop", "org.example.FakeApp"
-	entry := "[Desktop Entry]\nType=Application\nName=Fake\nDBusActivatable=true\nExec=/usr/bin/fakeapp %U\n"
+	entry := "[Desktop Entry]\nType=Application\nName=Fake\nDBusActivatable=true\nExec=/usr/bin/fakeapp %U\nActions=quiet;\n\n" +
+		"[Desktop Action quiet]\nName=Quiet\n"
 	tests := []struct {
 		what, entry, serviceExec string
 		wantService, wantMain    []string
@@ -238,7 +239,10 @@ func TestDesktopInstallDBusActivatable(t *testing.T) {
 			if tt.serviceExec != "" {
 				sysService = w.systemService(name, tt.serviceExec)
 			}
-			w.mustSandbox("desktop", "install", name)
+			code, _, errb := w.sandbox("desktop", "install", name)
+			if code != 0 || !strings.Contains(errb, `the action "quiet" has no Exec`) {
+				t.Fatalf("install: exit %d, stderr %q; want 0 and a note on the D-Bus-only action", code, errb)
+			}
 			kf := readKF(t, w.userEntry(id))
 			if v, _ := kf.get(groupEntry, dbusActivatable); v != "false" {
 				t.Errorf("DBusActivatable=%q, want false so the menu uses Exec", v)
