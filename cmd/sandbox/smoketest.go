@@ -305,6 +305,10 @@ func smokeTail(output []byte) string {
 func smokeQuote(argv []string) string {
 	parts := make([]string, len(argv))
 	for i, a := range argv {
+		// A script for sh -c is shown by its first line.
+		if first, _, more := strings.Cut(strings.TrimLeft(a, "\n"), "\n"); more {
+			a = first + " ..."
+		}
 		if a == "" || strings.ContainsAny(a, " \t\n\"'\\$`") {
 			a = strconv.Quote(a)
 		}
