@@ -143,10 +143,14 @@ deb: build
 
 # What the tests use: the peers the benchmark and comparisons run, newuidmap
 # and newgidmap for subid tests, ip/findmnt/ps for the isolation tests.
+# Then the programs the shipped profiles' smoke tests (sandbox test) run.
 deps:
 	$(SUDO) apt-get update -q
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-	  bubblewrap firejail uidmap libseccomp-dev pkg-config iproute2 util-linux procps
+	  bubblewrap firejail uidmap libseccomp-dev pkg-config iproute2 util-linux procps \
+	  firefox-esr chromium xvfb xauth python3 nodejs git curl wget make gcc passt \
+	  mupdf-tools imagemagick ghostscript ffmpeg mpv libreoffice-writer-nogui \
+	  vim tar zip unzip p7zip-full jq sqlite3 pandoc graphviz openssl
 
 clean:
 	rm -rf bin build
