@@ -30,12 +30,16 @@ func newCaller() caller {
 		}
 	}
 	name, home := vars["USER"], vars["HOME"]
-	if u, err := user.LookupId(strconv.Itoa(int(uid))); err == nil {
-		if name == "" {
-			name = u.Username
-		}
-		if home == "" {
-			home = u.HomeDir
+	// The user database is read only when the environment does not say:
+	// an NSS lookup costs more than the rest of the launch's setup.
+	if name == "" || home == "" {
+		if u, err := user.LookupId(strconv.Itoa(int(uid))); err == nil {
+			if name == "" {
+				name = u.Username
+			}
+			if home == "" {
+				home = u.HomeDir
+			}
 		}
 	}
 	if name == "" {
