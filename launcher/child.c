@@ -214,6 +214,8 @@ static int sbx_run_step(struct sbx_ctx *c, const struct sbx_step *s)
 		if (c->seccomp_done)
 			return 0;
 		return sbx_step_seccomp(c, s);
+	case SBX_LOOPBACK_UP:
+		return sbx_step_loopback_up(c);
 	case SBX_EXEC:
 		sbx_step_exec(c, s);
 	}
@@ -254,6 +256,9 @@ void sbx_child_main(const struct sbx_plan *p)
 	}
 	if (p->write_maps)
 		sbx_write_own_maps(&c);
+	/* After the maps: the NAT helper joins our user namespace. */
+	if (p->wait_network)
+		sbx_wait_network(&c);
 	/* A session keyring of its own: the caller's keys stay out of reach
 	 * even where keyctl is allowed (P7). ENOSYS: no keys in this kernel. */
 	if (syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, NULL) < 0 && errno != ENOSYS) {

@@ -25,6 +25,9 @@ package launcher
 //	write(sync, 1) --------------------------->  [wait_release] read(sync)
 //	                                             [write_maps] setgroups=deny,
 //	                                               uid_map, gid_map (own ids)
+//	[nat: start pasta or slirp4netns,
+//	 wait until it is ready (services.go)]
+//	write(sync, 1) --------------------------->  [wait_network] read(sync)
 //	                                             [time_ns] unshare(CLONE_NEWTIME)
 //	                                             steps 0..n-1, in plan order
 //	                                               [init] at seccomp/exec: fork;

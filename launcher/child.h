@@ -38,6 +38,7 @@ enum sbx_kind {
 	SBX_NEW_SESSION,
 	SBX_SECCOMP,
 	SBX_EXEC,
+	SBX_LOOPBACK_UP,
 };
 
 /* sbx_step.flags */
@@ -98,6 +99,7 @@ struct sbx_plan {
 	int32_t new_session;     /* setsid before exec even without a step */
 	int32_t init;            /* stay PID 1 and fork the payload */
 	int32_t time_ns;         /* unshare(CLONE_NEWTIME) before the payload starts */
+	int32_t wait_network;    /* block on sync_fd until the NAT helper configured our netns */
 	int32_t cap_last_cap;    /* from /proc/sys/kernel/cap_last_cap, read by the parent */
 
 	int32_t npass;

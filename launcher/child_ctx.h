@@ -111,6 +111,10 @@ int sbx_become(struct sbx_ctx *c, uint32_t uid, uint32_t gid);
 /* child_exec.c */
 void sbx_step_exec(struct sbx_ctx *c, const struct sbx_step *s) __attribute__((noreturn));
 
+/* child_net.c */
+int sbx_step_loopback_up(struct sbx_ctx *c);
+void sbx_wait_network(struct sbx_ctx *c);
+
 /* init.c */
 void sbx_start_init(struct sbx_ctx *c, int from) __attribute__((noreturn));
 

@@ -191,6 +191,8 @@ func (cp *childPlan) fill(i int, st Step, c *C.struct_sbx_step) error {
 	case LockMounts:
 		c.kind = C.SBX_LOCK_MOUNTS
 		c.uid, c.gid = C.uint32_t(s.UID), C.uint32_t(s.GID)
+	case LoopbackUp:
+		c.kind = C.SBX_LOOPBACK_UP
 	case Hostname:
 		c.kind = C.SBX_HOSTNAME
 		err = childCheckStrings(i, st, nil, s.Name)
@@ -303,6 +305,7 @@ func newChildPlan(p *Plan, set childSetup) (*childPlan, error) {
 	c.time_ns = childBool(p.TimeNamespace)
 	c.cap_last_cap = C.int32_t(set.lastCap)
 	c.wait_release = childBool(set.waitMaps)
+	c.wait_network = childBool(p.NAT != nil)
 	if len(p.PassFDs) > 0 {
 		fds := make([]uint32, len(p.PassFDs))
 		for i, fd := range p.PassFDs {

@@ -36,6 +36,7 @@ func Compile(p *profile.Profile, argv []string, h Host) (*Plan, error) {
 	plan.IDs = c.idMapping()
 	plan.Env = c.environment()
 	plan.Steps = c.steps(plan, argv)
+	plan.Warnings = c.warns
 	if len(c.errs) > 0 {
 		sort.SliceStable(c.errs, func(i, j int) bool { return c.errs[i].Line < c.errs[j].Line })
 		return nil, c.errs
@@ -46,9 +47,10 @@ func Compile(p *profile.Profile, argv []string, h Host) (*Plan, error) {
 // compiler collects every problem rather than stopping at the first, so a
 // user fixes a profile in one pass.
 type compiler struct {
-	p    *profile.Profile
-	h    Host
-	errs profile.Errors
+	p     *profile.Profile
+	h     Host
+	errs  profile.Errors
+	warns profile.Errors // what this machine lacks, with Host.Lenient
 }
 
 func (c *compiler) fail(at profile.Origin, key, format string, args ...any) {
@@ -122,6 +124,9 @@ func cloneFlags(ns profile.Namespaces) uintptr {
 
 // steps lays out the setup pipeline. The order is fixed by what each step
 // needs:
+//   - [desktop] and D-Bus binds follow the profile's mounts, and the
+//     loopback interface is brought up while the sandbox still holds
+//     CAP_NET_ADMIN over its network namespace (before lock-mounts);
 //   - propagation is made private before the first mount, or root-mode
 //     mounts would leak to the host (F9);
 //   - the view is built under the new root, then pivot_root detaches the
@@ -137,6 +142,11 @@ func (c *compiler) steps(plan *Plan, argv []string) []Step {
 	var s []Step
 	s = append(s, MakePrivate{}, NewRoot{})
 	s = append(s, c.mountSteps()...)
+	// After the profile's own mounts: a tmpfs the profile puts on
+	// ${HOME} or /tmp would otherwise hide the sockets and files bound
+	// into it.
+	s = append(s, c.desktopSteps(plan)...)
+	s = append(s, c.networkSteps(plan)...)
 	if p.Hostname != "" {
 		s = append(s, Hostname{From: From{c.origin("hostname")}, Name: p.Hostname})
 	}

@@ -90,6 +90,14 @@ func (s LockMounts) Describe() string {
 	return "lock every mount above: the payload cannot remount or unmount them, whatever capabilities it holds"
 }
 
+func (LoopbackUp) Describe() string {
+	return "bring up the loopback interface (lo) of the sandbox's own network namespace"
+}
+
+func (s DBusSocket) Describe() string {
+	return fmt.Sprintf("%s is the %s bus, through a filtering proxy the launcher starts on the host (only the names the profile lists are reachable)", s.Target, s.Bus)
+}
+
 func (s Hostname) Describe() string {
 	return fmt.Sprintf("the hostname is %q (the host's is unchanged)", s.Name)
 }

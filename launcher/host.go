@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 )
@@ -21,6 +22,14 @@ type Host struct {
 	SubUIDs  []SubIDRange                      // the caller's /etc/subuid grants
 	SubGIDs  []SubIDRange                      // the caller's /etc/subgid grants
 	Stat     func(string) (os.FileInfo, error) // nil means os.Stat
+	// LookPath finds a helper program the plan runs on the host (pasta,
+	// slirp4netns, xdg-dbus-proxy); nil means exec.LookPath.
+	LookPath func(string) (string, error)
+	// Lenient turns what this machine lacks (a display socket, a
+	// session bus, a helper program) into Plan.Warnings instead of
+	// errors: `sandbox check` then validates a desktop profile on a
+	// headless machine. A plan compiled leniently leaves those parts out.
+	Lenient bool
 }
 
 // SubIDRange is one line of /etc/subuid or /etc/subgid that names the caller.
@@ -36,6 +45,13 @@ func (h Host) stat(path string) (os.FileInfo, error) {
 		return h.Stat(path)
 	}
 	return os.Stat(path)
+}
+
+func (h Host) lookPath(name string) (string, error) {
+	if h.LookPath != nil {
+		return h.LookPath(name)
+	}
+	return exec.LookPath(name)
 }
 
 // getenv looks a variable up in the caller's environment.

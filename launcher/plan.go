@@ -40,6 +40,68 @@ type Plan struct {
 	// byte): the init unshares it before it forks the payload, so the
 	// payload and its children are inside it.
 	TimeNamespace bool `json:"time_namespace,omitempty"`
+
+	// DBusProxy is the filtering D-Bus proxy the launcher starts on the
+	// host before the sandbox and stops after it; nil when no bus is
+	// reachable. DBusSocket steps bind its sockets.
+	DBusProxy *DBusProxy `json:"dbus_proxy,omitempty"`
+
+	// NAT is the user-mode network helper the launcher attaches to the
+	// sandbox's network namespace once it exists; the sandbox waits for
+	// it to be configured before its first step. nil unless
+	// network.mode is "nat".
+	NAT *NAT `json:"nat,omitempty"`
+
+	// Desktop says, one entry per [desktop] switch that is on, what the
+	// switch connected; the steps themselves are ordinary binds, files
+	// and variables. For explain.
+	Desktop []DesktopItem `json:"desktop,omitempty"`
+
+	// Warnings are problems of this machine that a lenient compile
+	// (Host.Lenient) let through; the parts they concern are left out.
+	Warnings []*profile.Error `json:"warnings,omitempty"`
+}
+
+// DesktopItem is one [desktop] switch and what it gives the sandbox.
+type DesktopItem struct {
+	Key         string         `json:"key"`
+	Description string         `json:"description"`
+	At          profile.Origin `json:"at"`
+}
+
+// DBusProxy is one xdg-dbus-proxy process serving every filtered bus.
+type DBusProxy struct {
+	// Program is the proxy's absolute path on the host.
+	Program string `json:"program"`
+	// Buses are the buses it filters, session first.
+	Buses []DBusBusProxy `json:"buses"`
+}
+
+// DBusBusProxy is the proxy for one bus.
+type DBusBusProxy struct {
+	// Bus is "session" or "system".
+	Bus string `json:"bus"`
+	// Address is the real bus's address on the host.
+	Address string `json:"address"`
+	// Rules are the proxy's policy options, as passed to it
+	// ("--talk=org.example.App"); --filter is always on.
+	Rules []string       `json:"rules"`
+	At    profile.Origin `json:"at"`
+}
+
+// NAT is a user-mode network helper: pasta or slirp4netns.
+type NAT struct {
+	// Backend is profile.BackendPasta or profile.BackendSlirp4netns,
+	// never auto: the compiler chose one that is installed.
+	Backend string `json:"backend"`
+	// Program is the helper's absolute path on the host.
+	Program string `json:"program"`
+	// Forwards are host 127.0.0.1 ports that reach the sandbox.
+	Forwards []profile.PortForward `json:"forwards,omitempty"`
+	// AllowHostLoopback lets the sandbox reach the host's 127.0.0.1
+	// through the gateway address.
+	AllowHostLoopback bool           `json:"allow_host_loopback"`
+	At                profile.Origin `json:"at"`
 }
 
 // IDMapping is how ids in the new user namespace map to host ids.
@@ -179,6 +241,22 @@ type LockMounts struct {
 	GID uint32 `json:"gid"`
 }
 
+// LoopbackUp brings up the loopback interface of the new network
+// namespace, which the kernel creates down: without it even 127.0.0.1
+// inside is unreachable. It needs CAP_NET_ADMIN over the namespace, so it
+// comes before LockMounts and before capabilities are dropped.
+type LoopbackUp struct{ From }
+
+// DBusSocket binds the socket of the plan's D-Bus proxy for Bus ("session"
+// or "system") at Target. The socket's host path exists only once the
+// launcher started the proxy; the launcher then runs this step as a
+// BindMount of it.
+type DBusSocket struct {
+	From
+	Bus    string `json:"bus"`
+	Target string `json:"target"`
+}
+
 // Hostname sets the hostname in the new UTS namespace.
 type Hostname struct {
 	From
@@ -269,6 +347,8 @@ func (File) Kind() string            { return "file" }
 func (RemountReadOnly) Kind() string { return "remount-ro" }
 func (PivotRoot) Kind() string       { return "pivot-root" }
 func (LockMounts) Kind() string      { return "lock-mounts" }
+func (LoopbackUp) Kind() string      { return "loopback-up" }
+func (DBusSocket) Kind() string      { return "dbus-socket" }
 func (Hostname) Kind() string        { return "hostname" }
 func (Domainname) Kind() string      { return "domainname" }
 func (Chdir) Kind() string           { return "chdir" }

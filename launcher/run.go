@@ -46,13 +46,20 @@ func Run(p *Plan, opts RunOptions) (int, error) {
 				Hint: "an fd in process.pass_fds must be open when the sandbox starts"}
 		}
 	}
-	cp, err := newChildPlan(p, set)
+	// Helpers the plan needs before clone (the D-Bus proxy); rp is the
+	// plan with their sockets filled in.
+	svc, rp, err := startServices(p)
+	if err != nil {
+		return 125, err
+	}
+	defer svc.stop()
+	cp, err := newChildPlan(rp, set)
 	if err != nil {
 		return 125, err
 	}
 	defer cp.free()
 
-	code, err := runChild(p, cp, set)
+	code, err := runChild(p, cp, set, svc)
 	runtime.KeepAlive(opts)
 	if err != nil {
 		return 125, err
@@ -62,14 +69,14 @@ func Run(p *Plan, opts RunOptions) (int, error) {
 
 // runChild starts the child, completes its setup from the launcher's side
 // and waits for it. The protocol is drawn at the top of child.go.
-func runChild(p *Plan, cp *childPlan, set childSetup) (int, error) {
+func runChild(p *Plan, cp *childPlan, set childSetup, svc *services) (int, error) {
 	var report, sync [2]int
 	if err := syscall.Pipe2(report[:], syscall.O_CLOEXEC); err != nil {
 		return 0, fmt.Errorf("sandbox: report pipe: %w", err)
 	}
 	defer syscall.Close(report[0])
 	sync = [2]int{-1, -1}
-	if set.waitMaps || p.DieWithParent {
+	if set.waitMaps || p.DieWithParent || p.NAT != nil {
 		if err := syscall.Pipe2(sync[:], syscall.O_CLOEXEC); err != nil {
 			syscall.Close(report[1])
 			return 0, fmt.Errorf("sandbox: sync pipe: %w", err)
@@ -106,7 +113,16 @@ func runChild(p *Plan, cp *childPlan, set childSetup) (int, error) {
 		}
 	}
 
+	if p.NAT != nil {
+		if err := svc.releaseNetwork(p, pid, sync[1]); err != nil {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+			_, _ = sig.wait()
+			return 0, err
+		}
+	}
+
 	rec, got, rerr := runReadReport(report[0])
+	svc.setupDone()
 	sig.setupDone()
 	ws, werr := sig.wait()
 	if rerr != nil {

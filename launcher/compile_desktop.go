@@ -1,0 +1,298 @@
+package launcher
+
+import (
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+
+	"sandbox/profile"
+)
+
+// The [desktop] switches compile into ordinary steps: read-only binds of
+// the few sockets and files each service needs, a File with an
+// Xauthority cookie, and variables. Nothing else of the caller's session
+// (its runtime directory, its home) becomes visible.
+//
+// Sockets live in XDG_RUNTIME_DIR. Inside, that is a private tmpfs (mode
+// 0700) at the caller's own path, or /run/user/UID when the caller has
+// none, holding only the sockets the profile asked for.
+
+// desktopCompiler gathers the steps, variables and explanations of the
+// [desktop] and [dbus] tables.
+type desktopCompiler struct {
+	c    *compiler
+	plan *Plan
+
+	hostRuntime string // the caller's $XDG_RUNTIME_DIR, "" when unset
+	runtime     string // XDG_RUNTIME_DIR inside
+	runtimeAt   profile.Origin
+	inRuntime   []Step // binds and files inside the runtime tmpfs
+	other       []Step // everything else
+	env         map[string]string
+
+	// problems holds, per key, what this machine lacks for it; see
+	// settle for why they are not reported at once.
+	problems map[string][]problem
+	ok       map[string]bool
+}
+
+type problem struct {
+	at  profile.Origin
+	msg string
+}
+
+// desktopSteps compiles [desktop] and [dbus]. The caller places the steps
+// after the profile's own mounts.
+func (c *compiler) desktopSteps(plan *Plan) []Step {
+	d := &desktopCompiler{c: c, plan: plan, env: map[string]string{},
+		problems: map[string][]problem{}, ok: map[string]bool{}}
+	if v, ok := c.h.getenv("XDG_RUNTIME_DIR"); ok && path.IsAbs(v) {
+		d.hostRuntime = path.Clean(v)
+	}
+	d.runtime = d.hostRuntime
+	if d.runtime == "" {
+		uid, _ := c.insideIDs()
+		d.runtime = fmt.Sprintf("/run/user/%d", uid)
+	}
+	ds := c.p.Desktop
+	for _, sw := range []struct {
+		on      bool
+		key     string
+		compile func(profile.Origin)
+	}{
+		{ds.Wayland, "desktop.wayland", d.wayland},
+		{ds.X11, "desktop.x11", d.x11},
+		{ds.PulseAudio, "desktop.pulseaudio", d.pulseAudio},
+		{ds.PipeWire, "desktop.pipewire", d.pipeWire},
+		{ds.GPU, "desktop.gpu", d.gpu},
+		{ds.Fonts, "desktop.fonts", d.fonts},
+		{ds.Themes, "desktop.themes", d.themes},
+	} {
+		if sw.on {
+			sw.compile(c.origin(sw.key))
+		}
+	}
+	d.dbus()
+	d.settle()
+
+	var out []Step
+	if len(d.inRuntime) > 0 {
+		out = append(out, Tmpfs{From: From{d.runtimeAt}, Target: d.runtime, Mode: 0o700})
+		out = append(out, d.inRuntime...)
+		d.env["XDG_RUNTIME_DIR"] = d.runtime
+	}
+	out = append(out, d.other...)
+	c.setEnv(plan, d.env)
+	return out
+}
+
+// need records that key cannot work on this machine, and why.
+func (d *desktopCompiler) need(key string, at profile.Origin, format string, args ...any) {
+	d.problems[key] = append(d.problems[key], problem{at, fmt.Sprintf(format, args...)})
+}
+
+// item records what a switch gives the sandbox, for explain.
+func (d *desktopCompiler) item(key string, at profile.Origin, format string, args ...any) {
+	d.ok[key] = true
+	d.plan.Desktop = append(d.plan.Desktop, DesktopItem{Key: key, At: at, Description: fmt.Sprintf(format, args...)})
+}
+
+// settle reports what this machine lacks. Wayland and X11 are two ways to
+// one display, PulseAudio and PipeWire two ways to one sound server: a
+// profile that turns on both of a pair works when either is there (a
+// browser on an X11-only session, say), so the missing one is only a
+// warning. Anything else missing is an error, or with Host.Lenient a
+// warning.
+func (d *desktopCompiler) settle() {
+	pairs := map[string]string{
+		"desktop.wayland": "desktop.x11", "desktop.x11": "desktop.wayland",
+		"desktop.pulseaudio": "desktop.pipewire", "desktop.pipewire": "desktop.pulseaudio",
+	}
+	keys := make([]string, 0, len(d.problems))
+	for k := range d.problems {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, key := range keys {
+		for _, p := range d.problems[key] {
+			if other, ok := pairs[key]; ok && d.ok[other] {
+				d.c.warns = append(d.c.warns, &profile.Error{File: p.at.File, Line: p.at.Line, Col: p.at.Col, Key: key,
+					Msg: p.msg + fmt.Sprintf(" (left out: %s works)", other)})
+				continue
+			}
+			d.c.hostProblem(p.at, key, "%s", p.msg)
+		}
+	}
+}
+
+// socket binds a host socket read-only into the runtime tmpfs at name. A
+// read-only mount still lets clients connect (connect needs no write
+// access to the mount), but the payload cannot chmod or replace it.
+func (d *desktopCompiler) socket(at profile.Origin, src, name string) string {
+	target := path.Join(d.runtime, name)
+	d.runtimeUsed(at)
+	d.inRuntime = append(d.inRuntime, BindMount{From: From{at}, Source: src, Target: target, ReadOnly: true})
+	return target
+}
+
+func (d *desktopCompiler) runtimeUsed(at profile.Origin) {
+	if len(d.inRuntime) == 0 {
+		d.runtimeAt = at
+	}
+}
+
+// exists reports whether a host path is there for the caller.
+func (d *desktopCompiler) exists(p string) bool {
+	_, err := d.c.h.stat(p)
+	return err == nil
+}
+
+// optional binds each existing host path read-only at the same path and
+// returns the ones bound.
+func (d *desktopCompiler) optional(at profile.Origin, paths ...string) []string {
+	var bound []string
+	for _, p := range paths {
+		if !d.exists(p) {
+			continue
+		}
+		d.other = append(d.other, BindMount{From: From{at}, Source: p, Target: p, ReadOnly: true, Optional: true})
+		bound = append(bound, p)
+	}
+	return bound
+}
+
+func (d *desktopCompiler) wayland(at profile.Origin) {
+	name, _ := d.c.h.getenv("WAYLAND_DISPLAY")
+	if name == "" {
+		name = "wayland-0"
+	}
+	src := name
+	if !path.IsAbs(name) {
+		if d.hostRuntime == "" {
+			d.need("desktop.wayland", at, "$XDG_RUNTIME_DIR is not set, so the Wayland socket cannot be found; run from a Wayland session or set desktop.wayland = false")
+			return
+		}
+		src = path.Join(d.hostRuntime, name)
+	}
+	if !d.exists(src) {
+		d.need("desktop.wayland", at, "there is no Wayland socket at %s; run from a Wayland session or set desktop.wayland = false", src)
+		return
+	}
+	base := path.Base(src)
+	target := d.socket(at, src, base)
+	d.env["WAYLAND_DISPLAY"] = base
+	d.item("desktop.wayland", at, "the Wayland display: the host's %s is bound at %s; WAYLAND_DISPLAY=%s", src, target, base)
+}
+
+func (d *desktopCompiler) pulseAudio(at profile.Origin) {
+	src := ""
+	if v, ok := d.c.h.getenv("PULSE_SERVER"); ok && strings.HasPrefix(v, "unix:") && path.IsAbs(v[5:]) {
+		src = path.Clean(v[5:])
+	} else if d.hostRuntime != "" {
+		src = path.Join(d.hostRuntime, "pulse", "native")
+	} else {
+		d.need("desktop.pulseaudio", at, "$XDG_RUNTIME_DIR is not set, so the PulseAudio socket cannot be found; run from a desktop session or set desktop.pulseaudio = false")
+		return
+	}
+	if !d.exists(src) {
+		d.need("desktop.pulseaudio", at, "there is no PulseAudio socket at %s; start PulseAudio (or pipewire-pulse), or set desktop.pulseaudio = false", src)
+		return
+	}
+	target := d.socket(at, src, "pulse/native")
+	d.env["PULSE_SERVER"] = "unix:" + target
+	cookie := ""
+	if d.c.h.Home != "" {
+		cookie = path.Join(d.configHome(), "pulse", "cookie")
+		if len(d.optional(at, cookie)) == 0 {
+			cookie = ""
+		}
+	}
+	desc := fmt.Sprintf("sound through PulseAudio: the host's %s is bound at %s; PULSE_SERVER=unix:%s", src, target, target)
+	if cookie != "" {
+		desc += "; its cookie " + cookie + " is bound read-only"
+	}
+	d.item("desktop.pulseaudio", at, "%s", desc)
+}
+
+func (d *desktopCompiler) pipeWire(at profile.Origin) {
+	if d.hostRuntime == "" {
+		d.need("desktop.pipewire", at, "$XDG_RUNTIME_DIR is not set, so the PipeWire socket cannot be found; run from a desktop session or set desktop.pipewire = false")
+		return
+	}
+	src := path.Join(d.hostRuntime, "pipewire-0")
+	if !d.exists(src) {
+		d.need("desktop.pipewire", at, "there is no PipeWire socket at %s; start PipeWire, or set desktop.pipewire = false", src)
+		return
+	}
+	target := d.socket(at, src, "pipewire-0")
+	d.item("desktop.pipewire", at, "sound and video through PipeWire: the host's %s is bound at %s", src, target)
+}
+
+func (d *desktopCompiler) gpu(at profile.Origin) {
+	desc := "the GPU: "
+	if d.exists("/dev/dri") {
+		d.other = append(d.other, BindMount{From: From{at}, Source: "/dev/dri", Target: "/dev/dri", Devices: true, Optional: true})
+		desc += "/dev/dri with its device nodes usable"
+	} else {
+		desc += "no /dev/dri on this machine (software rendering only)"
+	}
+	if b := d.optional(at, "/sys/dev/char", "/sys/devices"); len(b) > 0 {
+		desc += "; " + strings.Join(b, " and ") + " read-only, where Mesa finds the device"
+	}
+	d.item("desktop.gpu", at, "%s", desc)
+}
+
+func (d *desktopCompiler) fonts(at profile.Origin) {
+	paths := []string{"/etc/fonts", "/var/cache/fontconfig"}
+	if h := d.c.h.Home; h != "" {
+		paths = append(paths, path.Join(h, ".fonts"), path.Join(d.dataHome(), "fonts"), path.Join(d.configHome(), "fontconfig"))
+	}
+	d.item("desktop.fonts", at, "fonts, read-only: %s", orNone(d.optional(at, paths...)))
+}
+
+func (d *desktopCompiler) themes(at profile.Origin) {
+	var paths []string
+	if h := d.c.h.Home; h != "" {
+		paths = []string{path.Join(h, ".themes"), path.Join(h, ".icons"),
+			path.Join(d.dataHome(), "themes"), path.Join(d.dataHome(), "icons"),
+			path.Join(d.configHome(), "gtk-3.0"), path.Join(d.configHome(), "gtk-4.0")}
+	}
+	d.item("desktop.themes", at, "themes and icons, read-only: %s", orNone(d.optional(at, paths...)))
+}
+
+// configHome and dataHome are the caller's ~/.config and ~/.local/share.
+// The spec names those paths; $XDG_CONFIG_HOME and $XDG_DATA_HOME are
+// not followed, as they may point anywhere.
+func (d *desktopCompiler) configHome() string { return path.Join(d.c.h.Home, ".config") }
+func (d *desktopCompiler) dataHome() string   { return path.Join(d.c.h.Home, ".local", "share") }
+
+func orNone(paths []string) string {
+	if len(paths) == 0 {
+		return "none of its paths exist on this machine"
+	}
+	return strings.Join(paths, ", ")
+}
+
+// setEnv sets the variables the desktop needs. A value the profile sets
+// itself (environment.set) wins: it was written on purpose.
+func (c *compiler) setEnv(plan *Plan, vars map[string]string) {
+	if len(vars) == 0 {
+		return
+	}
+	for _, v := range c.p.Environment.Set {
+		delete(vars, v.Name)
+	}
+	out := plan.Env[:0:0]
+	for _, kv := range plan.Env {
+		name, _, _ := strings.Cut(kv, "=")
+		if _, replaced := vars[name]; !replaced {
+			out = append(out, kv)
+		}
+	}
+	for k, v := range vars {
+		out = append(out, k+"="+v)
+	}
+	sort.Strings(out)
+	plan.Env = out
+}

@@ -1,0 +1,106 @@
+package launcher
+
+import (
+	"fmt"
+	"syscall"
+
+	"sandbox/profile"
+)
+
+// networkSteps compiles [network]. Mode "host" shares the host's network
+// namespace and needs nothing. "none" and "nat" get a namespace of their
+// own, whose loopback interface the kernel creates down: a LoopbackUp step
+// brings it up, so that programs talking to themselves over 127.0.0.1
+// work. "nat" also gets a helper (pasta or slirp4netns) that the launcher
+// attaches to the namespace after clone; see services_nat.go.
+func (c *compiler) networkSteps(plan *Plan) []Step {
+	if !c.p.Namespaces.Net {
+		return nil
+	}
+	nw := c.p.Network
+	steps := []Step{LoopbackUp{From: From{c.origin("network.mode")}}}
+	if nw.Mode != profile.NetworkNAT {
+		return steps
+	}
+	backend, prog, ok := c.natBackend()
+	if !ok {
+		return steps
+	}
+	plan.NAT = &NAT{
+		Backend:           backend,
+		Program:           prog,
+		Forwards:          append([]profile.PortForward(nil), nw.Forwards...),
+		AllowHostLoopback: nw.AllowHostLoopback,
+		At:                c.origin("network.mode"),
+	}
+	return steps
+}
+
+// natBackend picks the NAT helper network.backend asks for and finds it on
+// this machine: auto takes pasta (faster, and it forwards ports without an
+// API socket) when installed, else slirp4netns.
+func (c *compiler) natBackend() (backend, prog string, ok bool) {
+	want := c.p.Network.Backend
+	at := c.origin("network.backend")
+	packages := map[string]string{profile.BackendPasta: "passt", profile.BackendSlirp4netns: "slirp4netns"}
+	switch want {
+	case profile.BackendPasta, profile.BackendSlirp4netns:
+		if p, err := c.h.lookPath(want); err == nil {
+			return want, p, true
+		}
+		other := profile.BackendSlirp4netns
+		if want == other {
+			other = profile.BackendPasta
+		}
+		c.hostProblem(at, "network.backend", "%s is not installed; install it (sudo apt-get install %s), or set backend = %q",
+			want, packages[want], other)
+		return "", "", false
+	}
+	for _, b := range []string{profile.BackendPasta, profile.BackendSlirp4netns} {
+		if p, err := c.h.lookPath(b); err == nil {
+			return b, p, true
+		}
+	}
+	c.hostProblem(c.origin("network.mode"), "network.mode",
+		`mode "nat" needs pasta or slirp4netns and neither is installed; install one (sudo apt-get install passt, or sudo apt-get install slirp4netns), or set mode = "none"`)
+	return "", "", false
+}
+
+// hostProblem reports something this machine lacks (a socket, a bus, a
+// program) rather than a mistake in the profile: an error, or with
+// Host.Lenient a warning, and the part it concerns is left out.
+func (c *compiler) hostProblem(at profile.Origin, key, format string, args ...any) {
+	if c.h.Lenient {
+		c.warns = append(c.warns, &profile.Error{File: at.File, Line: at.Line, Col: at.Col, Key: key,
+			Msg: fmt.Sprintf(format, args...)})
+		return
+	}
+	c.fail(at, key, format, args...)
+}
+
+// DescribeNetwork says in words what network the plan gives the sandbox,
+// one sentence a line, for explain.
+func DescribeNetwork(p *Plan) []string {
+	if p.CloneFlags&syscall.CLONE_NEWNET == 0 {
+		return []string{"mode host: the sandbox shares the host's network: every interface, services listening on the host's 127.0.0.1, and abstract unix sockets (@name, which X11 and D-Bus may listen on) are all reachable"}
+	}
+	n := p.NAT
+	if n == nil {
+		return []string{"mode none: a network namespace of its own with only the loopback interface (lo), brought up; nothing outside the sandbox is reachable"}
+	}
+	out := []string{fmt.Sprintf("mode nat, through %s (%s): a network namespace of its own whose connections leave through user-mode NAT on the host; the host's interfaces are not visible inside", n.Backend, n.Program)}
+	if n.AllowHostLoopback {
+		gw := "the default gateway's address"
+		if n.Backend == profile.BackendSlirp4netns {
+			gw = "10.0.2.2"
+		}
+		out = append(out, fmt.Sprintf("LOOSENED: services listening on the host's 127.0.0.1 are reachable inside through %s (allow_host_loopback = true)", gw))
+	} else {
+		out = append(out, "services listening only on the host's 127.0.0.1 are not reachable (allow_host_loopback = false)")
+	}
+	for _, f := range n.Forwards {
+		out = append(out, fmt.Sprintf("the host's 127.0.0.1:%d/%s reaches port %d inside (a server there must listen on all addresses, 0.0.0.0) (from %s:%d)",
+			f.HostPort, f.Proto, f.SandboxPort, f.At.File, f.At.Line))
+	}
+	return out
+}
