@@ -35,8 +35,13 @@ func goldenEnv() profile.Env {
 
 func goldenHost() Host {
 	return Host{UID: 1000, GID: 1000, EUID: 1000, User: "user", Home: "/home/user", Cwd: "/home/user/src",
-		Env:  []string{"PATH=/usr/bin:/bin", "TERM=xterm", "SECRET_TOKEN=x", "LANG=C.UTF-8", "LC_ALL=C"},
-		Stat: func(p string) (os.FileInfo, error) { return fakeDir{filepath.Base(p)}, nil }}
+		Env: []string{"PATH=/usr/bin:/bin", "TERM=xterm", "SECRET_TOKEN=x", "LANG=C.UTF-8", "LC_ALL=C",
+			// A desktop session, for the profiles' [desktop] keys; the
+			// Xauthority file does not exist, so no cookie is read.
+			"XDG_RUNTIME_DIR=/run/user/1000", "WAYLAND_DISPLAY=wayland-0", "DISPLAY=:0",
+			"XAUTHORITY=/nonexistent/Xauthority", "DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/1000/bus"},
+		Stat:     func(p string) (os.FileInfo, error) { return fakeDir{filepath.Base(p)}, nil },
+		LookPath: func(name string) (string, error) { return "/usr/bin/" + name, nil }}
 }
 
 // renderPlan prints a plan the way a reviewer reads it: one line a step,
