@@ -36,7 +36,7 @@ func Compile(p *profile.Profile, argv []string, h Host) (*Plan, error) {
 	plan.IDs = c.idMapping()
 	plan.Env = c.environment()
 	plan.Steps = c.steps(plan, argv)
-	plan.Warnings = c.warns
+	plan.Warnings = c.warnings()
 	if len(c.errs) > 0 {
 		sort.SliceStable(c.errs, func(i, j int) bool { return c.errs[i].Line < c.errs[j].Line })
 		return nil, c.errs

@@ -60,7 +60,8 @@ func (d *desktopCompiler) x11(at profile.Origin) {
 
 	desc := fmt.Sprintf("the X display :%d: only its socket %s is bound", n, sock)
 	file := d.xauthorityFile()
-	switch cookie, err := xauthorityFor(file, n); {
+	host, _ := os.Hostname()
+	switch cookie, err := xauthorityFor(file, host, n); {
 	case err != nil:
 		d.need("desktop.x11", at, "%v; fix or remove the file, or set desktop.x11 = false", err)
 		return
@@ -109,11 +110,12 @@ func x11DisplayNumber(display string) (int, error) {
 }
 
 // xauthorityFor reads file and returns a new Xauthority holding only the
-// cookies for local display n, or nil when there are none (or no file:
-// the server may not ask for one). The entries are written as FamilyWild:
-// a FamilyLocal entry names the host, and a sandbox with a hostname of its
-// own would not match it.
-func xauthorityFor(file string, n int) ([]byte, error) {
+// cookies for local display n of this host, or nil when there are none
+// (or no file: the server may not ask for one). An entry counts when its
+// display number is n and it is FamilyWild, or FamilyLocal naming host.
+// The entries are written as FamilyWild: a FamilyLocal entry names the
+// host, and a sandbox with a hostname of its own would not match it.
+func xauthorityFor(file, host string, n int) ([]byte, error) {
 	f, err := os.Open(file)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
@@ -135,7 +137,8 @@ func xauthorityFor(file string, n int) ([]byte, error) {
 	}
 	var out []byte
 	for _, e := range entries {
-		if e.Number != strconv.Itoa(n) || (e.Family != xauthFamilyLocal && e.Family != xauthFamilyWild) {
+		local := e.Family == xauthFamilyLocal && string(e.Address) == host
+		if e.Number != strconv.Itoa(n) || !(local || e.Family == xauthFamilyWild) {
 			continue
 		}
 		e.Family, e.Address = xauthFamilyWild, nil

@@ -2,6 +2,7 @@ package launcher
 
 import (
 	"fmt"
+	"sort"
 	"syscall"
 
 	"sandbox/profile"
@@ -78,6 +79,25 @@ func (c *compiler) hostProblem(at profile.Origin, key, format string, args ...an
 	c.fail(at, key, format, args...)
 }
 
+// warnings are the lenient compile's warnings in profile order: files in
+// the order they were first met, then by line.
+func (c *compiler) warnings() []*profile.Error {
+	rank := map[string]int{}
+	for _, w := range c.warns {
+		if _, ok := rank[w.File]; !ok {
+			rank[w.File] = len(rank)
+		}
+	}
+	sort.SliceStable(c.warns, func(i, j int) bool {
+		a, b := c.warns[i], c.warns[j]
+		if rank[a.File] != rank[b.File] {
+			return rank[a.File] < rank[b.File]
+		}
+		return a.Line < b.Line
+	})
+	return c.warns
+}
+
 // DescribeNetwork says in words what network the plan gives the sandbox,
 // one sentence a line, for explain.
 func DescribeNetwork(p *Plan) []string {
@@ -98,9 +118,15 @@ func DescribeNetwork(p *Plan) []string {
 	} else {
 		out = append(out, "services listening only on the host's 127.0.0.1 are not reachable (allow_host_loopback = false)")
 	}
+	listen := ""
+	if n.Backend == profile.BackendSlirp4netns {
+		// slirp4netns delivers to the tap address (10.0.2.100), pasta
+		// to the namespace's loopback as well.
+		listen = " (a server there must listen on 0.0.0.0, not only 127.0.0.1)"
+	}
 	for _, f := range n.Forwards {
-		out = append(out, fmt.Sprintf("the host's 127.0.0.1:%d/%s reaches port %d inside (a server there must listen on all addresses, 0.0.0.0) (from %s:%d)",
-			f.HostPort, f.Proto, f.SandboxPort, f.At.File, f.At.Line))
+		out = append(out, fmt.Sprintf("the host's 127.0.0.1:%d/%s reaches port %d inside%s (from %s:%d)",
+			f.HostPort, f.Proto, f.SandboxPort, listen, f.At.File, f.At.Line))
 	}
 	return out
 }

@@ -52,6 +52,9 @@ func cmdExplain(args []string, stdout, stderr io.Writer) int {
 			command = []string{p.Programs[0]}
 		}
 	}
+	// What this machine lacks (a display, a bus) is shown as a
+	// warning: explain describes the profile on a headless machine too.
+	c.host.Lenient = true
 	plan, err := launcher.Compile(p, command, c.host)
 	if err != nil {
 		printErr(stderr, err)
@@ -122,6 +125,7 @@ func explainText(w io.Writer, p *profile.Profile, plan *launcher.Plan) {
 			}
 		}
 	}
+	explainServices(w, plan)
 	fmt.Fprintf(w, "\n  environment (everything else is cleared):\n")
 	for _, kv := range plan.Env {
 		fmt.Fprintf(w, "    %s\n", kv)
@@ -133,6 +137,31 @@ func explainText(w io.Writer, p *profile.Profile, plan *launcher.Plan) {
 	}
 	for _, l := range loosenings(p) {
 		fmt.Fprintf(w, "  LOOSENED: %s\n", l)
+	}
+}
+
+// explainServices says what the sandbox reaches of the caller's desktop,
+// its buses and the network, and what this machine lacks for it.
+func explainServices(w io.Writer, plan *launcher.Plan) {
+	if len(plan.Desktop) > 0 {
+		fmt.Fprintln(w, "\n  desktop:")
+		for _, d := range plan.Desktop {
+			fmt.Fprintf(w, "    %s: %s  (from %s)\n", d.Key, d.Description, originString(d.At))
+		}
+	}
+	fmt.Fprintln(w, "\n  D-Bus:")
+	for _, line := range launcher.DescribeDBus(plan) {
+		fmt.Fprintf(w, "    %s\n", line)
+	}
+	fmt.Fprintln(w, "\n  network:")
+	for _, line := range launcher.DescribeNetwork(plan) {
+		fmt.Fprintf(w, "    %s\n", line)
+	}
+	if len(plan.Warnings) > 0 {
+		fmt.Fprintln(w, "\n  missing on this machine (`sandbox run` refuses to start until they are there):")
+		for _, e := range plan.Warnings {
+			fmt.Fprintf(w, "    WARNING: %s\n", e.Error())
+		}
 	}
 }
 
@@ -169,8 +198,6 @@ func describeNamespaces(ns profile.Namespaces) string {
 	}
 	if !ns.Net {
 		s += " (the host network is reachable)"
-	} else {
-		s += " (no network: only a loopback interface)"
 	}
 	return s
 }
