@@ -147,7 +147,7 @@ deb: build
 deps:
 	$(SUDO) apt-get update -q
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-	  bubblewrap firejail uidmap libseccomp-dev pkg-config iproute2 util-linux procps \
+	  bubblewrap firejail uidmap libseccomp-dev pkg-config iproute2 util-linux procps libc6-dev zsh fish \
 	  firefox-esr chromium xvfb xauth python3 nodejs git curl wget make gcc passt \
 	  mupdf-tools imagemagick ghostscript ffmpeg mpv libreoffice-writer-nogui \
 	  vim tar zip unzip p7zip-full jq sqlite3 pandoc graphviz openssl
