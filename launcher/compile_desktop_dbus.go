@@ -116,7 +116,11 @@ func (d *desktopCompiler) busAddress(bus, key string, at profile.Origin) (string
 		return "", false
 	}
 	if !d.exists(usual) {
-		d.need(key, at, "the %s bus cannot be found: $%s is not set and %s does not exist; run from a desktop session, or remove the rules", bus, envName, usual)
+		fix := "run from a desktop session"
+		if bus == "system" {
+			fix = "start the system bus (the dbus package)"
+		}
+		d.need(key, at, "the %s bus cannot be found: $%s is not set and %s does not exist; %s, or remove the rules", bus, envName, usual, fix)
 		return "", false
 	}
 	return "unix:path=" + usual, true

@@ -1,0 +1,164 @@
+package launcher
+
+import (
+	"os/exec"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"sandbox/profile"
+)
+
+// natHost finds exactly the helper programs in installed.
+func natHost(installed ...string) Host {
+	h := goldenHost()
+	h.LookPath = func(name string) (string, error) {
+		if slices.Contains(installed, name) {
+			return "/usr/bin/" + name, nil
+		}
+		return "", exec.ErrNotFound
+	}
+	return h
+}
+
+// TestNetworkSteps checks where the loopback interface is brought up: in
+// every plan with a network namespace of its own, before lock-mounts
+// (which leaves the user namespace owning the network namespace) and
+// before capabilities are dropped; never when the host network is shared.
+func TestNetworkSteps(t *testing.T) {
+	for _, tt := range []struct {
+		text     string
+		loopback bool
+		nat      bool
+	}{
+		{"[network]\nmode = \"none\"\n", true, false},
+		{"", true, false},
+		{"[namespaces]\nnet = false\n[network]\nmode = \"host\"\n", false, false},
+		{"[namespaces]\nnet = false\n", false, false},
+		{"[network]\nmode = \"nat\"\n", true, true},
+	} {
+		p := loadText(t, "extends = [\"minimal\"]\n"+tt.text)
+		plan, err := Compile(p, []string{"app"}, natHost("pasta"))
+		if err != nil {
+			t.Fatalf("%q: %v", tt.text, err)
+		}
+		lo := stepIndex(plan, func(s Step) bool { _, ok := s.(LoopbackUp); return ok })
+		lock := stepIndex(plan, func(s Step) bool { _, ok := s.(LockMounts); return ok })
+		caps := stepIndex(plan, func(s Step) bool { _, ok := s.(Capabilities); return ok })
+		if (lo >= 0) != tt.loopback {
+			t.Errorf("%q: loopback-up at %d, want it %v", tt.text, lo, tt.loopback)
+		}
+		if lo >= 0 && (lo > lock || lo > caps) {
+			t.Errorf("%q: loopback-up at %d after lock-mounts (%d) or capabilities (%d)", tt.text, lo, lock, caps)
+		}
+		if (plan.NAT != nil) != tt.nat {
+			t.Errorf("%q: NAT %+v", tt.text, plan.NAT)
+		}
+	}
+}
+
+// TestNATBackend checks which helper each backend setting picks, and the
+// errors when it is not installed.
+func TestNATBackend(t *testing.T) {
+	for _, tt := range []struct {
+		backend   string
+		installed []string
+		want      string // the chosen backend, or the error's end
+	}{
+		{"auto", []string{"pasta", "slirp4netns"}, "pasta"},
+		{"auto", []string{"slirp4netns"}, "slirp4netns"},
+		{"pasta", []string{"pasta", "slirp4netns"}, "pasta"},
+		{"slirp4netns", []string{"pasta", "slirp4netns"}, "slirp4netns"},
+		{"auto", nil, `network.mode: mode "nat" needs pasta or slirp4netns and neither is installed; install one (sudo apt-get install passt, or sudo apt-get install slirp4netns), or set mode = "none"`},
+		{"pasta", []string{"slirp4netns"}, `network.backend: pasta is not installed; install it (sudo apt-get install passt), or set backend = "slirp4netns"`},
+		{"slirp4netns", []string{"pasta"}, `network.backend: slirp4netns is not installed; install it (sudo apt-get install slirp4netns), or set backend = "pasta"`},
+	} {
+		p := loadText(t, "extends = [\"minimal\"]\n[network]\nmode = \"nat\"\nbackend = \""+tt.backend+"\"\n")
+		plan, err := Compile(p, []string{"app"}, natHost(tt.installed...))
+		if !strings.Contains(tt.want, ":") {
+			if err != nil || plan.NAT == nil || plan.NAT.Backend != tt.want || plan.NAT.Program != "/usr/bin/"+tt.want {
+				t.Errorf("%s with %v: %v, %+v; want %s", tt.backend, tt.installed, err, plan, tt.want)
+			}
+			continue
+		}
+		if err == nil || !strings.HasSuffix(err.Error(), tt.want) {
+			t.Errorf("%s with %v: error %v\nwant ...%s", tt.backend, tt.installed, err, tt.want)
+		}
+		h := natHost(tt.installed...)
+		h.Lenient = true
+		plan, err = Compile(p, []string{"app"}, h)
+		if err != nil || plan.NAT != nil || len(plan.Warnings) != 1 || !strings.HasSuffix(plan.Warnings[0].Error(), tt.want) {
+			t.Errorf("lenient %s with %v: %v, NAT %+v, warnings %v", tt.backend, tt.installed, err, plan.NAT, plan.Warnings)
+		}
+	}
+}
+
+// TestNATPlan checks that forwards and the loopback switch reach the plan
+// as written, with their origins.
+func TestNATPlan(t *testing.T) {
+	p := loadText(t, "extends = [\"minimal\"]\n[network]\nmode = \"nat\"\nforward = [\"8080:80\", \"5353:53/udp\"]\nallow_host_loopback = true\n")
+	plan, err := Compile(p, []string{"app"}, natHost("slirp4netns"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := plan.NAT
+	if n == nil || !n.AllowHostLoopback || len(n.Forwards) != 2 || n.At.Line != 3 {
+		t.Fatalf("NAT %+v", n)
+	}
+	got := []profile.PortForward{n.Forwards[0], n.Forwards[1]}
+	for i := range got {
+		if got[i].At.Line != 4 {
+			t.Errorf("forward %d from line %d, want 4", i, got[i].At.Line)
+		}
+		got[i].At = profile.Origin{}
+	}
+	want := []profile.PortForward{{HostPort: 8080, SandboxPort: 80, Proto: "tcp"}, {HostPort: 5353, SandboxPort: 53, Proto: "udp"}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("forwards %+v, want %+v", got, want)
+	}
+	lines := DescribeNetwork(plan)
+	for _, want := range []string{
+		"mode nat, through slirp4netns (/usr/bin/slirp4netns)",
+		"LOOSENED: services listening on the host's 127.0.0.1 are reachable inside through 10.0.2.2 (allow_host_loopback = true)",
+		"the host's 127.0.0.1:8080/tcp reaches port 80 inside (a server there must listen on 0.0.0.0, not only 127.0.0.1)",
+		"the host's 127.0.0.1:5353/udp reaches port 53 inside",
+	} {
+		if !strings.Contains(strings.Join(lines, "\n"), want) {
+			t.Errorf("explain lacks %q:\n%s", want, strings.Join(lines, "\n"))
+		}
+	}
+}
+
+// TestPastaPorts checks pasta's forwarding options: only the profile's
+// forwards, bound to the host's 127.0.0.1, and nothing from the sandbox
+// to the host (pasta's defaults forward every bound port both ways).
+func TestPastaPorts(t *testing.T) {
+	got := pastaPorts(nil)
+	if want := []string{"-t", "none", "-u", "none", "-T", "none", "-U", "none"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("no forwards: %q, want %q", got, want)
+	}
+	got = pastaPorts([]profile.PortForward{{HostPort: 8080, SandboxPort: 80, Proto: "tcp"},
+		{HostPort: 5353, SandboxPort: 53, Proto: "udp"}, {HostPort: 2222, SandboxPort: 22, Proto: "tcp"}})
+	want := []string{"-t", "127.0.0.1/8080:80", "-t", "127.0.0.1/2222:22", "-u", "127.0.0.1/5353:53", "-T", "none", "-U", "none"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("forwards: %q, want %q", got, want)
+	}
+}
+
+// TestDescribeNetworkModes checks the words explain uses for each mode.
+func TestDescribeNetworkModes(t *testing.T) {
+	for text, want := range map[string]string{
+		"[network]\nmode = \"none\"\n": "mode none: a network namespace of its own with only the loopback interface (lo), brought up",
+		"[namespaces]\nnet = false\n": "mode host: the sandbox shares the host's network",
+		"[network]\nmode = \"nat\"\n":  "services listening only on the host's 127.0.0.1 are not reachable (allow_host_loopback = false)",
+	} {
+		plan, err := Compile(loadText(t, "extends = [\"minimal\"]\n"+text), []string{"app"}, natHost("pasta"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(DescribeNetwork(plan), "\n"); !strings.Contains(got, want) {
+			t.Errorf("%q explained as\n%s\nwant %q", text, got, want)
+		}
+	}
+}
