@@ -150,7 +150,7 @@ func TestPastaPorts(t *testing.T) {
 func TestDescribeNetworkModes(t *testing.T) {
 	for text, want := range map[string]string{
 		"[network]\nmode = \"none\"\n": "mode none: a network namespace of its own with only the loopback interface (lo), brought up",
-		"[namespaces]\nnet = false\n": "mode host: the sandbox shares the host's network",
+		"[namespaces]\nnet = false\n":  "mode host: the sandbox shares the host's network",
 		"[network]\nmode = \"nat\"\n":  "services listening only on the host's 127.0.0.1 are not reachable (allow_host_loopback = false)",
 	} {
 		plan, err := Compile(loadText(t, "extends = [\"minimal\"]\n"+text), []string{"app"}, natHost("pasta"))
