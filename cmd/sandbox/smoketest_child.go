@@ -1,0 +1,69 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"sandbox/launcher"
+	"sandbox/profile"
+)
+
+// smokeChildName is the argv[0] under which the sandbox binary runs one
+// smoke test's sandbox, re-executed by `sandbox test`:
+//
+//	sandbox-smoke-child PROFILE -- COMMAND [ARG...]
+//
+// The launch lives in a process of its own because a launch cannot be
+// cancelled from inside the process that waits for it; `sandbox test` can
+// signal this process, and kill its sandbox, when the test's timeout
+// passes. It is not a subcommand: nobody types it.
+const smokeChildName = "sandbox-smoke-child"
+
+// The dispatch happens before main parses anything, as runc does with
+// `runc init`: only `sandbox test` starts the binary under this name.
+func init() {
+	if filepath.Base(os.Args[0]) == smokeChildName {
+		os.Exit(smokeChild(os.Args[1:], os.Stderr))
+	}
+}
+
+// smokeChild loads and compiles the profile and runs command in it, with
+// the standard files it inherited (the pipes `sandbox test` reads).
+//
+// It differs from `sandbox -p PROFILE -- COMMAND` in one way: the plan is
+// compiled leniently. A smoke test runs headless, on CI machines and over
+// ssh, so a display, sound server or session bus that this machine lacks
+// is left out with a warning instead of failing the launch; the test then
+// shows the program works without it, as the browsers' headless tests do.
+// Leaving a part out only takes access away.
+func smokeChild(args []string, stderr io.Writer) int {
+	if len(args) < 3 || args[1] != "--" {
+		fmt.Fprintf(stderr, "%s: usage: %s PROFILE -- COMMAND [ARG...]\n", smokeChildName, smokeChildName)
+		return exitLauncher
+	}
+	name, command := args[0], args[2:]
+	c := newCaller()
+	p, err := profile.Load(name, c.env, c.src)
+	if err != nil {
+		printErr(stderr, err)
+		return exitLauncher
+	}
+	host := c.host
+	host.Lenient = true
+	plan, err := launcher.Compile(p, command, host)
+	if err != nil {
+		printErr(stderr, err)
+		return exitLauncher
+	}
+	for _, w := range plan.Warnings {
+		fmt.Fprintf(stderr, "sandbox: warning: %v (left out of this test)\n", w)
+	}
+	code, err := launcher.Run(plan, launcher.RunOptions{})
+	if err != nil {
+		printErr(stderr, err)
+		return exitLauncher
+	}
+	return code
+}
