@@ -150,7 +150,8 @@ deps:
 	  bubblewrap firejail uidmap libseccomp-dev pkg-config iproute2 util-linux procps libc6-dev zsh fish \
 	  firefox-esr chromium xvfb xauth python3 nodejs git curl wget make gcc passt \
 	  mupdf-tools imagemagick ghostscript ffmpeg mpv libreoffice-writer-nogui \
-	  vim tar zip unzip p7zip-full jq sqlite3 pandoc graphviz openssl
+	  vim tar zip unzip p7zip-full jq sqlite3 pandoc graphviz openssl \
+	  slirp4netns xdg-dbus-proxy dbus-daemon dbus-bin dbus-tests x11-utils
 
 clean:
 	rm -rf bin build
