@@ -88,7 +88,7 @@ func (c *compiler) origin(key string) profile.Origin {
 	var first profile.Origin
 	for k, o := range c.p.Origins {
 		if strings.HasPrefix(k, key+"[") || strings.HasPrefix(k, key+".") {
-			if first.File == "" || o.Line < first.Line {
+			if first.File == "" || o.Line < first.Line || (o.Line == first.Line && o.Col < first.Col) {
 				first = o
 			}
 		}

@@ -145,7 +145,7 @@ func TestFindByProgram(t *testing.T) {
 
 func TestVariableExpansion(t *testing.T) {
 	env := Env{
-		UID: 1234, GID: 5678, User: "bob", Home: "/home/bob",
+		UID: 1234, GID: 5678, User: "bob", Home: "/home/bob", Cwd: "/home/bob/src/proj/",
 		Vars: map[string]string{
 			"XDG_RUNTIME_DIR": "/run/user/1234",
 			"XDG_CONFIG_HOME": "/cfg",
@@ -169,6 +169,7 @@ func TestVariableExpansion(t *testing.T) {
 		"${XDG_VIDEOS_DIR}":      "/home/bob/Videos",
 		"${XDG_DESKTOP_DIR}":     "/home/bob/Desktop",
 		"${PROFILE_DIR}/x":       "/etc/sandbox/profiles/x",
+		"${CWD}":                 "/home/bob/src/proj",
 		"$$HOME costs $$$$":      "$HOME costs $$",
 		"plain":                  "plain",
 		"":                       "",
@@ -191,8 +192,9 @@ func TestVariableExpansion(t *testing.T) {
 		"${XDG_RUNTIME_DIR}": "${XDG_RUNTIME_DIR} is not set in the caller's environment; set it, or mark the mount optional and use another path",
 		"${XDG_CACHE_HOME}":  "${XDG_CACHE_HOME} is not set and there is no ${HOME} to derive it from",
 		"${XDG_MUSIC_DIR}":   "${XDG_MUSIC_DIR} is not set and there is no ${HOME} to derive it from",
-		"${}":                "unknown variable ${}; known variables are ${HOME} ${USER} ${UID} ${GID} ${XDG_RUNTIME_DIR} ${XDG_CONFIG_HOME} ${XDG_DATA_HOME} ${XDG_CACHE_HOME} ${XDG_STATE_HOME} ${XDG_DOWNLOAD_DIR} ${XDG_DOCUMENTS_DIR} ${XDG_MUSIC_DIR} ${XDG_PICTURES_DIR} ${XDG_VIDEOS_DIR} ${XDG_DESKTOP_DIR} ${PROFILE_DIR}, and \"$$\" is a literal \"$\"",
+		"${}":                "unknown variable ${}; known variables are ${HOME} ${USER} ${UID} ${GID} ${XDG_RUNTIME_DIR} ${XDG_CONFIG_HOME} ${XDG_DATA_HOME} ${XDG_CACHE_HOME} ${XDG_STATE_HOME} ${XDG_DOWNLOAD_DIR} ${XDG_DOCUMENTS_DIR} ${XDG_MUSIC_DIR} ${XDG_PICTURES_DIR} ${XDG_VIDEOS_DIR} ${XDG_DESKTOP_DIR} ${PROFILE_DIR} ${CWD}, and \"$$\" is a literal \"$\"",
 		"${home}":            "unknown variable ${home}; did you mean ${HOME}?",
+		"${CWD}":             "${CWD} is not known: the caller's working directory could not be read",
 		"$":                  `lone "$" at byte 0; write "$$" for a literal "$" or ${NAME} for a variable`,
 	} {
 		if got, msg := bare.expand(in); msg != want {
@@ -216,5 +218,16 @@ func TestVariablesNotInDescription(t *testing.T) {
 	})})
 	if err == nil || !strings.Contains(err.Error(), "builtin:t.toml:3:1: mount[0].source: ${XDG_RUNTIME_DIR} is not set") {
 		t.Errorf("unset XDG_RUNTIME_DIR: %v", err)
+	}
+}
+
+// TestCWDIsNeverRoot checks that ${CWD} refuses "/": a project bind written
+// as ${CWD} must never become a bind of the whole host.
+func TestCWDIsNeverRoot(t *testing.T) {
+	for _, cwd := range []string{"/", "//", "/."} {
+		x := expander{env: Env{Cwd: cwd, Home: "/h"}}
+		if got, msg := x.expand("${CWD}"); msg == "" {
+			t.Errorf("cwd %q: ${CWD} expanded to %q", cwd, got)
+		}
 	}
 }

@@ -48,7 +48,7 @@ var variableNames = []string{
 	"HOME", "USER", "UID", "GID", "XDG_RUNTIME_DIR",
 	"XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME",
 	"XDG_DOWNLOAD_DIR", "XDG_DOCUMENTS_DIR", "XDG_MUSIC_DIR", "XDG_PICTURES_DIR",
-	"XDG_VIDEOS_DIR", "XDG_DESKTOP_DIR", "PROFILE_DIR",
+	"XDG_VIDEOS_DIR", "XDG_DESKTOP_DIR", "PROFILE_DIR", "CWD",
 }
 
 // Variables returns the names a profile may write as ${NAME}.
@@ -82,6 +82,18 @@ func (x *expander) lookup(name string) (string, string) {
 		return strconv.FormatUint(uint64(x.env.GID), 10), ""
 	case "PROFILE_DIR":
 		return x.profileDir, ""
+	case "CWD":
+		// The directory sandbox was started from: how a build or an
+		// agent profile names "the project". The root is refused, so
+		// `cd / && sandbox ...` cannot turn a project bind into a bind
+		// of the whole host.
+		switch {
+		case !filepath.IsAbs(x.env.Cwd):
+			return "", "${CWD} is not known: the caller's working directory could not be read"
+		case filepath.Clean(x.env.Cwd) == "/":
+			return "", "${CWD} is /, which would expose the whole host; start sandbox from the project directory"
+		}
+		return filepath.Clean(x.env.Cwd), ""
 	case "XDG_RUNTIME_DIR":
 		if v := x.env.Vars[name]; filepath.IsAbs(v) {
 			return v, ""
