@@ -63,6 +63,23 @@ func cmdTest(args []string, stdout, stderr io.Writer) int {
 			return exitLauncher
 		}
 	}
+	// Tests run from a fresh, empty project directory, so that a
+	// profile that binds ${CWD} (a build or an agent profile) works on
+	// something disposable and never on whatever directory the caller
+	// happens to be in.
+	project, err := os.MkdirTemp("", "sandbox-test-project-")
+	if err != nil {
+		fmt.Fprintf(stderr, "sandbox: test: %v\n", err)
+		return exitLauncher
+	}
+	defer os.RemoveAll(project)
+	if old, err := os.Getwd(); err == nil {
+		defer os.Chdir(old)
+	}
+	if err := os.Chdir(project); err != nil {
+		fmt.Fprintf(stderr, "sandbox: test: %v\n", err)
+		return exitLauncher
+	}
 	c := newCaller()
 	ci := os.Getenv("CI") == "true"
 	worst := smokePassed
