@@ -84,7 +84,9 @@ func startServices(p *Plan) (*services, *Plan, error) {
 	}
 	if err := s.startDBusProxy(p.DBusProxy); err != nil {
 		s.stop()
-		return nil, nil, err
+		return nil, nil, &SetupError{Step: -1, Kind: "dbus-proxy", Origin: p.DBusProxy.Buses[0].At,
+			Msg:  strings.TrimPrefix(err.Error(), "sandbox: "),
+			Hint: "check that the bus is running and its address ($DBUS_SESSION_BUS_ADDRESS, $DBUS_SYSTEM_BUS_ADDRESS) is right, or remove the profile's D-Bus rules"}
 	}
 	rp := *p
 	rp.Steps = append([]Step(nil), p.Steps...)
@@ -182,6 +184,13 @@ func (h *helper) exited() bool {
 
 // failure describes a helper that did not become ready.
 func (h *helper) failure(what string) error {
+	// A closed ready pipe usually means the helper is exiting: give it
+	// the moment it takes, so that its status and its last words are
+	// in the message.
+	select {
+	case <-h.waited:
+	case <-time.After(helperStopGrace):
+	}
 	msg := strings.TrimSpace(h.output.String())
 	state := "it is still running"
 	if h.exited() {
