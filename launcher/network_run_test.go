@@ -51,7 +51,7 @@ func TestHelperFailures(t *testing.T) {
 				t.Fatalf("exit %d, error %v; want 125 and %q", code, err, tt.msg)
 			}
 			var se *SetupError
-			if (!errors.As(err, &se) || se.Kind != tt.kind || se.Origin.Line != tt.line || se.Hint == "") {
+			if !errors.As(err, &se) || se.Kind != tt.kind || se.Origin.Line != tt.line || se.Hint == "" {
 				t.Errorf("error %#v; want a %s setup error from line %d with a hint", err, tt.kind, tt.line)
 			}
 			if b, _ := os.ReadFile(out); strings.Contains(string(b), "RAN") {
