@@ -2,7 +2,10 @@ package launcher
 
 import (
 	"errors"
+	"fmt"
+	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,6 +17,7 @@ import (
 // helpers are stood in for by /bin/false.
 func TestHelperFailures(t *testing.T) {
 	seccompRequire(t, os.Geteuid() == 0, "running a sandbox inside the test process needs root")
+	rt := privateRuntime(t)
 	bus := filepath.Join(t.TempDir(), "bus")
 	if err := os.WriteFile(bus, nil, 0o600); err != nil {
 		t.Fatal(err)
@@ -39,7 +43,6 @@ func TestHelperFailures(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			before, _ := filepath.Glob("/run/sandbox-helpers-*")
 			out := filepath.Join(t.TempDir(), "out")
 			f, err := os.Create(out)
 			if err != nil {
@@ -57,9 +60,80 @@ func TestHelperFailures(t *testing.T) {
 			if b, _ := os.ReadFile(out); strings.Contains(string(b), "RAN") {
 				t.Error("the payload ran although its helper failed")
 			}
-			if after, _ := filepath.Glob("/run/sandbox-helpers-*"); len(after) > len(before) {
-				t.Errorf("private directories left: %v", after)
+			if left := entries(t, rt); len(left) > 0 {
+				t.Errorf("left in the runtime directory: %v", left)
 			}
 		})
 	}
+}
+
+// TestHelpersLeaveNoFDs runs NAT sandboxes with each helper, many times in
+// one process: the launcher's open fds must not grow (checklist D3).
+func TestHelpersLeaveNoFDs(t *testing.T) {
+	seccompRequire(t, os.Geteuid() == 0, "running a sandbox inside the test process needs root")
+	rt := privateRuntime(t)
+	for _, backend := range []string{"pasta", "slirp4netns"} {
+		prog, err := exec.LookPath(backend)
+		seccompRequire(t, err == nil, backend+" is not installed (make deps installs it)")
+		host := Host{UID: 0, GID: 0, EUID: 0, User: "root", Home: "/root", Cwd: "/", Env: []string{"PATH=/usr/bin:/bin"},
+			LookPath: func(string) (string, error) { return prog, nil }}
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		// A forward, so that slirp4netns's API socket and its private
+		// directory come and go too.
+		p := loadText(t, fmt.Sprintf("extends = [\"minimal\"]\n[network]\nmode = \"nat\"\nbackend = %q\nforward = [\"%d:80\"]\n", backend, port))
+		plan, err := Compile(p, []string{"/bin/true"}, host)
+		if err != nil {
+			t.Fatal(err)
+		}
+		count := func() int {
+			ents, err := os.ReadDir("/proc/self/fd")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return len(ents)
+		}
+		run := func() {
+			code, err := Run(plan, RunOptions{})
+			if code != 0 || err != nil {
+				t.Fatalf("%s: exit %d, %v", backend, code, err)
+			}
+		}
+		run() // the first run opens what stays open for good (the spawner thread's)
+		before := count()
+		for i := 0; i < 10; i++ {
+			run()
+		}
+		if after := count(); after != before {
+			t.Errorf("%s: %d open fds before ten runs, %d after", backend, before, after)
+		}
+		if left := entries(t, rt); len(left) > 0 {
+			t.Errorf("left in the runtime directory: %v", left)
+		}
+	}
+}
+
+// privateRuntime gives the test process an XDG_RUNTIME_DIR of its own,
+// where the launcher makes its helpers' private directories.
+func privateRuntime(t *testing.T) string {
+	dir := t.TempDir()
+	t.Setenv("XDG_RUNTIME_DIR", dir)
+	return dir
+}
+
+func entries(t *testing.T, dir string) []string {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range ents {
+		out = append(out, e.Name())
+	}
+	return out
 }
