@@ -24,7 +24,7 @@ type Entry struct {
 // a profile that uses ${XDG_RUNTIME_DIR} must not be listed as broken for
 // that; Load with the real Env is the final word.
 var listEnv = Env{
-	UID: 1000, GID: 1000, User: "user", Home: "/home/user", Cwd: "/home/user",
+	UID: 1000, GID: 1000, User: "user", Home: "/home/user", Cwd: "/home/user/project",
 	Vars: map[string]string{"XDG_RUNTIME_DIR": "/run/user/1000"},
 }
 
