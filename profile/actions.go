@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -11,8 +12,10 @@ import (
 
 // errnoByName maps errno names to numbers, built from x/sys so the list
 // matches the kernel headers x/sys was generated from. A few aliases the
-// C library defines are accepted too.
-var errnoByName = func() map[string]int {
+// C library defines are accepted too. Built on first use: the 4095 lookups
+// cost more than the rest of this package's start, and a profile that names
+// no errno never needs them.
+var errnoByName = sync.OnceValue(func() map[string]int {
 	m := map[string]int{}
 	for n := 1; n < 4096; n++ {
 		if name := unix.ErrnoName(syscall.Errno(n)); name != "" {
@@ -33,12 +36,13 @@ var errnoByName = func() map[string]int {
 		}
 	}
 	return m
-}()
+})
 
 // ErrnoNames returns every errno name an action may use, sorted.
 func ErrnoNames() []string {
-	names := make([]string, 0, len(errnoByName))
-	for n := range errnoByName {
+	byName := errnoByName()
+	names := make([]string, 0, len(byName))
+	for n := range byName {
 		names = append(names, n)
 	}
 	sort.Strings(names)
@@ -62,7 +66,7 @@ func ParseAction(s string) (Action, error) {
 	case "errno", "ERRNO":
 		return Action{}, fmt.Errorf(`"errno" needs a name: write the errno itself, such as "EPERM" or "ENOSYS"`)
 	}
-	if n, ok := errnoByName[s]; ok {
+	if n, ok := errnoByName()[s]; ok {
 		return Action{Kind: ActErrno, Errno: n, ErrnoName: unix.ErrnoName(syscall.Errno(n))}, nil
 	}
 	return Action{}, fmt.Errorf("unknown action %s%s", quote(s), actionSuggestion(s))
@@ -77,7 +81,7 @@ func actionSuggestion(s string) string {
 		}
 	}
 	if upper := strings.ToUpper(s); upper != s {
-		if _, ok := errnoByName[upper]; ok {
+		if _, ok := errnoByName()[upper]; ok {
 			return `; did you mean "` + upper + `"?`
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/BurntSushi/toml"
 )
@@ -96,7 +97,10 @@ func (d *fileDecoder) errorf(path, format string, args ...any) {
 	d.errs = append(d.errs, &Error{File: o.File, Line: o.Line, Col: o.Col, Key: path, Msg: fmt.Sprintf(format, args...)})
 }
 
-var duplicateKeyMsg = regexp.MustCompile(`^Key '(.*)' has already been defined\.$`)
+// duplicateKeyMsg is compiled on first use: only a broken file needs it.
+var duplicateKeyMsg = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^Key '(.*)' has already been defined\.$`)
+})
 
 // parseError turns the TOML decoder's error into ours, with the decoder's
 // own position (checklist B1) and, for a duplicate key, the line of the
@@ -115,7 +119,7 @@ func (d *fileDecoder) parseError(text string, err error) *Error {
 	}
 	e.Key = pe.LastKey
 	msg := pe.Message
-	switch m := duplicateKeyMsg.FindStringSubmatch(msg); {
+	switch m := duplicateKeyMsg().FindStringSubmatch(msg); {
 	case m != nil:
 		e.Key = m[1]
 		msg = fmt.Sprintf("%s is defined twice; keep one", quote(m[1]))
