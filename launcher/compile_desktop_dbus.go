@@ -55,6 +55,10 @@ func (d *desktopCompiler) dbus() {
 		proxy.Buses = append(proxy.Buses, DBusBusProxy{Bus: b.name, Address: addr, Rules: dbusRules(b.rules), At: b.at})
 		var target string
 		if b.name == "session" {
+			if c.p.Desktop.Portal {
+				d.item("desktop.portal", c.origin("desktop.portal"),
+					"the desktop portals (org.freedesktop.portal.*: file chooser, screenshots, opening URIs) on the session bus, through its filtering proxy")
+			}
 			target = path.Join(d.runtime, "bus")
 			d.runtimeUsed(b.at)
 			d.inRuntime = append(d.inRuntime, DBusSocket{From: From{b.at}, Bus: b.name, Target: target})

@@ -71,6 +71,9 @@ talk = ["org.freedesktop.login1"]
 			t.Errorf("%s=%q, want %q", name, v, want)
 		}
 	}
+	if len(plan.Desktop) != 1 || plan.Desktop[0].Key != "desktop.portal" {
+		t.Errorf("explained desktop items %+v, want desktop.portal", plan.Desktop)
+	}
 	lines := DescribeDBus(plan)
 	if len(lines) != 2 || !strings.Contains(lines[0], "may call org.freedesktop.Notifications, org.freedesktop.portal.*; may own org.example.App, org.example.App.*; may see org.example.Other") ||
 		!strings.Contains(lines[1], "the system bus (unix:path=/run/dbus/system_bus_socket)") {
