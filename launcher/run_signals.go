@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -51,6 +52,9 @@ type runSignals struct {
 	reaped    bool           // never signal a pid that may be reused
 	killedFor syscall.Signal // the signal a SIGKILL stood in for
 	early     int            // terminating signals received during setup
+	// pending holds signals that came before the child's pid was known:
+	// on a busy machine the payload may already run by then.
+	pending []syscall.Signal
 }
 
 func newRunSignals(p *Plan, stdio [3]int, init bool, report int) *runSignals {
@@ -99,8 +103,12 @@ func (f *runSignals) stop() {
 
 func (f *runSignals) attach(pid int) {
 	f.mu.Lock()
+	defer f.mu.Unlock()
 	f.pid = pid
-	f.mu.Unlock()
+	for _, s := range f.pending {
+		f.forwardLocked(s)
+	}
+	f.pending = nil
 }
 
 func (f *runSignals) setupDone() {
@@ -112,23 +120,25 @@ func (f *runSignals) setupDone() {
 func (f *runSignals) forward(s syscall.Signal) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.pid == 0 {
+		if len(f.pending) < 64 {
+			f.pending = append(f.pending, s)
+		}
+		return
+	}
+	f.forwardLocked(s)
+}
+
+func (f *runSignals) forwardLocked(s syscall.Signal) {
 	if f.pid <= 0 || f.reaped {
 		return
 	}
 	if !f.execd && f.setupOver() {
 		f.execd = true
 	}
-	if !f.execd && s != syscall.SIGWINCH {
-		// Setup runs with every signal blocked. The init relays what
-		// is pending once the payload runs; a second signal, or any
-		// without an init, stops a setup that may never end.
-		f.early++
-		if f.init && f.early == 1 {
-			_ = syscall.Kill(f.pid, s)
-			return
-		}
-		f.killedFor = s
-		_ = syscall.Kill(f.pid, syscall.SIGKILL)
+	tty := f.fromTerminal(s)
+	if !f.execd {
+		f.duringSetup(s, tty)
 		return
 	}
 	if f.pid1 && s != syscall.SIGWINCH && !runHandles(f.pid, s) {
@@ -136,10 +146,51 @@ func (f *runSignals) forward(s syscall.Signal) {
 		_ = syscall.Kill(f.pid, syscall.SIGKILL)
 		return
 	}
-	if f.fromTerminal(s) {
+	if tty {
 		return
 	}
 	_ = syscall.Kill(f.pid, s)
+}
+
+// runAbortGrace is how long a setup may still run after a second signal
+// asked to stop it, when an init is there to relay signals.
+const runAbortGrace = time.Second
+
+// duringSetup handles a signal that came while the sandbox was being set up,
+// with every signal blocked.
+//
+// Without an init, the report pipe reaches EOF exactly when the payload is
+// executed, so the setup is surely still running: it is stopped at once and
+// the launcher reports the signal (128+n).
+//
+// With an init the payload may already run while the init, not yet
+// scheduled after its fork, still holds the pipe open: a signal is passed to
+// the init, which relays it to the payload once its handlers are in place
+// (one the terminal sent is already there). Only a second signal stops the
+// setup, and only if it has still not ended a moment later.
+func (f *runSignals) duringSetup(s syscall.Signal, tty bool) {
+	if s == syscall.SIGWINCH {
+		return
+	}
+	f.early++
+	if !f.init {
+		f.killedFor = s
+		_ = syscall.Kill(f.pid, syscall.SIGKILL)
+		return
+	}
+	if !tty {
+		_ = syscall.Kill(f.pid, s)
+	}
+	if f.early == 2 {
+		time.AfterFunc(runAbortGrace, func() {
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			if !f.reaped && !f.execd && !f.setupOver() {
+				f.killedFor = s
+				_ = syscall.Kill(f.pid, syscall.SIGKILL)
+			}
+		})
+	}
 }
 
 // setupOver reports whether the report pipe has reached EOF, which it does

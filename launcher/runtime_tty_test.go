@@ -18,6 +18,7 @@ import (
 var caseCountINT = defineCase("count-int", func(b *testutil.Builder, args []string) {
 	b.Init = args[0] == "init"
 	b.NewSession = args[1] == "setsid"
+	b.DieWithParent = true // so that killing a stuck launcher ends the test
 	b.Argv = testutil.Shell(`n=0; trap 'n=$((n+1)); echo int $n' INT; trap 'echo end $n; exit 0' USR1
 		echo ready; while :; do sleep 0.05; done`)
 })
