@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "child_ctx.h"
+#include "child_sys.h"
 
 static volatile pid_t sbx_init_payload;
 
@@ -89,6 +90,39 @@ static void sbx_init_rename(const struct sbx_plan *p)
 	prctl(PR_SET_NAME, "sandbox-init", 0, 0, 0);
 }
 
+/*
+ * sbx_close_fds_except closes every fd from 3 up but the report and sync
+ * pipes and the fds the plan passes to the payload.
+ */
+static void sbx_close_fds_except(const struct sbx_plan *p)
+{
+	int keep[66], n = 0, i, j, from = 3;
+
+	if (p->err_fd >= 3)
+		keep[n++] = p->err_fd;
+	if (p->sync_fd >= 3)
+		keep[n++] = p->sync_fd;
+	for (i = 0; i < p->npass && n < 66; i++) {
+		if (p->pass_fds[i] >= 3)
+			keep[n++] = p->pass_fds[i];
+	}
+	/* Few entries: sort in place. */
+	for (i = 1; i < n; i++) {
+		for (j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+			int t = keep[j];
+			keep[j] = keep[j - 1];
+			keep[j - 1] = t;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		if (keep[i] > from)
+			syscall(SYS_close_range, (unsigned)from, (unsigned)keep[i] - 1, 0U);
+		if (keep[i] + 1 > from)
+			from = keep[i] + 1;
+	}
+	syscall(SYS_close_range, (unsigned)from, ~0U, 0U);
+}
+
 static void sbx_init_loop(struct sbx_ctx *c, pid_t payload) __attribute__((noreturn));
 
 static void sbx_init_loop(struct sbx_ctx *c, pid_t payload)
@@ -100,11 +134,9 @@ static void sbx_init_loop(struct sbx_ctx *c, pid_t payload)
 	sbx_init_payload = payload;
 	if (c->plan->die_with_parent)
 		sbx_arm_parent_death(c);
-	/* The report and sync pipes too: the launcher sees EOF once the
-	 * payload has exec'd. */
+	/* What is left: the report and sync pipes and the passed fds. The
+	 * launcher sees EOF once the payload has exec'd and this ran. */
 	sbx_close_fds_from(3, 0);
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	sbx_init_rename(c->plan);
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = sbx_init_forward;
@@ -167,6 +199,17 @@ void sbx_start_init(struct sbx_ctx *c, int from)
 		sbx_fail(c, "prctl PR_SET_CHILD_SUBREAPER", NULL);
 		sbx_report(c, SBX_REPORT_SETUP);
 	}
+	/*
+	 * Hide the launcher before the payload exists: the init may not run
+	 * again until long after the payload does (it is suspended, then
+	 * merely runnable). Non-dumpable first, so the payload, the same
+	 * user, cannot read our memory, environment or fds through /proc/1;
+	 * the launcher's arguments blanked; every fd of the launcher closed
+	 * but those the payload still needs.
+	 */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	sbx_init_rename(c->plan);
+	sbx_close_fds_except(c->plan);
 	/*
 	 * CLONE_VM|CLONE_VFORK: the payload borrows our memory until it
 	 * execs, instead of copying page tables as large as the launcher's
