@@ -3,8 +3,9 @@ package launcher
 // The launcher and the sandbox's first process.
 //
 // Run converts the plan into a flat C structure (child.h) in C memory and
-// calls sbx_spawn, which clones without CLONE_VM: the child is a copy of the
-// launcher with one thread, running C only, from clone to exec. It never
+// calls sbx_spawn on the spawner thread (see spawn), which clones without
+// CLONE_VM: the child is a copy of the launcher with one thread, running C
+// only, from clone to exec. It never
 // returns into Go (the Go runtime's other threads do not exist in it, and
 // their locks may be held), uses raw system calls and stack buffers, and
 // reads the plan from its copy of the address space. There is exactly one
@@ -30,9 +31,11 @@ package launcher
 //	write(sync, 1) --------------------------->  [wait_network] read(sync)
 //	                                             [time_ns] unshare(CLONE_NEWTIME)
 //	                                             steps 0..n-1, in plan order
-//	                                               [init] at seccomp/exec: fork;
-//	                                               the parent becomes the init
-//	                                               and closes every fd but 0-2
+//	                                               [init] at seccomp/exec: hide
+//	                                               (non-dumpable, argv blanked,
+//	                                               fds closed), vfork the payload
+//	                                               on its own stack; the parent
+//	                                               becomes the init
 //	                                             failure:
 //	read(report) <----------------------------     write(report, {step, errno,
 //	  -> *SetupError (125)                           op, path}); _exit(125)
