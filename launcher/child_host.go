@@ -1,10 +1,10 @@
 package launcher
 
 import (
-	"os"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 )
 
 var childHostOnce struct {
@@ -21,7 +21,7 @@ func childHost() (lastCap int, argvStart, argvLen uintptr) {
 	h := &childHostOnce
 	h.Do(func() {
 		h.lastCap = 40
-		if b, err := os.ReadFile("/proc/sys/kernel/cap_last_cap"); err == nil {
+		if b, err := childReadProc("/proc/sys/kernel/cap_last_cap"); err == nil {
 			if n, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && n > 0 && n < 64 {
 				h.lastCap = n
 			}
@@ -31,10 +31,41 @@ func childHost() (lastCap int, argvStart, argvLen uintptr) {
 	return h.lastCap, h.argvStart, h.argvLen
 }
 
+// childReadProc reads a small /proc file (less than 4 KiB) with plain
+// system calls. os.ReadFile would register the file with the runtime's
+// poller (procfs files accept epoll), setting the poller up on the way: an
+// epoll instance, an eventfd and a few more calls, in a launch that polls
+// nothing else.
+func childReadProc(path string) ([]byte, error) {
+	fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer syscall.Close(fd)
+	buf := make([]byte, 4096)
+	n := 0
+	for {
+		m, err := syscall.Read(fd, buf[n:])
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if m == 0 {
+			return buf[:n], nil
+		}
+		n += m
+		if n == len(buf) {
+			return nil, syscall.EFBIG
+		}
+	}
+}
+
 // childArgvArea returns the process's argument area (fields arg_start and
 // arg_end of /proc/self/stat), or zeros.
 func childArgvArea() (uintptr, uintptr) {
-	b, err := os.ReadFile("/proc/self/stat")
+	b, err := childReadProc("/proc/self/stat")
 	if err != nil {
 		return 0, 0
 	}
