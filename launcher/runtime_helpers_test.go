@@ -68,19 +68,26 @@ type runtimeMode struct {
 	userns   bool // in-process root with a user namespace
 }
 
+// hasUserNS reports whether the sandbox gets a user namespace.
+func (m runtimeMode) hasUserNS() bool {
+	return m.rootless || m.userns || os.Geteuid() != 0
+}
+
 var runtimeModes = []runtimeMode{
 	{name: "root"},
 	{name: "root-userns", userns: true},
 	{name: "rootless", rootless: true},
 }
 
-// forEachMode runs f as a subtest in every mode.
+// forEachMode runs f as a subtest in every mode. Run by an unprivileged
+// user, the tests run rootless in the test process itself.
 func forEachMode(t *testing.T, f func(t *testing.T, m runtimeMode)) {
+	if os.Geteuid() != 0 {
+		t.Run("rootless-self", func(t *testing.T) { f(t, runtimeMode{name: "rootless-self"}) })
+		return
+	}
 	for _, m := range runtimeModes {
-		t.Run(m.name, func(t *testing.T) {
-			testutil.RequireRoot(t)
-			f(t, m)
-		})
+		t.Run(m.name, func(t *testing.T) { f(t, m) })
 	}
 }
 

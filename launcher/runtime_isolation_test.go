@@ -63,7 +63,7 @@ func TestRuntimeNamespacesDiffer(t *testing.T) {
 		if r.Code != 0 {
 			t.Fatal(r)
 		}
-		userns := m.rootless || m.userns
+		userns := m.hasUserNS()
 		for _, l := range lines(r.Stdout) {
 			name, inside, _ := strings.Cut(l, " ")
 			host, err := os.Readlink("/proc/self/ns/" + name)

@@ -42,15 +42,21 @@ var (
 	})
 )
 
-// processModes are the launchers a process test starts: root and an
-// unprivileged user, each a re-executed test binary the test can kill or
-// signal.
-var processModes = []struct {
+// launcherMode is a launcher a process test starts: a re-executed test
+// binary the test can kill or signal, as some user.
+type launcherMode struct {
 	name string
 	cred func() *syscall.Credential
-}{
-	{"root", func() *syscall.Credential { return nil }},
-	{"rootless", testutil.Nobody},
+}
+
+// launcherModes are root and an unprivileged user when the tests run as
+// root, else the test's own user.
+func launcherModes() []launcherMode {
+	self := func() *syscall.Credential { return nil }
+	if os.Geteuid() != 0 {
+		return []launcherMode{{"self", self}}
+	}
+	return []launcherMode{{"root", self}, {"rootless", testutil.Nobody}}
 }
 
 // eventually polls cond for up to 10 seconds.
@@ -78,9 +84,8 @@ func payloadPIDs(marker string) []int {
 
 // L1: kill -9 the launcher, and the sandbox goes with it.
 func TestRuntimeDiesWithTheLauncher(t *testing.T) {
-	testutil.RequireRoot(t)
 	bin := testutil.PublicBinary(t)
-	for _, m := range processModes {
+	for _, m := range launcherModes() {
 		for _, init := range []string{"", "init"} {
 			t.Run(m.name+"-"+init, func(t *testing.T) {
 				marker := fmt.Sprintf("%d.%d", 100000+rand.IntN(800000), rand.IntN(1000))
@@ -142,9 +147,8 @@ func startReady(t *testing.T, cmd *exec.Cmd) (*strings.Builder, func() testutil.
 // L4, L5: SIGTERM to the launcher reaches the payload: a handler runs and
 // its exit code comes back; a PID 1 without a handler still stops.
 func TestRuntimeForwardsSignals(t *testing.T) {
-	testutil.RequireRoot(t)
 	bin := testutil.PublicBinary(t)
-	for _, m := range processModes {
+	for _, m := range launcherModes() {
 		for _, init := range []string{"", "init"} {
 			t.Run(m.name+"-"+init, func(t *testing.T) {
 				cmd := testutil.Command(bin, "case", m.cred(), caseTrap, init)
@@ -178,12 +182,12 @@ func TestRuntimeInitReapsOrphans(t *testing.T) {
 // L2: a launcher killed at any moment of setup leaves no process and no
 // mount behind.
 func TestRuntimeKilledDuringSetup(t *testing.T) {
-	testutil.RequireRoot(t)
 	bin := testutil.PublicBinary(t)
 	before := testutil.Mounts(t)
 	marker := fmt.Sprintf("%d.%d", 100000+rand.IntN(800000), rand.IntN(1000))
 	for i := 0; i < 60; i++ {
-		m := processModes[i%2]
+		modes := launcherModes()
+		m := modes[i%len(modes)]
 		cmd := testutil.Command(bin, "case", m.cred(), caseSleep, marker, []string{"", "init"}[i/2%2])
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
@@ -210,7 +214,6 @@ var caseAlive = defineCase("alive", func(b *testutil.Builder, args []string) {
 // goroutines here lock their threads and exit, which makes the Go runtime
 // end those threads.
 func TestRuntimeSurvivesThreadExits(t *testing.T) {
-	testutil.RequireRoot(t)
 	p, err := buildCase(false, caseAlive, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -51,9 +51,8 @@ func openPTY(t *testing.T) (*os.File, *os.File) {
 // launcher must not forward its own copy. With a new session the terminal
 // cannot reach the sandbox, and the launcher forwards.
 func TestRuntimeTerminalSignalsArriveOnce(t *testing.T) {
-	testutil.RequireRoot(t)
 	bin := testutil.PublicBinary(t)
-	for _, m := range processModes {
+	for _, m := range launcherModes() {
 		for _, init := range []string{"", "init"} {
 			for _, session := range []string{"", "setsid"} {
 				t.Run(m.name+"-"+init+"-"+session, func(t *testing.T) {
