@@ -220,7 +220,7 @@ func (f *runSignals) fromTerminal(s syscall.Signal) bool {
 // runHandles reports whether process pid catches or ignores s, from the
 // SigCgt and SigIgn masks of /proc/PID/status.
 func runHandles(pid int, s syscall.Signal) bool {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	b, err := childReadProc("/proc/" + strconv.Itoa(pid) + "/status")
 	if err != nil {
 		return true // gone or unreadable: let kill decide
 	}
