@@ -81,17 +81,22 @@ func runMapText(r []profile.IDRange) string {
 	return b.String()
 }
 
-// runWriteProc writes one /proc file in a single write, as id maps require.
+// runWriteProc writes one /proc file in a single write, as id maps require
+// (plain system calls: os.OpenFile would set up the runtime's poller).
 func runWriteProc(path, data string) error {
-	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	fd, err := syscall.Open(path, syscall.O_WRONLY|syscall.O_CLOEXEC, 0)
 	if err != nil {
-		return err
+		return &os.PathError{Op: "open", Path: path, Err: err}
 	}
-	_, err = f.Write([]byte(data))
-	if cerr := f.Close(); err == nil {
-		err = cerr
+	defer syscall.Close(fd)
+	n, err := syscall.Write(fd, []byte(data))
+	if err == nil && n != len(data) {
+		err = syscall.EIO
 	}
-	return err
+	if err != nil {
+		return &os.PathError{Op: "write", Path: path, Err: err}
+	}
+	return nil
 }
 
 // runMapIDs writes the maps of the child pid from the launcher's side.
