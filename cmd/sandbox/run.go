@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strings"
 
 	"sandbox/launcher"
 	"sandbox/profile"
@@ -65,5 +66,10 @@ func printErr(w io.Writer, err error) {
 		}
 		return
 	}
-	fmt.Fprintf(w, "sandbox: %v\n", err)
+	msg := err.Error()
+	// Runtime errors already say who speaks.
+	if !strings.HasPrefix(msg, "sandbox: ") {
+		msg = "sandbox: " + msg
+	}
+	fmt.Fprintln(w, msg)
 }
