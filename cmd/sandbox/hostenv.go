@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"os"
+	"os/exec"
 	"os/user"
 	"path/filepath"
 	"strconv"
@@ -33,12 +34,12 @@ func newCaller() caller {
 	// The user database is read only when the environment does not say:
 	// an NSS lookup costs more than the rest of the launch's setup.
 	if name == "" || home == "" {
-		if u, err := user.LookupId(strconv.Itoa(int(uid))); err == nil {
+		if uname, uhome, ok := lookupUser(uid); ok {
 			if name == "" {
-				name = u.Username
+				name = uname
 			}
 			if home == "" {
-				home = u.HomeDir
+				home = uhome
 			}
 		}
 	}
@@ -60,6 +61,27 @@ func newCaller() caller {
 		host.SubGIDs, _ = launcher.ReadSubIDs("/etc/subgid", name, uid)
 	}
 	return caller{env: env, src: profile.Source{Dirs: profile.DefaultDirs(env), Builtin: profiles.FS}, host: host}
+}
+
+// lookupUser returns the name and home of uid from the user database. The
+// static build (make build) reads /etc/passwd itself, without the C
+// library; a user only another source knows (LDAP, SSSD, systemd-homed)
+// comes from getent, which asks the C library's NSS like any program.
+func lookupUser(uid uint32) (name, home string, ok bool) {
+	id := strconv.FormatUint(uint64(uid), 10)
+	if u, err := user.LookupId(id); err == nil {
+		return u.Username, u.HomeDir, true
+	}
+	out, err := exec.Command("getent", "passwd", id).Output()
+	if err != nil {
+		return "", "", false
+	}
+	// name:password:uid:gid:gecos:home:shell
+	f := strings.Split(strings.TrimSuffix(string(out), "\n"), ":")
+	if len(f) != 7 || f[2] != id || f[0] == "" {
+		return "", "", false
+	}
+	return f[0], f[5], true
 }
 
 // readUserDirs parses ~/.config/user-dirs.dirs (XDG_DOWNLOAD_DIR="$HOME/Downloads").
