@@ -10,6 +10,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -33,9 +34,17 @@ static int sbx_sigmask(int how, const uint64_t *set, uint64_t *old)
 	return (int)syscall(SYS_rt_sigprocmask, how, set, old, sizeof(uint64_t));
 }
 
+/* sbx_inside reports whether address a lies in [base, base+len). */
+static int sbx_inside(uintptr_t a, uint64_t base, uint64_t len)
+{
+	return a >= base && a - base < len;
+}
+
 pid_t sbx_spawn(const struct sbx_plan *plan, int *err)
 {
 	uint64_t all = ~(uint64_t)0, old = 0;
+	void *arena = (void *)(uintptr_t)plan->go_arena;
+	int dontfork;
 	long pid;
 
 	/*
@@ -46,6 +55,23 @@ pid_t sbx_spawn(const struct sbx_plan *plan, int *err)
 	 */
 	sbx_sigmask(SIG_SETMASK, &all, &old);
 	/*
+	 * The child runs on this stack with this thread's TLS and reads
+	 * only the plan (C memory), never the Go heap: the heap's arena is
+	 * left out of its copy. A launcher's anonymous memory is mostly
+	 * that arena, and every page of it the launcher wrote after clone
+	 * would cost a copy-on-write fault (with a TLB shootdown, the
+	 * launcher being multi-threaded) while the child or the init lives;
+	 * the init also keeps less memory. Only if this thread's stack and
+	 * TLS are outside the arena, as they are on every thread of a cgo
+	 * program (the Go side checked the plan and the arguments).
+	 */
+	dontfork = plan->go_arena_len && !sbx_inside((uintptr_t)&pid, plan->go_arena, plan->go_arena_len) &&
+		   !sbx_inside((uintptr_t)&errno, plan->go_arena, plan->go_arena_len);
+	if (dontfork && madvise(arena, plan->go_arena_len, MADV_DONTFORK) < 0 && errno != ENOMEM) {
+		madvise(arena, plan->go_arena_len, MADV_DOFORK);
+		dontfork = 0;
+	}
+	/*
 	 * Fork-like: no CLONE_VM, so the child has its own copy of the plan
 	 * and of this stack, and no new stack is needed.
 	 */
@@ -54,6 +80,11 @@ pid_t sbx_spawn(const struct sbx_plan *plan, int *err)
 	if (pid == 0)
 		sbx_child_main(plan);
 	*err = errno;
+	/* The launcher's own later forks (os/exec with a user namespace)
+	 * need the heap. ENOMEM above only means the range has holes; the
+	 * flag was set on everything mapped, and is cleared the same way. */
+	if (dontfork)
+		madvise(arena, plan->go_arena_len, MADV_DOFORK);
 	sbx_sigmask(SIG_SETMASK, &old, NULL);
 	return pid < 0 ? -1 : (pid_t)pid;
 }

@@ -121,6 +121,12 @@ struct sbx_plan {
 	 * /proc/1/cmdline inside shows nothing of the launcher. */
 	uint64_t argv_start;
 	uint64_t argv_len;
+
+	/* The Go heap arena holding the launcher's objects, which the child
+	 * never touches: left out of its copy of the address space
+	 * (MADV_DONTFORK across clone). Zero length: copy everything. */
+	uint64_t go_arena;
+	uint64_t go_arena_len;
 };
 
 /* sbx_report.code */

@@ -27,6 +27,7 @@ const cloneNamespaceFlags = syscall.CLONE_NEWNS | syscall.CLONE_NEWCGROUP | sysc
 // together once the child has its copy.
 type childArena struct {
 	blocks []unsafe.Pointer
+	sizes  []uintptr
 	cur    unsafe.Pointer
 	off    uintptr
 	size   uintptr
@@ -49,6 +50,7 @@ func (a *childArena) alloc(n, align uintptr) unsafe.Pointer {
 			panic("sandbox: out of memory for the plan")
 		}
 		a.blocks = append(a.blocks, p)
+		a.sizes = append(a.sizes, size)
 		a.cur, a.size, off = p, size, 0
 	}
 	a.off = off + n
@@ -87,7 +89,7 @@ func (a *childArena) free() {
 	for _, b := range a.blocks {
 		C.free(b)
 	}
-	a.blocks, a.cur = nil, nil
+	a.blocks, a.sizes, a.cur = nil, nil, nil
 }
 
 // childStepError is an invalid step, found before anything was started.
@@ -326,7 +328,36 @@ func newChildPlan(p *Plan, set childSetup) (*childPlan, error) {
 		c.become_gid = C.int64_t(runBecome(p.IDs.GIDMap, os.Getegid()))
 	}
 	c.argv_start, c.argv_len = C.uint64_t(set.argvStart), C.uint64_t(set.argvLen)
+	c.go_arena, c.go_arena_len = cp.goArena(set)
 	return cp, nil
+}
+
+// childGoArenaBytes is the size and alignment of the Go runtime's heap
+// arenas on 64-bit Linux (runtime.heapArenaBytes). Were it ever smaller,
+// the range below would also cover memory that is not the heap; the
+// checks in goArena and sbx_spawn then keep everything the child reads
+// out of it, and what else it covers the child does not read either.
+const childGoArenaBytes = 64 << 20
+
+// goArena returns the heap arena holding cp (a heap object, like every
+// other object of a launcher's small heap), for sbx_spawn to leave out of
+// the child's memory; zero when the plan or the launcher's arguments,
+// which the child reads, would be inside it.
+func (cp *childPlan) goArena(set childSetup) (C.uint64_t, C.uint64_t) {
+	if unsafe.Sizeof(uintptr(0)) != 8 {
+		return 0, 0
+	}
+	base := uintptr(unsafe.Pointer(cp)) &^ (childGoArenaBytes - 1)
+	inside := func(p, n uintptr) bool { return p+n > base && p < base+childGoArenaBytes }
+	for i, b := range cp.arena.blocks {
+		if inside(uintptr(b), cp.arena.sizes[i]) {
+			return 0, 0
+		}
+	}
+	if inside(set.argvStart, set.argvLen) {
+		return 0, 0
+	}
+	return C.uint64_t(base), childGoArenaBytes
 }
 
 // setPipes gives the child its ends of the pipes, and the numbers of the
