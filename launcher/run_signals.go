@@ -2,7 +2,6 @@ package launcher
 
 import (
 	"os"
-	"os/signal"
 	"strconv"
 	"strings"
 	"sync"
@@ -75,7 +74,7 @@ func newRunSignals(p *Plan, stdio [3]int, init bool, report int) *runSignals {
 	}
 	// Registered before clone, so a ^C during setup does not kill the
 	// launcher and leave the child to its death signal.
-	signal.Notify(f.ch, runForwarded...)
+	runHubAttach(f)
 	f.wg.Add(1)
 	go f.loop()
 	return f
@@ -96,7 +95,7 @@ func (f *runSignals) loop() {
 // stop ends forwarding. Signals that arrive later take their default
 // action on the launcher.
 func (f *runSignals) stop() {
-	signal.Stop(f.ch)
+	runHubDetach(f)
 	close(f.quit)
 	f.wg.Wait()
 }

@@ -13,6 +13,10 @@ import (
 
 // cmdRun loads the profile, compiles it for command and runs it.
 func cmdRun(name string, command []string, stderr io.Writer) int {
+	// Catching the signals Run forwards takes the Go runtime a few
+	// hundred microseconds of thread handoffs: start it now, so that it
+	// overlaps loading and compiling the profile.
+	launcher.PrepareSignals()
 	c := newCaller()
 	if name == "" {
 		prog := filepath.Base(command[0])
