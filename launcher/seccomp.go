@@ -22,7 +22,7 @@ func CompileSeccomp(s profile.Seccomp, nestedUserns bool) (*Seccomp, error) {
 	if st, ok := seccompPrecompiledFor(s, nestedUserns); ok {
 		return st, nil
 	}
-	return compileSeccompKnowing(s, nestedUserns, seccompSyscalls)
+	return compileSeccompKnowing(s, nestedUserns, seccompSyscalls())
 }
 
 // compileSeccompKnowing is CompileSeccomp with the table of known syscalls
@@ -167,9 +167,9 @@ func seccompBuildAllowList(s profile.Seccomp) (*seccompFilter, []string, error) 
 	}
 	guarded := ioctlAction.Kind == profile.ActAllow || ioctlAction.Kind == profile.ActLog
 	if guarded {
-		err = f.addMatch(seccompSyscalls["ioctl"], ioctl.Action, ioctlAction, ioctl.When)
+		err = f.addMatch(seccompSyscalls()["ioctl"], ioctl.Action, ioctlAction, ioctl.When)
 	} else {
-		err = f.add(seccompSyscalls["ioctl"], ioctlAction)
+		err = f.add(seccompSyscalls()["ioctl"], ioctlAction)
 	}
 	if err != nil {
 		f.release()

@@ -58,12 +58,12 @@ func TestSeccompDocsMatchPolicy(t *testing.T) {
 		t.Errorf("docs/seccomp.md lists %s, which is no rule of the policy", key)
 	}
 	max := 0
-	for _, nr := range seccompSyscalls {
+	for _, nr := range seccompSyscalls() {
 		if nr > max {
 			max = nr
 		}
 	}
-	for _, want := range []string{fmt.Sprintf("each of the %d known calls", len(seccompSyscalls)), fmt.Sprintf("anything above %d", max)} {
+	for _, want := range []string{fmt.Sprintf("each of the %d known calls", len(seccompSyscalls())), fmt.Sprintf("anything above %d", max)} {
 		if !strings.Contains(strings.Join(strings.Fields(doc), " "), want) {
 			t.Errorf("docs/seccomp.md does not say %q", want)
 		}

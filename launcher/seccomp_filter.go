@@ -179,7 +179,7 @@ func seccompScmpAction(a profile.Action) (libseccomp.ScmpAction, error) {
 // policy is written against, else from libseccomp's own (which may know a
 // name this table does not).
 func seccompSyscallNumber(name string) (int, bool) {
-	if nr, ok := seccompSyscalls[name]; ok {
+	if nr, ok := seccompSyscalls()[name]; ok {
 		return nr, true
 	}
 	nr, err := libseccomp.GetSyscallFromNameByArch(name, libseccomp.ArchAMD64)

@@ -29,7 +29,7 @@ var seccompProbeArgs = []uint64{
 func TestPrecompiledSeccomp(t *testing.T) {
 	var fresh []seccompPrecompiledEntry
 	for _, nested := range []bool{false, true} {
-		st, err := compileSeccompKnowing(profile.Seccomp{Policy: profile.PolicyDefault}, nested, seccompSyscalls)
+		st, err := compileSeccompKnowing(profile.Seccomp{Policy: profile.PolicyDefault}, nested, seccompSyscalls())
 		if err != nil {
 			t.Fatal(err)
 		}
