@@ -73,11 +73,11 @@ func decodeLayer(src *sourceFile, text string, env Env) (*layer, Errors) {
 			remove:  map[string][]entry{},
 		},
 	}
-	var raw map[string]any
-	if _, err := toml.Decode(text, &raw); err != nil {
+	raw, loc, err := parseText(text)
+	if err != nil {
 		return nil, Errors{d.parseError(text, err)}
 	}
-	d.loc = locate(text)
+	d.loc = loc
 	d.checkShapes(raw)
 	d.decodeTop(raw)
 	d.l.bad = d.bad
