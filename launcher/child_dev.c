@@ -47,20 +47,16 @@ static int sbx_devnull(struct sbx_ctx *c)
 	return c->devnull_fd;
 }
 
-/* sbx_bind_at binds the node src onto dir/name, which must exist. */
-static int sbx_bind_at(struct sbx_ctx *c, int src, uint64_t set, int dir, const char *name)
+/* sbx_bind_onto binds the node src onto the file dst (an fd). */
+static int sbx_bind_onto(struct sbx_ctx *c, int src, uint64_t set, int dst, const char *name)
 {
-	int tree, dst;
+	int tree;
 
 	tree = sbx_clone_tree(c, src, "", set, name);
 	if (tree < 0)
 		return -1;
-	dst = openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (dst < 0)
-		return sbx_fail(c, "open", name);
 	if (sbx_attach(c, tree, dst, name) < 0)
 		return -1;
-	close(dst);
 	close(tree);
 	return 0;
 }
@@ -89,11 +85,11 @@ static int sbx_mask_proc(struct sbx_ctx *c, int proc)
 		fd = openat(proc, sbx_proc_masked_files[i], O_PATH | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
 			continue; /* not in this kernel */
-		close(fd);
 		null = sbx_devnull(c);
 		if (null < 0 ||
-		    sbx_bind_at(c, null, ro & ~SBX_MOUNT_ATTR_NODEV, proc, sbx_proc_masked_files[i]) < 0)
+		    sbx_bind_onto(c, null, ro & ~SBX_MOUNT_ATTR_NODEV, fd, sbx_proc_masked_files[i]) < 0)
 			return -1;
+		close(fd);
 	}
 	for (i = 0; sbx_proc_masked_dirs[i]; i++) {
 		const char *opts[] = {"source", "tmpfs", "mode", "0555", "size", "4096", NULL};
@@ -187,15 +183,17 @@ int sbx_step_dev(struct sbx_ctx *c, const struct sbx_step *s)
 
 		if (src < 0)
 			return -1;
+		/* The mount point: a file we just made in our own tmpfs, so
+		 * its fd is the target. */
 		fd = openat(dev, sbx_dev_nodes[i].name,
 			    O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0666);
 		if (fd < 0)
 			return sbx_fail(c, "create", sbx_dev_nodes[i].name);
-		close(fd);
 		/* The node's own mount must not be nodev. */
-		if (sbx_bind_at(c, src, SBX_MOUNT_ATTR_NOSUID | SBX_MOUNT_ATTR_NOEXEC, dev,
-				sbx_dev_nodes[i].name) < 0)
+		if (sbx_bind_onto(c, src, SBX_MOUNT_ATTR_NOSUID | SBX_MOUNT_ATTR_NOEXEC, fd,
+				  sbx_dev_nodes[i].name) < 0)
 			return -1;
+		close(fd);
 		if (src != c->devnull_fd)
 			close(src);
 	}

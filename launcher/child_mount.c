@@ -179,7 +179,8 @@ int sbx_step_bind(struct sbx_ctx *c, const struct sbx_step *s)
 		return -1;
 	if (sbx_attach(c, tree, tgt, s->path) < 0)
 		return -1;
-	if (sbx_mask_sysfs(c, src, tree, s->src) < 0)
+	/* Only a directory can be the root of a sysfs. */
+	if (S_ISDIR(st.st_mode) && sbx_mask_sysfs(c, src, tree, s->src) < 0)
 		return -1;
 	close(tgt);
 	close(tree);
