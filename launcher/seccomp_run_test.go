@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"sandbox/internal/testutil"
 	"sandbox/profile"
 )
 
@@ -101,13 +102,7 @@ func seccompSelfCheck() {
 // under CI=true a missing requirement fails the test instead.
 func seccompRequire(t *testing.T, ok bool, why string) {
 	t.Helper()
-	if ok {
-		return
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal(why)
-	}
-	t.Skip(why)
+	testutil.RequireOrSkip(t, ok, why)
 }
 
 // buildSeccompProbe compiles probe.c into dir: statically when libc.a is

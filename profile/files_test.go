@@ -8,19 +8,15 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"sandbox/internal/testutil"
 )
 
 // requireOrSkip skips a test whose requirement is missing, but fails it
 // under CI=true, where every requirement must be present.
 func requireOrSkip(t *testing.T, ok bool, why string) {
 	t.Helper()
-	if ok {
-		return
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal(why)
-	}
-	t.Skip(why)
+	testutil.RequireOrSkip(t, ok, why)
 }
 
 // TestProfileFileTypes is checklist B13: a profile that is a FIFO, a

@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"sandbox/internal/testutil"
 )
 
 // sandboxBin is the binary under test, built once by TestMain into a
@@ -47,13 +49,7 @@ func TestMain(m *testing.M) {
 // under CI=true a missing requirement is a failure instead.
 func requireOrSkip(t testing.TB, ok bool, why string) {
 	t.Helper()
-	if ok {
-		return
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("requirement missing under CI: %s", why)
-	}
-	t.Skip(why)
+	testutil.RequireOrSkip(t, ok, why)
 }
 
 // mode is one way of launching: as root, or rootless as nobody.

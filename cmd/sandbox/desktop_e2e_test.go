@@ -7,19 +7,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"sandbox/internal/testutil"
 )
 
 // requireOrSkip skips a test whose requirement is missing, saying why;
 // under CI=true a missing requirement is a failure instead.
 func requireOrSkip(t testing.TB, ok bool, why string) {
 	t.Helper()
-	if ok {
-		return
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("requirement missing under CI: %s", why)
-	}
-	t.Skip(why)
+	testutil.RequireOrSkip(t, ok, why)
 }
 
 // buildSandbox builds the real binary into a world-readable directory.

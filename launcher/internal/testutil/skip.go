@@ -3,19 +3,15 @@ package testutil
 import (
 	"os"
 	"testing"
+
+	shared "sandbox/internal/testutil"
 )
 
 // RequireOrSkip skips a test whose requirement is missing, saying why; under
 // CI=true, where every requirement must be met, it fails the test instead.
 func RequireOrSkip(t testing.TB, ok bool, why string) {
 	t.Helper()
-	if ok {
-		return
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("requirement missing under CI: %s", why)
-	}
-	t.Skip("requirement missing: " + why)
+	shared.RequireOrSkip(t, ok, why)
 }
 
 // RequireRoot skips (or under CI fails) a test that must run as root.
