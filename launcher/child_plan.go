@@ -31,6 +31,9 @@ type childArena struct {
 	cur    unsafe.Pointer
 	off    uintptr
 	size   uintptr
+	// first is the size of the first block when larger than the
+	// default: the plan cache wants a plan in one block.
+	first uintptr
 }
 
 const childArenaBlock = 32 << 10
@@ -42,6 +45,9 @@ func (a *childArena) alloc(n, align uintptr) unsafe.Pointer {
 	off := (a.off + align - 1) &^ (align - 1)
 	if a.cur == nil || off+n > a.size {
 		size := uintptr(childArenaBlock)
+		if a.cur == nil && a.first > size {
+			size = a.first
+		}
 		if n > size {
 			size = n
 		}
@@ -266,6 +272,11 @@ type childSetup struct {
 
 // newChildPlan lays p out in C memory. Pipes are filled in later.
 func newChildPlan(p *Plan, set childSetup) (*childPlan, error) {
+	return buildChildPlan(p, set, 0)
+}
+
+// buildChildPlan lays p out with a first block of at least first bytes.
+func buildChildPlan(p *Plan, set childSetup, first uintptr) (*childPlan, error) {
 	if p.CloneFlags&^cloneNamespaceFlags != 0 {
 		return nil, &SetupError{Step: -1, Kind: "clone", Errno: syscall.EINVAL,
 			Msg: fmt.Sprintf("clone flags %#x include more than namespaces", p.CloneFlags)}
@@ -275,7 +286,7 @@ func newChildPlan(p *Plan, set childSetup) (*childPlan, error) {
 			return nil, &SetupError{Step: -1, Kind: "environment", Errno: syscall.EINVAL, Msg: "a variable contains a NUL byte"}
 		}
 	}
-	cp := &childPlan{}
+	cp := &childPlan{arena: childArena{first: first}}
 	a := &cp.arena
 	cp.c = (*C.struct_sbx_plan)(a.alloc(C.sizeof_struct_sbx_plan, 8))
 	c := cp.c

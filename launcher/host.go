@@ -30,6 +30,9 @@ type Host struct {
 	// errors: `sandbox check` then validates a desktop profile on a
 	// headless machine. A plan compiled leniently leaves those parts out.
 	Lenient bool
+	// Inputs, when set, records the host paths the compile consults,
+	// for the plan cache (StorePlan).
+	Inputs *PlanInputs
 }
 
 // SubIDRange is one line of /etc/subuid or /etc/subgid that names the caller.
@@ -41,6 +44,7 @@ type SubIDRange struct {
 func (h Host) Root() bool { return h.EUID == 0 }
 
 func (h Host) stat(path string) (os.FileInfo, error) {
+	h.Inputs.Observe(path)
 	if h.Stat != nil {
 		return h.Stat(path)
 	}
@@ -48,6 +52,9 @@ func (h Host) stat(path string) (os.FileInfo, error) {
 }
 
 func (h Host) lookPath(name string) (string, error) {
+	// What $PATH finds may change without any file the plan names
+	// changing; a plan that runs a helper is not cached.
+	h.Inputs.Refuse("the plan runs a helper program found on $PATH")
 	if h.LookPath != nil {
 		return h.LookPath(name)
 	}

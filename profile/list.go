@@ -65,6 +65,7 @@ func listWith(env Env, src Source) []Entry {
 func installed(src Source) []*sourceFile {
 	byName := map[string]*sourceFile{}
 	for level, dir := range src.Dirs {
+		src.observe(dir)
 		entries, err := os.ReadDir(dir)
 		if err != nil {
 			continue // an absent search directory holds no profiles

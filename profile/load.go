@@ -120,6 +120,7 @@ func (ld *loader) load(sf *sourceFile, chain []*sourceFile, via *entry) {
 	if sf.fsPath != "" {
 		data, msg = readFSFile(ld.src.Builtin, sf.fsPath)
 	} else {
+		ld.src.observe(sf.disk)
 		data, msg = readDiskFile(sf.disk)
 	}
 	if msg != "" {

@@ -16,6 +16,18 @@ import (
 type Source struct {
 	Dirs    []string
 	Builtin fs.FS
+	// Observe, when set, is told every host path the loader is about to
+	// consult (a profile file it reads, a name it probes on the search
+	// path, a directory it lists), before it does: what the result was
+	// built from, for a cache of compiled plans to check later.
+	Observe func(path string)
+}
+
+// observe reports a host path about to be consulted.
+func (src Source) observe(path string) {
+	if src.Observe != nil {
+		src.Observe(path)
+	}
 }
 
 // DefaultDirs is the search path of the installed profiles, most
@@ -121,6 +133,7 @@ func findName(name string, from int, src Source) *sourceFile {
 			return nil
 		}
 		p := filepath.Join(src.Dirs[level], name+".toml")
+		src.observe(p)
 		if _, err := os.Lstat(p); err == nil || !(errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrInvalid) || isNotDir(err)) {
 			sf := diskSource(p, src)
 			sf.level = level
@@ -185,6 +198,7 @@ func resolveExtends(ref string, from *sourceFile, src Source) (*sourceFile, stri
 	if !filepath.IsAbs(ref) {
 		p = filepath.Join(filepath.Dir(from.disk), ref)
 	}
+	src.observe(p)
 	if _, err := os.Lstat(p); err != nil {
 		return nil, fmt.Sprintf("%s (resolved to %s) %s", quote(ref), quote(p), statMessage(err))
 	}

@@ -20,9 +20,13 @@ type caller struct {
 	env  profile.Env
 	src  profile.Source
 	host launcher.Host
+	// inputs records the host files all of this was read from, for the
+	// plan cache.
+	inputs *launcher.PlanInputs
 }
 
 func newCaller() caller {
+	in := &launcher.PlanInputs{}
 	uid, gid := uint32(os.Getuid()), uint32(os.Getgid())
 	vars := map[string]string{}
 	for _, kv := range os.Environ() {
@@ -34,7 +38,7 @@ func newCaller() caller {
 	// The user database is read only when the environment does not say:
 	// an NSS lookup costs more than the rest of the launch's setup.
 	if name == "" || home == "" {
-		if uname, uhome, ok := lookupUser(uid); ok {
+		if uname, uhome, ok := lookupUser(uid, in); ok {
 			if name == "" {
 				name = uname
 			}
@@ -51,27 +55,32 @@ func newCaller() caller {
 	}
 	cwd, _ := os.Getwd()
 	env := profile.Env{UID: uid, GID: gid, User: name, Home: home, Cwd: cwd, Vars: vars,
-		UserDirs: readUserDirs(home, vars)}
+		UserDirs: readUserDirs(home, vars, in)}
 	host := launcher.Host{UID: uid, GID: gid, EUID: uint32(os.Geteuid()), User: name, Home: home,
-		Cwd: cwd, Env: os.Environ()}
+		Cwd: cwd, Env: os.Environ(), Inputs: in}
 	if host.EUID != 0 {
 		// Ranges are looked up only for an unprivileged caller: root
 		// maps ids itself.
+		in.Observe("/etc/subuid")
+		in.Observe("/etc/subgid")
 		host.SubUIDs, _ = launcher.ReadSubIDs("/etc/subuid", name, uid)
 		host.SubGIDs, _ = launcher.ReadSubIDs("/etc/subgid", name, uid)
 	}
-	return caller{env: env, src: profile.Source{Dirs: profile.DefaultDirs(env), Builtin: profiles.FS}, host: host}
+	src := profile.Source{Dirs: profile.DefaultDirs(env), Builtin: profiles.FS, Observe: in.Observe}
+	return caller{env: env, src: src, host: host, inputs: in}
 }
 
 // lookupUser returns the name and home of uid from the user database. The
 // static build (make build) reads /etc/passwd itself, without the C
 // library; a user only another source knows (LDAP, SSSD, systemd-homed)
 // comes from getent, which asks the C library's NSS like any program.
-func lookupUser(uid uint32) (name, home string, ok bool) {
+func lookupUser(uid uint32, in *launcher.PlanInputs) (name, home string, ok bool) {
 	id := strconv.FormatUint(uint64(uid), 10)
+	in.Observe("/etc/passwd")
 	if u, err := user.LookupId(id); err == nil {
 		return u.Username, u.HomeDir, true
 	}
+	in.Refuse("the user database was asked through getent")
 	out, err := exec.Command("getent", "passwd", id).Output()
 	if err != nil {
 		return "", "", false
@@ -85,12 +94,14 @@ func lookupUser(uid uint32) (name, home string, ok bool) {
 }
 
 // readUserDirs parses ~/.config/user-dirs.dirs (XDG_DOWNLOAD_DIR="$HOME/Downloads").
-func readUserDirs(home string, vars map[string]string) map[string]string {
+func readUserDirs(home string, vars map[string]string, in *launcher.PlanInputs) map[string]string {
 	cfg := vars["XDG_CONFIG_HOME"]
 	if cfg == "" {
 		cfg = filepath.Join(home, ".config")
 	}
-	f, err := os.Open(filepath.Join(cfg, "user-dirs.dirs"))
+	file := filepath.Join(cfg, "user-dirs.dirs")
+	in.Observe(file)
+	f, err := os.Open(file)
 	if err != nil {
 		return nil
 	}

@@ -8,7 +8,7 @@ import (
 
 // lookupUser finds a user of /etc/passwd without help.
 func TestLookupUserPasswd(t *testing.T) {
-	name, home, ok := lookupUser(0)
+	name, home, ok := lookupUser(0, nil)
 	if !ok || name != "root" || home == "" {
 		t.Fatalf("uid 0: got %q %q %v, want root and its home", name, home, ok)
 	}
@@ -40,7 +40,7 @@ esac
 		{4242423, "", "", false},
 		{4242424, "", "", false},
 	} {
-		name, home, ok := lookupUser(c.uid)
+		name, home, ok := lookupUser(c.uid, nil)
 		if name != c.name || home != c.home || ok != c.ok {
 			t.Errorf("uid %d: got %q %q %v, want %q %q %v", c.uid, name, home, ok, c.name, c.home, c.ok)
 		}

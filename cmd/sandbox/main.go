@@ -82,7 +82,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case inv.sub != "":
 		return subcommands[inv.sub](inv.rest, stdout, stderr)
 	}
-	return cmdRun(inv.profile, inv.command, stderr)
+	return cmdRun(inv.profile, inv.command, args, stderr)
 }
 
 // invocation is a parsed command line.

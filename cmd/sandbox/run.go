@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"sandbox/launcher"
@@ -12,7 +14,9 @@ import (
 )
 
 // cmdRun loads the profile, compiles it for command and runs it.
-func cmdRun(name string, command []string, stderr io.Writer) int {
+// args is the whole command line after the program's name, which keys the
+// plan cache.
+func cmdRun(name string, command, args []string, stderr io.Writer) int {
 	// Catching the signals Run forwards takes the Go runtime a few
 	// hundred microseconds of thread handoffs: start it now, so that it
 	// overlaps loading and compiling the profile.
@@ -52,12 +56,43 @@ func cmdRun(name string, command []string, stderr io.Writer) int {
 	for _, w := range plan.Warnings {
 		fmt.Fprintf(stderr, "sandbox: warning: %s (left out)\n", w.Error())
 	}
+	storePlan(plan, c, args, stderr)
 	code, err := launcher.Run(plan, launcher.RunOptions{})
 	if err != nil {
 		printErr(stderr, err)
 		return exitLauncher
 	}
 	return code
+}
+
+// storePlan caches the plan for the next launch with exactly these
+// arguments and this environment, which then starts before the Go runtime
+// does (launcher/fast.c). The cache is an optimisation: a failure to store
+// is only reported in verbose mode.
+//
+// The cache is keyed by the process's own arguments, which the fast path
+// sees; a run with other arguments (a test calling run) stores nothing.
+func storePlan(plan *launcher.Plan, c caller, args []string, stderr io.Writer) {
+	if !slices.Equal(args, os.Args[1:]) {
+		return
+	}
+	env := os.Environ()
+	on, verbose := launcher.PlanCacheMode(env)
+	if !on {
+		return
+	}
+	stored, why, err := launcher.StorePlan(plan, c.inputs, args, env, c.host.Cwd)
+	if !verbose {
+		return
+	}
+	switch {
+	case err != nil:
+		fmt.Fprintf(stderr, "sandbox: plan cache: not stored: %v\n", err)
+	case !stored:
+		fmt.Fprintf(stderr, "sandbox: plan cache: not stored (%s)\n", why)
+	default:
+		fmt.Fprintln(stderr, "sandbox: plan cache: stored")
+	}
 }
 
 // printErr prints one error per line, each prefixed so it is clear which

@@ -1,0 +1,219 @@
+/*
+ * The fast path of a launch: when the plan for exactly this invocation is
+ * in the plan cache (fast_lookup.c), this constructor runs it before the Go
+ * runtime starts, and the process exits with the payload's code without
+ * Go ever running. Starting the runtime, loading the profile and compiling
+ * it cost more than the whole of a sandbox's setup; a cached plan is the
+ * same plan, so the sandbox is the same.
+ *
+ *	constructor (C, one thread)             sandbox (child.c, unchanged)
+ *	---------------------------             ----------------------------
+ *	look up, check and unpack the plan
+ *	block forwarded signals and SIGCHLD,
+ *	  read them from a signalfd
+ *	pipe2(report), pipe2(sync)
+ *	sbx_spawn ------------------------------>  prelude, steps, exec
+ *	read(report): EOF -> the payload runs
+ *	forward signals (fast_wait.c), reap
+ *	_exit(payload's code)
+ *
+ * The child is the very code the ordinary path clones, reading the same
+ * flat plan, with the same pipes. Whatever goes wrong on the way (no
+ * cache, a changed input, a setup failure, an exec failure) hands the
+ * launch to the ordinary path: the process continues into Go, which
+ * compiles and runs afresh and reports any failure with its profile line.
+ * A child that failed never ran the payload and left nothing on the host,
+ * so starting over is safe.
+ *
+ * Only plans the launcher runs without help are cached (no id maps written
+ * by the launcher, no NAT helper, no D-Bus proxy: plancache_store.go).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fast.h"
+
+/* The signals the launcher forwards (run_signals.go) and SIGCHLD. */
+static const int fast_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCHLD};
+
+static void fast_say(int verbose, const char *what, const char *why)
+{
+	if (!verbose)
+		return;
+	if (write(2, "sandbox: plan cache: ", 21) < 0 || write(2, what, strlen(what)) < 0)
+		return;
+	if (why && (write(2, " (", 2) < 0 || write(2, why, strlen(why)) < 0 || write(2, ")", 1) < 0))
+		return;
+	if (write(2, "\n", 1) < 0)
+		return;
+}
+
+static int fast_cap_last_cap(void)
+{
+	char buf[16];
+	int fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC), n, v = 0, i;
+
+	if (fd < 0)
+		return 40;
+	n = (int)read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	for (i = 0; i < n && buf[i] >= '0' && buf[i] <= '9'; i++)
+		v = v * 10 + buf[i] - '0';
+	return v > 0 && v < 64 ? v : 40;
+}
+
+/* fast_runtime fills in what the plan leaves to the launch: the standard
+ * files, the pipes, the host's last capability and the argument area the
+ * init blanks. */
+static void fast_runtime(struct sbx_plan *p, int argc, char **argv, const int report[2], const int sync[2])
+{
+	int i;
+
+	for (i = 0; i < 3; i++)
+		p->stdio[i] = i;
+	p->err_fd = report[1];
+	p->sync_fd = sync[0];
+	p->parent_fds[0] = report[0];
+	p->parent_fds[1] = sync[1];
+	p->cap_last_cap = fast_cap_last_cap();
+	p->argv_start = (uint64_t)(uintptr_t)argv[0];
+	p->argv_len = (uint64_t)(uintptr_t)(argv[argc - 1] + strlen(argv[argc - 1]) + 1) -
+		      (uint64_t)(uintptr_t)argv[0];
+	/* No Go heap exists yet: the child copies everything, which is
+	 * this small process. */
+	p->go_arena = 0;
+	p->go_arena_len = 0;
+}
+
+/* fast_pass_fds_open checks that every fd the plan passes is open, as the
+ * ordinary path does before it starts anything. */
+static int fast_pass_fds_open(const struct sbx_plan *p)
+{
+	int32_t i;
+
+	for (i = 0; i < p->npass; i++) {
+		if (p->pass_fds[i] < 3 || fcntl(p->pass_fds[i], F_GETFD) < 0)
+			return 0;
+	}
+	return 1;
+}
+
+static int fast_has_step(const struct sbx_plan *p, int kind)
+{
+	int32_t i;
+
+	for (i = 0; i < p->nsteps; i++) {
+		if (p->steps[i].kind == kind)
+			return 1;
+	}
+	return 0;
+}
+
+/* fast_exit_code maps the payload's wait status as Run does. */
+static int fast_exit_code(const struct sbx_fast_run *r)
+{
+	if (WIFEXITED(r->status))
+		return WEXITSTATUS(r->status);
+	if (WIFSIGNALED(r->status)) {
+		if (WTERMSIG(r->status) == SIGKILL && r->killed_for)
+			return 128 + r->killed_for;
+		return 128 + WTERMSIG(r->status);
+	}
+	return 125;
+}
+
+/*
+ * fast_run runs the plan; it returns only when the launch must go the
+ * ordinary way, with everything it made undone.
+ */
+static void fast_run(struct sbx_cached *c, int argc, char **argv, int verbose)
+{
+	struct sbx_plan *p = c->plan;
+	struct sbx_fast_run r;
+	sigset_t set, old;
+	int report[2], sync[2] = {-1, -1}, err = 0, i;
+	long pid;
+
+	if (!fast_pass_fds_open(p)) {
+		fast_say(verbose, "not used", "an fd in process.pass_fds is not open");
+		return;
+	}
+	sigemptyset(&set);
+	for (i = 0; i < (int)(sizeof(fast_signals) / sizeof(fast_signals[0])); i++)
+		sigaddset(&set, fast_signals[i]);
+	/* Blocked before clone, so that no signal is lost or takes its
+	 * default action while the sandbox is set up. */
+	if (sigprocmask(SIG_BLOCK, &set, &old) < 0)
+		return;
+	memset(&r, 0, sizeof(r));
+	r.plan = p;
+	r.sig_fd = signalfd(-1, &set, SFD_CLOEXEC);
+	if (r.sig_fd < 0)
+		goto restore_mask;
+	if (pipe2(report, O_CLOEXEC) < 0)
+		goto close_sig;
+	if (p->die_with_parent && pipe2(sync, O_CLOEXEC) < 0)
+		goto close_report;
+	fast_runtime(p, argc, argv, report, sync);
+
+	pid = sbx_spawn(p, &err);
+	close(report[1]);
+	report[1] = -1;
+	if (sync[0] >= 0)
+		close(sync[0]);
+	sync[0] = -1;
+	if (pid < 0) {
+		fast_say(verbose, "not used", "clone failed");
+		goto close_sync;
+	}
+	r.pid = (int)pid;
+	r.report_fd = report[0];
+	r.init = p->init;
+	r.pid1 = (p->clone_flags & CLONE_NEWPID) && !p->init;
+	r.share_tty = !p->new_session && !fast_has_step(p, SBX_NEW_SESSION);
+	if (sbx_fast_wait(&r) == 0)
+		_exit(fast_exit_code(&r));
+	fast_say(verbose, "not used", "the sandbox's setup failed; starting over");
+
+close_sync:
+	if (sync[1] >= 0)
+		close(sync[1]);
+close_report:
+	close(report[0]);
+	if (report[1] >= 0)
+		close(report[1]);
+close_sig:
+	close(r.sig_fd);
+restore_mask:
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+__attribute__((constructor)) static void sbx_fast_start(int argc, char **argv, char **envp)
+{
+	const char *mode, *why = NULL;
+	struct sbx_cached c;
+	int verbose;
+
+	if (argc < 2 || argv == NULL || envp == NULL)
+		return;
+	mode = sbx_cache_getenv(envp, "SANDBOX_PLAN_CACHE");
+	if (mode && (strcmp(mode, "0") == 0 || strcmp(mode, "off") == 0))
+		return;
+	verbose = mode && strcmp(mode, "verbose") == 0;
+	if (sbx_cache_lookup(argc, argv, envp, &c, &why) < 0) {
+		fast_say(verbose, "miss", why);
+		return;
+	}
+	fast_say(verbose, "hit", NULL);
+	fast_run(&c, argc, argv, verbose);
+	free(c.file);
+}

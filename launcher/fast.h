@@ -1,0 +1,73 @@
+/*
+ * The fast path: a launch whose plan is in the plan cache runs from a C
+ * constructor, before the Go runtime starts (fast.c, fast_lookup.c,
+ * fast_wait.c). Anything unexpected hands the launch to the ordinary path.
+ */
+#ifndef SANDBOX_LAUNCHER_FAST_H
+#define SANDBOX_LAUNCHER_FAST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "child.h"
+#include "plan_cache.h"
+
+/* A cached plan found for this invocation, in malloc'd memory. */
+struct sbx_cached {
+	void *file;             /* the whole file */
+	struct sbx_plan *plan;  /* unpacked, inside file */
+};
+
+/* sbx_cache_lookup finds and checks the plan cached for this invocation.
+ * 0 with *out filled, or -1 with *why saying why not (for the verbose
+ * mode). */
+int sbx_cache_lookup(int argc, char **argv, char **envp, struct sbx_cached *out, const char **why);
+
+/* sbx_cache_getenv looks name up in envp. */
+const char *sbx_cache_getenv(char **envp, const char *name);
+
+/* sbx_cache_hash is the FNV-1a 64 hash of n bytes, continuing from h. */
+uint64_t sbx_cache_hash(uint64_t h, const void *p, size_t n);
+#define SBX_FNV_OFFSET 14695981039346656037ull
+
+/* fast_sha256.c */
+struct sbx_sha256 {
+	uint32_t h[8];
+	uint64_t len;
+	unsigned char buf[64];
+	size_t fill;
+};
+void sbx_sha256_init(struct sbx_sha256 *s);
+void sbx_sha256_write(struct sbx_sha256 *s, const void *data, size_t n);
+void sbx_sha256_sum(struct sbx_sha256 *s, unsigned char out[32]);
+
+/* sbx_cache_base writes the cache directory's parent (the directory that
+ * holds "sandbox/plans") to buf; -1 when this caller has none. */
+int sbx_cache_base(char **envp, char *buf, size_t size);
+
+/* fast_wait.c: the launcher's side once the child is cloned. */
+struct sbx_fast_run {
+	const struct sbx_plan *plan;
+	int pid;
+	int report_fd; /* the launcher's end of the report pipe */
+	int sig_fd;    /* signalfd for the forwarded signals and SIGCHLD */
+	int init;      /* the child is the init, which relays signals */
+	int pid1;      /* the payload is PID 1 of a new pid namespace */
+	int share_tty; /* the sandbox stays in our process group */
+
+	int execd;
+	int failed; /* the child sent a failure record */
+	int reaped;
+	int status;
+	int killed_for;
+	int early;
+	int abort_sig;       /* the second signal that came during setup */
+	int64_t abort_at_ms; /* when it stops a setup still running */
+};
+
+/* sbx_fast_wait forwards signals and waits for the child. 0 when the
+ * payload ran (status holds its wait status), -1 when the child reported
+ * a failure (it has been reaped). */
+int sbx_fast_wait(struct sbx_fast_run *r);
+
+#endif

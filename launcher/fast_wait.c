@@ -1,0 +1,215 @@
+/*
+ * The fast path's launcher once the sandbox is cloned: it reads the report
+ * pipe, forwards signals and reaps the child, with the rules of the
+ * ordinary path (run_signals.go), which says why each exists:
+ *
+ *  - a signal the terminal sent to our process group, which the sandbox
+ *    shares, is not sent again;
+ *  - a payload that is PID 1 without an init, and neither catches nor
+ *    ignores a terminating signal, is killed instead (the kernel would drop
+ *    the signal), and the launcher reports that signal;
+ *  - during setup, without an init the setup is stopped at once; with an
+ *    init the signal goes to the init, which relays it, and a second
+ *    signal stops a setup that has still not ended a second later;
+ *  - the child is waited for without reaping first, so that no signal
+ *    goes to a pid the kernel may have given to another process.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fast.h"
+
+#define FAST_ABORT_GRACE_MS 1000
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* setup_over reports whether the report pipe reached EOF: the payload was
+ * executed (or the child is gone). */
+static int setup_over(const struct sbx_fast_run *r)
+{
+	struct pollfd pfd = {.fd = r->report_fd, .events = POLLIN};
+
+	if (r->execd)
+		return 1;
+	return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLHUP);
+}
+
+/* from_terminal reports whether s is one the terminal sent to our process
+ * group, which the sandbox shares. */
+static int from_terminal(const struct sbx_fast_run *r, int s)
+{
+	pid_t ours;
+	int fd, pgrp;
+
+	if (!r->share_tty || (s != SIGINT && s != SIGQUIT && s != SIGWINCH))
+		return 0;
+	ours = getpgrp();
+	for (fd = 0; fd < 3; fd++) {
+		if (ioctl(fd, TIOCGPGRP, &pgrp) == 0 && pgrp == ours)
+			return 1;
+	}
+	return 0;
+}
+
+/* handles reports whether process pid catches or ignores s (SigCgt and
+ * SigIgn of /proc/PID/status); a process gone or unreadable counts as
+ * handling it, so that kill decides. */
+static int handles(int pid, int s)
+{
+	char path[64], buf[4096], *line;
+	uint64_t bit = (uint64_t)1 << (s - 1);
+	int fd, n;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 1;
+	n = (int)read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 1;
+	buf[n] = 0;
+	for (line = buf; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+		if (strncmp(line, "SigCgt:", 7) == 0 || strncmp(line, "SigIgn:", 7) == 0) {
+			if (strtoull(line + 7, NULL, 16) & bit)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+static void forward(struct sbx_fast_run *r, int s)
+{
+	int tty;
+
+	if (r->reaped)
+		return;
+	if (!r->execd && setup_over(r))
+		r->execd = 1;
+	tty = from_terminal(r, s);
+	if (!r->execd) {
+		if (s == SIGWINCH)
+			return;
+		r->early++;
+		if (!r->init) {
+			r->killed_for = s;
+			kill(r->pid, SIGKILL);
+			return;
+		}
+		if (!tty)
+			kill(r->pid, s);
+		if (r->early == 2) {
+			r->abort_at_ms = now_ms() + FAST_ABORT_GRACE_MS;
+			r->abort_sig = s;
+		}
+		return;
+	}
+	if (r->pid1 && s != SIGWINCH && !handles(r->pid, s)) {
+		r->killed_for = s;
+		kill(r->pid, SIGKILL);
+		return;
+	}
+	if (!tty)
+		kill(r->pid, s);
+}
+
+/* read_report reads the child's failure record: 1 for a record, 0 for
+ * EOF (the payload was executed, or the child died). */
+static int read_report(struct sbx_fast_run *r)
+{
+	struct sbx_report rec;
+	size_t got = 0;
+
+	while (got < sizeof(rec)) {
+		ssize_t n = read(r->report_fd, (char *)&rec + got, sizeof(rec) - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	return got == sizeof(rec);
+}
+
+/* try_reap reaps the child if it has exited. */
+static void try_reap(struct sbx_fast_run *r)
+{
+	siginfo_t info;
+
+	memset(&info, 0, sizeof(info));
+	if (waitid(P_PID, (id_t)r->pid, &info, WEXITED | WNOHANG | WNOWAIT) < 0 || info.si_pid == 0)
+		return;
+	r->reaped = 1;
+	while (waitpid(r->pid, &r->status, 0) < 0 && errno == EINTR) {
+	}
+}
+
+int sbx_fast_wait(struct sbx_fast_run *r)
+{
+	int report_open = 1;
+
+	while (report_open || !r->reaped) {
+		struct pollfd pfd[2] = {{.fd = r->sig_fd, .events = POLLIN},
+					{.fd = report_open ? r->report_fd : -1, .events = POLLIN}};
+		int timeout = -1;
+
+		if (r->abort_at_ms) {
+			int64_t left = r->abort_at_ms - now_ms();
+
+			if (left <= 0) {
+				r->abort_at_ms = 0;
+				if (!r->reaped && !setup_over(r)) {
+					r->killed_for = r->abort_sig;
+					kill(r->pid, SIGKILL);
+				}
+				continue;
+			}
+			timeout = (int)left;
+		}
+		if (poll(pfd, 2, timeout) < 0) {
+			if (errno == EINTR)
+				continue;
+			kill(r->pid, SIGKILL);
+			timeout = 0;
+		}
+		if (report_open && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+			report_open = 0;
+			if (read_report(r))
+				r->failed = 1;
+			else
+				r->execd = 1;
+		}
+		if (pfd[0].revents & POLLIN) {
+			struct signalfd_siginfo si;
+
+			if (read(r->sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+				if (si.ssi_signo == SIGCHLD)
+					try_reap(r);
+				else
+					forward(r, (int)si.ssi_signo);
+			}
+		}
+		/* SIGCHLD may have been merged with an earlier one. */
+		if (!r->reaped && !report_open)
+			try_reap(r);
+	}
+	return r->failed ? -1 : 0;
+}

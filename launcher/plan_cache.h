@@ -1,0 +1,75 @@
+/*
+ * The plan cache's file format, shared by the Go side that writes it
+ * (plancache_store.go) and the C side that reads it before the Go runtime
+ * starts (fast.c). A file is one header, then the strings and records the
+ * header points to by offset from the file's start, then the packed plan
+ * (plan_blob.c). Everything is in the machine's own byte order: a cache
+ * never leaves the machine, and a file from another is refused by its
+ * checksum or its executable's identity.
+ */
+#ifndef SANDBOX_LAUNCHER_PLAN_CACHE_H
+#define SANDBOX_LAUNCHER_PLAN_CACHE_H
+
+#include <stdint.h>
+
+#define SBX_CACHE_MAGIC "sbxplan"
+#define SBX_CACHE_VERSION 1
+#define SBX_CACHE_KEY_TAG "sandbox plan key 1"
+/* Larger files are not plans of ours (a plan with a 16 MiB file is). */
+#define SBX_CACHE_MAX_SIZE (64u << 20)
+/* The directory, under $XDG_RUNTIME_DIR, or /run for root: memory that
+ * only the user can read, emptied when the session ends. */
+#define SBX_CACHE_SUBDIR "sandbox/plans"
+
+/* What one path looked like: stat(2) results, or the error. */
+struct sbx_cache_stat {
+	int32_t err; /* 0, or the errno stat failed with */
+	uint32_t mode;
+	uint64_t dev;
+	uint64_t ino;
+	uint64_t size;
+	int64_t mtime_sec;
+	int64_t mtime_nsec;
+	int64_t ctime_sec;
+	int64_t ctime_nsec;
+};
+
+/* A host path the plan was compiled from: a profile file, a directory
+ * searched, a bind source. Both lstat and stat, so that both a replaced
+ * symlink and a changed target are seen. */
+struct sbx_cache_dep {
+	uint64_t path_off; /* NUL-terminated */
+	struct sbx_cache_stat lst;
+	struct sbx_cache_stat st;
+};
+
+struct sbx_cache_head {
+	char magic[8];
+	uint32_t version;
+	uint32_t head_size; /* sizeof(struct sbx_cache_head) */
+	uint64_t total;     /* the file's size */
+	uint64_t sum;       /* FNV-1a 64 of bytes head_size..total */
+
+	/* The launcher that wrote it: another build may compile the same
+	 * profile differently. */
+	struct sbx_cache_stat exe;
+	uint32_t uid, gid, euid, egid;
+
+	/* The invocation: SHA-256 of SBX_CACHE_KEY_TAG, the number of
+	 * arguments after the program's name in decimal, then those
+	 * arguments and the whole environment, exactly as the launcher
+	 * received them, each string followed by a NUL byte. The
+	 * environment itself is not kept. */
+	unsigned char key[32];
+	/* The working directory the plan saw (${CWD}), NUL-terminated. */
+	uint64_t cwd_off;
+	uint64_t cwd_len;
+
+	uint64_t deps_off;
+	uint64_t ndeps;
+
+	uint64_t plan_off; /* 8-aligned */
+	uint64_t plan_len;
+};
+
+#endif

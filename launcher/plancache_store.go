@@ -1,0 +1,317 @@
+package launcher
+
+/*
+#include <stdint.h>
+#include "child.h"
+#include "plan_blob.h"
+#include "plan_cache.h"
+*/
+import "C"
+
+import (
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// The plan cache keeps compiled plans so that the next launch with exactly
+// the same invocation runs before the Go runtime even starts (fast.c).
+// StorePlan writes one; fast_lookup.c reads and checks it; plan_cache.h is
+// the format.
+
+// PlanCacheMode is the plan cache's setting in an environment: off when
+// SANDBOX_PLAN_CACHE is "0" or "off", verbose (say what the cache does) when
+// it is "verbose".
+func PlanCacheMode(env []string) (on, verbose bool) {
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "SANDBOX_PLAN_CACHE="); ok {
+			return v != "0" && v != "off", v == "verbose"
+		}
+	}
+	return true, false
+}
+
+// PlanCacheDir is the directory of the plan cache for a caller with this
+// environment: $XDG_RUNTIME_DIR/sandbox/plans, else /run/sandbox/plans for
+// root; "" when there is none. Both are memory, not disk: a cached plan
+// holds the variables the profile passes in. fast_lookup.c's
+// sbx_cache_base decides the same way.
+func PlanCacheDir(env []string, euid int) string {
+	get := func(name string) string {
+		for _, kv := range env {
+			if v, ok := strings.CutPrefix(kv, name+"="); ok {
+				return v
+			}
+		}
+		return ""
+	}
+	base := ""
+	switch d := get("XDG_RUNTIME_DIR"); {
+	case strings.HasPrefix(d, "/"):
+		base = d
+	case euid == 0:
+		base = "/run"
+	default:
+		return ""
+	}
+	return base + "/" + C.SBX_CACHE_SUBDIR
+}
+
+// planCacheKeep bounds the files in the cache directory; the oldest go
+// first.
+const planCacheKeep = 64
+
+// StorePlan caches p, compiled from in for the invocation args (the
+// launcher's arguments after its name) in environment env and working
+// directory cwd, for the next identical launch. It reports why a plan is
+// not stored: one the launcher runs with help (id maps it writes, a NAT
+// helper, a D-Bus proxy), one with warnings, or one compiled from
+// something the cache cannot check. Failing to store is never an error for
+// the launch.
+func StorePlan(p *Plan, in *PlanInputs, args, env []string, cwd string) (stored bool, why string, err error) {
+	if why := planCacheable(p, in); why != "" {
+		return false, why, nil
+	}
+	if on, _ := PlanCacheMode(env); !on {
+		return false, "SANDBOX_PLAN_CACHE turns it off", nil
+	}
+	dir := PlanCacheDir(env, os.Geteuid())
+	if dir == "" {
+		return false, "no cache directory (no $XDG_RUNTIME_DIR)", nil
+	}
+	if err := planCacheMkdir(dir); err != nil {
+		return false, "", err
+	}
+	key := planCacheKey(args, env)
+	file, err := planCacheFile(p, in, key, cwd)
+	if err != nil {
+		return false, "", err
+	}
+	name := filepath.Join(dir, fmt.Sprintf("%x.plan", key[:8]))
+	if err := planCacheWrite(dir, name, file); err != nil {
+		return false, "", err
+	}
+	planCachePrune(dir)
+	return true, "", nil
+}
+
+// planCacheable says why p cannot be run by the fast path, or "".
+func planCacheable(p *Plan, in *PlanInputs) string {
+	if in == nil {
+		return "its inputs were not recorded"
+	}
+	in.mu.Lock()
+	refused := in.refused
+	in.mu.Unlock()
+	switch {
+	case refused != "":
+		return refused
+	case os.Getuid() != os.Geteuid() || os.Getgid() != os.Getegid():
+		return "set-id launch"
+	case len(p.Warnings) > 0:
+		return "the plan has warnings"
+	case p.DBusProxy != nil:
+		return "the plan starts a D-Bus proxy"
+	case p.NAT != nil:
+		return "the plan starts a NAT helper"
+	}
+	if m := runIDModeFor(p); m != idsNone && m != idsSelf {
+		return "the launcher writes the id maps"
+	}
+	for _, st := range p.Steps {
+		if _, ok := st.(DBusSocket); ok {
+			return "the plan binds a D-Bus proxy's socket"
+		}
+	}
+	return ""
+}
+
+// planCacheKey is the SHA-256 of an invocation as plan_cache.h defines it
+// (fast_lookup.c's cache_key); its first 8 bytes name the file.
+func planCacheKey(args, env []string) [32]byte {
+	h := sha256.New()
+	h.Write([]byte(C.SBX_CACHE_KEY_TAG + "\x00"))
+	h.Write([]byte(strconv.Itoa(len(args)) + "\x00"))
+	for _, s := range append(append([]string(nil), args...), env...) {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	var key [32]byte
+	h.Sum(key[:0])
+	return key
+}
+
+// planCacheFile lays the file out as plan_cache.h describes.
+func planCacheFile(p *Plan, in *PlanInputs, key [32]byte, cwd string) ([]byte, error) {
+	blob, err := packPlan(p)
+	if err != nil {
+		return nil, err
+	}
+	var exe unix.Stat_t
+	exeStat := planStatOf(&exe, unix.Stat("/proc/self/exe", &exe))
+	if exeStat.err != 0 {
+		return nil, fmt.Errorf("plan cache: the launcher's executable: %w", exeStat.err)
+	}
+	var h C.struct_sbx_cache_head
+	headSize := int(unsafe.Sizeof(h))
+	out := make([]byte, headSize)
+	align := func() {
+		for len(out)%8 != 0 {
+			out = append(out, 0)
+		}
+	}
+	for i, b := range key {
+		h.key[i] = C.uchar(b)
+	}
+	h.cwd_off = C.uint64_t(len(out))
+	out = append(append(out, cwd...), 0)
+	h.cwd_len = C.uint64_t(len(cwd) + 1)
+
+	in.mu.Lock()
+	deps := append([]planInput(nil), in.deps...)
+	in.mu.Unlock()
+	paths := make([]uint64, len(deps))
+	for i, d := range deps {
+		paths[i] = uint64(len(out))
+		out = append(append(out, d.path...), 0)
+	}
+	align()
+	h.deps_off, h.ndeps = C.uint64_t(len(out)), C.uint64_t(len(deps))
+	for i, d := range deps {
+		rec := C.struct_sbx_cache_dep{path_off: C.uint64_t(paths[i]), lst: d.lst.c(), st: d.st.c()}
+		out = append(out, unsafe.Slice((*byte)(unsafe.Pointer(&rec)), unsafe.Sizeof(rec))...)
+	}
+	align()
+	h.plan_off, h.plan_len = C.uint64_t(len(out)), C.uint64_t(len(blob))
+	out = append(out, blob...)
+
+	copy(unsafe.Slice((*byte)(unsafe.Pointer(&h.magic[0])), len(h.magic)), C.SBX_CACHE_MAGIC)
+	h.version, h.head_size, h.total = C.SBX_CACHE_VERSION, C.uint32_t(headSize), C.uint64_t(len(out))
+	h.exe = exeStat.c()
+	h.uid, h.gid = C.uint32_t(os.Getuid()), C.uint32_t(os.Getgid())
+	h.euid, h.egid = C.uint32_t(os.Geteuid()), C.uint32_t(os.Getegid())
+	sum := fnv.New64a()
+	sum.Write(out[headSize:])
+	h.sum = C.uint64_t(sum.Sum64())
+	copy(out, unsafe.Slice((*byte)(unsafe.Pointer(&h)), headSize))
+	if len(out) > C.SBX_CACHE_MAX_SIZE {
+		return nil, errors.New("plan cache: the plan is too large to cache")
+	}
+	return out, nil
+}
+
+func (s planStat) c() C.struct_sbx_cache_stat {
+	return C.struct_sbx_cache_stat{err: C.int32_t(s.err), mode: C.uint32_t(s.mode),
+		dev: C.uint64_t(s.dev), ino: C.uint64_t(s.ino), size: C.uint64_t(s.size),
+		mtime_sec: C.int64_t(s.mtimeSec), mtime_nsec: C.int64_t(s.mtimeNsec),
+		ctime_sec: C.int64_t(s.ctimeSec), ctime_nsec: C.int64_t(s.ctimeNsec)}
+}
+
+// packPlan lays p out as the fast path runs it (no launcher-written id
+// maps, standard files 0, 1 and 2; the launch fills in its pipes) in a
+// single block, and packs it (plan_blob.c).
+func packPlan(p *Plan) ([]byte, error) {
+	set := childSetup{ids: runIDModeFor(p), stdio: [3]int{0, 1, 2}, lastCap: 40}
+	// A first layout measures the plan; the second fits in one block.
+	cp, err := newChildPlan(p, set)
+	if err != nil {
+		return nil, err
+	}
+	var size uintptr
+	for _, s := range cp.arena.sizes {
+		size += s
+	}
+	cp.free()
+	cp, err = buildChildPlan(p, set, size)
+	if err != nil {
+		return nil, err
+	}
+	defer cp.free()
+	if len(cp.arena.blocks) != 1 {
+		return nil, errors.New("plan cache: the plan does not fit one block")
+	}
+	cp.c.go_arena, cp.c.go_arena_len = 0, 0
+	cp.c.argv_start, cp.c.argv_len = 0, 0
+	base, used := cp.arena.blocks[0], cp.arena.off
+	if C.sbx_plan_pack(cp.c, C.uintptr_t(uintptr(base)), C.uint64_t(used)) != 0 {
+		return nil, errors.New("plan cache: the plan points outside its block")
+	}
+	return C.GoBytes(base, C.int(used)), nil
+}
+
+// planCacheMkdir makes dir and its parent "sandbox" private to the
+// effective user, and checks that they are (the reader refuses anything
+// else, F15).
+func planCacheMkdir(dir string) error {
+	for _, d := range []string{filepath.Dir(dir), dir} {
+		if err := os.Mkdir(d, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("plan cache: %w", err)
+		}
+		var st unix.Stat_t
+		if err := unix.Lstat(d, &st); err != nil {
+			return fmt.Errorf("plan cache: %w", err)
+		}
+		if st.Mode&unix.S_IFMT != unix.S_IFDIR || int(st.Uid) != os.Geteuid() || st.Mode&0o022 != 0 {
+			return fmt.Errorf("plan cache: %s is not a directory only this user may write", d)
+		}
+	}
+	return nil
+}
+
+// planCacheWrite writes the file whole under a temporary name and renames
+// it, so that a reader sees the old file or the new one.
+func planCacheWrite(dir, name string, data []byte) error {
+	f, err := os.CreateTemp(dir, ".new-*")
+	if err != nil {
+		return fmt.Errorf("plan cache: %w", err)
+	}
+	_, werr := f.Write(data)
+	cerr := f.Close()
+	if werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = os.Rename(f.Name(), name)
+	}
+	if werr != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("plan cache: %w", werr)
+	}
+	return nil
+}
+
+// planCachePrune removes the oldest plans beyond planCacheKeep, and
+// temporary files a killed launcher left.
+func planCachePrune(dir string) {
+	ents, err := os.ReadDir(dir)
+	if err != nil || len(ents) <= planCacheKeep {
+		return
+	}
+	type aged struct {
+		name  string
+		mtime int64
+	}
+	var plans []aged
+	for _, e := range ents {
+		info, err := e.Info()
+		if err != nil {
+			continue
+		}
+		plans = append(plans, aged{e.Name(), info.ModTime().UnixNano()})
+	}
+	sort.Slice(plans, func(i, j int) bool { return plans[i].mtime < plans[j].mtime })
+	for _, p := range plans[:len(plans)-planCacheKeep] {
+		_ = syscall.Unlink(filepath.Join(dir, p.name))
+	}
+}
