@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -254,6 +255,16 @@ func packPlan(p *Plan) ([]byte, error) {
 // effective user, and checks that they are (the reader refuses anything
 // else, F15).
 func planCacheMkdir(dir string) error {
+	// Nothing is made in a directory of another user's ($XDG_RUNTIME_DIR
+	// kept across sudo, say): its owner could swap what is made there.
+	base := filepath.Dir(filepath.Dir(dir))
+	var bst unix.Stat_t
+	if err := unix.Stat(base, &bst); err != nil {
+		return fmt.Errorf("plan cache: %w", err)
+	}
+	if int(bst.Uid) != os.Geteuid() && bst.Uid != 0 {
+		return fmt.Errorf("plan cache: %s belongs to another user", base)
+	}
 	for _, d := range []string{filepath.Dir(dir), dir} {
 		if err := os.Mkdir(d, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
 			return fmt.Errorf("plan cache: %w", err)
@@ -292,10 +303,21 @@ func planCacheWrite(dir, name string, data []byte) error {
 }
 
 // planCachePrune removes the oldest plans beyond planCacheKeep, and
-// temporary files a killed launcher left.
+// temporary files a launcher killed while writing left.
 func planCachePrune(dir string) {
 	ents, err := os.ReadDir(dir)
-	if err != nil || len(ents) <= planCacheKeep {
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		if !strings.HasPrefix(e.Name(), ".new-") {
+			continue
+		}
+		if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > time.Minute {
+			_ = syscall.Unlink(filepath.Join(dir, e.Name()))
+		}
+	}
+	if len(ents) <= planCacheKeep {
 		return
 	}
 	type aged struct {

@@ -176,7 +176,7 @@ func (r *helperRun) finish(t *testing.T) (int, string) {
 }
 
 // checkNothingLeft fails if a process still carries the run's marker or
-// the runtime directory holds anything.
+// the runtime directory holds anything but the plan cache.
 func (r *helperRun) checkNothingLeft(t *testing.T) {
 	t.Helper()
 	if pids := markedProcesses(r.marker); len(pids) > 0 {
@@ -190,7 +190,27 @@ func (r *helperRun) checkNothingLeft(t *testing.T) {
 		t.Errorf("reading the runtime directory: %v", err)
 	}
 	for _, e := range ents {
+		if e.Name() == "sandbox" {
+			checkOnlyPlanCache(t, filepath.Join(r.runtime, "sandbox"))
+			continue
+		}
 		t.Errorf("left in the caller's runtime directory: %s", e.Name())
+	}
+}
+
+// checkOnlyPlanCache fails unless dir holds the plan cache and nothing
+// else: plans/*.plan, no temporary file.
+func checkOnlyPlanCache(t *testing.T, dir string) {
+	t.Helper()
+	for _, e := range entries(dir) {
+		if e != "plans" {
+			t.Errorf("left in the caller's runtime directory: sandbox/%s", e)
+		}
+	}
+	for _, e := range entries(filepath.Join(dir, "plans")) {
+		if !strings.HasSuffix(e, ".plan") || strings.HasPrefix(e, ".") {
+			t.Errorf("left in the plan cache: %s", e)
+		}
 	}
 }
 

@@ -15,6 +15,8 @@ type command struct {
 	// reference commands are shown for scale; the comparison that
 	// matters is sandbox against bwrap.
 	reference bool
+	// env is added to the command's environment.
+	env []string
 }
 
 // bwrapArgs give bubblewrap the isolation of the minimal profile: every
@@ -42,7 +44,12 @@ var bwrapArgs = []string{
 func commands(sandbox string, payload ...string) []command {
 	join := func(a []string, b ...string) []string { return append(append([]string(nil), a...), b...) }
 	return []command{
+		// A launch finds its plan in the plan cache from the second
+		// run with the same arguments on; cold compiles the profile
+		// every time, as a first launch does.
 		{name: "sandbox", argv: join([]string{sandbox, "-p", "minimal", "--"}, payload...)},
+		{name: "sandbox-cold", argv: join([]string{sandbox, "-p", "minimal", "--"}, payload...),
+			env: []string{"SANDBOX_PLAN_CACHE=off"}, reference: true},
 		{name: "bwrap", argv: join(join([]string{"bwrap"}, bwrapArgs...), payload...)},
 		{name: "unshare", argv: join([]string{"unshare", "-Urmpf", "--mount-proc"}, payload...), reference: true},
 		{name: "firejail", argv: join([]string{"firejail", "--quiet", "--noprofile"}, payload...), reference: true},
@@ -62,6 +69,9 @@ func cmdNamed(cmds []command, name string) command {
 // runner starts commands, as the caller or as an unprivileged user.
 type runner struct {
 	rootless bool
+	// runtimeDir is the unprivileged user's $XDG_RUNTIME_DIR, as a
+	// login session has one.
+	runtimeDir string
 }
 
 func (r *runner) who() string {
@@ -84,7 +94,16 @@ func (r *runner) cmd(c command) (*exec.Cmd, error) {
 			Credential: &syscall.Credential{Uid: 65534, Gid: 65534, Groups: []uint32{}},
 		}
 		cmd.Env = []string{"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/nonexistent", "USER=nobody", "LOGNAME=nobody"}
+		if r.runtimeDir != "" {
+			cmd.Env = append(cmd.Env, "XDG_RUNTIME_DIR="+r.runtimeDir)
+		}
 		cmd.Dir = "/"
+	}
+	if len(c.env) > 0 {
+		if cmd.Env == nil {
+			cmd.Env = os.Environ()
+		}
+		cmd.Env = append(cmd.Env, c.env...)
 	}
 	return cmd, nil
 }

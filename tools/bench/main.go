@@ -57,6 +57,16 @@ func run(n int, sandboxPath string, rootless bool) error {
 			return fmt.Errorf("copying the binary for -rootless: %w", err)
 		}
 		r.rootless = true
+		// A login session's private runtime directory, where the
+		// plan cache lives.
+		rt := filepath.Join(dir, "run")
+		if err := os.Mkdir(rt, 0o700); err != nil {
+			return fmt.Errorf("runtime directory for -rootless: %w", err)
+		}
+		if err := os.Chown(rt, 65534, 65534); err != nil {
+			return fmt.Errorf("runtime directory for -rootless: %w", err)
+		}
+		r.runtimeDir = rt
 	}
 
 	fmt.Printf("kernel %s, %d CPUs, %s, %d runs each\n\n", kernelRelease(), runtime.NumCPU(), r.who(), n)

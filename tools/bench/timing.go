@@ -67,21 +67,25 @@ func quantile(sorted []time.Duration, q float64) time.Duration {
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 func printTimes(res []*timing) {
-	fmt.Printf("%-10s %6s %10s %10s\n", "command", "runs", "median ms", "p90 ms")
+	fmt.Printf("%-13s %6s %10s %10s\n", "command", "runs", "median ms", "p90 ms")
 	med := map[string]time.Duration{}
 	p90 := map[string]time.Duration{}
 	for _, t := range res {
 		if t.err != nil {
-			fmt.Printf("%-10s failed: %v\n", t.cmd.name, t.err)
+			fmt.Printf("%-13s failed: %v\n", t.cmd.name, t.err)
 			continue
 		}
 		s := append([]time.Duration(nil), t.times...)
 		sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
 		med[t.cmd.name], p90[t.cmd.name] = quantile(s, 0.5), quantile(s, 0.9)
-		fmt.Printf("%-10s %6d %10.2f %10.2f\n", t.cmd.name, len(s), ms(med[t.cmd.name]), ms(p90[t.cmd.name]))
+		fmt.Printf("%-13s %6d %10.2f %10.2f\n", t.cmd.name, len(s), ms(med[t.cmd.name]), ms(p90[t.cmd.name]))
 	}
 	if med["sandbox"] > 0 && med["bwrap"] > 0 {
 		fmt.Printf("\nsandbox/bwrap: %.2f (median), %.2f (p90)\n",
 			ms(med["sandbox"])/ms(med["bwrap"]), ms(p90["sandbox"])/ms(p90["bwrap"]))
+	}
+	if med["sandbox-cold"] > 0 && med["bwrap"] > 0 {
+		fmt.Printf("sandbox-cold/bwrap: %.2f (median): a first launch, or SANDBOX_PLAN_CACHE=off\n",
+			ms(med["sandbox-cold"])/ms(med["bwrap"]))
 	}
 }

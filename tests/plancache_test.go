@@ -1,0 +1,491 @@
+package tests
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// The plan cache: a launch whose plan is cached runs before the Go runtime
+// starts (launcher/fast.c). These tests run each scenario twice with a
+// private runtime directory: the first launch compiles and stores the
+// plan, the second runs it from the cache. SANDBOX_PLAN_CACHE=verbose
+// makes each launch say which it was; everything else must be the same.
+
+// cacheRun is one mode's setting for plan cache runs: its own
+// $XDG_RUNTIME_DIR, as a login session has one.
+type cacheRun struct {
+	m       mode
+	runtime string
+	dir     string // the working directory
+	env     []string
+}
+
+func newCacheRun(t *testing.T, m mode) *cacheRun {
+	t.Helper()
+	rt, err := os.MkdirTemp("", "sandbox-it-run-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(rt) })
+	if m.rootless() {
+		if err := os.Chown(rt, nobody, nobody); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return &cacheRun{m: m, runtime: rt, dir: "/"}
+}
+
+func (c *cacheRun) plans() string { return filepath.Join(c.runtime, "sandbox", "plans") }
+
+// setup gives a command the runtime directory and verbose cache messages.
+func (c *cacheRun) setup(cmd *exec.Cmd) {
+	cmd.Dir = c.dir
+	cmd.Env = append(cmd.Env, "XDG_RUNTIME_DIR="+c.runtime, "SANDBOX_PLAN_CACHE=verbose")
+	cmd.Env = append(cmd.Env, c.env...)
+}
+
+func (c *cacheRun) run(t *testing.T, args ...string) result {
+	t.Helper()
+	return sandboxCmd(t, c.m, c.setup, args...)
+}
+
+// cacheSaid is what the launch said about the cache: "hit", "stored",
+// "miss (why)" and so on, one per line.
+func cacheSaid(stderr string) []string {
+	var out []string
+	for _, l := range strings.Split(stderr, "\n") {
+		if s, ok := strings.CutPrefix(l, "sandbox: plan cache: "); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// wantCache fails unless the launch said exactly want (prefixes).
+func wantCache(t *testing.T, r result, want ...string) {
+	t.Helper()
+	said := cacheSaid(r.stderr)
+	ok := len(said) == len(want)
+	for i := 0; ok && i < len(want); i++ {
+		ok = strings.HasPrefix(said[i], want[i])
+	}
+	if !ok {
+		t.Fatalf("plan cache said %q, want %q\n%s", said, want, r)
+	}
+}
+
+// wantCold fails unless the launch compiled its plan and stored it.
+func wantCold(t *testing.T, r result) {
+	t.Helper()
+	said := cacheSaid(r.stderr)
+	if len(said) == 0 || !strings.HasPrefix(said[0], "miss") || said[len(said)-1] != "stored" {
+		t.Fatalf("plan cache said %q, want a miss and the plan stored\n%s", said, r)
+	}
+}
+
+// TestPlanCacheSameSandbox checks that a launch from the cache builds the
+// very sandbox a compiled launch does: what the payload sees of its
+// privileges, ids, filesystem, environment, limits and fds is identical.
+func TestPlanCacheSameSandbox(t *testing.T) {
+	bothModes(t, func(t *testing.T, m mode) {
+		c := newCacheRun(t, m)
+		script := `grep -E '^(Cap|NoNewPrivs|Seccomp|Sig(Blk|Ign))' /proc/self/status; id; hostname; umask
+ls -a /; awk '{print $5, $6, $9}' /proc/self/mountinfo; env | sort; ls /proc/$$/fd; ulimit -a`
+		cold := c.run(t, "-p", "minimal", "--", "/bin/sh", "-c", script)
+		wantCold(t, cold)
+		hot := c.run(t, "-p", "minimal", "--", "/bin/sh", "-c", script)
+		wantCache(t, hot, "hit")
+		if cold.code != 0 || hot.code != 0 {
+			t.Fatalf("cold:\n%s\ncached:\n%s", cold, hot)
+		}
+		if cold.stdout != hot.stdout {
+			t.Fatalf("the cached launch differs:\ncold:\n%s\ncached:\n%s", cold.stdout, hot.stdout)
+		}
+		if !strings.Contains(hot.stdout, "NoNewPrivs:\t1") || !strings.Contains(hot.stdout, "Seccomp:\t2") {
+			t.Fatalf("cached launch without no_new_privs or seccomp:\n%s", hot.stdout)
+		}
+		if strings.Contains(hot.stdout, "SECRET_TOKEN") || strings.Contains(hot.stdout, "SANDBOX_PLAN_CACHE") {
+			t.Fatalf("the caller's environment leaked into the cached launch:\n%s", hot.stdout)
+		}
+		// The cache holds the plan, not the caller's environment.
+		for _, e := range entries(c.plans()) {
+			b, err := os.ReadFile(filepath.Join(c.plans(), e))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if bytes.Contains(b, []byte("do-not-leak")) {
+				t.Errorf("cache file %s holds a variable the profile does not pass", e)
+			}
+		}
+	})
+}
+
+// TestPlanCacheNoticesChanges changes, one at a time, each thing a plan is
+// compiled from, and checks that the next launch compiles afresh and runs
+// the new plan.
+func TestPlanCacheNoticesChanges(t *testing.T) {
+	bothModes(t, func(t *testing.T, m mode) {
+		c := newCacheRun(t, m)
+		bindDir := sharedDir(t, 0o755)
+		if err := os.WriteFile(filepath.Join(bindDir, "x"), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		prof := secProfile(t, "changing.toml", "extends = [\"minimal\"]\nhostname = \"one\"\n"+
+			bindTOML("ro-bind", bindDir, "/srv/data"))
+		args := []string{"-p", prof, "--", "/bin/sh", "-c", "hostname; ls /srv/data"}
+		step := func(name, wantOut string, want ...string) {
+			t.Helper()
+			r := c.run(t, args...)
+			if want == nil {
+				wantCold(t, r)
+			} else {
+				wantCache(t, r, want...)
+			}
+			if r.code != 0 || r.stdout != wantOut {
+				t.Fatalf("%s: want stdout %q\n%s", name, wantOut, r)
+			}
+		}
+		step("first launch", "one\nx\n")
+		step("second launch", "one\nx\n", "hit")
+
+		// The profile file, rewritten with the same size.
+		if err := os.WriteFile(prof, bytes.Replace(mustRead(t, prof), []byte(`"one"`), []byte(`"two"`), 1), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r := c.run(t, args...)
+		wantCache(t, r, "miss (a file the plan was compiled from changed)", "stored")
+		if r.stdout != "two\nx\n" {
+			t.Fatalf("after editing the profile: %s", r)
+		}
+		step("after the edit", "two\nx\n", "hit")
+
+		// Another working directory.
+		c.dir = "/usr"
+		r = c.run(t, args...)
+		wantCache(t, r, "miss (written in another working directory)", "stored")
+		step("in /usr", "two\nx\n", "hit")
+
+		// Another environment: another key.
+		c.env = []string{"LANG=C"}
+		r = c.run(t, args...)
+		wantCache(t, r, "miss (no plan cached", "stored")
+
+		// A bind source that is gone: the compiler reports the line.
+		os.RemoveAll(bindDir)
+		r = c.run(t, args...)
+		if r.code != 125 || !strings.Contains(r.stderr, "changing.toml:") || !strings.Contains(r.stderr, "a file the plan was compiled from changed") {
+			t.Fatalf("after removing the bind source: %s", r)
+		}
+	})
+}
+
+// TestPlanCacheSearchPath checks that a profile placed earlier on the
+// search path than the one a cached plan came from takes over at once.
+func TestPlanCacheSearchPath(t *testing.T) {
+	bothModes(t, func(t *testing.T, m mode) {
+		c := newCacheRun(t, m)
+		cfg := sharedDir(t, 0o755)
+		c.env = []string{"XDG_CONFIG_HOME=" + cfg}
+		args := []string{"-p", "minimal", "--", "/bin/hostname"}
+		first := c.run(t, args...)
+		wantCold(t, first)
+		wantCache(t, c.run(t, args...), "hit")
+
+		dir := filepath.Join(cfg, "sandbox", "profiles")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "minimal.toml"), []byte("extends = [\"minimal\"]\nhostname = \"mine\"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r := c.run(t, args...)
+		wantCache(t, r, "miss (a file the plan was compiled from changed)", "stored")
+		if r.code != 0 || r.stdout != "mine\n" || first.stdout == "mine\n" {
+			t.Fatalf("the user's minimal.toml was not used: before %q, now %s", first.stdout, r)
+		}
+	})
+}
+
+// TestPlanCacheOtherExecutable checks that a plan stored by one build of
+// the launcher is not run by another.
+func TestPlanCacheOtherExecutable(t *testing.T) {
+	bothModes(t, func(t *testing.T, m mode) {
+		c := newCacheRun(t, m)
+		args := []string{"-p", "minimal", "--", "/bin/true"}
+		wantCold(t, c.run(t, args...))
+		other := filepath.Join(sharedDir(t, 0o755), "sandbox")
+		if err := os.WriteFile(other, mustRead(t, sandboxBin), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(other, args...)
+		cmd.Env = []string{"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/nonexistent", "USER=nobody",
+			"LANG=C.UTF-8", "TERM=dumb", "SECRET_TOKEN=do-not-leak"}
+		if !m.rootless() {
+			cmd.Env[1], cmd.Env[2] = "HOME=/root", "USER=root"
+		} else {
+			cmd.SysProcAttr = &syscall.SysProcAttr{Credential: m.cred}
+		}
+		c.setup(cmd)
+		var errb bytes.Buffer
+		cmd.Stderr = &errb
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("%v: %s", err, errb.String())
+		}
+		said := cacheSaid(errb.String())
+		if len(said) == 0 || said[0] != "miss (written by another sandbox executable)" {
+			t.Fatalf("the copy of the launcher said %q", said)
+		}
+	})
+}
+
+// TestPlanCacheTrust damages or hands over the cached file in ways another
+// user or a crash could, and checks that the launch compiles afresh and
+// runs correctly each time (F15).
+func TestPlanCacheTrust(t *testing.T) {
+	requireOrSkip(t, os.Geteuid() == 0, "changing the owner of cache files needs root")
+	c := newCacheRun(t, asRoot)
+	args := []string{"-p", "minimal", "--", "/bin/sh", "-c", "echo fine"}
+	file := func() string {
+		t.Helper()
+		names := entries(c.plans())
+		if len(names) != 1 {
+			t.Fatalf("plan cache holds %q, want one plan", names)
+		}
+		return filepath.Join(c.plans(), names[0])
+	}
+	check := func(what, why string) {
+		t.Helper()
+		r := c.run(t, args...)
+		if r.code != 0 || r.stdout != "fine\n" {
+			t.Fatalf("%s: %s", what, r)
+		}
+		wantCache(t, r, "miss ("+why, "stored")
+		wantCache(t, c.run(t, args...), "hit")
+	}
+	wantCold(t, c.run(t, args...))
+
+	if err := os.Chmod(file(), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	check("a world-writable cache file", "the cached plan is not this user's alone")
+
+	if err := os.Chown(file(), nobody, nobody); err != nil {
+		t.Fatal(err)
+	}
+	check("a cache file of another user's", "the cached plan is not this user's alone")
+
+	if err := os.Chmod(c.plans(), 0o777); err != nil {
+		t.Fatal(err)
+	}
+	r := c.run(t, args...)
+	wantCache(t, r, "miss (no cache directory of this user's)", "not stored")
+	if err := os.Chmod(c.plans(), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	wantCache(t, c.run(t, args...), "hit")
+
+	b := mustRead(t, file())
+	b[len(b)-9] ^= 0x40
+	if err := os.WriteFile(file(), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	check("a damaged plan", "the cached plan is damaged")
+
+	if err := os.Truncate(file(), 100); err != nil {
+		t.Fatal(err)
+	}
+	check("a truncated plan", "the cached plan is not a regular file of a plausible size")
+
+	// The plan of another invocation under this one's name.
+	good := file()
+	other := []string{"-p", "minimal", "--", "/bin/sh", "-c", "echo planted"}
+	wantCold(t, c.run(t, other...))
+	var planted string
+	for _, e := range entries(c.plans()) {
+		if p := filepath.Join(c.plans(), e); p != good {
+			planted = p
+		}
+	}
+	if err := os.Rename(planted, good); err != nil {
+		t.Fatal(err)
+	}
+	check("another invocation's plan", "written for other arguments or another environment")
+
+	// A symlink where the plans directory was.
+	real := c.plans() + ".real"
+	if err := os.Rename(c.plans(), real); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(real, c.plans()); err != nil {
+		t.Fatal(err)
+	}
+	r = c.run(t, args...)
+	wantCache(t, r, "miss (no cache directory of this user's)", "not stored")
+	if r.code != 0 || r.stdout != "fine\n" {
+		t.Fatalf("with a symlinked cache directory: %s", r)
+	}
+}
+
+// TestPlanCacheExitAndFailure checks exit codes from the cache: the
+// payload's own, a signal's, and a command that cannot be run, which the
+// compiled path then reports.
+func TestPlanCacheExitAndFailure(t *testing.T) {
+	bothModes(t, func(t *testing.T, m mode) {
+		c := newCacheRun(t, m)
+		for _, tc := range []struct {
+			args []string
+			code int
+			err  string
+		}{
+			{[]string{"/bin/sh", "-c", "exit 3"}, 3, ""},
+			{[]string{"/bin/sh", "-c", "kill -TERM $$"}, 128 + 15, ""},
+			{[]string{"/no/such/program"}, 127, "/no/such/program"},
+		} {
+			args := append([]string{"-p", "minimal", "--"}, tc.args...)
+			for i, want := range [][]string{nil, {"hit"}} {
+				r := c.run(t, args...)
+				if r.code != tc.code || !strings.Contains(r.stderr, tc.err) {
+					t.Fatalf("%q launch %d: want exit %d and %q\n%s", tc.args, i+1, tc.code, tc.err, r)
+				}
+				switch {
+				case want == nil:
+					wantCold(t, r)
+				case tc.code == 127:
+					wantCache(t, r, "hit", "not used (the sandbox's setup failed; starting over)", "stored")
+				default:
+					wantCache(t, r, want...)
+				}
+			}
+		}
+	})
+}
+
+// start starts a launch in the background, with its stderr kept.
+func (c *cacheRun) start(t *testing.T, args ...string) (*exec.Cmd, *bufio.Reader, *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.Command(sandboxBin, args...)
+	cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=/nonexistent"}
+	if c.m.rootless() {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: c.m.cred}
+	}
+	c.setup(cmd)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	errb := &bytes.Buffer{}
+	cmd.Stderr = errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	return cmd, bufio.NewReader(out), errb
+}
+
+// TestPlanCacheSignals checks that a cached launch forwards signals to the
+// payload like a compiled one, with and without an init.
+func TestPlanCacheSignals(t *testing.T) {
+	bothModes(t, func(t *testing.T, m mode) {
+		c := newCacheRun(t, m)
+		pid1 := writeProfile(t, "pid1.toml", "extends = [\"minimal\"]\n[process]\ninit = false\n")
+		for _, tc := range []struct {
+			name string
+			args []string
+			sig  syscall.Signal
+			code int
+		}{
+			{"handler", []string{"-p", "minimal", "--", "/bin/sh", "-c",
+				"trap 'exit 42' TERM; echo ready; while :; do sleep 0.05; done"}, syscall.SIGTERM, 42},
+			{"hangup", []string{"-p", "minimal", "--", "/bin/sh", "-c",
+				"trap 'exit 43' HUP; echo ready; while :; do sleep 0.05; done"}, syscall.SIGHUP, 43},
+			// PID 1 without a handler: the kernel would drop the
+			// signal; the launcher kills it and reports the signal.
+			{"pid1", []string{"-p", pid1, "--", "/bin/sh", "-c", "echo ready; exec sleep 1000"}, syscall.SIGTERM, 128 + 15},
+		} {
+			for i, want := range []string{"stored", "hit"} {
+				cmd, out, errb := c.start(t, tc.args...)
+				if got := readLine(t, out); got != "ready" {
+					t.Fatalf("%s: sandbox said %q", tc.name, got)
+				}
+				cmd.Process.Signal(tc.sig)
+				cmd.Wait()
+				if code := cmd.ProcessState.ExitCode(); code != tc.code {
+					t.Errorf("%s launch %d: exit %d, want %d\n%s", tc.name, i+1, code, tc.code, errb.String())
+				}
+				said := cacheSaid(errb.String())
+				if len(said) == 0 || said[len(said)-1] != want {
+					t.Errorf("%s launch %d: plan cache said %q, want %q last", tc.name, i+1, said, want)
+				}
+			}
+		}
+	})
+}
+
+// TestPlanCacheDieWithParent kills a cached launch's launcher with SIGKILL
+// and checks that every process of its sandbox goes too (L1).
+func TestPlanCacheDieWithParent(t *testing.T) {
+	bothModes(t, func(t *testing.T, m mode) {
+		c := newCacheRun(t, m)
+		marker := "cached-die-with-parent-" + m.name + strconv.Itoa(os.Getpid())
+		args := []string{"-p", "minimal", "--", "/bin/sh", "-c", "sleep 1003 & echo ready; exec sleep 1004 # " + marker}
+		for i, want := range []string{"stored", "hit"} {
+			cmd, out, errb := c.start(t, args...)
+			if got := readLine(t, out); got != "ready" {
+				t.Fatalf("sandbox said %q", got)
+			}
+			cmd.Process.Signal(syscall.SIGKILL)
+			cmd.Wait()
+			waitGone(t, marker)
+			waitGone(t, "sleep\x001003")
+			waitGone(t, "sleep\x001004")
+			said := cacheSaid(errb.String())
+			if len(said) == 0 || said[len(said)-1] != want {
+				t.Fatalf("launch %d: plan cache said %q, want %q last", i+1, said, want)
+			}
+		}
+	})
+}
+
+// TestPlanCacheNoLeakedFDs checks that a cached launch passes the payload
+// its three standard files and nothing the caller had open.
+func TestPlanCacheNoLeakedFDs(t *testing.T) {
+	bothModes(t, func(t *testing.T, m mode) {
+		c := newCacheRun(t, m)
+		extra, err := os.Open("/etc/hostname")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer extra.Close()
+		args := []string{"-p", "minimal", "--", "/bin/sh", "-c", "ls /proc/$$/fd"}
+		for i, want := range [][]string{nil, {"hit"}} {
+			r := sandboxCmd(t, m, func(cmd *exec.Cmd) {
+				c.setup(cmd)
+				cmd.ExtraFiles = []*os.File{extra}
+			}, args...)
+			if want == nil {
+				wantCold(t, r)
+			} else {
+				wantCache(t, r, want...)
+			}
+			if r.code != 0 || r.stdout != "0\n1\n2\n" {
+				t.Fatalf("launch %d: fds of the payload: %s", i+1, r)
+			}
+		}
+	})
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
