@@ -23,6 +23,10 @@ struct sbx_cached {
  * mode). */
 int sbx_cache_lookup(int argc, char **argv, char **envp, struct sbx_cached *out, const char **why);
 
+/* sbx_cache_key computes the invocation's key (plan_cache.h) and the
+ * file name it gives (16 hex digits and ".plan", 22 bytes with the NUL). */
+void sbx_cache_key(int argc, char **argv, char **envp, unsigned char key[32], char *name);
+
 /* sbx_cache_getenv looks name up in envp. */
 const char *sbx_cache_getenv(char **envp, const char *name);
 

@@ -90,10 +90,10 @@ static int open_owned(int dirfd, const char *name, int flags, struct stat *st)
 	return fd;
 }
 
-/* cache_key is the digest of this invocation, as plan_cache.h defines it;
+/* sbx_cache_key is the digest of this invocation, as plan_cache.h defines it;
  * its first 8 bytes in hex name the file (plancache_store.go computes the
  * same). */
-static void cache_key(int argc, char **argv, char **envp, unsigned char key[32], char *name)
+void sbx_cache_key(int argc, char **argv, char **envp, unsigned char key[32], char *name)
 {
 	static const char hex[] = "0123456789abcdef";
 	struct sbx_sha256 s;
@@ -296,7 +296,7 @@ int sbx_cache_lookup(int argc, char **argv, char **envp, struct sbx_cached *out,
 		*why = "set-id launch";
 		return -1;
 	}
-	cache_key(argc, argv, envp, key, name);
+	sbx_cache_key(argc, argv, envp, key, name);
 	f = read_cache(name, envp, &len, why);
 	if (f == NULL)
 		return -1;
