@@ -139,6 +139,7 @@ static void fast_run(struct sbx_cached *c, int argc, char **argv, int verbose)
 {
 	struct sbx_plan *p = c->plan;
 	struct sbx_fast_run r;
+	struct sigaction dfl, old_chld;
 	sigset_t set, old;
 	int report[2], sync[2] = {-1, -1}, err = 0, i;
 	long pid;
@@ -154,6 +155,11 @@ static void fast_run(struct sbx_cached *c, int argc, char **argv, int verbose)
 	 * default action while the sandbox is set up. */
 	if (sigprocmask(SIG_BLOCK, &set, &old) < 0)
 		return;
+	/* A launcher started with SIGCHLD ignored would have its child
+	 * reaped by the kernel, with no status to wait for. */
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	sigaction(SIGCHLD, &dfl, &old_chld);
 	memset(&r, 0, sizeof(r));
 	r.plan = p;
 	r.sig_fd = signalfd(-1, &set, SFD_CLOEXEC);
@@ -194,6 +200,7 @@ close_report:
 close_sig:
 	close(r.sig_fd);
 restore_mask:
+	sigaction(SIGCHLD, &old_chld, NULL);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 }
 

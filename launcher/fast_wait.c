@@ -155,7 +155,16 @@ static void try_reap(struct sbx_fast_run *r)
 	siginfo_t info;
 
 	memset(&info, 0, sizeof(info));
-	if (waitid(P_PID, (id_t)r->pid, &info, WEXITED | WNOHANG | WNOWAIT) < 0 || info.si_pid == 0)
+	if (waitid(P_PID, (id_t)r->pid, &info, WEXITED | WNOHANG | WNOWAIT) < 0) {
+		/* Gone without a status (reaped elsewhere): nothing to
+		 * wait for, and no exit code to pass on. */
+		if (errno == ECHILD) {
+			r->reaped = 1;
+			r->status = 125 << 8;
+		}
+		return;
+	}
+	if (info.si_pid == 0)
 		return;
 	r->reaped = 1;
 	while (waitpid(r->pid, &r->status, 0) < 0 && errno == EINTR) {

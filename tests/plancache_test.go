@@ -489,3 +489,31 @@ func mustRead(t *testing.T, path string) []byte {
 	}
 	return b
 }
+
+// TestPlanCacheIgnoredSIGCHLD starts the launcher with SIGCHLD ignored, as
+// some callers leave it: the kernel would then reap the sandbox itself and
+// leave no status to wait for. Both launches must still end with the
+// payload's code.
+func TestPlanCacheIgnoredSIGCHLD(t *testing.T) {
+	perl, err := exec.LookPath("perl")
+	requireOrSkip(t, err == nil, "perl (Debian's essential perl-base) starts the launcher with SIGCHLD ignored")
+	bothModes(t, func(t *testing.T, m mode) {
+		c := newCacheRun(t, m)
+		args := []string{"-p", "minimal", "--", "/bin/sh", "-c", "echo ran; exit 4"}
+		for i, want := range [][]string{nil, {"hit"}} {
+			r := sandboxCmd(t, m, func(cmd *exec.Cmd) {
+				c.setup(cmd)
+				cmd.Path = perl
+				cmd.Args = append([]string{"perl", "-e", `$SIG{CHLD} = "IGNORE"; exec @ARGV or die "exec: $!"`, sandboxBin}, args...)
+			}, args...)
+			if r.code != 4 || r.stdout != "ran\n" {
+				t.Fatalf("launch %d with SIGCHLD ignored: %s", i+1, r)
+			}
+			if want == nil {
+				wantCold(t, r)
+			} else {
+				wantCache(t, r, want...)
+			}
+		}
+	})
+}
