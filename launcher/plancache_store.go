@@ -81,16 +81,10 @@ const planCacheKeep = 64
 // something the cache cannot check. Failing to store is never an error for
 // the launch.
 func StorePlan(p *Plan, in *PlanInputs, args, env []string, cwd string) (stored bool, why string, err error) {
-	if why := planCacheable(p, in); why != "" {
+	if why := PlanCacheable(p, in, env); why != "" {
 		return false, why, nil
 	}
-	if on, _ := PlanCacheMode(env); !on {
-		return false, "SANDBOX_PLAN_CACHE turns it off", nil
-	}
 	dir := PlanCacheDir(env, os.Geteuid())
-	if dir == "" {
-		return false, "no cache directory (no $XDG_RUNTIME_DIR)", nil
-	}
 	if err := planCacheMkdir(dir); err != nil {
 		return false, "", err
 	}
@@ -105,6 +99,22 @@ func StorePlan(p *Plan, in *PlanInputs, args, env []string, cwd string) (stored 
 	}
 	planCachePrune(dir)
 	return true, "", nil
+}
+
+// PlanCacheable says why p, compiled from in for a caller with environment
+// env, would not be cached, or "" when a launch stores it for the next
+// identical one.
+func PlanCacheable(p *Plan, in *PlanInputs, env []string) string {
+	if why := planCacheable(p, in); why != "" {
+		return why
+	}
+	if on, _ := PlanCacheMode(env); !on {
+		return "SANDBOX_PLAN_CACHE turns it off"
+	}
+	if PlanCacheDir(env, os.Geteuid()) == "" {
+		return "no cache directory (no $XDG_RUNTIME_DIR)"
+	}
+	return ""
 }
 
 // planCacheable says why p cannot be run by the fast path, or "".

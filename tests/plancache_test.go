@@ -517,3 +517,27 @@ func TestPlanCacheIgnoredSIGCHLD(t *testing.T) {
 		}
 	})
 }
+
+// TestPlanCacheExplain checks that explain says whether launches run the
+// plan from the cache, and why not.
+func TestPlanCacheExplain(t *testing.T) {
+	bothModes(t, func(t *testing.T, m mode) {
+		c := newCacheRun(t, m)
+		nat := writeProfile(t, "nat.toml", "extends = [\"minimal\"]\n[network]\nmode = \"nat\"\n")
+		for _, tc := range []struct {
+			env  []string
+			args []string
+			want string
+		}{
+			{nil, []string{"explain", "minimal"}, "launch: compiled once, then run from the plan cache"},
+			{[]string{"SANDBOX_PLAN_CACHE=off"}, []string{"explain", "minimal"}, "not cached: SANDBOX_PLAN_CACHE turns it off"},
+			{nil, []string{"explain", nat}, "launch: compiled at every launch (not cached: "},
+		} {
+			c.env = tc.env
+			r := c.run(t, tc.args...)
+			if r.code != 0 || !strings.Contains(r.stdout, tc.want) {
+				t.Errorf("%q with %q: want %q in\n%s", tc.args, tc.env, tc.want, r)
+			}
+		}
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -60,14 +61,21 @@ func cmdExplain(args []string, stdout, stderr io.Writer) int {
 		printErr(stderr, err)
 		return exitLauncher
 	}
+	cache := launcher.PlanCacheable(plan, c.inputs, os.Environ())
 	if asJSON {
-		return explainJSON(stdout, stderr, p, plan)
+		return explainJSON(stdout, stderr, p, plan, cache)
 	}
-	explainText(stdout, p, plan)
+	explainText(stdout, p, plan, cache)
 	return 0
 }
 
-func explainJSON(stdout, stderr io.Writer, p *profile.Profile, plan *launcher.Plan) int {
+// planCacheJSON says whether launches run the plan from the plan cache.
+type planCacheJSON struct {
+	Cached bool   `json:"cached"`
+	WhyNot string `json:"why_not,omitempty"`
+}
+
+func explainJSON(stdout, stderr io.Writer, p *profile.Profile, plan *launcher.Plan, cache string) int {
 	type step struct {
 		Index       int            `json:"index"`
 		Kind        string         `json:"kind"`
@@ -81,7 +89,8 @@ func explainJSON(stdout, stderr io.Writer, p *profile.Profile, plan *launcher.Pl
 		Effective []setting        `json:"effective"`
 		Plan      *launcher.Plan   `json:"plan"`
 		Steps     []step           `json:"steps"`
-	}{Profile: p, Effective: settings(p), Plan: plan}
+		PlanCache planCacheJSON    `json:"plan_cache"`
+	}{Profile: p, Effective: settings(p), Plan: plan, PlanCache: planCacheJSON{Cached: cache == "", WhyNot: cache}}
 	for i, s := range plan.Steps {
 		out.Steps = append(out.Steps, step{Index: i + 1, Kind: s.Kind(), Description: s.Describe(),
 			From: originString(s.Origin()), Detail: s, At: s.Origin()})
@@ -95,7 +104,7 @@ func explainJSON(stdout, stderr io.Writer, p *profile.Profile, plan *launcher.Pl
 	return 0
 }
 
-func explainText(w io.Writer, p *profile.Profile, plan *launcher.Plan) {
+func explainText(w io.Writer, p *profile.Profile, plan *launcher.Plan, cache string) {
 	fmt.Fprintf(w, "Profile %s", p.Name)
 	if p.Description != "" {
 		fmt.Fprintf(w, ": %s", p.Description)
@@ -137,6 +146,11 @@ func explainText(w io.Writer, p *profile.Profile, plan *launcher.Plan) {
 	}
 	for _, l := range loosenings(p) {
 		fmt.Fprintf(w, "  LOOSENED: %s\n", l)
+	}
+	if cache == "" {
+		fmt.Fprintln(w, "\n  launch: compiled once, then run from the plan cache by later launches with the same arguments and environment")
+	} else {
+		fmt.Fprintf(w, "\n  launch: compiled at every launch (not cached: %s)\n", cache)
 	}
 }
 
