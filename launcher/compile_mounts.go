@@ -134,6 +134,9 @@ func (c *compiler) file(m profile.Mount, key string) (File, bool) {
 	if !c.checkSource(m, key+".source", m.Source) {
 		return File{}, false
 	}
+	// The size checked here is the file's: its content matters, not
+	// only its presence.
+	c.h.Inputs.Observe(m.Source)
 	fi, err := c.h.stat(m.Source)
 	if err != nil {
 		return File{}, false

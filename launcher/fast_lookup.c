@@ -202,6 +202,14 @@ static int same_stat(const struct sbx_cache_stat *c, int rc, const struct stat *
 	       c->ctime_sec == st->st_ctim.tv_sec && c->ctime_nsec == st->st_ctim.tv_nsec;
 }
 
+/* same_presence compares only whether the path is there and its type. */
+static int same_presence(const struct sbx_cache_stat *c, int rc, const struct stat *st)
+{
+	if (rc < 0)
+		return c->err == errno;
+	return c->err == 0 && (c->mode & S_IFMT) == (st->st_mode & S_IFMT);
+}
+
 /* in_file checks that [off, off+n) lies inside the file. */
 static int in_file(uint64_t len, uint64_t off, uint64_t n)
 {
@@ -271,14 +279,16 @@ static const char *check_inputs(const struct sbx_cache_head *h, const char *f, u
 		return "written in another working directory";
 	for (i = 0; i < h->ndeps; i++) {
 		const char *p = string_at(f, len, deps[i].path_off);
+		int (*same)(const struct sbx_cache_stat *, int, const struct stat *) =
+			(deps[i].flags & SBX_DEP_PRESENCE) ? same_presence : same_stat;
 
 		if (p == NULL)
 			return "the cached plan is damaged";
 		rc = lstat(p, &st);
-		if (!same_stat(&deps[i].lst, rc, &st))
+		if (!same(&deps[i].lst, rc, &st))
 			return "a file the plan was compiled from changed";
 		rc = stat(p, &st);
-		if (!same_stat(&deps[i].st, rc, &st))
+		if (!same(&deps[i].st, rc, &st))
 			return "a file the plan was compiled from changed";
 	}
 	return NULL;

@@ -44,7 +44,7 @@ type SubIDRange struct {
 func (h Host) Root() bool { return h.EUID == 0 }
 
 func (h Host) stat(path string) (os.FileInfo, error) {
-	h.Inputs.Observe(path)
+	h.Inputs.ObservePresence(path)
 	if h.Stat != nil {
 		return h.Stat(path)
 	}

@@ -39,9 +39,17 @@ struct sbx_cache_stat {
  * symlink and a changed target are seen. */
 struct sbx_cache_dep {
 	uint64_t path_off; /* NUL-terminated */
+	/* SBX_DEP_PRESENCE: the plan depends only on whether the path
+	 * exists and what type of file it is (a bind source, a socket), so
+	 * only the error and the type are compared: a project directory a
+	 * build writes into does not invalidate the plan that binds it. */
+	uint32_t flags;
+	uint32_t pad;
 	struct sbx_cache_stat lst;
 	struct sbx_cache_stat st;
 };
+
+#define SBX_DEP_PRESENCE 1u
 
 struct sbx_cache_head {
 	char magic[8];

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"sync"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -21,7 +22,7 @@ import (
 type PlanInputs struct {
 	mu      sync.Mutex
 	deps    []planInput
-	seen    map[string]bool
+	seen    map[string]int // path -> index in deps
 	refused string
 }
 
@@ -29,6 +30,9 @@ type PlanInputs struct {
 type planInput struct {
 	path    string
 	lst, st planStat
+	// presence: the plan depends only on whether the path exists and
+	// its type (SBX_DEP_PRESENCE).
+	presence bool
 }
 
 // planStat is the part of stat(2) that changes whenever a file's content,
@@ -53,20 +57,35 @@ func planStatOf(st *unix.Stat_t, err error) planStat {
 		mtimeSec: st.Mtim.Sec, mtimeNsec: st.Mtim.Nsec, ctimeSec: st.Ctim.Sec, ctimeNsec: st.Ctim.Nsec}
 }
 
-// Observe records path, about to be consulted.
-func (in *PlanInputs) Observe(path string) {
+// Observe records path, about to be read: the plan depends on its
+// content.
+func (in *PlanInputs) Observe(path string) { in.observe(path, false) }
+
+// ObservePresence records path, about to be checked for existence and
+// type only (a bind source, a socket): a plan binding a directory does not
+// depend on what is in it.
+func (in *PlanInputs) ObservePresence(path string) { in.observe(path, true) }
+
+// planRacyWindow is how recently a file may have changed for a plan
+// compiled from it to be cached. A file's times advance in ticks of the
+// kernel's coarse clock (and coarser on some filesystems): a file changed
+// twice within one tick, same size, with the plan compiled in between,
+// would look unchanged. A plan is therefore cached only once every file
+// it read has been still for longer than that.
+const planRacyWindow = time.Second
+
+func (in *PlanInputs) observe(path string, presence bool) {
 	if in == nil {
 		return
 	}
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	if in.seen[path] {
+	// The first look stands, except that a path first checked for
+	// presence and then read becomes a content dependency.
+	at, seen := in.seen[path]
+	if seen && (presence || !in.deps[at].presence) {
 		return
 	}
-	if in.seen == nil {
-		in.seen = map[string]bool{}
-	}
-	in.seen[path] = true
 	if len(path) == 0 || len(in.deps) >= planMaxInputs {
 		in.refused = "the plan was compiled from too many files"
 		return
@@ -78,10 +97,31 @@ func (in *PlanInputs) Observe(path string) {
 		}
 	}
 	var lst, st unix.Stat_t
-	d := planInput{path: path}
+	d := planInput{path: path, presence: presence}
 	d.lst = planStatOf(&lst, unix.Lstat(path, &lst))
 	d.st = planStatOf(&st, unix.Stat(path, &st))
-	in.deps = append(in.deps, d)
+	if seen {
+		in.deps[at] = d
+	} else {
+		if in.seen == nil {
+			in.seen = map[string]int{}
+		}
+		in.seen[path] = len(in.deps)
+		in.deps = append(in.deps, d)
+	}
+	if !presence && (d.lst.recent() || d.st.recent()) && in.refused == "" {
+		in.refused = "a file the plan was compiled from changed less than a second ago: " + path
+	}
+}
+
+// recent reports whether the file changed within planRacyWindow (or
+// claims a time in the future).
+func (s planStat) recent() bool {
+	if s.err != 0 {
+		return false
+	}
+	limit := time.Now().Add(-planRacyWindow)
+	return !time.Unix(s.mtimeSec, s.mtimeNsec).Before(limit) || !time.Unix(s.ctimeSec, s.ctimeNsec).Before(limit)
 }
 
 // planMaxInputs bounds the paths one plan depends on (the reader's bound is

@@ -201,6 +201,9 @@ func planCacheFile(p *Plan, in *PlanInputs, key [32]byte, cwd string) ([]byte, e
 	h.deps_off, h.ndeps = C.uint64_t(len(out)), C.uint64_t(len(deps))
 	for i, d := range deps {
 		rec := C.struct_sbx_cache_dep{path_off: C.uint64_t(paths[i]), lst: d.lst.c(), st: d.st.c()}
+		if d.presence {
+			rec.flags = C.SBX_DEP_PRESENCE
+		}
 		out = append(out, unsafe.Slice((*byte)(unsafe.Pointer(&rec)), unsafe.Sizeof(rec))...)
 	}
 	align()

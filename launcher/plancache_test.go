@@ -220,3 +220,32 @@ func TestPlanInputsRecordState(t *testing.T) {
 	nilInputs.Observe(file) // a nil recorder records nothing
 	nilInputs.Refuse("x")
 }
+
+// TestPlanInputsKinds checks the two kinds of dependency: a path checked
+// for presence (a bind source) is compared by type only and may have
+// changed a moment ago; a file read must have been still for a second, so
+// that two changes within one tick of the file's clock cannot hide.
+func TestPlanInputsKinds(t *testing.T) {
+	dir := t.TempDir()
+	file := dir + "/fresh.toml"
+	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	in := &PlanInputs{}
+	in.ObservePresence(dir)
+	in.ObservePresence(file)
+	if why := planCacheable(minimalPlan(t, "", "/bin/true"), in); why != "" {
+		t.Fatalf("fresh paths checked for presence only made the plan uncacheable: %s", why)
+	}
+	if !in.deps[1].presence {
+		t.Fatal("a presence check was recorded as a read")
+	}
+	in.Observe(file)
+	if len(in.deps) != 2 || in.deps[1].presence {
+		t.Fatalf("reading a path checked before did not make it a content dependency: %+v", in.deps)
+	}
+	why := planCacheable(minimalPlan(t, "", "/bin/true"), in)
+	if !strings.Contains(why, "less than a second ago") || !strings.Contains(why, file) {
+		t.Fatalf("a plan read from a file written just now is cacheable (%q)", why)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // The plan cache: a launch whose plan is cached runs before the Go runtime
@@ -152,25 +153,38 @@ func TestPlanCacheNoticesChanges(t *testing.T) {
 				t.Fatalf("%s: want stdout %q\n%s", name, wantOut, r)
 			}
 		}
+		settle(t, prof)
 		step("first launch", "one\nx\n")
 		step("second launch", "one\nx\n", "hit")
 
-		// The profile file, rewritten with the same size.
+		// What is in a bound directory is not part of the plan.
+		if err := os.WriteFile(filepath.Join(bindDir, "y"), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		step("with a file added to the bound directory", "one\nx\ny\n", "hit")
+
+		// The profile file, rewritten with the same size: a plan read
+		// from a file changed this recently is not stored (its times
+		// may not show a second change within the same tick).
 		if err := os.WriteFile(prof, bytes.Replace(mustRead(t, prof), []byte(`"one"`), []byte(`"two"`), 1), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		r := c.run(t, args...)
-		wantCache(t, r, "miss (a file the plan was compiled from changed)", "stored")
-		if r.stdout != "two\nx\n" {
+		wantCache(t, r, "miss (a file the plan was compiled from changed)",
+			"not stored (a file the plan was compiled from changed less than a second ago: "+prof)
+		if r.stdout != "two\nx\ny\n" {
 			t.Fatalf("after editing the profile: %s", r)
 		}
-		step("after the edit", "two\nx\n", "hit")
+		settle(t, prof)
+		r = c.run(t, args...)
+		wantCache(t, r, "miss (a file the plan was compiled from changed)", "stored")
+		step("after the edit", "two\nx\ny\n", "hit")
 
 		// Another working directory.
 		c.dir = "/usr"
 		r = c.run(t, args...)
 		wantCache(t, r, "miss (written in another working directory)", "stored")
-		step("in /usr", "two\nx\n", "hit")
+		step("in /usr", "two\nx\ny\n", "hit")
 
 		// Another environment: another key.
 		c.env = []string{"LANG=C"}
@@ -205,6 +219,7 @@ func TestPlanCacheSearchPath(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(dir, "minimal.toml"), []byte("extends = [\"minimal\"]\nhostname = \"mine\"\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
+		settle(t, filepath.Join(dir, "minimal.toml"))
 		r := c.run(t, args...)
 		wantCache(t, r, "miss (a file the plan was compiled from changed)", "stored")
 		if r.code != 0 || r.stdout != "mine\n" || first.stdout == "mine\n" {
@@ -395,6 +410,7 @@ func TestPlanCacheSignals(t *testing.T) {
 	bothModes(t, func(t *testing.T, m mode) {
 		c := newCacheRun(t, m)
 		pid1 := writeProfile(t, "pid1.toml", "extends = [\"minimal\"]\n[process]\ninit = false\n")
+		settle(t, pid1)
 		for _, tc := range []struct {
 			name string
 			args []string
@@ -479,6 +495,25 @@ func TestPlanCacheNoLeakedFDs(t *testing.T) {
 			}
 		}
 	})
+}
+
+// settle waits until the files have been still for more than a second:
+// a plan read from a file changed more recently is not cached.
+func settle(t *testing.T, paths ...string) {
+	t.Helper()
+	var newest time.Time
+	for _, p := range paths {
+		var st syscall.Stat_t
+		if err := syscall.Stat(p, &st); err != nil {
+			t.Fatal(err)
+		}
+		for _, ts := range []syscall.Timespec{st.Mtim, st.Ctim} {
+			if tm := time.Unix(ts.Sec, ts.Nsec); tm.After(newest) {
+				newest = tm
+			}
+		}
+	}
+	time.Sleep(time.Until(newest.Add(1100 * time.Millisecond)))
 }
 
 func mustRead(t *testing.T, path string) []byte {
