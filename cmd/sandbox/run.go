@@ -56,8 +56,15 @@ func cmdRun(name string, command, args []string, stderr io.Writer) int {
 	for _, w := range plan.Warnings {
 		fmt.Fprintf(stderr, "sandbox: warning: %s (left out)\n", w.Error())
 	}
-	storePlan(plan, c, args, stderr)
+	// Storing the plan for the next launch overlaps this one's setup;
+	// it is finished before the launcher exits.
+	stored := make(chan struct{})
+	go func() {
+		defer close(stored)
+		storePlan(plan, c, args, stderr)
+	}()
 	code, err := launcher.Run(plan, launcher.RunOptions{})
+	<-stored
 	if err != nil {
 		printErr(stderr, err)
 		return exitLauncher
