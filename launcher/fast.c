@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "fast.h"
+#include "startup_fds.h"
 
 /* The signals the launcher forwards (run_signals.go) and SIGCHLD. */
 static const int fast_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCHLD};
@@ -210,6 +211,8 @@ __attribute__((constructor)) static void sbx_fast_start(int argc, char **argv, c
 	struct sbx_cached c;
 	int verbose;
 
+	/* First: before this constructor or Go opens anything. */
+	sbx_record_startup_fds();
 	if (argc < 2 || argv == NULL || envp == NULL)
 		return;
 	mode = sbx_cache_getenv(envp, "SANDBOX_PLAN_CACHE");

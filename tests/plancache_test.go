@@ -576,3 +576,40 @@ func TestPlanCacheExplain(t *testing.T) {
 		}
 	})
 }
+
+// TestPlanCachePassFDs checks a cached plan that passes an fd: the fd
+// reaches the payload when the caller has it open, and without it the
+// launch goes the compiled way, which names the missing fd.
+func TestPlanCachePassFDs(t *testing.T) {
+	bothModes(t, func(t *testing.T, m mode) {
+		c := newCacheRun(t, m)
+		prof := writeProfile(t, "pass.toml", "extends = [\"minimal\"]\n[process]\npass_fds = [3]\n")
+		settle(t, prof)
+		extra, err := os.Open("/etc/hostname")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer extra.Close()
+		args := []string{"-p", prof, "--", "/bin/sh", "-c", "ls /proc/$$/fd"}
+		withFD := func(cmd *exec.Cmd) {
+			c.setup(cmd)
+			cmd.ExtraFiles = []*os.File{extra}
+		}
+		for i, want := range [][]string{nil, {"hit"}} {
+			r := sandboxCmd(t, m, withFD, args...)
+			if want == nil {
+				wantCold(t, r)
+			} else {
+				wantCache(t, r, want...)
+			}
+			if r.code != 0 || r.stdout != "0\n1\n2\n3\n" {
+				t.Fatalf("launch %d: fds of the payload: %s", i+1, r)
+			}
+		}
+		r := c.run(t, args...)
+		if r.code != 125 || !strings.Contains(r.stderr, "fd 3 is not open") {
+			t.Fatalf("without fd 3: %s", r)
+		}
+		wantCache(t, r, "hit", "not used (an fd in process.pass_fds is not open)")
+	})
+}

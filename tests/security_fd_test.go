@@ -106,3 +106,31 @@ func TestD2NoInternalFDs(t *testing.T) {
 		}
 	})
 }
+
+// TestD2PassFDsNameOnlyCallerFDs asks, through pass_fds, for descriptor
+// numbers the caller did not open, where the launcher itself holds
+// descriptors (the Go runtime's, the report pipe): the launch must refuse
+// rather than hand one of the launcher's own to the payload. A number the
+// caller did open still passes. With and without the plan cache.
+func TestD2PassFDsNameOnlyCallerFDs(t *testing.T) {
+	bothModes(t, func(t *testing.T, m mode) {
+		three := secProfile(t, "three.toml", "extends = [\"minimal\"]\n[process]\npass_fds = [3]\n")
+		greedy := secProfile(t, "greedy.toml", "extends = [\"minimal\"]\n[process]\npass_fds = [3, 4, 5, 6, 7, 8, 9, 10]\n")
+		for _, cache := range []string{"off", "on"} {
+			env := func(c *exec.Cmd) {
+				if cache == "off" {
+					c.Env = append(c.Env, "SANDBOX_PLAN_CACHE=off")
+				}
+			}
+			r := sandboxCmd(t, m, env, "-p", three, "--", "/bin/sh", "-c", "ls -l /proc/$$/fd")
+			if r.code != 125 || !strings.Contains(r.stderr, "fd 3 is not open") {
+				t.Fatalf("cache %s: pass_fds naming descriptors the caller does not hold: %s", cache, r)
+			}
+			setup := withCallerFDs(t)
+			r = sandboxCmd(t, m, func(c *exec.Cmd) { env(c); setup(c) }, "-p", greedy, "--", "/bin/true")
+			if r.code != 125 || !strings.Contains(r.stderr, "fd 4 is not open") {
+				t.Fatalf("cache %s: the caller holds 3, 7 and 9 only: %s", cache, r)
+			}
+		}
+	})
+}

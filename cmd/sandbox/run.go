@@ -56,6 +56,12 @@ func cmdRun(name string, command, args []string, stderr io.Writer) int {
 	for _, w := range plan.Warnings {
 		fmt.Fprintf(stderr, "sandbox: warning: %s (left out)\n", w.Error())
 	}
+	// pass_fds name the caller's descriptors; by now this process
+	// has opened some of its own under numbers the caller left free.
+	if err := launcher.CheckInheritedFDs(plan); err != nil {
+		printErr(stderr, err)
+		return exitLauncher
+	}
 	// Storing the plan for the next launch overlaps this one's setup;
 	// it is finished before the launcher exits.
 	stored := make(chan struct{})
