@@ -23,9 +23,17 @@ struct sbx_cached {
  * mode). */
 int sbx_cache_lookup(int argc, char **argv, char **envp, struct sbx_cached *out, const char **why);
 
-/* sbx_cache_key computes the invocation's key (plan_cache.h) and the
- * file name it gives (16 hex digits and ".plan", 22 bytes with the NUL). */
-void sbx_cache_key(int argc, char **argv, char **envp, unsigned char key[32], char *name);
+/* sbx_cache_key computes the invocation's key (plan_cache.h), keeping
+ * the volatile variables whose bits are set in kept, and the file name
+ * the key gives (16 hex digits and ".plan", 22 bytes with the NUL). */
+void sbx_cache_key(int argc, char **argv, char **envp, uint64_t kept, unsigned char key[32],
+		   char *name);
+
+/* fast_volatile.c: the variables left out of the key (at most 64). */
+int sbx_cache_volatile_count(void);
+const char *sbx_cache_volatile_name(int i);
+/* sbx_cache_volatile_index: the index of NAME=value's name, or -1. */
+int sbx_cache_volatile_index(const char *kv);
 
 /* sbx_cache_getenv looks name up in envp. */
 const char *sbx_cache_getenv(char **envp, const char *name);

@@ -93,7 +93,8 @@ static int open_owned(int dirfd, const char *name, int flags, struct stat *st)
 /* sbx_cache_key is the digest of this invocation, as plan_cache.h defines it;
  * its first 8 bytes in hex name the file (plancache_store.go computes the
  * same). */
-void sbx_cache_key(int argc, char **argv, char **envp, unsigned char key[32], char *name)
+void sbx_cache_key(int argc, char **argv, char **envp, uint64_t kept, unsigned char key[32],
+		   char *name)
 {
 	static const char hex[] = "0123456789abcdef";
 	struct sbx_sha256 s;
@@ -111,8 +112,13 @@ void sbx_cache_key(int argc, char **argv, char **envp, unsigned char key[32], ch
 	sbx_sha256_write(&s, q, (size_t)(num + sizeof(num) - q));
 	for (i = 1; i < argc; i++)
 		sbx_sha256_write(&s, argv[i], strlen(argv[i]) + 1);
-	for (; envp && *envp; envp++)
+	for (; envp && *envp; envp++) {
+		int v = sbx_cache_volatile_index(*envp);
+
+		if (v >= 0 && !(kept >> v & 1))
+			continue;
 		sbx_sha256_write(&s, *envp, strlen(*envp) + 1);
+	}
 	sbx_sha256_sum(&s, key);
 	for (i = 0; i < 8; i++) {
 		name[2 * i] = hex[key[i] >> 4];
@@ -261,7 +267,7 @@ static const char *check_head(const struct sbx_cache_head *h, const char *f, uin
 
 /* check_inputs compares everything the plan was compiled from with now. */
 static const char *check_inputs(const struct sbx_cache_head *h, const char *f, uint64_t len,
-				const unsigned char key[32], char **envp)
+				const unsigned char key[32], int argc, char **argv, char **envp)
 {
 	const struct sbx_cache_dep *deps = (const void *)(f + h->deps_off);
 	struct stat st;
@@ -270,7 +276,14 @@ static const char *check_inputs(const struct sbx_cache_head *h, const char *f, u
 
 	if (h->uid != getuid() || h->gid != getgid() || h->euid != geteuid() || h->egid != getegid())
 		return "written for other ids";
-	if (memcmp(h->key, key, sizeof(h->key)) != 0)
+	if (h->volatile_kept != 0) {
+		unsigned char full[32];
+		char name[32];
+
+		sbx_cache_key(argc, argv, envp, h->volatile_kept, full, name);
+		if (memcmp(h->key, full, sizeof(h->key)) != 0)
+			return "written for other arguments or another environment";
+	} else if (memcmp(h->key, key, sizeof(h->key)) != 0)
 		return "written for other arguments or another environment";
 	rc = stat("/proc/self/exe", &st);
 	if (!same_stat(&h->exe, rc, &st))
@@ -306,14 +319,14 @@ int sbx_cache_lookup(int argc, char **argv, char **envp, struct sbx_cached *out,
 		*why = "set-id launch";
 		return -1;
 	}
-	sbx_cache_key(argc, argv, envp, key, name);
+	sbx_cache_key(argc, argv, envp, 0, key, name);
 	f = read_cache(name, envp, &len, why);
 	if (f == NULL)
 		return -1;
 	h = (const void *)f;
 	*why = check_head(h, f, len);
 	if (*why == NULL)
-		*why = check_inputs(h, f, len, key, envp);
+		*why = check_inputs(h, f, len, key, argc, argv, envp);
 	if (*why == NULL && sbx_plan_unpack(f + h->plan_off, h->plan_len) < 0)
 		*why = "the cached plan is damaged";
 	if (*why != NULL) {

@@ -63,6 +63,7 @@ func (h Host) lookPath(name string) (string, error) {
 
 // getenv looks a variable up in the caller's environment.
 func (h Host) getenv(name string) (string, bool) {
+	h.Inputs.UseEnv(name)
 	for _, kv := range h.Env {
 		if k, v, ok := strings.Cut(kv, "="); ok && k == name {
 			return v, true

@@ -14,7 +14,7 @@
 
 #define SBX_CACHE_MAGIC "sbxplan"
 #define SBX_CACHE_VERSION 1
-#define SBX_CACHE_KEY_TAG "sandbox plan key 1"
+#define SBX_CACHE_KEY_TAG "sandbox plan key 2"
 /* Larger files are not plans of ours (a plan with a 16 MiB file is). */
 #define SBX_CACHE_MAX_SIZE (64u << 20)
 /* The directory, under $XDG_RUNTIME_DIR, or /run for root: memory that
@@ -65,10 +65,17 @@ struct sbx_cache_head {
 
 	/* The invocation: SHA-256 of SBX_CACHE_KEY_TAG, the number of
 	 * arguments after the program's name in decimal, then those
-	 * arguments and the whole environment, exactly as the launcher
-	 * received them, each string followed by a NUL byte. The
-	 * environment itself is not kept. */
+	 * arguments and the environment, exactly as the launcher received
+	 * them, each string followed by a NUL byte. The environment itself
+	 * is not kept.
+	 *
+	 * The variables of fast_volatile.c, which change from one launch to
+	 * the next (a menu's startup token, the shell's OLDPWD) and which no
+	 * compile reads, are left out unless the plan uses them: bit i of
+	 * volatile_kept keeps the i-th. The file is named by the key with
+	 * all of them left out. */
 	unsigned char key[32];
+	uint64_t volatile_kept;
 	/* The working directory the plan saw (${CWD}), NUL-terminated. */
 	uint64_t cwd_off;
 	uint64_t cwd_len;

@@ -24,6 +24,8 @@ type PlanInputs struct {
 	deps    []planInput
 	seen    map[string]int // path -> index in deps
 	refused string
+	// envUsed are the caller's variables the compiler looked up.
+	envUsed map[string]bool
 }
 
 // planInput is one host path and what it looked like.
@@ -127,6 +129,19 @@ func (s planStat) recent() bool {
 // planMaxInputs bounds the paths one plan depends on (the reader's bound is
 // larger).
 const planMaxInputs = 4096
+
+// UseEnv records that the compile looked the caller's variable name up.
+func (in *PlanInputs) UseEnv(name string) {
+	if in == nil {
+		return
+	}
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.envUsed == nil {
+		in.envUsed = map[string]bool{}
+	}
+	in.envUsed[name] = true
+}
 
 // Refuse marks the plan as not cacheable, saying why.
 func (in *PlanInputs) Refuse(why string) {

@@ -5,6 +5,7 @@ package launcher
 #include "child.h"
 #include "plan_blob.h"
 #include "plan_cache.h"
+#include "fast.h"
 */
 import "C"
 
@@ -19,6 +20,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 	"unsafe"
@@ -88,12 +90,13 @@ func StorePlan(p *Plan, in *PlanInputs, args, env []string, cwd string) (stored 
 	if err := planCacheMkdir(dir); err != nil {
 		return false, "", err
 	}
-	key := planCacheKey(args, env)
-	file, err := planCacheFile(p, in, key, cwd)
+	kept := planVolatileKept(p, in)
+	file, err := planCacheFile(p, in, planCacheKey(args, env, kept), kept, cwd)
 	if err != nil {
 		return false, "", err
 	}
-	name := filepath.Join(dir, fmt.Sprintf("%x.plan", key[:8]))
+	named := planCacheKey(args, env, 0)
+	name := filepath.Join(dir, fmt.Sprintf("%x.plan", named[:8]))
 	if err := planCacheWrite(dir, name, file); err != nil {
 		return false, "", err
 	}
@@ -149,12 +152,20 @@ func planCacheable(p *Plan, in *PlanInputs) string {
 }
 
 // planCacheKey is the SHA-256 of an invocation as plan_cache.h defines it
-// (fast_lookup.c's cache_key); its first 8 bytes name the file.
-func planCacheKey(args, env []string) [32]byte {
+// (fast_lookup.c's sbx_cache_key): the volatile variables (fast_volatile.c)
+// are left out but for those whose bit is set in kept.
+func planCacheKey(args, env []string, kept uint64) [32]byte {
 	h := sha256.New()
 	h.Write([]byte(C.SBX_CACHE_KEY_TAG + "\x00"))
 	h.Write([]byte(strconv.Itoa(len(args)) + "\x00"))
-	for _, s := range append(append([]string(nil), args...), env...) {
+	for _, s := range args {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	for _, s := range env {
+		if i := planVolatileIndex(s); i >= 0 && kept>>i&1 == 0 {
+			continue
+		}
 		h.Write([]byte(s))
 		h.Write([]byte{0})
 	}
@@ -163,8 +174,49 @@ func planCacheKey(args, env []string) [32]byte {
 	return key
 }
 
+// planVolatile lists fast_volatile.c's variables.
+var planVolatile = sync.OnceValue(func() []string {
+	var names []string
+	for i := 0; i < int(C.sbx_cache_volatile_count()); i++ {
+		names = append(names, C.GoString(C.sbx_cache_volatile_name(C.int(i))))
+	}
+	return names
+})
+
+// planVolatileIndex is the index of a NAME=value's name among the volatile
+// variables, or -1.
+func planVolatileIndex(kv string) int {
+	name, _, _ := strings.Cut(kv, "=")
+	for i, v := range planVolatile() {
+		if v == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// planVolatileKept says which volatile variables the plan uses: those in
+// the payload's environment and those the compiler looked up. Their values
+// are then part of the key.
+func planVolatileKept(p *Plan, in *PlanInputs) uint64 {
+	var kept uint64
+	for _, kv := range p.Env {
+		if i := planVolatileIndex(kv); i >= 0 {
+			kept |= 1 << i
+		}
+	}
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	for name := range in.envUsed {
+		if i := planVolatileIndex(name); i >= 0 {
+			kept |= 1 << i
+		}
+	}
+	return kept
+}
+
 // planCacheFile lays the file out as plan_cache.h describes.
-func planCacheFile(p *Plan, in *PlanInputs, key [32]byte, cwd string) ([]byte, error) {
+func planCacheFile(p *Plan, in *PlanInputs, key [32]byte, kept uint64, cwd string) ([]byte, error) {
 	blob, err := packPlan(p)
 	if err != nil {
 		return nil, err
@@ -185,6 +237,7 @@ func planCacheFile(p *Plan, in *PlanInputs, key [32]byte, cwd string) ([]byte, e
 	for i, b := range key {
 		h.key[i] = C.uchar(b)
 	}
+	h.volatile_kept = C.uint64_t(kept)
 	h.cwd_off = C.uint64_t(len(out))
 	out = append(append(out, cwd...), 0)
 	h.cwd_len = C.uint64_t(len(cwd) + 1)

@@ -125,27 +125,49 @@ func FuzzPlanBlob(f *testing.F) {
 // SHA-256.
 func TestPlanCacheKeyMatchesC(t *testing.T) {
 	long := strings.Repeat("x", 200)
-	for _, tc := range []struct{ args, env []string }{
-		{nil, nil},
-		{[]string{"-p", "minimal", "--", "/bin/true"}, []string{"HOME=/root", "PATH=/usr/bin"}},
-		{[]string{"", "ä", long}, []string{"A=" + long, "B="}},
+	oldpwd, token := planVolatileIndex("OLDPWD=/a"), planVolatileIndex("DESKTOP_STARTUP_ID=x")
+	if oldpwd < 0 || token < 0 || planVolatileIndex("OLDPWDX=/a") >= 0 || planVolatileIndex("PWD=/") >= 0 {
+		t.Fatalf("volatile variables misread: OLDPWD %d, DESKTOP_STARTUP_ID %d", oldpwd, token)
+	}
+	volatileEnv := []string{"HOME=/root", "OLDPWD=/a", "DESKTOP_STARTUP_ID=x", "_=/usr/bin/sandbox"}
+	for _, tc := range []struct {
+		args, env []string
+		kept      uint64
+	}{
+		{nil, nil, 0},
+		{[]string{"-p", "minimal", "--", "/bin/true"}, []string{"HOME=/root", "PATH=/usr/bin"}, 0},
+		{[]string{"", "ä", long}, []string{"A=" + long, "B="}, 0},
 		// The argument count keeps arguments and variables apart.
-		{[]string{"X=1"}, nil},
-		{nil, []string{"X=1"}},
+		{[]string{"X=1"}, nil, 0},
+		{nil, []string{"X=1"}, 0},
+		{nil, volatileEnv, 0},
+		{nil, volatileEnv, 1 << token},
+		{nil, volatileEnv, 1<<token | 1<<oldpwd},
 	} {
-		key := planCacheKey(tc.args, tc.env)
-		ckey, name := cacheKeyC(append([]string{"sandbox"}, tc.args...), tc.env)
+		key := planCacheKey(tc.args, tc.env, tc.kept)
+		ckey, name := cacheKeyC(append([]string{"sandbox"}, tc.args...), tc.env, tc.kept)
 		if key != ckey {
-			t.Errorf("%q %q: Go key %x, C key %x", tc.args, tc.env, key, ckey)
+			t.Errorf("%q %q kept %#x: Go key %x, C key %x", tc.args, tc.env, tc.kept, key, ckey)
 		}
 		if want := fmt.Sprintf("%x.plan", key[:8]); name != want {
 			t.Errorf("C names the file %q, Go %q", name, want)
 		}
 	}
-	a, _ := cacheKeyC([]string{"sandbox", "X=1"}, nil)
-	b, _ := cacheKeyC([]string{"sandbox"}, []string{"X=1"})
+	a, _ := cacheKeyC([]string{"sandbox", "X=1"}, nil, 0)
+	b, _ := cacheKeyC([]string{"sandbox"}, []string{"X=1"}, 0)
 	if a == b {
 		t.Error("an argument and a variable give the same key")
+	}
+	// Volatile variables are left out unless kept; everything else
+	// counts.
+	base := planCacheKey(nil, []string{"HOME=/root"}, 0)
+	if planCacheKey(nil, volatileEnv[:3], 0) != planCacheKey(nil, []string{"HOME=/root", "OLDPWD=/b"}, 0) ||
+		planCacheKey(nil, volatileEnv, 0) != base {
+		t.Error("a volatile variable changes the key")
+	}
+	if planCacheKey(nil, volatileEnv, 1<<token) == base ||
+		planCacheKey(nil, []string{"HOME=/home"}, 0) == base {
+		t.Error("a kept volatile variable, or another variable, leaves the key as it was")
 	}
 	r := rand.New(rand.NewSource(1))
 	for n := 0; n < 300; n++ {
@@ -247,5 +269,24 @@ func TestPlanInputsKinds(t *testing.T) {
 	why := planCacheable(minimalPlan(t, "", "/bin/true"), in)
 	if !strings.Contains(why, "less than a second ago") || !strings.Contains(why, file) {
 		t.Fatalf("a plan read from a file written just now is cacheable (%q)", why)
+	}
+}
+
+// TestPlanVolatileKept checks which volatile variables a plan's key keeps:
+// those the payload receives and those the compiler looked up.
+func TestPlanVolatileKept(t *testing.T) {
+	plan := minimalPlan(t, "[environment]\nkeep = [\"DESKTOP_STARTUP_ID\"]\n", "/bin/true")
+	in := &PlanInputs{}
+	if kept := planVolatileKept(plan, in); kept != 0 {
+		t.Fatalf("a plan without the variable (the host has none) keeps %#x", kept)
+	}
+	withToken := *plan
+	withToken.Env = append(append([]string(nil), plan.Env...), "DESKTOP_STARTUP_ID=x")
+	if kept := planVolatileKept(&withToken, in); kept != 1<<planVolatileIndex("DESKTOP_STARTUP_ID") {
+		t.Errorf("a payload given DESKTOP_STARTUP_ID: kept %#x", kept)
+	}
+	in.UseEnv("OLDPWD")
+	if kept := planVolatileKept(plan, in); kept != 1<<planVolatileIndex("OLDPWD") {
+		t.Errorf("a compile that looked OLDPWD up: kept %#x", kept)
 	}
 }

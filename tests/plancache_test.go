@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -393,6 +394,52 @@ func TestPlanCacheExplain(t *testing.T) {
 			r := c.run(t, tc.args...)
 			if r.code != 0 || !strings.Contains(r.stdout, tc.want) {
 				t.Errorf("%q with %q: want %q in\n%s", tc.args, tc.env, tc.want, r)
+			}
+		}
+	})
+}
+
+// TestPlanCacheVolatileVariables launches as a desktop menu and a shell
+// do, with variables that change at every launch (a startup token, the pid
+// GLib records, the previous directory): the plan is still found, unless
+// the profile passes such a variable to the payload, whose value must
+// then be the current one.
+func TestPlanCacheVolatileVariables(t *testing.T) {
+	bothModes(t, func(t *testing.T, m mode) {
+		c := newCacheRun(t, m)
+		launch := func(n int, args ...string) result {
+			c.env = []string{"DESKTOP_STARTUP_ID=token" + strconv.Itoa(n), "GIO_LAUNCHED_DESKTOP_FILE_PID=" + strconv.Itoa(1000+n),
+				"OLDPWD=/dir" + strconv.Itoa(n)}
+			return c.run(t, args...)
+		}
+		plain := []string{"-p", "minimal", "--", "/bin/sh", "-c", "echo ${DESKTOP_STARTUP_ID:-none}"}
+		r := launch(1, plain...)
+		wantCold(t, r)
+		r = launch(2, plain...)
+		wantCache(t, r, "hit")
+		if r.code != 0 || r.stdout != "none\n" {
+			t.Fatalf("%s", r)
+		}
+
+		keeps := writeProfile(t, "keeps.toml", "extends = [\"minimal\"]\n[environment]\nkeep = [\"DESKTOP_STARTUP_ID\"]\n")
+		settle(t, keeps)
+		args := []string{"-p", keeps, "--", "/bin/sh", "-c", "echo $DESKTOP_STARTUP_ID"}
+		for _, step := range []struct {
+			n    int
+			want []string
+		}{
+			{1, nil},
+			{2, []string{"miss (written for other arguments or another environment)", "stored"}},
+			{2, []string{"hit"}},
+		} {
+			r := launch(step.n, args...)
+			if step.want == nil {
+				wantCold(t, r)
+			} else {
+				wantCache(t, r, step.want...)
+			}
+			if want := "token" + strconv.Itoa(step.n) + "\n"; r.code != 0 || r.stdout != want {
+				t.Fatalf("the payload got another token than %q: %s", want, r)
 			}
 		}
 	})
