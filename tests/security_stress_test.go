@@ -41,6 +41,7 @@ func stressPayload(check bool) string {
 func TestP3PrivilegesUnderGoThreads(t *testing.T) {
 	n := stressCount(1000, 100, 30)
 	bothModes(t, func(t *testing.T, m mode) {
+		rt := newCacheRun(t, m).runtime
 		start := time.Now()
 		jobs := make(chan int)
 		var mu sync.Mutex
@@ -58,7 +59,7 @@ func TestP3PrivilegesUnderGoThreads(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				for i := range jobs {
-					r, err := launch(m, []string{"GOMAXPROCS=16"}, "-p", "minimal", "--", "/bin/sh", "-c", stressPayload(i%50 == 0))
+					r, err := launch(m, stressEnv(i, rt, "GOMAXPROCS=16"), "-p", "minimal", "--", "/bin/sh", "-c", stressPayload(i%50 == 0))
 					if err != nil {
 						fail("run %d: %v", i, err)
 						continue
@@ -103,12 +104,13 @@ func TestL2KilledDuringSetup(t *testing.T) {
 	bothModes(t, func(t *testing.T, m mode) {
 		mounts, tmp := mountPoints(t), dirNames(t, "/tmp")
 		marker := strconv.Itoa(900000000 + os.Getpid()%10000000*10 + len(m.name))
+		rt := newCacheRun(t, m).runtime
 		start := time.Now()
 		for i := 0; i < n; i++ {
 			cmd := exec.Command(sandboxBin, "-p", "minimal", "--", "/bin/sh", "-c",
 				fmt.Sprintf("sleep %s1 & sleep %s2", marker, marker))
 			cmd.Dir = "/"
-			cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=/nonexistent"}
+			cmd.Env = stressEnv(i, rt, "PATH=/usr/bin:/bin", "HOME=/nonexistent")
 			if m.rootless() {
 				cmd.SysProcAttr = &syscall.SysProcAttr{Credential: m.cred}
 			}
@@ -125,7 +127,25 @@ func TestL2KilledDuringSetup(t *testing.T) {
 		for _, name := range lastingNewEntries(t, "/tmp", tmp) {
 			t.Errorf("file left in /tmp: %s", name)
 		}
+		// A launcher killed while it stored its plan leaves at most a
+		// temporary file, which the next store removes once stale.
+		for _, e := range entries(rt) {
+			if e != "sandbox" {
+				t.Errorf("left in the runtime directory: %s", e)
+			}
+		}
 	})
+}
+
+// stressEnv is env for launch i of a stress run: a login session's runtime
+// directory rt, with the plan cache on for odd launches and off for even
+// ones, so that both the cached and the compiled launch are stressed.
+func stressEnv(i int, rt string, env ...string) []string {
+	env = append(env, "XDG_RUNTIME_DIR="+rt)
+	if i%2 == 0 {
+		env = append(env, "SANDBOX_PLAN_CACHE=off")
+	}
+	return env
 }
 
 // TestL3PayloadSurvivesLauncherThreads keeps the launcher's Go runtime busy
