@@ -60,21 +60,29 @@ func (c *compiler) fail(at profile.Origin, key, format string, args ...any) {
 	})
 }
 
-// refuseUnlockedMounts stops the one escape an id range leaves open. With a
-// range the sandbox cannot write the nested maps that lock its mounts, so
-// only the payload's lack of CAP_SYS_ADMIN keeps it from remounting a
-// read-only bind writable or unmounting a mask (checklist F3).
+// refuseUnlockedMounts stops the one escape an id range leaves open to a
+// payload that keeps CAP_SYS_ADMIN. With a range the sandbox cannot write
+// the nested maps that lock its mounts, so only the payload's lack of
+// CAP_SYS_ADMIN keeps it from remounting a read-only bind writable or
+// unmounting a mask (checklist F3).
 func (c *compiler) refuseUnlockedMounts() {
+	key := "identity.uid_map"
+	if c.p.Identity.Subids {
+		key = "identity.subids"
+	}
+	c.fail(c.origin("capabilities.keep"), "capabilities.keep",
+		"CAP_SYS_ADMIN cannot be kept together with %s: with an id range the sandbox's mounts cannot be locked, and the payload could undo them; drop CAP_SYS_ADMIN or map a single id", key)
+}
+
+// keepsSysAdmin reports whether the payload keeps CAP_SYS_ADMIN, the one
+// capability that mounts, unmounts and remounts.
+func (c *compiler) keepsSysAdmin() bool {
 	for _, name := range c.p.Capabilities.Keep {
 		if name == "CAP_SYS_ADMIN" {
-			key := "identity.uid_map"
-			if c.p.Identity.Subids {
-				key = "identity.subids"
-			}
-			c.fail(c.origin("capabilities.keep"), "capabilities.keep",
-				"CAP_SYS_ADMIN cannot be kept together with %s: with an id range the sandbox's mounts cannot be locked, and the payload could undo them; drop CAP_SYS_ADMIN or map a single id", key)
+			return true
 		}
 	}
+	return false
 }
 
 // origin returns where a key was set, or the profile's own file when the
@@ -161,10 +169,19 @@ func (c *compiler) steps(plan *Plan, argv []string) []Step {
 	if st, ok := c.setIDs(uid, gid); ok {
 		s = append(s, st)
 	}
-	if singleID(plan.IDs) {
-		s = append(s, LockMounts{UID: uid, GID: gid})
-	} else if plan.IDs != nil {
-		c.refuseUnlockedMounts()
+	// Mounts need locking only against a payload that keeps
+	// CAP_SYS_ADMIN in the sandbox's user namespace: without it nothing
+	// there can mount, unmount or remount, and a user namespace the
+	// payload makes for itself gets every mount locked by the kernel
+	// (copied into a less privileged namespace). Locking costs a further
+	// user and mount namespace, and tearing the first one down, at every
+	// launch.
+	if plan.IDs != nil && c.keepsSysAdmin() {
+		if singleID(plan.IDs) {
+			s = append(s, LockMounts{UID: uid, GID: gid})
+		} else {
+			c.refuseUnlockedMounts()
+		}
 	}
 	s = append(s, c.chdir(plan.Env))
 	for _, l := range p.Limits {

@@ -49,7 +49,7 @@ func TestNetworkSteps(t *testing.T) {
 		if (lo >= 0) != tt.loopback {
 			t.Errorf("%q: loopback-up at %d, want it %v", tt.text, lo, tt.loopback)
 		}
-		if lo >= 0 && (lo > lock || lo > caps) {
+		if lo >= 0 && ((lock >= 0 && lo > lock) || lo > caps) {
 			t.Errorf("%q: loopback-up at %d after lock-mounts (%d) or capabilities (%d)", tt.text, lo, lock, caps)
 		}
 		if (plan.NAT != nil) != tt.nat {

@@ -190,6 +190,57 @@ target = "/ro/secret"
 	victimUnchanged(t, d, "secret", "victim")
 }
 
+// TestF3NestedNamespaceCannotUndoMounts lets the payload, which keeps no
+// capability, make a user and mount namespace of its own (where it holds
+// every capability) with the mount calls let through the filter, and try
+// the same attacks there: the kernel locks every mount copied into a
+// namespace of a less privileged user namespace, so each attempt fails,
+// while a new mount there succeeds (the powers are real). This is what
+// keeps the mounts of a plan without CAP_SYS_ADMIN, which no further
+// namespace of the launcher's locks.
+func TestF3NestedNamespaceCannotUndoMounts(t *testing.T) {
+	bothModes(t, func(t *testing.T, m mode) {
+		d := victimDir(t)
+		if err := os.Mkdir(filepath.Join(d, "secret"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(d, "secret", "file"), []byte("TOPSECRET\n"), 0o644)
+		powers := strings.Replace(mountPowersTOML, "[capabilities]\nkeep = [\"CAP_SYS_ADMIN\"]\n", "", 1)
+		prof := attackProfile(t, bindTOML("ro-bind", d, "/ro")+`
+[[mount]]
+type = "tmpfs"
+target = "/ro/secret"
+
+[process]
+nested_user_namespaces = true
+`+powers)
+		attacks := []string{"nested=remount_rw:/ro", "nested=write:/ro/victim", "nested=setattr_rw:/ro",
+			"nested=umount:/ro/secret", "nested=umount:/ro"}
+		args := append([]string{"-p", prof, "--", "/attack/probe", "mount_tmpfs=/tmp", "nested=mount_tmpfs:/tmp"}, attacks...)
+		r := sandbox(t, m, args...)
+		if r.code != 0 {
+			t.Fatalf("attack run failed: %s", r)
+		}
+		res := parseProbes(t, r.stdout)
+		if o := res["mount_tmpfs=/tmp"]; o.ok() {
+			t.Fatalf("the payload mounted without capabilities: %s", o)
+		}
+		if o := res["nested=mount_tmpfs:/tmp"]; !o.ok() {
+			t.Fatalf("no mount powers in a nested namespace, so the attacks prove nothing: %s\n%s", o, r)
+		}
+		for _, p := range attacks {
+			o, ok := res[p]
+			if !ok {
+				t.Fatalf("probe %s reported nothing:\n%s", p, r)
+			}
+			if o.ok() {
+				t.Errorf("in a nested user and mount namespace, %s succeeded: mounts are not locked", o)
+			}
+		}
+		victimUnchanged(t, d, "secret", "victim")
+	})
+}
+
 // newMountAPI are the probes of the new mount API (flatpak CVE-2021-41133).
 var newMountAPI = []string{"fsopen", "fsconfig", "fsmount", "fspick", "open_tree", "move_mount", "mount_setattr"}
 

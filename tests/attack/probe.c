@@ -477,7 +477,10 @@ struct probe {
 	long (*run)(const char *arg);
 };
 
+static long p_nested(const char *arg);
+
 static const struct probe probes[] = {
+	{"nested", p_nested},
 	{"unshare_user", p_unshare_user},
 	{"unshare_mnt", p_unshare_mnt},
 	{"unshare_net", p_unshare_net},
@@ -686,6 +689,35 @@ static int with_session_keyring(char **argv)
 	execv(argv[0], argv);
 	perror("execv");
 	return 2;
+}
+
+/*
+ * nested=NAME:ARG makes a user and a mount namespace of its own, where this
+ * process holds every capability (no exec follows, so none is lost), and
+ * runs probe NAME with ARG there: the attacks on mounts of a payload that
+ * keeps no capability but may make namespaces.
+ */
+static long p_nested(const char *arg)
+{
+	char name[64];
+	const char *colon = arg ? strchr(arg, ':') : NULL;
+	size_t n = colon ? (size_t)(colon - arg) : 0;
+
+	if (!colon || n >= sizeof name) {
+		errno = EINVAL;
+		return -1;
+	}
+	memcpy(name, arg, n);
+	name[n] = 0;
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0) {
+		snprintf(detail, sizeof detail, "unshare");
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof probes / sizeof probes[0]; i++)
+		if (strcmp(probes[i].name, name) == 0)
+			return probes[i].run(colon + 1);
+	errno = ENOENT;
+	return -1;
 }
 
 int main(int argc, char **argv)
