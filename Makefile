@@ -6,7 +6,7 @@
 #   make bench        compare launch time and memory with bubblewrap
 #   make install      install into $(DESTDIR)$(PREFIX)
 #   make deb          build bin/sandbox_VERSION_ARCH.deb (needs only dpkg-deb)
-#   make deps         install everything the tests use (Debian; used by CI)
+#   make deps         install everything the tests use (Debian; make test runs it when something is missing)
 #   make clean
 
 PREFIX   ?= /usr/local
@@ -27,7 +27,7 @@ export CGO_ENABLED := 1
 # sudo only when we are not root already (CI and containers run as root).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all build seccomp-dev test vet fmt-check check-profiles fuzz bench install uninstall deb deps clean
+.PHONY: all build seccomp-dev deps-check test vet fmt-check check-profiles fuzz bench install uninstall deb deps clean
 
 all: build
 
@@ -83,7 +83,7 @@ seccomp-dev:
 # Every test: formatting, vet, the Go tests (the ones that need root run when
 # make test runs as root, as in CI), then every shipped profile and example
 # through the built binary.
-test: build fmt-check vet
+test: build deps-check fmt-check vet
 	$(GO) test -count=1 -timeout 30m ./...
 	$(MAKE) --no-print-directory check-profiles
 
@@ -163,14 +163,36 @@ deb: build
 # What the tests use: the peers the benchmark and comparisons run, newuidmap
 # and newgidmap for subid tests, ip/findmnt/ps for the isolation tests.
 # Then the programs the shipped profiles' smoke tests (sandbox test) run.
+# One list: `make deps` installs it and `make test` checks it.
+DEPS_PKGS := \
+	bubblewrap firejail uidmap libseccomp-dev pkg-config iproute2 util-linux procps libc6-dev zsh fish \
+	firefox-esr chromium xvfb xauth python3 nodejs git curl wget make gcc passt \
+	mupdf-tools imagemagick ghostscript ffmpeg mpv libreoffice-writer-nogui \
+	vim tar zip unzip p7zip-full jq sqlite3 pandoc graphviz openssl \
+	slirp4netns xdg-dbus-proxy dbus-daemon dbus-bin dbus-tests x11-utils
+
 deps:
 	$(SUDO) apt-get update -q
-	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-	  bubblewrap firejail uidmap libseccomp-dev pkg-config iproute2 util-linux procps libc6-dev zsh fish \
-	  firefox-esr chromium xvfb xauth python3 nodejs git curl wget make gcc passt \
-	  mupdf-tools imagemagick ghostscript ffmpeg mpv libreoffice-writer-nogui \
-	  vim tar zip unzip p7zip-full jq sqlite3 pandoc graphviz openssl \
-	  slirp4netns xdg-dbus-proxy dbus-daemon dbus-bin dbus-tests x11-utils
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(DEPS_PKGS)
+
+# make test installs what the tests use when something is missing, so the
+# README's one test command works on a fresh machine; when everything is
+# there it costs one dpkg-query. Without dpkg (not Debian) it says what to
+# install instead of guessing package names.
+deps-check:
+	@if ! command -v dpkg-query >/dev/null 2>&1; then \
+	  echo "not a Debian system: install the equivalents of these packages for the full test suite: $(DEPS_PKGS)"; \
+	  exit 0; \
+	fi; \
+	installed="$$(dpkg-query -W -f='$${db:Status-Abbrev} $${Package}\n' $(DEPS_PKGS) 2>/dev/null | awk '$$1 == "ii" { print $$2 }')"; \
+	missing=""; \
+	for p in $(DEPS_PKGS); do \
+	  printf '%s\n' "$$installed" | grep -qx "$$p" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "test dependencies missing: $$(echo $$missing); installing them (make deps)"; \
+	  $(MAKE) --no-print-directory deps; \
+	fi
 
 clean:
 	rm -rf bin build
