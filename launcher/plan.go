@@ -109,7 +109,9 @@ type IDMapping struct {
 	UIDMap []profile.IDRange `json:"uid_map"`
 	GIDMap []profile.IDRange `json:"gid_map"`
 	// DenySetgroups writes "deny" to /proc/PID/setgroups before the gid
-	// map, as the kernel requires for an unprivileged single-id map.
+	// map, as the kernel requires for an unprivileged single-id map, and
+	// as the sandbox requires of newgidmap's ranges: the payload must
+	// not shed the caller's supplementary groups.
 	DenySetgroups bool `json:"deny_setgroups"`
 	// Helper is true when the maps must be written by newuidmap and
 	// newgidmap (ranges from /etc/subuid granted to an unprivileged

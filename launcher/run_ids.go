@@ -119,6 +119,14 @@ func runMapIDs(pid int, p *Plan, mode runIDMode) error {
 		return e
 	}
 	dir := "/proc/" + strconv.Itoa(pid) + "/"
+	// Before any gid map: the kernel takes "deny" only while gid_map is
+	// unwritten. The launcher owns the new namespace, so it may write it
+	// for the helpers' maps too.
+	if m.DenySetgroups {
+		if err := runWriteProc(dir+"setgroups", "deny"); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fail("setgroups", err)
+		}
+	}
 	if mode == idsHelper {
 		if err := runHelper("newuidmap", pid, m.UIDMap); err != nil {
 			return fail("uid_map", err)
@@ -127,11 +135,6 @@ func runMapIDs(pid int, p *Plan, mode runIDMode) error {
 			return fail("gid_map", err)
 		}
 		return nil
-	}
-	if m.DenySetgroups {
-		if err := runWriteProc(dir+"setgroups", "deny"); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fail("setgroups", err)
-		}
 	}
 	if err := runWriteProc(dir+"uid_map", runMapText(m.UIDMap)); err != nil {
 		return fail("uid_map", err)
