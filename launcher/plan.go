@@ -34,6 +34,9 @@ type Plan struct {
 	NewSession    bool  `json:"new_session"`
 	Init          bool  `json:"init"`
 	PassFDs       []int `json:"pass_fds,omitempty"`
+	// PassFDsAt is the profile line of each entry of PassFDs, for the
+	// launch-time checks that can only look at the caller's descriptors.
+	PassFDsAt map[int]profile.Origin `json:"pass_fds_at,omitempty"`
 
 	// TimeNamespace asks for a new time namespace. It is not in
 	// CloneFlags (CLONE_NEWTIME shares its bit with clone's exit-signal
