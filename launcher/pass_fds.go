@@ -28,18 +28,19 @@ func fdRefused(fd int) string {
 	return passFDWhy[C.sbx_fd_refused(C.int(fd))]
 }
 
-// checkPassFDs checks that every fd the plan passes is one of the caller's
-// and of a kind a payload may hold.
+// checkPassFDs checks that every fd the plan passes is one of the caller's,
+// then that each is of a kind a payload may hold.
 func checkPassFDs(p *Plan, open func(int) bool) error {
 	for _, fd := range p.PassFDs {
-		at := p.PassFDsAt[fd]
 		if fd < 3 || !open(fd) {
-			return &SetupError{Step: -1, Kind: "pass-fds", Errno: syscall.EBADF, Origin: at,
+			return &SetupError{Step: -1, Kind: "pass-fds", Errno: syscall.EBADF, Origin: p.PassFDsAt[fd],
 				Msg:  fmt.Sprintf("fd %d is not open in the launcher", fd),
 				Hint: "an fd in process.pass_fds must be open when sandbox starts; open it in the calling shell (3</path)"}
 		}
+	}
+	for _, fd := range p.PassFDs {
 		if why := fdRefused(fd); why != "" {
-			return &SetupError{Step: -1, Kind: "pass-fds", Origin: at,
+			return &SetupError{Step: -1, Kind: "pass-fds", Origin: p.PassFDsAt[fd],
 				Msg: fmt.Sprintf("fd %d is %s", fd, why),
 				Hint: "pass a pipe, a socket or a file opened without O_PATH; bind a directory with a [[mount]] entry instead, and drop " +
 					strconv.Itoa(fd) + " from process.pass_fds"}

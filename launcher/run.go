@@ -103,10 +103,10 @@ func runChild(p *Plan, cp *childPlan, set childSetup, svc *services) (int, error
 	sig.attach(pid)
 
 	if set.waitMaps {
-		if err := runMapIDs(pid, p, set.ids); err != nil {
+		if err := runMapIDs(sig.abortCtx, pid, p, set.ids); err != nil {
 			_ = syscall.Kill(pid, syscall.SIGKILL)
 			_, _ = sig.wait()
-			return 0, err
+			return sig.stoppedOr(err)
 		}
 		if _, err := syscall.Write(sync[1], []byte{1}); err != nil {
 			_ = syscall.Kill(pid, syscall.SIGKILL)
@@ -116,10 +116,11 @@ func runChild(p *Plan, cp *childPlan, set childSetup, svc *services) (int, error
 	}
 
 	if p.NAT != nil {
+		svc.abort = sig.abortCtx
 		if err := svc.releaseNetwork(p, pid, sync[1]); err != nil {
 			_ = syscall.Kill(pid, syscall.SIGKILL)
 			_, _ = sig.wait()
-			return 0, err
+			return sig.stoppedOr(err)
 		}
 	}
 

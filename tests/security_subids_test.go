@@ -16,10 +16,28 @@ import (
 const subidGroup = 4242
 
 // asSubidUser runs the launcher as nobody with the supplementary group
-// subidGroup and a grant of 200000:65536 in /etc/subuid and /etc/subgid.
-// The grant is made in a private mount namespace of the launch alone (the
-// files are bound over the host's), so the host's files stay untouched.
+// subidGroup and a grant of 200000:65536 in /etc/subuid and /etc/subgid,
+// and waits at most a minute.
 func asSubidUser(t *testing.T, args ...string) result {
+	t.Helper()
+	cmd, out, errb := subidCommand(t, "", args...)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	timer := time.AfterFunc(time.Minute, func() { cmd.Process.Kill() })
+	cmd.Wait()
+	if !timer.Stop() {
+		t.Fatalf("sandbox %q did not finish within a minute", args)
+	}
+	return result{stdout: out.String(), stderr: errb.String(), code: cmd.ProcessState.ExitCode()}
+}
+
+// subidCommand is the command asSubidUser runs, not started, with pathDir
+// (when not "") first on $PATH. The grant is made in a private mount
+// namespace of the launch alone (the files are bound over the host's), so
+// the host's files stay untouched. Every program in the chain execs the
+// next, so the command's process ends up being the launcher.
+func subidCommand(t *testing.T, pathDir string, args ...string) (*exec.Cmd, *bytes.Buffer, *bytes.Buffer) {
 	t.Helper()
 	for _, tool := range []string{"newuidmap", "newgidmap", "unshare", "setpriv"} {
 		_, err := exec.LookPath(tool)
@@ -35,23 +53,19 @@ func asSubidUser(t *testing.T, args ...string) result {
 			t.Fatal(err)
 		}
 	}
+	path := "/usr/local/bin:/usr/bin:/bin"
+	if pathDir != "" {
+		path = pathDir + ":" + path
+	}
 	script := fmt.Sprintf(`mount --bind "$1/subuid" /etc/subuid && mount --bind "$1/subgid" /etc/subgid &&
-		shift && exec setpriv --reuid=%d --regid=%d --groups=%d env -i PATH=/usr/local/bin:/usr/bin:/bin \
-		HOME=/nonexistent USER=nobody LANG=C.UTF-8 "$@"`, nobody, nobody, subidGroup)
+		shift && exec setpriv --reuid=%d --regid=%d --groups=%d env -i PATH=%s \
+		HOME=/nonexistent USER=nobody LANG=C.UTF-8 "$@"`, nobody, nobody, subidGroup, path)
 	cmd := exec.Command("unshare", append([]string{"--mount", "--propagation", "private",
 		"sh", "-c", script, "sh", dir, sandboxBin}, args...)...)
 	cmd.Dir = "/"
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	timer := time.AfterFunc(time.Minute, func() { cmd.Process.Kill() })
-	cmd.Wait()
-	if !timer.Stop() {
-		t.Fatalf("sandbox %q did not finish within a minute", args)
-	}
-	return result{stdout: out.String(), stderr: errb.String(), code: cmd.ProcessState.ExitCode()}
+	return cmd, &out, &errb
 }
 
 // TestP8GroupsWithIDRanges is P4 again with subordinate id ranges: the
