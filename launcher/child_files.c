@@ -121,6 +121,24 @@ static int sbx_copy(struct sbx_ctx *c, int in, int out, const char *what)
 	}
 }
 
+static int sbx_special(mode_t m)
+{
+	return S_ISFIFO(m) || S_ISCHR(m) || S_ISBLK(m) || S_ISSOCK(m);
+}
+
+/* sbx_target_kind is the message for a file target that is not a regular
+ * file (a report's op holds 39 characters). */
+static const char *sbx_target_kind(mode_t m)
+{
+	if (S_ISFIFO(m))
+		return "target is a FIFO";
+	if (S_ISCHR(m) || S_ISBLK(m))
+		return "target is a device node";
+	if (S_ISSOCK(m))
+		return "target is a socket";
+	return "target is not a regular file";
+}
+
 int sbx_step_file(struct sbx_ctx *c, const struct sbx_step *s)
 {
 	const char *name;
@@ -146,10 +164,27 @@ int sbx_step_file(struct sbx_ctx *c, const struct sbx_step *s)
 	dir = sbx_parent_of(c, s->path, &name);
 	if (dir < 0)
 		return -1;
-	fd = openat(dir, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC,
+	/*
+	 * The target may lie in a writable bind, where a payload of an
+	 * earlier launch can have put a FIFO in its place: opened for writing
+	 * it would block the setup until a reader came, every launch (B16).
+	 * A special file found there is not even opened (a device could act
+	 * on open); O_NONBLOCK makes a FIFO swapped in after the look fail
+	 * with ENXIO or open at once, and the fstat below refuses whatever
+	 * is not a regular file.
+	 */
+	if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && sbx_special(st.st_mode))
+		return sbx_fail_errno(c, EINVAL, sbx_target_kind(st.st_mode), s->path);
+	fd = openat(dir, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC,
 		    s->mode);
+	if (fd < 0 && errno == ENXIO)
+		return sbx_fail_errno(c, EINVAL, "target is a FIFO or socket", s->path);
 	if (fd < 0)
 		return sbx_fail(c, "create", s->path);
+	if (fstat(fd, &st) < 0)
+		return sbx_fail(c, "stat", s->path);
+	if (!S_ISREG(st.st_mode))
+		return sbx_fail_errno(c, EINVAL, sbx_target_kind(st.st_mode), s->path);
 	if (src >= 0) {
 		if (sbx_copy(c, src, fd, s->src) < 0)
 			return -1;

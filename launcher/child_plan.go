@@ -335,6 +335,8 @@ func buildChildPlan(p *Plan, set childSetup, first uintptr) (*childPlan, error) 
 	}
 	c.become_uid, c.become_gid = -1, -1
 	if set.waitMaps {
+		// With setgroups denied, sbx_become keeps the groups.
+		c.deny_setgroups = childBool(p.IDs.DenySetgroups)
 		c.become_uid = C.int64_t(runBecome(p.IDs.UIDMap, os.Geteuid()))
 		c.become_gid = C.int64_t(runBecome(p.IDs.GIDMap, os.Getegid()))
 	}

@@ -90,14 +90,16 @@ int sbx_step_rlimit(struct sbx_ctx *c, const struct sbx_step *s)
 
 /*
  * sbx_become takes ids inside a user namespace whose maps the launcher just
- * wrote, dropping the host's supplementary groups where setgroups is
- * allowed. Capabilities in the namespace stay.
+ * wrote. A root launcher's range map allows setgroups, and root's own
+ * groups are dropped; where setgroups is denied (a caller's subordinate
+ * ranges) the caller's groups stay, since shedding them would open what
+ * they shut out (P4). Capabilities in the namespace stay.
  */
 int sbx_become(struct sbx_ctx *c, uint32_t uid, uint32_t gid)
 {
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
 		return sbx_fail(c, "prctl PR_SET_KEEPCAPS", NULL);
-	if (syscall(SYS_setgroups, (size_t)0, NULL) < 0 && errno != EPERM)
+	if (!c->plan->deny_setgroups && syscall(SYS_setgroups, (size_t)0, NULL) < 0 && errno != EPERM)
 		return sbx_fail(c, "setgroups", NULL);
 	if (syscall(SYS_setresgid, gid, gid, gid) < 0)
 		return sbx_fail(c, "setresgid", NULL);

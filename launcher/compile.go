@@ -3,6 +3,7 @@ package launcher
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -32,6 +33,12 @@ func Compile(p *profile.Profile, argv []string, h Host) (*Plan, error) {
 	if p.Namespaces.Time && !p.Process.Init {
 		c.fail(c.origin("namespaces.time"), "namespaces.time",
 			"a time namespace applies to the children of the process that creates it, so it needs the init; set process.init = true or namespaces.time = false")
+	}
+	for _, fd := range plan.PassFDs {
+		if plan.PassFDsAt == nil {
+			plan.PassFDsAt = map[int]profile.Origin{}
+		}
+		plan.PassFDsAt[fd] = c.origin("process.pass_fds." + strconv.Itoa(fd))
 	}
 	plan.IDs = c.idMapping()
 	plan.Env = c.environment()

@@ -184,3 +184,21 @@ FOO = "bar"
 		t.Fatalf("env = %q\nwant %q", plan.Env, want)
 	}
 }
+
+// TestSubidsDenySetgroups checks P8 at compile time: the ranges newgidmap
+// writes come with setgroups denied, as the single-id map does, so that no
+// id mode lets the payload shed the caller's groups.
+func TestSubidsDenySetgroups(t *testing.T) {
+	h := goldenHost()
+	h.SubUIDs = []SubIDRange{{Start: 100000, Count: 65536}}
+	h.SubGIDs = h.SubUIDs
+	for _, text := range []string{"[identity]\nsubids = true\n", "[identity]\nsubids = false\n"} {
+		plan, err := Compile(loadText(t, text), []string{"true"}, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if plan.IDs == nil || !plan.IDs.DenySetgroups {
+			t.Errorf("%q: setgroups is not denied: %+v", text, plan.IDs)
+		}
+	}
+}

@@ -64,6 +64,12 @@ func (c *compiler) idMapping() *IDMapping {
 		m.UIDMap = withSubIDs(uid, c.h.UID, c.h.SubUIDs)
 		m.GIDMap = withSubIDs(gid, c.h.GID, c.h.SubGIDs)
 		m.Helper = true
+		// newgidmap leaves setgroups allowed for a granted range, and
+		// with it the payload (uid 0 inside) could shed the caller's
+		// supplementary groups and read what they shut out through
+		// "other" (P4, P8). The launcher denies it first; newgidmap
+		// never writes "allow" over a "deny".
+		m.DenySetgroups = true
 	default:
 		// One id, the caller's own: the sandbox writes this map itself,
 		// which the kernel allows only after setgroups is denied.

@@ -109,14 +109,21 @@ func DescribeNetwork(p *Plan) []string {
 		return []string{"mode none: a network namespace of its own with only the loopback interface (lo), brought up; nothing outside the sandbox is reachable"}
 	}
 	out := []string{fmt.Sprintf("mode nat, through %s (%s): a network namespace of its own whose connections leave through user-mode NAT on the host; the host's interfaces are not visible inside", n.Backend, n.Program)}
-	if n.AllowHostLoopback {
-		gw := "the default gateway's address"
-		if n.Backend == profile.BackendSlirp4netns {
-			gw = "10.0.2.2"
-		}
-		out = append(out, fmt.Sprintf("LOOSENED: services listening on the host's 127.0.0.1 are reachable inside through %s (allow_host_loopback = true)", gw))
+	// What each backend reaches is measured by the integration test
+	// TestNetworkNATHostAddresses and tabled in docs/profile-format.md.
+	slirp := n.Backend == profile.BackendSlirp4netns
+	switch {
+	case n.AllowHostLoopback && slirp:
+		out = append(out, "LOOSENED: services listening on the host's 127.0.0.1 are reachable inside through 10.0.2.2 (allow_host_loopback = true)")
+	case n.AllowHostLoopback:
+		out = append(out, "LOOSENED: services listening on the host's 127.0.0.1 and ::1 are reachable inside through the IPv4 and IPv6 gateways' addresses (allow_host_loopback = true)")
+	default:
+		out = append(out, "services listening only on the host's 127.0.0.1 or ::1 are not reachable (allow_host_loopback = false)")
+	}
+	if slirp {
+		out = append(out, "the host's other IPv4 addresses are reachable as on any network (services listening on 0.0.0.0 among them); there is no IPv6")
 	} else {
-		out = append(out, "services listening only on the host's 127.0.0.1 are not reachable (allow_host_loopback = false)")
+		out = append(out, "the host's other addresses are reachable as on any network (services listening on 0.0.0.0 or :: among them), but for those of its default-route interface, which the sandbox takes as its own")
 	}
 	listen := ""
 	if n.Backend == profile.BackendSlirp4netns {

@@ -83,6 +83,8 @@ func runHint(kind, msg string, errno syscall.Errno) string {
 	switch {
 	case kind == "bind-mount" && msg == "open source" && errno == syscall.ENOENT:
 		return "the source does not exist on the host: create it, or mark the mount optional = true"
+	case kind == "file" && strings.HasPrefix(msg, "target is"):
+		return "a file entry writes only a regular file; where its target lies in a writable bind, something (a payload of an earlier launch) may have replaced it: remove it on the host, or move the entry out of the bind"
 	case kind == "file" && msg == "open source" && errno == syscall.ENOENT:
 		return "the file to copy does not exist on the host: create it, or mark the entry optional = true"
 	case errno == syscall.EROFS && (msg == "mkdir" || msg == "create"):

@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "fast.h"
+#include "pass_fds.h"
 #include "startup_fds.h"
 
 /* The signals the launcher forwards (run_signals.go) and SIGCHLD. */
@@ -95,17 +96,26 @@ static void fast_runtime(struct sbx_plan *p, int argc, char **argv, const int re
 	p->go_arena_len = 0;
 }
 
-/* fast_pass_fds_open checks that every fd the plan passes is open, as the
- * ordinary path does before it starts anything. */
-static int fast_pass_fds_open(const struct sbx_plan *p)
+/* fast_pass_fds_ok checks that every fd the plan passes is open, and that
+ * it and the standard files are of a kind the payload may hold, as the
+ * ordinary path does before it starts anything (run.go, pass_fds.go). A
+ * refused descriptor leaves the launch to that path, which reports it
+ * with its profile line. */
+static const char *fast_pass_fds_ok(const struct sbx_plan *p)
 {
 	int32_t i;
 
 	for (i = 0; i < p->npass; i++) {
 		if (p->pass_fds[i] < 3 || fcntl(p->pass_fds[i], F_GETFD) < 0)
-			return 0;
+			return "an fd in process.pass_fds is not open";
+		if (sbx_fd_refused(p->pass_fds[i]) != SBX_FD_OK)
+			return "an fd in process.pass_fds may not be passed";
 	}
-	return 1;
+	for (i = 0; i < 3; i++) {
+		if (sbx_fd_refused(i) != SBX_FD_OK)
+			return "a standard file may not be passed";
+	}
+	return NULL;
 }
 
 static int fast_has_step(const struct sbx_plan *p, int kind)
@@ -139,14 +149,15 @@ static int fast_exit_code(const struct sbx_fast_run *r)
 static void fast_run(struct sbx_cached *c, int argc, char **argv, int verbose)
 {
 	struct sbx_plan *p = c->plan;
+	const char *why;
 	struct sbx_fast_run r;
 	struct sigaction dfl, old_chld;
 	sigset_t set, old;
 	int report[2], sync[2] = {-1, -1}, err = 0, i;
 	long pid;
 
-	if (!fast_pass_fds_open(p)) {
-		fast_say(verbose, "not used", "an fd in process.pass_fds is not open");
+	if ((why = fast_pass_fds_ok(p)) != NULL) {
+		fast_say(verbose, "not used", why);
 		return;
 	}
 	sigemptyset(&set);

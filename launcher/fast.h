@@ -73,7 +73,8 @@ struct sbx_fast_run {
 	int status;
 	int killed_for;
 	int early;
-	int abort_sig;       /* the second signal that came during setup */
+	int abort_armed;     /* a stop of the setup is scheduled */
+	int abort_sig;       /* the signal that scheduled it */
 	int64_t abort_at_ms; /* when it stops a setup still running */
 };
 

@@ -9,8 +9,9 @@
  *    ignores a terminating signal, is killed instead (the kernel would drop
  *    the signal), and the launcher reports that signal;
  *  - during setup, without an init the setup is stopped at once; with an
- *    init the signal goes to the init, which relays it, and a second
- *    signal stops a setup that has still not ended a second later;
+ *    init the signal goes to the init, which relays it, and a signal that
+ *    asks to stop (INT, TERM, HUP, QUIT), or a second signal, stops a
+ *    setup that has still not ended a second later;
  *  - the child is waited for without reaping first, so that no signal
  *    goes to a pid the kernel may have given to another process.
  */
@@ -95,6 +96,12 @@ static int handles(int pid, int s)
 	return 0;
 }
 
+/* stops reports whether s is one sent to stop a process (runStops). */
+static int stops(int s)
+{
+	return s == SIGINT || s == SIGTERM || s == SIGHUP || s == SIGQUIT;
+}
+
 static void forward(struct sbx_fast_run *r, int s)
 {
 	int tty;
@@ -115,7 +122,8 @@ static void forward(struct sbx_fast_run *r, int s)
 		}
 		if (!tty)
 			kill(r->pid, s);
-		if (r->early == 2) {
+		if (!r->abort_armed && (stops(s) || r->early >= 2)) {
+			r->abort_armed = 1;
 			r->abort_at_ms = now_ms() + FAST_ABORT_GRACE_MS;
 			r->abort_sig = s;
 		}

@@ -123,6 +123,7 @@ func TestNATPlan(t *testing.T) {
 		"LOOSENED: services listening on the host's 127.0.0.1 are reachable inside through 10.0.2.2 (allow_host_loopback = true)",
 		"the host's 127.0.0.1:8080/tcp reaches port 80 inside (a server there must listen on 0.0.0.0, not only 127.0.0.1)",
 		"the host's 127.0.0.1:5353/udp reaches port 53 inside",
+		"the host's other IPv4 addresses are reachable as on any network",
 	} {
 		if !strings.Contains(strings.Join(lines, "\n"), want) {
 			t.Errorf("explain lacks %q:\n%s", want, strings.Join(lines, "\n"))
@@ -151,7 +152,7 @@ func TestDescribeNetworkModes(t *testing.T) {
 	for text, want := range map[string]string{
 		"[network]\nmode = \"none\"\n": "mode none: a network namespace of its own with only the loopback interface (lo), brought up",
 		"[namespaces]\nnet = false\n":  "mode host: the sandbox shares the host's network",
-		"[network]\nmode = \"nat\"\n":  "services listening only on the host's 127.0.0.1 are not reachable (allow_host_loopback = false)",
+		"[network]\nmode = \"nat\"\n":  "services listening only on the host's 127.0.0.1 or ::1 are not reachable (allow_host_loopback = false)",
 	} {
 		plan, err := Compile(loadText(t, "extends = [\"minimal\"]\n"+text), []string{"app"}, natHost("pasta"))
 		if err != nil {

@@ -34,6 +34,9 @@ type Plan struct {
 	NewSession    bool  `json:"new_session"`
 	Init          bool  `json:"init"`
 	PassFDs       []int `json:"pass_fds,omitempty"`
+	// PassFDsAt is the profile line of each entry of PassFDs, for the
+	// launch-time checks that can only look at the caller's descriptors.
+	PassFDsAt map[int]profile.Origin `json:"pass_fds_at,omitempty"`
 
 	// TimeNamespace asks for a new time namespace. It is not in
 	// CloneFlags (CLONE_NEWTIME shares its bit with clone's exit-signal
@@ -109,7 +112,9 @@ type IDMapping struct {
 	UIDMap []profile.IDRange `json:"uid_map"`
 	GIDMap []profile.IDRange `json:"gid_map"`
 	// DenySetgroups writes "deny" to /proc/PID/setgroups before the gid
-	// map, as the kernel requires for an unprivileged single-id map.
+	// map, as the kernel requires for an unprivileged single-id map, and
+	// as the sandbox requires of newgidmap's ranges: the payload must
+	// not shed the caller's supplementary groups.
 	DenySetgroups bool `json:"deny_setgroups"`
 	// Helper is true when the maps must be written by newuidmap and
 	// newgidmap (ranges from /etc/subuid granted to an unprivileged

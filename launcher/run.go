@@ -45,6 +45,9 @@ func Run(p *Plan, opts RunOptions) (int, error) {
 	}); err != nil {
 		return 125, err
 	}
+	if err := checkStdio(set.stdio); err != nil {
+		return 125, err
+	}
 	// Helpers the plan needs before clone (the D-Bus proxy); rp is the
 	// plan with their sockets filled in.
 	svc, rp, err := startServices(p)
@@ -64,32 +67,6 @@ func Run(p *Plan, opts RunOptions) (int, error) {
 		return 125, err
 	}
 	return code, nil
-}
-
-// checkPassFDs checks that every fd the plan passes is one of the caller's.
-func checkPassFDs(p *Plan, open func(int) bool) error {
-	for _, fd := range p.PassFDs {
-		if fd < 3 || !open(fd) {
-			return &SetupError{Step: -1, Kind: "pass-fds", Errno: syscall.EBADF,
-				Msg:  fmt.Sprintf("fd %d is not open in the launcher", fd),
-				Hint: "an fd in process.pass_fds must be open when sandbox starts; open it in the calling shell (3</path)"}
-		}
-	}
-	return nil
-}
-
-// CheckInheritedFDs checks that every fd the plan passes was open when the
-// process started (InheritedFD), not one the launcher or the Go runtime
-// opened since: a command-line launcher calls it before Run. Where the
-// start could not be recorded, the fds open now are taken.
-func CheckInheritedFDs(p *Plan) error {
-	return checkPassFDs(p, func(fd int) bool {
-		if open, known := InheritedFD(fd); known {
-			return open
-		}
-		_, err := runFcntl(fd, syscall.F_GETFD)
-		return err == nil
-	})
 }
 
 // runChild starts the child, completes its setup from the launcher's side
@@ -126,10 +103,10 @@ func runChild(p *Plan, cp *childPlan, set childSetup, svc *services) (int, error
 	sig.attach(pid)
 
 	if set.waitMaps {
-		if err := runMapIDs(pid, p, set.ids); err != nil {
+		if err := runMapIDs(sig.abortCtx, pid, p, set.ids); err != nil {
 			_ = syscall.Kill(pid, syscall.SIGKILL)
 			_, _ = sig.wait()
-			return 0, err
+			return sig.stoppedOr(err)
 		}
 		if _, err := syscall.Write(sync[1], []byte{1}); err != nil {
 			_ = syscall.Kill(pid, syscall.SIGKILL)
@@ -139,10 +116,11 @@ func runChild(p *Plan, cp *childPlan, set childSetup, svc *services) (int, error
 	}
 
 	if p.NAT != nil {
+		svc.abort = sig.abortCtx
 		if err := svc.releaseNetwork(p, pid, sync[1]); err != nil {
 			_ = syscall.Kill(pid, syscall.SIGKILL)
 			_, _ = sig.wait()
-			return 0, err
+			return sig.stoppedOr(err)
 		}
 	}
 

@@ -1,6 +1,7 @@
 package launcher
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -100,7 +101,7 @@ func runWriteProc(path, data string) error {
 }
 
 // runMapIDs writes the maps of the child pid from the launcher's side.
-func runMapIDs(pid int, p *Plan, mode runIDMode) error {
+func runMapIDs(abort context.Context, pid int, p *Plan, mode runIDMode) error {
 	m := p.IDs
 	fail := func(what string, err error) error {
 		e := &SetupError{Step: -1, Kind: "id-map", Path: what, Origin: m.At, Msg: "write"}
@@ -119,19 +120,22 @@ func runMapIDs(pid int, p *Plan, mode runIDMode) error {
 		return e
 	}
 	dir := "/proc/" + strconv.Itoa(pid) + "/"
-	if mode == idsHelper {
-		if err := runHelper("newuidmap", pid, m.UIDMap); err != nil {
-			return fail("uid_map", err)
-		}
-		if err := runHelper("newgidmap", pid, m.GIDMap); err != nil {
-			return fail("gid_map", err)
-		}
-		return nil
-	}
+	// Before any gid map: the kernel takes "deny" only while gid_map is
+	// unwritten. The launcher owns the new namespace, so it may write it
+	// for the helpers' maps too.
 	if m.DenySetgroups {
 		if err := runWriteProc(dir+"setgroups", "deny"); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fail("setgroups", err)
 		}
+	}
+	if mode == idsHelper {
+		if err := runHelper(abort, "newuidmap", pid, m.UIDMap); err != nil {
+			return fail("uid_map", err)
+		}
+		if err := runHelper(abort, "newgidmap", pid, m.GIDMap); err != nil {
+			return fail("gid_map", err)
+		}
+		return nil
 	}
 	if err := runWriteProc(dir+"uid_map", runMapText(m.UIDMap)); err != nil {
 		return fail("uid_map", err)
@@ -142,8 +146,9 @@ func runMapIDs(pid int, p *Plan, mode runIDMode) error {
 	return nil
 }
 
-// runHelper runs newuidmap or newgidmap PID inside outside count ...
-func runHelper(name string, pid int, r []profile.IDRange) error {
+// runHelper runs newuidmap or newgidmap PID inside outside count ...; a
+// signal that stops the setup (abort) kills it.
+func runHelper(abort context.Context, name string, pid int, r []profile.IDRange) error {
 	path, err := exec.LookPath(name)
 	if err != nil {
 		path = "/usr/bin/" + name
@@ -156,7 +161,7 @@ func runHelper(name string, pid int, r []profile.IDRange) error {
 		args = append(args, strconv.FormatUint(uint64(x.Inside), 10),
 			strconv.FormatUint(uint64(x.Outside), 10), strconv.FormatUint(uint64(x.Count), 10))
 	}
-	out, err := exec.Command(path, args...).CombinedOutput()
+	out, err := exec.CommandContext(abort, path, args...).CombinedOutput()
 	if err != nil {
 		msg := strings.TrimSpace(string(out))
 		if msg == "" {

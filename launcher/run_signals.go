@@ -1,6 +1,7 @@
 package launcher
 
 import (
+	"context"
 	"os"
 	"strconv"
 	"strings"
@@ -51,6 +52,12 @@ type runSignals struct {
 	reaped    bool           // never signal a pid that may be reused
 	killedFor syscall.Signal // the signal a SIGKILL stood in for
 	early     int            // terminating signals received during setup
+	// abortArmed: a stop of the setup is scheduled (duringSetup).
+	abortArmed bool
+	// abortCtx ends when the setup was stopped: the launcher's own waits
+	// in the setup (the id map helpers, the NAT helper) end with it.
+	abortCtx context.Context
+	abortFn  context.CancelFunc
 	// pending holds signals that came before the child's pid was known:
 	// on a busy machine the payload may already run by then.
 	pending []syscall.Signal
@@ -72,6 +79,7 @@ func newRunSignals(p *Plan, stdio [3]int, init bool, report int) *runSignals {
 		init:     init,
 		report:   report,
 	}
+	f.abortCtx, f.abortFn = context.WithCancel(context.Background())
 	// Registered before clone, so a ^C during setup does not kill the
 	// launcher and leave the child to its death signal.
 	runHubAttach(f)
@@ -98,6 +106,26 @@ func (f *runSignals) stop() {
 	runHubDetach(f)
 	close(f.quit)
 	f.wg.Wait()
+	f.abortFn()
+}
+
+// stoppedOr is the result of a setup the launcher gave up on with err:
+// when a signal stopped the setup, 128+n, as when the child is killed in
+// its own steps, rather than the error the stop caused.
+func (f *runSignals) stoppedOr(err error) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.killedFor != 0 && f.abortCtx.Err() != nil {
+		return 128 + int(f.killedFor), nil
+	}
+	return 0, err
+}
+
+// stopSetup kills the child in its setup, on behalf of signal s.
+func (f *runSignals) stopSetup(s syscall.Signal) {
+	f.killedFor = s
+	_ = syscall.Kill(f.pid, syscall.SIGKILL)
+	f.abortFn()
 }
 
 func (f *runSignals) attach(pid int) {
@@ -165,31 +193,39 @@ const runAbortGrace = time.Second
 // With an init the payload may already run while the init, not yet
 // scheduled after its fork, still holds the pipe open: a signal is passed to
 // the init, which relays it to the payload once its handlers are in place
-// (one the terminal sent is already there). Only a second signal stops the
-// setup, and only if it has still not ended a moment later.
+// (one the terminal sent is already there). A signal that asks to stop
+// (SIGINT, SIGTERM, SIGHUP, SIGQUIT), or a second signal of any kind, then
+// stops the setup if it has still not ended a moment later: a setup stuck
+// on something (B16) must end on the one SIGTERM a tool such as timeout
+// sends, and the init cannot relay it before the setup is over.
 func (f *runSignals) duringSetup(s syscall.Signal, tty bool) {
 	if s == syscall.SIGWINCH {
 		return
 	}
 	f.early++
 	if !f.init {
-		f.killedFor = s
-		_ = syscall.Kill(f.pid, syscall.SIGKILL)
+		f.stopSetup(s)
 		return
 	}
 	if !tty {
 		_ = syscall.Kill(f.pid, s)
 	}
-	if f.early == 2 {
+	if !f.abortArmed && (runStops(s) || f.early >= 2) {
+		f.abortArmed = true
 		time.AfterFunc(runAbortGrace, func() {
 			f.mu.Lock()
 			defer f.mu.Unlock()
 			if !f.reaped && !f.execd && !f.setupOver() {
-				f.killedFor = s
-				_ = syscall.Kill(f.pid, syscall.SIGKILL)
+				f.stopSetup(s)
 			}
 		})
 	}
+}
+
+// runStops reports whether s is one a user or a tool sends to stop a
+// process, as opposed to one a payload may handle as a request (SIGUSR1).
+func runStops(s syscall.Signal) bool {
+	return s == syscall.SIGINT || s == syscall.SIGTERM || s == syscall.SIGHUP || s == syscall.SIGQUIT
 }
 
 // setupOver reports whether the report pipe has reached EOF, which it does

@@ -22,7 +22,8 @@ var (
 		ranges := []profile.IDRange{{Inside: 0, Outside: uint32(os.Geteuid()), Count: 1}, {Inside: 1, Outside: 200000, Count: 65536}}
 		b.IDs = &launcher.IDMapping{UIDMap: ranges, GIDMap: ranges, Helper: true}
 		b.UID, b.GID = 0, 0
-		b.Argv = testutil.Shell("cat /proc/self/uid_map /proc/self/gid_map; id -u")
+		b.IDs.DenySetgroups = true
+		b.Argv = testutil.Shell("cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups; id -u")
 	})
 	caseForceUserns = defineCase("userns", func(b *testutil.Builder, args []string) {
 		b.UserNS = true
@@ -77,7 +78,7 @@ func TestRuntimeRootlessMapsOwnID(t *testing.T) {
 }
 
 // I8: ranges granted in /etc/subuid are mapped by newuidmap and
-// newgidmap. The grant is made in a private mount namespace, so the
+// newgidmap, with setgroups denied first (P8). The grant is made in a private mount namespace, so the
 // host's files stay untouched.
 func TestRuntimeSubidsThroughHelpers(t *testing.T) {
 	testutil.RequireRoot(t)
@@ -98,7 +99,7 @@ func TestRuntimeSubidsThroughHelpers(t *testing.T) {
 	cmd := exec.Command("unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", dir, bin)
 	cmd.Dir = "/"
 	r := testutil.Wait(t, cmd)
-	want := "0 65534 1 1 200000 65536 0 65534 1 1 200000 65536 0"
+	want := "0 65534 1 1 200000 65536 0 65534 1 1 200000 65536 deny 0"
 	if got := fieldsOf(r.Stdout); r.Code != 0 || got != want {
 		t.Fatalf("want %q, got %v", want, r)
 	}

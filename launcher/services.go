@@ -2,6 +2,7 @@ package launcher
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -44,6 +45,9 @@ import (
 // reaches the sandbox (through the launcher) but does not cut its network
 // or its bus.
 type services struct {
+	// abort ends a wait for a helper when a signal stopped the setup
+	// (runSignals); nil before the sandbox is cloned.
+	abort   context.Context
 	dir     string // private directory for sockets, "" when none
 	helpers []*helper
 	proxy   *helper // the D-Bus proxy, for its socket paths
@@ -223,11 +227,17 @@ func (h *helper) stop() {
 }
 
 // readReady reads a helper's readiness pipe until a newline, n bytes,
-// EOF or the timeout, and returns what was read. What counts as ready is
-// the caller's to decide: one byte, a pid, nothing at all at EOF.
-func readReady(f *os.File, n int) ([]byte, error) {
+// EOF, the timeout or the end of abort (nil: none), and returns what was
+// read. What counts as ready is the caller's to decide: one byte, a pid,
+// nothing at all at EOF.
+func readReady(abort context.Context, f *os.File, n int) ([]byte, error) {
 	if err := f.SetReadDeadline(time.Now().Add(helperReadyTimeout)); err != nil {
 		return nil, err
+	}
+	if abort != nil {
+		// A helper that never gets ready must not hold a launcher
+		// that was told to stop for the whole timeout.
+		defer context.AfterFunc(abort, func() { _ = f.SetReadDeadline(time.Now()) })()
 	}
 	var got []byte
 	buf := make([]byte, 64)
@@ -235,6 +245,9 @@ func readReady(f *os.File, n int) ([]byte, error) {
 		m, err := f.Read(buf)
 		got = append(got, buf[:m]...)
 		if err != nil {
+			if errors.Is(err, os.ErrDeadlineExceeded) && abort != nil && abort.Err() != nil {
+				return got, errors.New("was still starting when a signal stopped the setup")
+			}
 			if errors.Is(err, os.ErrDeadlineExceeded) {
 				return got, fmt.Errorf("did not get ready within %s", helperReadyTimeout)
 			}

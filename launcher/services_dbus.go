@@ -39,7 +39,7 @@ func (s *services) startDBusProxy(p *DBusProxy) error {
 	}
 	h.keep = append(h.keep, r)
 	s.proxy = h
-	got, err := readReady(r, 1)
+	got, err := readReady(nil, r, 1)
 	if err != nil {
 		return h.failure(err.Error())
 	}

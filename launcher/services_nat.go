@@ -121,7 +121,7 @@ func (s *services) startPasta(n *NAT, ns []*os.File) error {
 	if err != nil {
 		return err
 	}
-	got, err := readReady(r, 32)
+	got, err := readReady(s.abort, r, 32)
 	if err != nil {
 		return h.failure(err.Error())
 	}
@@ -206,7 +206,7 @@ func (s *services) startSlirp4netns(n *NAT, ns []*os.File) error {
 		return err
 	}
 	h.keep = append(h.keep, exitW)
-	got, err := readReady(ready, 1)
+	got, err := readReady(s.abort, ready, 1)
 	if err != nil {
 		return h.failure(err.Error())
 	}

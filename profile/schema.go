@@ -175,7 +175,7 @@ var schema = []KeyDoc{
 	k("network.mode", shapeString, `"none"`, `"none" (only loopback), "host" (share the host network, as namespaces.net = false; the default when only that is written) or "nat" (user-mode NAT through pasta or slirp4netns).`),
 	k("network.backend", shapeString, `"auto"`, `NAT helper: "auto" (pasta when installed, else slirp4netns), "pasta" or "slirp4netns"; only with mode = "nat".`),
 	k("network.forward", shapeStrings, "[]", `Host ports that reach the sandbox, "HOSTPORT:SANDBOXPORT" with an optional "/tcp" or "/udp"; only with mode = "nat".`),
-	k("network.allow_host_loopback", shapeBool, "false", `Let the sandbox reach the host's 127.0.0.1 through the gateway address; only with mode = "nat".`),
+	k("network.allow_host_loopback", shapeBool, "false", `Let the sandbox reach the host's 127.0.0.1 (and, with pasta, ::1) through the gateway address; only with mode = "nat".`),
 
 	k("test", shapeTable, "", "The profile's own smoke test, run by sandbox test."),
 	k("test.command", shapeStrings, "[]", "The command run inside the sandbox; empty means the profile has no test. A later layer replaces it whole."),
