@@ -117,6 +117,9 @@ type IDMapping struct {
 	Helper bool `json:"helper"`
 	// At is the profile line that asked for this mapping.
 	At profile.Origin `json:"at"`
+	// Note says, for a root launch, which host ids the sandbox's map to
+	// and why (explain).
+	Note string `json:"note,omitempty"`
 }
 
 // Step is one setup action executed inside the sandbox. Each concrete type

@@ -126,7 +126,7 @@ func runChild(p *Plan, cp *childPlan, set childSetup, svc *services) (int, error
 	sig.attach(pid)
 
 	if set.waitMaps {
-		if err := runMapIDs(pid, p, set.ids); err != nil {
+		if err := runMapIDs(pid, p, cp, set.ids); err != nil {
 			_ = syscall.Kill(pid, syscall.SIGKILL)
 			_, _ = sig.wait()
 			return 0, err
