@@ -34,6 +34,7 @@ func Compile(p *profile.Profile, argv []string, h Host) (*Plan, error) {
 			"a time namespace applies to the children of the process that creates it, so it needs the init; set process.init = true or namespaces.time = false")
 	}
 	plan.IDs = c.idMapping()
+	plan.UID, plan.GID = c.insideIDs()
 	plan.Env = c.environment()
 	plan.Steps = c.steps(plan, argv)
 	plan.Warnings = c.warnings()
