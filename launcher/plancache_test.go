@@ -65,7 +65,7 @@ func TestPlanBlobRoundTrip(t *testing.T) {
 	if seccomp == 0 || got.dataBytes < seccomp {
 		t.Errorf("%d data bytes unpacked, want at least the seccomp program's %d", got.dataBytes, seccomp)
 	}
-	if runIDModeFor(plan) == idsSelf && got.uidMap != runMapText(plan.IDs.UIDMap) {
+	if m := runIDModeFor(plan); (m == idsSelf || m == idsParent) && got.uidMap != runMapText(plan.IDs.UIDMap) {
 		t.Errorf("uid map %q, want %q", got.uidMap, runMapText(plan.IDs.UIDMap))
 	}
 	again, err := packPlan(plan)
