@@ -33,6 +33,12 @@ func Compile(p *profile.Profile, argv []string, h Host) (*Plan, error) {
 		c.fail(c.origin("namespaces.time"), "namespaces.time",
 			"a time namespace applies to the children of the process that creates it, so it needs the init; set process.init = true or namespaces.time = false")
 	}
+	if !p.Namespaces.PID && !p.Process.Init {
+		// Without a pid namespace no kernel ends the payload's
+		// detached children with the sandbox; only the init does (L9).
+		c.fail(c.origin("process.init"), "process.init",
+			"without a pid namespace only the init can end what the payload leaves running when the sandbox ends; set process.init = true or namespaces.pid = true")
+	}
 	plan.IDs = c.idMapping()
 	plan.Env = c.environment()
 	plan.Steps = c.steps(plan, argv)

@@ -41,6 +41,8 @@
 #include <unistd.h>
 
 #include "fast.h"
+#include "jobctl.h"
+#include "launcher_death.h"
 #include "startup_fds.h"
 
 /* The signals the launcher forwards (run_signals.go) and SIGCHLD. */
@@ -93,6 +95,9 @@ static void fast_runtime(struct sbx_plan *p, int argc, char **argv, const int re
 	 * this small process. */
 	p->go_arena = 0;
 	p->go_arena_len = 0;
+	p->fg_tty = -1;
+	p->job_fd = -1;
+	p->job_peer_fd = -1;
 }
 
 /* fast_pass_fds_open checks that every fd the plan passes is open, as the
@@ -106,17 +111,6 @@ static int fast_pass_fds_open(const struct sbx_plan *p)
 			return 0;
 	}
 	return 1;
-}
-
-static int fast_has_step(const struct sbx_plan *p, int kind)
-{
-	int32_t i;
-
-	for (i = 0; i < p->nsteps; i++) {
-		if (p->steps[i].kind == kind)
-			return 1;
-	}
-	return 0;
 }
 
 /* fast_exit_code maps the payload's wait status as Run does. */
@@ -140,13 +134,20 @@ static void fast_run(struct sbx_cached *c, int argc, char **argv, int verbose)
 {
 	struct sbx_plan *p = c->plan;
 	struct sbx_fast_run r;
+	struct sbx_job job;
 	struct sigaction dfl, old_chld;
 	sigset_t set, old;
-	int report[2], sync[2] = {-1, -1}, err = 0, i;
+	int report[2], sync[2] = {-1, -1}, jobp[2] = {-1, -1}, err = 0, i;
+	static const int stdio[3] = {0, 1, 2};
 	long pid;
 
 	if (!fast_pass_fds_open(p)) {
 		fast_say(verbose, "not used", "an fd in process.pass_fds is not open");
+		return;
+	}
+	/* First, as Run does: nothing is started yet. */
+	if (p->die_with_parent && sbx_die_with_launcher_parent() < 0) {
+		fast_say(verbose, "not used", "prctl PR_SET_PDEATHSIG failed");
 		return;
 	}
 	sigemptyset(&set);
@@ -171,6 +172,14 @@ static void fast_run(struct sbx_cached *c, int argc, char **argv, int verbose)
 	if (p->die_with_parent && pipe2(sync, O_CLOEXEC) < 0)
 		goto close_report;
 	fast_runtime(p, argc, argv, report, sync);
+	/* The caller's job and terminal, as Run does (jobctl.c). */
+	p->fg_tty = sbx_job_begin(&job, stdio, sbx_plan_new_session(p));
+	if (p->init && sbx_job_watch(&job)) {
+		if (pipe2(jobp, O_CLOEXEC) < 0)
+			goto close_sync;
+		p->job_fd = jobp[1];
+		p->job_peer_fd = jobp[0];
+	}
 
 	pid = sbx_spawn(p, &err);
 	close(report[1]);
@@ -178,19 +187,31 @@ static void fast_run(struct sbx_cached *c, int argc, char **argv, int verbose)
 	if (sync[0] >= 0)
 		close(sync[0]);
 	sync[0] = -1;
+	if (jobp[1] >= 0)
+		close(jobp[1]);
+	jobp[1] = -1;
 	if (pid < 0) {
 		fast_say(verbose, "not used", "clone failed");
-		goto close_sync;
+		goto close_job;
 	}
+	sbx_job_started(&job, (pid_t)pid);
 	r.pid = (int)pid;
 	r.report_fd = report[0];
+	r.job_fd = jobp[0];
+	r.job = &job;
 	r.init = p->init;
 	r.pid1 = (p->clone_flags & CLONE_NEWPID) && !p->init;
-	r.share_tty = !p->new_session && !fast_has_step(p, SBX_NEW_SESSION);
-	if (sbx_fast_wait(&r) == 0)
+	r.stops = !p->init && sbx_job_watch(&job);
+	if (sbx_fast_wait(&r) == 0) {
+		sbx_job_end(&job);
 		_exit(fast_exit_code(&r));
+	}
 	fast_say(verbose, "not used", "the sandbox's setup failed; starting over");
 
+close_job:
+	if (jobp[0] >= 0)
+		close(jobp[0]);
+	sbx_job_end(&job);
 close_sync:
 	if (sync[1] >= 0)
 		close(sync[1]);
@@ -211,8 +232,10 @@ __attribute__((constructor)) static void sbx_fast_start(int argc, char **argv, c
 	struct sbx_cached c;
 	int verbose;
 
-	/* First: before this constructor or Go opens anything. */
+	/* First: before this constructor or Go opens anything, and while
+	 * the parent is most likely still the one that started us. */
 	sbx_record_startup_fds();
+	sbx_record_start_parent();
 	if (argc < 2 || argv == NULL || envp == NULL)
 		return;
 	mode = sbx_cache_getenv(envp, "SANDBOX_PLAN_CACHE");
