@@ -11,10 +11,14 @@
  *	look up, check and unpack the plan
  *	block forwarded signals and SIGCHLD,
  *	  read them from a signalfd
- *	pipe2(report), pipe2(sync)
+ *	[die_with_parent] PDEATHSIG on itself
+ *	pipe2(report), pipe2(sync), [job]
+ *	note the terminal (jobctl.c)
  *	sbx_spawn ------------------------------>  prelude, steps, exec
  *	read(report): EOF -> the payload runs
- *	forward signals (fast_wait.c), reap
+ *	forward signals, act on stops
+ *	  (fast_wait.c), reap
+ *	restore the terminal (jobctl.c)
  *	_exit(payload's code)
  *
  * The child is the very code the ordinary path clones, reading the same

@@ -104,20 +104,15 @@ static void sbx_init_parent_gone(int sig, siginfo_t *si, void *uc)
 }
 
 /*
- * sbx_init_arm_death makes the init end with the launcher (die_with_parent).
- * With a pid namespace it is SIGKILL, and the kernel ends the namespace;
- * without, the signal above. Either way a launcher that died before the
- * prctl is seen by its end of the sync pipe being closed.
+ * sbx_init_arm_catch arms that signal, before the payload exists: from
+ * the moment it could fork, a launcher's death must end what it forks.
+ * Every signal is blocked until the init's loop, so one that comes
+ * meanwhile waits for the handler.
  */
-static void sbx_init_arm_death(struct sbx_ctx *c)
+static void sbx_init_arm_catch(struct sbx_ctx *c)
 {
-	struct pollfd pfd = {.fd = c->plan->sync_fd, .events = POLLIN};
 	struct sigaction sa;
 
-	if (getpid() == 1) {
-		sbx_arm_parent_death(c);
-		return;
-	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = sbx_init_parent_gone;
 	sa.sa_flags = SA_SIGINFO | SA_RESTART;
@@ -125,8 +120,25 @@ static void sbx_init_arm_death(struct sbx_ctx *c)
 	sigaction(SBX_INIT_DEATH_SIG, &sa, NULL);
 	sbx_init_launcher = getppid();
 	if (prctl(PR_SET_PDEATHSIG, SBX_INIT_DEATH_SIG, 0, 0, 0) < 0) {
-		sbx_init_end_all();
-		_exit(125);
+		sbx_fail(c, "prctl PR_SET_PDEATHSIG", NULL);
+		sbx_report(c, SBX_REPORT_SETUP);
+	}
+}
+
+/*
+ * sbx_init_arm_death makes the init end with the launcher (die_with_parent).
+ * With a pid namespace it is SIGKILL, and the kernel ends the namespace;
+ * without, the signal above, armed before the fork. Either way a launcher
+ * that died before the prctl is seen by its end of the sync pipe being
+ * closed.
+ */
+static void sbx_init_arm_death(struct sbx_ctx *c)
+{
+	struct pollfd pfd = {.fd = c->plan->sync_fd, .events = POLLIN};
+
+	if (getpid() == 1) {
+		sbx_arm_parent_death(c);
+		return;
 	}
 	if (pfd.fd < 0)
 		return;
@@ -382,6 +394,8 @@ void sbx_start_init(struct sbx_ctx *c, int from)
 	 * but those the payload still needs.
 	 */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (c->plan->die_with_parent && getpid() != 1)
+		sbx_init_arm_catch(c);
 	sbx_init_rename(c->plan);
 	sbx_close_fds_except(c);
 	/* What the launcher or the terminal sent so far is for the payload,
