@@ -135,10 +135,12 @@ static void try_reap(struct sbx_fast_run *r)
 {
 	siginfo_t info;
 
-	memset(&info, 0, sizeof(info));
-	if (r->stops && waitid(P_PID, (id_t)r->pid, &info, WSTOPPED | WNOHANG) == 0 &&
-	    info.si_pid != 0 && info.si_code == CLD_STOPPED)
-		sbx_job_stopped(r->job);
+	if (r->stops) {
+		int sig = sbx_job_take_stop(r->pid);
+
+		if (sig)
+			sbx_job_stopped(r->job, sig);
+	}
 	memset(&info, 0, sizeof(info));
 	if (waitid(P_PID, (id_t)r->pid, &info, WEXITED | WNOHANG | WNOWAIT) < 0) {
 		/* Gone without a status (reaped elsewhere): nothing to
@@ -199,8 +201,9 @@ int sbx_fast_wait(struct sbx_fast_run *r)
 			/* The init is gone: nothing more to hear. */
 			if (n <= 0 && !(n < 0 && errno == EINTR))
 				r->job_fd = -1;
+			/* The latest stop is the one that counts. */
 			if (n > 0)
-				sbx_job_stopped(r->job);
+				sbx_job_stopped(r->job, (unsigned char)buf[n - 1]);
 		}
 		if (pfd[0].revents & POLLIN) {
 			struct signalfd_siginfo si;

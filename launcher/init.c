@@ -260,17 +260,19 @@ static void sbx_close_fds_except(const struct sbx_ctx *c)
 }
 
 /*
- * sbx_init_report tells the launcher that the payload stopped, for it to
- * stop as the caller's job (jobctl.c). The pipe never blocks the init: a
- * launcher that does not keep up only misses a repeat.
+ * sbx_init_report_stop tells the launcher that the payload stopped, and by
+ * which signal (one byte), for it to act as the caller's job (jobctl.c).
+ * The pipe never blocks the init: a launcher that does not keep up only
+ * misses a repeat.
  */
-static void sbx_init_report_stop(int fd)
+static void sbx_init_report_stop(int fd, int sig)
 {
+	unsigned char b = (unsigned char)sig;
 	int e = errno;
 	ssize_t n;
 
 	if (fd >= 0) {
-		n = write(fd, "S", 1);
+		n = write(fd, &b, 1);
 		(void)n;
 	}
 	errno = e;
@@ -336,7 +338,7 @@ static void sbx_init_loop(struct sbx_ctx *c, pid_t payload, uint64_t early)
 		pid_t w = (pid_t)syscall(SYS_wait4, -1, &status, job >= 0 ? WUNTRACED : 0, NULL);
 
 		if (w == payload && WIFSTOPPED(status))
-			sbx_init_report_stop(job);
+			sbx_init_report_stop(job, WSTOPSIG(status));
 		else if (w == payload)
 			sbx_init_exit(status);
 		if (w < 0 && errno == ECHILD)

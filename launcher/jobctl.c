@@ -16,17 +16,22 @@
  *
  * The terminal, the way a shell treats a foreground job:
  *  - when the launcher is in the foreground of its controlling terminal
- *    and that terminal is one of the payload's standard files, the
- *    sandbox's first process gives the terminal's foreground to its group,
- *    before the payload can run (a shell inside would otherwise find
- *    itself in the background). ^C, ^\, ^Z and resizes then go to the
- *    sandbox only, and the launcher gets none of them: every signal it
- *    gets was sent to it, and it forwards every one (run_signals.go).
- *  - when the sandbox stops (^Z, or a read from the terminal in the
- *    background), the launcher takes the terminal back and stops itself,
- *    so that the caller's shell sees its job stopped. Continued, it gives
- *    the terminal to the sandbox again if it is in the foreground again
- *    (fg, not bg), and continues the sandbox.
+ *    and the payload's stdin and stdout are that terminal, the sandbox's
+ *    first process gives the terminal's foreground to its group, before
+ *    the payload can run (a shell inside would otherwise find itself in
+ *    the background). ^C, ^\, ^Z and resizes then go to the sandbox only,
+ *    and the launcher gets none of them: every signal it gets was sent to
+ *    it, and it forwards every one (run_signals.go).
+ *  - in a pipeline (stdin or stdout a pipe) another process of the
+ *    caller's job may need the terminal (`sandbox git log | less`), so
+ *    the launcher keeps it, gets the terminal's signals and forwards them,
+ *    until the sandbox stops reading from or setting up the terminal
+ *    (SIGTTIN, SIGTTOU): then it needs the terminal, and gets it.
+ *  - when the sandbox stops otherwise (^Z; a read from the terminal while
+ *    the launcher is in the background), the launcher takes the terminal
+ *    back and stops itself, so that the caller's shell sees its job
+ *    stopped. Continued, it gives the terminal to the sandbox again if it
+ *    is in the foreground again (fg, not bg), and continues the sandbox.
  *  - when the sandbox ends, the launcher takes the terminal back and puts
  *    every terminal among the standard files back as it was (R4): a
  *    payload's TIOCEXCL would keep the caller's shell from opening
@@ -41,6 +46,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -82,7 +88,8 @@ static void sbx_job_set_fg(int fd, pid_t pgrp)
 int sbx_job_begin(struct sbx_job *j, const int stdio[3], int new_session)
 {
 	struct stat seen[3];
-	int i, k;
+	dev_t rdev[3] = {0, 0, 0}, ctty = 0;
+	int i, k, front = 0;
 
 	memset(j, 0, sizeof(*j));
 	j->tty = -1;
@@ -92,11 +99,12 @@ int sbx_job_begin(struct sbx_job *j, const int stdio[3], int new_session)
 	for (i = 0; i < 3; i++) {
 		struct sbx_job_tty *t = &j->ttys[j->nttys];
 		struct stat st;
-		pid_t fg;
+		pid_t fg = 0;
 		int dup = 0, x = 0;
 
 		if (tcgetattr(stdio[i], &t->tio) < 0 || fstat(stdio[i], &st) < 0)
 			continue;
+		rdev[i] = st.st_rdev;
 		for (k = 0; k < j->nttys; k++)
 			dup |= seen[k].st_rdev == st.st_rdev;
 		if (dup)
@@ -109,17 +117,20 @@ int sbx_job_begin(struct sbx_job *j, const int stdio[3], int new_session)
 		}
 		/* TIOCGPGRP answers only on the caller's controlling
 		 * terminal. */
-		fg = 0;
 		if (ioctl(stdio[i], TIOCGPGRP, &fg) == 0) {
 			t->ctty = 1;
 			if (j->tty < 0) {
 				j->tty = stdio[i];
 				j->index = i;
-				j->fg = !new_session && fg == j->own;
+				ctty = st.st_rdev;
+				front = !new_session && fg == j->own;
 			}
 		}
 		j->nttys++;
 	}
+	/* From the start only when stdin and stdout are the terminal: not
+	 * in a pipeline, where another process may need it. */
+	j->fg = front && ctty != 0 && rdev[0] == ctty && rdev[1] == ctty;
 	return j->fg ? j->index : -1;
 }
 
@@ -133,12 +144,19 @@ int sbx_job_watch(const struct sbx_job *j)
 	return j->tty >= 0 && !j->session;
 }
 
-void sbx_job_stopped(struct sbx_job *j)
+void sbx_job_stopped(struct sbx_job *j, int sig)
 {
 	sigset_t tstp, old;
 
 	if (!sbx_job_watch(j) || j->group <= 0)
 		return;
+	/* The terminal is ours, and the sandbox needs it: as fg would. */
+	if ((sig == SIGTTIN || sig == SIGTTOU) && tcgetpgrp(j->tty) == j->own) {
+		sbx_job_set_fg(j->tty, j->group);
+		j->fg = 1;
+		kill(-j->group, SIGCONT);
+		return;
+	}
 	if (j->fg) {
 		sbx_job_set_fg(j->tty, j->own);
 		j->fg = 0;
@@ -161,6 +179,18 @@ void sbx_job_stopped(struct sbx_job *j)
 		j->fg = 1;
 	}
 	kill(-j->group, SIGCONT);
+}
+
+int sbx_job_take_stop(pid_t pid)
+{
+	siginfo_t info;
+
+	/* WSTOPPED alone: never an exit, which the caller reaps itself. */
+	memset(&info, 0, sizeof(info));
+	if (waitid(P_PID, (id_t)pid, &info, WSTOPPED | WNOHANG) < 0 || info.si_pid == 0 ||
+	    info.si_code != CLD_STOPPED)
+		return 0;
+	return info.si_status;
 }
 
 void sbx_job_end(struct sbx_job *j)

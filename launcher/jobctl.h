@@ -28,7 +28,8 @@ struct sbx_job {
 	pid_t group; /* the sandbox's process group (its first process's pid), or
 		      * 0 while unknown or when the sandbox has a session of its own */
 	int session; /* the plan starts a new session: no terminal to share */
-	int fg;      /* the sandbox holds the terminal's foreground for us */
+	int fg;      /* the sandbox holds the terminal's foreground for us (from
+		      * the start: stdin and stdout are the terminal) */
 	int nttys;
 	struct sbx_job_tty ttys[3];
 };
@@ -49,9 +50,15 @@ void sbx_job_started(struct sbx_job *j, pid_t pid);
  * stops: there is a terminal to hand back and forth. */
 int sbx_job_watch(const struct sbx_job *j);
 
-/* sbx_job_stopped: the sandbox stopped (^Z, a read from the terminal in
- * the background). Returns once the launcher was continued. */
-void sbx_job_stopped(struct sbx_job *j);
+/* sbx_job_stopped: the sandbox stopped, by signal sig (^Z, a read from
+ * the terminal in the background). Returns once the sandbox can go on:
+ * at once when it only needed the terminal the launcher held, else once
+ * the launcher, stopped as the caller's job, was continued. */
+void sbx_job_stopped(struct sbx_job *j, int sig);
+
+/* sbx_job_take_stop takes a stop report of child pid: its stop signal,
+ * or 0 when it has none (it is never reaped here). */
+int sbx_job_take_stop(pid_t pid);
 
 /* sbx_job_end, once the sandbox is reaped: takes the terminal back and
  * restores the terminals' state. */

@@ -67,7 +67,8 @@ func (j *runJob) started(pid int) {
 			if n <= 0 {
 				return
 			}
-			j.stopped()
+			// The latest stop is the one that counts.
+			j.stopped(syscall.Signal(buf[n-1]))
 		}
 	}()
 }
@@ -76,11 +77,16 @@ func (j *runJob) started(pid int) {
 // stops (it is the payload: no init reports them).
 func (j *runJob) watch() bool { return C.sbx_job_watch(j.j) != 0 }
 
-// stopped acts on a stop of the sandbox; it returns once the launcher is
-// continued.
-func (j *runJob) stopped() {
+// takeStop takes the stop report of the child pid: its stop signal, or 0.
+func (j *runJob) takeStop(pid int) syscall.Signal {
+	return syscall.Signal(C.sbx_job_take_stop(C.pid_t(pid)))
+}
+
+// stopped acts on a stop of the sandbox by sig; it returns once the
+// sandbox can go on.
+func (j *runJob) stopped(sig syscall.Signal) {
 	j.mu.Lock()
-	C.sbx_job_stopped(j.j)
+	C.sbx_job_stopped(j.j, C.int(sig))
 	j.mu.Unlock()
 }
 

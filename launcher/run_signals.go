@@ -224,9 +224,11 @@ func (f *runSignals) wait(job *runJob) (syscall.WaitStatus, error) {
 			continue
 		}
 		if err == nil && info.Code == runCLDStopped {
-			// Take the report, then stop as the caller's job.
-			_ = unix.Waitid(unix.P_PID, f.pid, &info, unix.WSTOPPED|unix.WNOHANG, nil)
-			job.stopped()
+			// Take the report, with the signal, and act as the
+			// caller's job.
+			if sig := job.takeStop(f.pid); sig != 0 {
+				job.stopped(sig)
+			}
 			continue
 		}
 		break

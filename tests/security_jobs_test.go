@@ -157,6 +157,8 @@ while :; do sleep 0.1; done # jobctl-marker`
 // a user does, with a sandbox in the foreground: a ^C arrives once, ^Z
 // stops the sandbox and the launcher (bash reports the job stopped and
 // prompts), fg gives the terminal back to it and ^\ ends it with its code.
+// In a pipeline the terminal stays with the process that reads it: another
+// one of the job, or the sandbox when it reads.
 func TestR3JobControl(t *testing.T) {
 	requireOrSkip(t, lookPath("bash"), "bash is the interactive shell of this test")
 	bothModes(t, func(t *testing.T, m mode) {
@@ -207,6 +209,26 @@ func jobControlSession(t *testing.T, m mode, extraEnv []string) string {
 	sh.expect("rc=7")
 	if strings.Contains(sh.all(), "INT-3") {
 		t.Errorf("a ^C arrived twice:\n%s", sh.all())
+	}
+
+	// In a pipeline another process of the job may need the terminal:
+	// the sandbox does not take it from it...
+	// (The reader starts late: one already waiting would get the input
+	// whoever holds the terminal.)
+	sh.send(`"$SANDBOX" -p "$PROF" -- /bin/sh -c 'sleep 2; echo PIPE-OUT' | (sleep 0.5; read l </dev/tty; echo "reader got $l"; cat)` + "\n")
+	time.Sleep(time.Second)
+	sh.send("typed\n")
+	sh.expect("reader got typed")
+	sh.expect("PIPE-OUT")
+	sh.expect("PROMPT$ ")
+	// ...until it reads from the terminal itself.
+	sh.send(`echo piped | "$SANDBOX" -p "$PROF" -- /bin/sh -c 'read l </dev/tty; echo "inner got $l"'` + "\n")
+	time.Sleep(500 * time.Millisecond)
+	sh.send("typed again\n")
+	sh.expect("inner got typed again")
+	sh.expect("PROMPT$ ")
+	if n := strings.Count(sh.all(), "Stopped"); n != 1 {
+		t.Errorf("%d jobs stopped, want only the one ^Z stopped:\n%s", n, sh.all())
 	}
 	sh.send("exit\n")
 	return sh.all()
