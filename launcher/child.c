@@ -277,10 +277,12 @@ void sbx_child_main(const struct sbx_plan *p)
 	sbx_setup_stdio(&c);
 	/* Out of the caller's process group before anything of the payload
 	 * can run (R3); the terminal's foreground with it (jobctl.c). */
-	if (sbx_child_own_group(p) < 0) {
-		sbx_fail(&c, "setpgid", NULL);
+	i = sbx_child_own_group(p);
+	if (i < 0) {
+		sbx_fail(&c, p->new_session ? "setsid" : "setpgid", NULL);
 		sbx_report(&c, SBX_REPORT_SETUP);
 	}
+	c.did_setsid = i == 1;
 	if (p->init && !(p->clone_flags & CLONE_NEWPID))
 		sbx_open_host_proc(&c);
 	if (p->wait_release) {

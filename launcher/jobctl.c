@@ -52,17 +52,21 @@
 
 #include "jobctl.h"
 
-int sbx_plan_new_session(const struct sbx_plan *p)
+/* sbx_plan_session_step reports whether the plan has a new-session step. */
+static int sbx_plan_session_step(const struct sbx_plan *p)
 {
 	int32_t i;
 
-	if (p->new_session)
-		return 1;
 	for (i = 0; i < p->nsteps; i++) {
 		if (p->steps[i].kind == SBX_NEW_SESSION)
 			return 1;
 	}
 	return 0;
+}
+
+int sbx_plan_new_session(const struct sbx_plan *p)
+{
+	return p->new_session || sbx_plan_session_step(p);
 }
 
 /* sbx_job_block_ttou blocks SIGTTOU on this thread; old gets the mask to
@@ -222,8 +226,13 @@ int sbx_child_own_group(const struct sbx_plan *p)
 {
 	pid_t self;
 
-	if (sbx_plan_new_session(p))
+	/* A new-session step calls setsid in plan order; without one, the
+	 * plan's flag is honoured here, so that the init and the payload it
+	 * forks share the session as they do with the step. */
+	if (sbx_plan_session_step(p))
 		return 0;
+	if (p->new_session)
+		return syscall(SYS_setsid) < 0 ? -1 : 1;
 	if (syscall(SYS_setpgid, 0, 0) < 0)
 		return -1;
 	/* Every signal is blocked here, SIGTTOU too. A terminal that went

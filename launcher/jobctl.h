@@ -66,7 +66,9 @@ void sbx_job_end(struct sbx_job *j);
 
 /* sbx_child_own_group, in the sandbox's first process with every signal
  * blocked: a process group of its own and, when plan.fg_tty says so, the
- * terminal's foreground. 0, or -1 with errno from setpgid. */
+ * terminal's foreground; or a session of its own when the plan asks for
+ * one without a step. 0, 1 when it called setsid, or -1 with errno from
+ * setpgid or setsid. */
 int sbx_child_own_group(const struct sbx_plan *p);
 
 #endif

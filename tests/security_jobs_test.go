@@ -31,13 +31,15 @@ kill $sib
 // setpriority(PRIO_PGRP, 0, 19) and ioprio_set(IOPRIO_WHO_PGRP, 0, idle)
 // succeed, and reach neither the script that started the sandbox nor its
 // other child: the sandbox has a process group of its own in every
-// profile, with and without an init, a pid namespace or a terminal.
+// profile, with and without an init, a pid namespace, a session of its own
+// or a terminal.
 func TestR3CallerProcessGroup(t *testing.T) {
 	bothModes(t, func(t *testing.T, m mode) {
 		variants := []struct{ name, extra string }{
 			{"init", ""},
 			{"payload is PID 1", "\n[process]\ninit = false\n"},
 			{"no pid namespace", "\n[namespaces]\npid = false\n[merge]\nremove = { mount = [\"/proc\"] }\n"},
+			{"new session", "\n[process]\nnew_session = true\n"},
 		}
 		for _, lp := range launchPaths(t, m) {
 			for i, v := range variants {
