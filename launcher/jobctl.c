@@ -135,6 +135,7 @@ int sbx_job_begin(struct sbx_job *j, const int stdio[3], int new_session)
 	/* From the start only when stdin and stdout are the terminal: not
 	 * in a pipeline, where another process may need it. */
 	j->fg = front && ctty != 0 && rdev[0] == ctty && rdev[1] == ctty;
+	j->held = j->fg;
 	return j->fg ? j->index : -1;
 }
 
@@ -157,7 +158,7 @@ void sbx_job_stopped(struct sbx_job *j, int sig)
 	/* The terminal is ours, and the sandbox needs it: as fg would. */
 	if ((sig == SIGTTIN || sig == SIGTTOU) && tcgetpgrp(j->tty) == j->own) {
 		sbx_job_set_fg(j->tty, j->group);
-		j->fg = 1;
+		j->fg = j->held = 1;
 		kill(-j->group, SIGCONT);
 		return;
 	}
@@ -180,7 +181,7 @@ void sbx_job_stopped(struct sbx_job *j, int sig)
 	/* Continued: by fg (the terminal is ours again) or by bg. */
 	if (tcgetpgrp(j->tty) == j->own) {
 		sbx_job_set_fg(j->tty, j->group);
-		j->fg = 1;
+		j->fg = j->held = 1;
 	}
 	kill(-j->group, SIGCONT);
 }
@@ -213,10 +214,17 @@ void sbx_job_end(struct sbx_job *j)
 		 * terminal: always undone. */
 		if (t->excl_known && !t->excl)
 			ioctl(t->fd, TIOCNXCL);
-		/* The modes only while the terminal is ours: a launcher
-		 * sent to the background must not change them under the
-		 * shell that now reads from it (its line editor's). */
-		if (!t->ctty || tcgetpgrp(t->fd) == j->own)
+		/*
+		 * The modes where the sandbox could change them: a terminal
+		 * that is not the launcher's, or the launcher's when the
+		 * sandbox had its foreground or no terminal of its own (a
+		 * new session, where no job control stops it). And only
+		 * while the terminal is ours again: a launcher sent to the
+		 * background must not change them under the shell that now
+		 * reads from it, nor a pipeline's sandbox that never had the
+		 * terminal under the pager that has it (sandbox ... | less).
+		 */
+		if (!t->ctty || ((j->held || j->session) && tcgetpgrp(t->fd) == j->own))
 			tcsetattr(t->fd, TCSANOW, &t->tio);
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);

@@ -30,6 +30,7 @@ struct sbx_job {
 	int session; /* the plan starts a new session: no terminal to share */
 	int fg;      /* the sandbox holds the terminal's foreground for us (from
 		      * the start: stdin and stdout are the terminal) */
+	int held;    /* the sandbox had the terminal's foreground at some time */
 	int nttys;
 	struct sbx_job_tty ttys[3];
 };

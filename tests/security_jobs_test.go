@@ -229,6 +229,13 @@ func jobControlSession(t *testing.T, m mode, extraEnv []string) string {
 	sh.send("typed again\n")
 	sh.expect("inner got typed again")
 	sh.expect("PROMPT$ ")
+	// A pager's modes are its own: the sandbox that never had the
+	// terminal leaves them alone when it ends. (The pager sets them
+	// once the launcher has noted the terminal's; what bash echoes of
+	// the line must not read as the answer.)
+	sh.send(`"$SANDBOX" -p "$PROF" -- /bin/sh -c 'sleep 1.5' | (exec </dev/tty; sleep 0.5; stty raw -echo; a=$(stty -g); sleep 2.5; b=$(stty -g); stty sane; r=kept; [ "$a" = "$b" ] || r=changed; echo "pager-$r-modes")` + "\n")
+	sh.expect("pager-kept-modes") // pager-changed-modes: the sandbox changed them
+	sh.expect("PROMPT$ ")
 	if n := strings.Count(sh.all(), "Stopped"); n != 1 {
 		t.Errorf("%d jobs stopped, want only the one ^Z stopped:\n%s", n, sh.all())
 	}
