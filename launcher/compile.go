@@ -161,6 +161,9 @@ func (c *compiler) steps(plan *Plan, argv []string) []Step {
 	if p.Domainname != "" {
 		s = append(s, Domainname{From: From{c.origin("domainname")}, Name: p.Domainname})
 	}
+	// Last before the host tree goes: protection covers every mount
+	// above, the profile's, the desktop's and the network's.
+	s = append(s, c.protectSteps(plan, s)...)
 	s = append(s, PivotRoot{})
 	uid, gid := c.insideIDs()
 	// Ids change before the mounts are locked: the nested user namespace
