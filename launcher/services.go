@@ -11,6 +11,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"sandbox/internal/nofollow"
 )
 
 // Services are the helper processes a plan runs on the host next to the
@@ -44,7 +46,12 @@ import (
 // reaches the sandbox (through the launcher) but does not cut its network
 // or its bus.
 type services struct {
-	dir     string // private directory for sockets, "" when none
+	dir string // private directory for sockets, "" when none
+	// dirFD holds dir open from the moment it was made: the sockets in
+	// it are changed through it, never through its path, which a
+	// payload that can write the directory above could have swapped
+	// for a symlink (checklist H3).
+	dirFD   *nofollow.Dir
 	helpers []*helper
 	proxy   *helper // the D-Bus proxy, for its socket paths
 	sockets map[string]string
@@ -124,11 +131,33 @@ func (s *services) privateDir() (string, error) {
 	for _, b := range bases {
 		var dir string
 		if dir, err = os.MkdirTemp(b, "sandbox-helpers-"); err == nil {
+			if s.dirFD, err = openPrivateDir(b, dir); err != nil {
+				os.Remove(dir)
+				return "", err
+			}
 			s.dir = dir
 			return dir, nil
 		}
 	}
 	return "", fmt.Errorf("sandbox: creating a private directory for helper sockets: %w", err)
+}
+
+// openPrivateDir opens dir, just made in base, without following a link,
+// and checks that it is still the caller's private directory.
+func openPrivateDir(base, dir string) (*nofollow.Dir, error) {
+	d, err := nofollow.OpenDir(base, dir, false)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: opening the private directory for helper sockets: %w", err)
+	}
+	st, err := d.Stat()
+	if err == nil && (st.Uid != uint32(os.Geteuid()) || st.Mode&0o777 != 0o700) {
+		err = fmt.Errorf("%s is not the launcher's private directory (owner %d, mode %#o)", dir, st.Uid, st.Mode&0o7777)
+	}
+	if err != nil {
+		d.Close()
+		return nil, fmt.Errorf("sandbox: %w", err)
+	}
+	return d, nil
 }
 
 // setupDone removes the private directory once the sandbox has bound what
@@ -138,6 +167,10 @@ func (s *services) setupDone() {
 	if s.dir != "" {
 		os.RemoveAll(s.dir)
 		s.dir = ""
+	}
+	if s.dirFD != nil {
+		s.dirFD.Close()
+		s.dirFD = nil
 	}
 }
 
