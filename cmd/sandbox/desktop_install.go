@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"golang.org/x/sys/unix"
+
 	"sandbox/internal/nofollow"
 	"sandbox/launcher"
 	"sandbox/profile"
@@ -148,6 +150,8 @@ func (ctx *desktopCtx) planInstall(id string, o installOptions, self, systemPath
 				return nil, fmt.Errorf("%s is your own D-Bus service file for %s, not one sandbox wrote; run again with --force to replace it", existing, name)
 			}
 			plan.serviceID = &id
+		} else if err := ctx.checkFree(plan.servicePath); err != nil {
+			return nil, err
 		}
 		svcOriginal := systemService
 		if svcOriginal == "" {
@@ -256,6 +260,31 @@ func (ctx *desktopCtx) installProfile(asked string, mainArgv []string, source st
 		return "", err
 	}
 	return name, nil
+}
+
+// checkFree fails when something is at path already: a file that does not
+// declare the bus name, or a symlink. install only writes new files or
+// replaces the one it read and checked, and it finds out before it writes
+// anything.
+func (ctx *desktopCtx) checkFree(path string) error {
+	d, err := ctx.openUserDir(path, false)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	st, there, err := d.Lstat(filepath.Base(path))
+	switch {
+	case err != nil:
+		return err
+	case !there:
+		return nil
+	case st.Mode&unix.S_IFMT == unix.S_IFLNK:
+		return fmt.Errorf("%s: %w", path, nofollow.ErrLink)
+	}
+	return fmt.Errorf("%s is in the way (not a D-Bus service file for this application); move it away", path)
 }
 
 // keepAside renames the user's own entry from to backup, in its directory,

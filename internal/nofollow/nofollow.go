@@ -92,8 +92,17 @@ func OpenDir(trusted, dir string, create bool) (*Dir, error) {
 }
 
 // openDirAt opens the directory name in dirfd, never through a symlink.
+// O_DIRECTORY makes a symlink fail with ENOTDIR, not ELOOP: a symlink is
+// then told apart from a file, for the message.
 func openDirAt(dirfd int, name string) (int, error) {
-	return unix.Openat(dirfd, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	fd, err := unix.Openat(dirfd, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if errors.Is(err, unix.ENOTDIR) {
+		var st unix.Stat_t
+		if unix.Fstatat(dirfd, name, &st, unix.AT_SYMLINK_NOFOLLOW) == nil && st.Mode&unix.S_IFMT == unix.S_IFLNK {
+			err = unix.ELOOP
+		}
+	}
+	return fd, err
 }
 
 // pathError turns ELOOP, what O_NOFOLLOW gives for a symlink, into ErrLink.
@@ -104,9 +113,17 @@ func pathError(op, path string, err error) error {
 	return &os.PathError{Op: op, Path: path, Err: err}
 }
 
-// FileID identifies a file by device and inode, to check that the file
-// about to be replaced is the one that was read.
-type FileID struct{ Dev, Ino uint64 }
+// FileID identifies a file, to check that the file about to be replaced
+// is the one that was read, unchanged: device and inode, and the change
+// time, since a file removed and made again often gets the same inode.
+type FileID struct {
+	Dev, Ino        uint64
+	CtimeS, CtimeNs int64
+}
+
+func idOf(st *unix.Stat_t) FileID {
+	return FileID{Dev: st.Dev, Ino: st.Ino, CtimeS: st.Ctim.Sec, CtimeNs: st.Ctim.Nsec}
+}
 
 // checkName refuses names that are not a single entry of the directory.
 func checkName(name string) error {
@@ -143,7 +160,7 @@ func (d *Dir) ReadFile(name string, max int64) ([]byte, FileID, error) {
 	if int64(len(data)) > max {
 		return nil, FileID{}, fmt.Errorf("%s is larger than %d bytes", path, max)
 	}
-	return data, FileID{Dev: st.Dev, Ino: st.Ino}, nil
+	return data, idOf(&st), nil
 }
 
 // Lstat reports what name is, without following a symlink; ok is false
@@ -172,7 +189,7 @@ func (d *Dir) same(name string, old FileID) error {
 		return fmt.Errorf("%s: it disappeared since it was read", filepath.Join(d.path, name))
 	case st.Mode&unix.S_IFMT == unix.S_IFLNK:
 		return fmt.Errorf("%s: %w", filepath.Join(d.path, name), ErrLink)
-	case st.Dev != old.Dev || st.Ino != old.Ino:
+	case idOf(&st) != old:
 		return fmt.Errorf("%s: it was replaced since it was read; left alone", filepath.Join(d.path, name))
 	}
 	return nil
