@@ -156,6 +156,9 @@ type protector struct {
 // protect adds what keeps t as it is on the host.
 func (pr *protector) protect(t trusted) {
 	c := pr.c
+	if t.ownState && !pr.near(t.path) {
+		return
+	}
 	w := c.walk(t.path)
 	if u := c.unprotected(t.path, w.final, w.missingPath()); u != "" {
 		pr.release(t, w, u)
@@ -198,6 +201,17 @@ func (pr *protector) protect(t trusted) {
 			}
 		}
 	}
+}
+
+// near reports whether a writable bind's source is p, above it or below
+// it, by name alone.
+func (pr *protector) near(p string) bool {
+	for _, v := range pr.views {
+		if p == v.src || under(p, v.src) || under(v.src, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // add records a Protect step; read-only wins over a pin of the same path.

@@ -21,6 +21,11 @@ type trusted struct {
 	// a writable bind could create it. Only git files whose absence is
 	// normal are optional (docs/security.md, H1, says what that leaves).
 	optional bool
+	// ownState: the launcher itself makes this path (the plan cache
+	// directory). It is looked at only where a writable bind covers or
+	// lies in it: otherwise the first plan stored would change what the
+	// plan was compiled from, and never be used.
+	ownState bool
 }
 
 // Why each kind of path is protected, as explain shows it.
@@ -64,9 +69,9 @@ func (c *compiler) launcherTrusted() []trusted {
 		out = append(out, trusted{path: filepath.Dir(d), why: whyLauncher, dir: true})
 	}
 	if rt, _ := c.h.getenv("XDG_RUNTIME_DIR"); filepath.IsAbs(rt) {
-		out = append(out, trusted{path: filepath.Join(rt, "sandbox"), why: whyPlanCache, dir: true})
+		out = append(out, trusted{path: filepath.Join(rt, "sandbox"), why: whyPlanCache, dir: true, ownState: true})
 	}
-	return append(out, trusted{path: "/run/sandbox", why: whyPlanCache, dir: true})
+	return append(out, trusted{path: "/run/sandbox", why: whyPlanCache, dir: true, ownState: true})
 }
 
 // home is the caller's home directory, "" when there is none worth the
