@@ -157,6 +157,15 @@ func TestH1CachedPlanSeesNewGit(t *testing.T) {
 		if said := cacheSaid(r.stderr); len(said) == 0 || !strings.HasPrefix(said[0], "miss") {
 			t.Errorf("plan cache said %q, want a miss", said)
 		}
+		// The protection holds when the plan runs from the cache too.
+		settle(t, filepath.Join(c.dir, ".git", "config"), filepath.Join(c.dir, ".git"))
+		attack := []string{"-p", prof, "--", "/bin/sh", "-c", "touch control && echo CONTROL; echo x >> .git/config && echo ATTACK"}
+		c.run(t, attack...)
+		r = c.run(t, attack...)
+		wantCache(t, r, "hit")
+		if !strings.Contains(r.stdout, "CONTROL") || strings.Contains(r.stdout, "ATTACK") {
+			t.Fatalf("from the cache, .git/config was writable or the project was not:\n%s", r)
+		}
 	})
 }
 
