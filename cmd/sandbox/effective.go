@@ -66,6 +66,9 @@ func settings(p *profile.Profile) []setting {
 	if p.Seccomp.Policy == profile.PolicyAllowList {
 		add("seccomp.default_action", actionString(p.Seccomp.DefaultAction))
 	}
+	if p.Seccomp.Policy != profile.PolicyNone {
+		add("seccomp.allow_terminal_injection", b(p.Seccomp.AllowTerminalInjection))
+	}
 	for _, r := range p.Seccomp.Syscalls {
 		addAt("seccomp.syscalls."+r.Name, actionString(r.Action), r.At)
 	}
@@ -146,10 +149,22 @@ func loosenings(p *profile.Profile) []string {
 	if p.Process.NestedUserNamespaces {
 		out = append(out, "the payload may create user namespaces ("+originString(p.Origins["process.nested_user_namespaces"])+")")
 	}
+	out = append(out, guardLoosenings(p)...)
 	for _, m := range p.Filesystem.Mounts {
 		if m.Type == profile.MountBind || m.Type == profile.MountDevBind {
 			out = append(out, fmt.Sprintf("host path %s is writable at %s (%s)", m.Source, m.Target, originString(m.At)))
 		}
+	}
+	return out
+}
+
+// guardLoosenings lists the keys that switch off a guard the sandbox
+// otherwise always keeps, whatever the rest of the profile says. `check`
+// names them too: each exists only to turn its guard off.
+func guardLoosenings(p *profile.Profile) []string {
+	var out []string
+	if p.Seccomp.AllowTerminalInjection && p.Seccomp.Policy != profile.PolicyNone {
+		out = append(out, "the terminal guard is off: TIOCSTI and TIOCLINUX can push input into the caller's terminal (seccomp.allow_terminal_injection = true, "+originString(p.Origins["seccomp.allow_terminal_injection"])+")")
 	}
 	return out
 }
