@@ -143,6 +143,11 @@ func cloneFlags(ns profile.Namespaces) uintptr {
 //     so the payload cannot undo them (F3);
 //   - ids change before capabilities are set, because changing uid clears
 //     the effective set;
+//   - resource limits come after every step that allocates, forks or
+//     opens (L10: limits.as = "1G" made the init's fork of the payload
+//     fail), and the init forks the payload before them, so they bind the
+//     payload and not the setup or the init; they stay before seccomp,
+//     which an allow-list may not let prlimit64 through;
 //   - no_new_privs and seccomp come last, right before exec, so setup
 //     itself is not filtered.
 func (c *compiler) steps(plan *Plan, argv []string) []Step {
@@ -184,15 +189,15 @@ func (c *compiler) steps(plan *Plan, argv []string) []Step {
 		}
 	}
 	s = append(s, c.chdir(plan.Env))
-	for _, l := range p.Limits {
-		s = append(s, Rlimit{From: From{l.At}, Name: l.Name, Resource: rlimitResource[l.Name], Soft: l.Soft, Hard: l.Hard})
-	}
 	s = append(s, c.capabilities())
 	if p.Process.NoNewPrivs {
 		s = append(s, NoNewPrivs{From: From{c.origin("process.no_new_privs")}})
 	}
 	if p.Process.NewSession {
 		s = append(s, NewSession{From: From{c.origin("process.new_session")}})
+	}
+	for _, l := range p.Limits {
+		s = append(s, Rlimit{From: From{l.At}, Name: l.Name, Resource: rlimitResource[l.Name], Soft: l.Soft, Hard: l.Hard})
 	}
 	if sc := c.seccomp(); sc != nil {
 		s = append(s, *sc)

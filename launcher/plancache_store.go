@@ -135,6 +135,8 @@ func planCacheable(p *Plan, in *PlanInputs) string {
 		return "the plan starts a D-Bus proxy"
 	case p.NAT != nil:
 		return "the plan starts a NAT helper"
+	case planLimitsExplained(p):
+		return "the plan sets a memory, cpu or fsize limit, whose failures only the ordinary launch explains"
 	}
 	if m := runIDModeFor(p); m != idsNone && m != idsSelf {
 		return "the launcher writes the id maps"

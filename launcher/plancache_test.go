@@ -399,6 +399,11 @@ func TestPlanCacheable(t *testing.T) {
 		"nat":      with(func(p *Plan) { p.NAT = &NAT{} }),
 		"dbus":     with(func(p *Plan) { p.DBusProxy = &DBusProxy{} }),
 		"warnings": with(func(p *Plan) { p.Warnings = []*profile.Error{{Msg: "no display"}} }),
+		// Only the ordinary launch names the line of a limit that
+		// killed the payload (L10).
+		"limits.as": with(func(p *Plan) {
+			p.Steps = append([]Step{Rlimit{Name: "as", Soft: 1 << 30, Hard: 1 << 30}}, p.Steps...)
+		}),
 		"id ranges": with(func(p *Plan) {
 			p.CloneFlags |= syscall.CLONE_NEWUSER
 			p.IDs = &IDMapping{UIDMap: []profile.IDRange{{Inside: 0, Outside: 100000, Count: 65536}},
