@@ -247,6 +247,8 @@ static int sbx_run_step(struct sbx_ctx *c, const struct sbx_step *s)
 		return sbx_step_seccomp(c, s);
 	case SBX_LOOPBACK_UP:
 		return sbx_step_loopback_up(c);
+	case SBX_USERNS_LIMIT:
+		return sbx_step_userns_limit(c, s);
 	case SBX_EXEC:
 		sbx_step_exec(c, s);
 	}

@@ -153,6 +153,19 @@ func cloneFlags(ns profile.Namespaces) uintptr {
 func (c *compiler) steps(plan *Plan, argv []string) []Step {
 	p := c.p
 	var s []Step
+	// Mounts need locking only against a payload that keeps
+	// CAP_SYS_ADMIN in the sandbox's user namespace: without it nothing
+	// there can mount, unmount or remount, and a user namespace the
+	// payload makes for itself gets every mount locked by the kernel
+	// (copied into a less privileged namespace). Locking costs a further
+	// user and mount namespace, and tearing the first one down, at every
+	// launch.
+	lock := plan.IDs != nil && c.keepsSysAdmin() && singleID(plan.IDs)
+	// First, while the sandbox holds every capability in its user
+	// namespace and before any step could create another.
+	if st := c.usernsLimit(lock); st != nil {
+		s = append(s, st)
+	}
 	s = append(s, MakePrivate{}, NewRoot{})
 	s = append(s, c.mountSteps()...)
 	// After the profile's own mounts: a tmpfs the profile puts on
@@ -174,19 +187,10 @@ func (c *compiler) steps(plan *Plan, argv []string) []Step {
 	if st, ok := c.setIDs(uid, gid); ok {
 		s = append(s, st)
 	}
-	// Mounts need locking only against a payload that keeps
-	// CAP_SYS_ADMIN in the sandbox's user namespace: without it nothing
-	// there can mount, unmount or remount, and a user namespace the
-	// payload makes for itself gets every mount locked by the kernel
-	// (copied into a less privileged namespace). Locking costs a further
-	// user and mount namespace, and tearing the first one down, at every
-	// launch.
-	if plan.IDs != nil && c.keepsSysAdmin() {
-		if singleID(plan.IDs) {
-			s = append(s, LockMounts{UID: uid, GID: gid})
-		} else {
-			c.refuseUnlockedMounts()
-		}
+	if lock {
+		s = append(s, LockMounts{UID: uid, GID: gid})
+	} else if plan.IDs != nil && c.keepsSysAdmin() {
+		c.refuseUnlockedMounts()
 	}
 	s = append(s, c.chdir(plan.Env))
 	s = append(s, c.capabilities())
