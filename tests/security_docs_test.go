@@ -22,13 +22,20 @@ func TestSecurityDocCoversEveryRow(t *testing.T) {
 	}
 	doc := string(b)
 
-	rows := map[string]int{"I": 8, "F": 16, "P": 7, "S": 9, "T": 2, "L": 7, "D": 3, "B": 13}
+	rows := map[string]int{"I": 9, "F": 16, "P": 7, "S": 9, "T": 2, "L": 7, "D": 3, "B": 15}
+	var ids []string
 	for class, n := range rows {
 		for i := 1; i <= n; i++ {
-			id := class + strconv.Itoa(i)
-			if !regexp.MustCompile(`(?m)^\| ` + id + `\b`).MatchString(doc) {
-				t.Errorf("docs/security.md has no row for %s", id)
-			}
+			ids = append(ids, class+strconv.Itoa(i))
+		}
+	}
+	// Rows whose neighbours land separately: H4 before H1-H3, L10
+	// before L8-L9. When those land, fold these into rows ("H": 4,
+	// "L": 10).
+	ids = append(ids, "H4", "L10")
+	for _, id := range ids {
+		if !regexp.MustCompile(`(?m)^\| ` + id + `\b`).MatchString(doc) {
+			t.Errorf("docs/security.md has no row for %s", id)
 		}
 	}
 
