@@ -263,7 +263,7 @@ type Desktop struct {
 	PulseAudio bool `json:"pulseaudio"`
 	// PipeWire binds the PipeWire socket.
 	PipeWire bool `json:"pipewire"`
-	// GPU binds /dev/dri and the sysfs entries Mesa reads to find it.
+	// GPU binds /dev/dri and, read-only, only the GPUs' own sysfs entries.
 	GPU bool `json:"gpu"`
 	// Fonts binds the system and user font directories read-only.
 	Fonts bool `json:"fonts"`

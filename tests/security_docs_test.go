@@ -23,8 +23,16 @@ func TestSecurityDocCoversEveryRow(t *testing.T) {
 	doc := string(b)
 
 	rows := map[string]int{"I": 8, "F": 16, "P": 7, "S": 9, "T": 2, "L": 7, "D": 3, "B": 13}
+	// Classes whose rows are listed one by one, for classes filled in
+	// by separate changes.
+	listed := map[string][]int{"W": {4, 5, 6, 7}}
 	for class, n := range rows {
 		for i := 1; i <= n; i++ {
+			listed[class] = append(listed[class], i)
+		}
+	}
+	for class, numbers := range listed {
+		for _, i := range numbers {
 			id := class + strconv.Itoa(i)
 			if !regexp.MustCompile(`(?m)^\| ` + id + `\b`).MatchString(doc) {
 				t.Errorf("docs/security.md has no row for %s", id)
