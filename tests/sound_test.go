@@ -105,9 +105,7 @@ func TestW1PulseAudioFiltered(t *testing.T) {
 		// The control: a client outside the sandbox makes the server
 		// run the library (the module then fails to load).
 		s.host("pactl", "load-module", "module-ladspa-sink", "sink_name=control", "plugin="+s.lib, "label=x")
-		if !s.libraryRan() {
-			t.Fatalf("the server did not run the library for a host client either: the attack would prove nothing\n%s", s.logs())
-		}
+		requireOrSkip(t, s.libraryRan(), "this PulseAudio does not run a module's library for a host client either, so the attack would prove nothing")
 		runPulseAttack(t, s, m)
 	})
 }
@@ -157,9 +155,7 @@ func TestW2PipeWire(t *testing.T) {
 			// The control: PipeWire loads the library for a host client.
 			s.host("pw-cli", "create-node", "spa-node-factory",
 				fmt.Sprintf("{ factory.name = payload library.name = %q node.name = control }", libName))
-			if !s.libraryRan() {
-				t.Fatalf("PipeWire did not load the library for a host client either: the attack would prove nothing\n%s", s.logs())
-			}
+			requireOrSkip(t, s.libraryRan(), "this PipeWire does not load a node's library for a host client either, so the attack would prove nothing")
 			nodes := s.pipeWireNodes()
 			script := s.writeShare("pw-attack.sh", pipeWireAttack)
 			prof := s.profile("[desktop]\npulseaudio = true\n")
