@@ -35,6 +35,9 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		for _, w := range plan.Warnings {
 			fmt.Fprintf(stderr, "warning: %s (not on this machine)\n", w.Error())
 		}
+		for _, l := range portalLoosenings(p) {
+			fmt.Fprintf(stderr, "note: LOOSENED: %s\n", l)
+		}
 		fmt.Fprintf(stdout, "%s: ok\n", name)
 	}
 	return code

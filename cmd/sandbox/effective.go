@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"sandbox/launcher"
 	"sandbox/profile"
 )
 
@@ -149,6 +150,26 @@ func loosenings(p *profile.Profile) []string {
 	for _, m := range p.Filesystem.Mounts {
 		if m.Type == profile.MountBind || m.Type == profile.MountDevBind {
 			out = append(out, fmt.Sprintf("host path %s is writable at %s (%s)", m.Source, m.Target, originString(m.At)))
+		}
+	}
+	return append(out, portalLoosenings(p)...)
+}
+
+// portalLoosenings lists the session bus rules that reach portal
+// interfaces beyond desktop.portal's (W3): among them are the portals that
+// install and launch programs on the host.
+func portalLoosenings(p *profile.Profile) []string {
+	var out []string
+	s := p.DBus.Session
+	for _, r := range []struct {
+		kind  string
+		rules []string
+	}{{"talk", s.Talk}, {"own", s.Own}, {"call", s.Call}} {
+		for _, e := range r.rules {
+			if what, ok := launcher.PortalRuleReach(r.kind, e); ok {
+				out = append(out, fmt.Sprintf("the session bus rule dbus.session.%s %q reaches %s, beyond desktop.portal's interfaces (%s)",
+					r.kind, e, what, originString(p.Origins["dbus.session."+r.kind+"."+e])))
+			}
 		}
 	}
 	return out
