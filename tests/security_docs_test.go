@@ -23,12 +23,17 @@ func TestSecurityDocCoversEveryRow(t *testing.T) {
 	doc := string(b)
 
 	rows := map[string]int{"I": 8, "F": 16, "P": 7, "S": 9, "T": 2, "L": 7, "D": 3, "B": 13}
+	var ids []string
 	for class, n := range rows {
 		for i := 1; i <= n; i++ {
-			id := class + strconv.Itoa(i)
-			if !regexp.MustCompile(`(?m)^\| ` + id + `\b`).MatchString(doc) {
-				t.Errorf("docs/security.md has no row for %s", id)
-			}
+			ids = append(ids, class+strconv.Itoa(i))
+		}
+	}
+	// Rows added one by one, as their defences land.
+	ids = append(ids, "W3")
+	for _, id := range ids {
+		if !regexp.MustCompile(`(?m)^\| ` + id + `\b`).MatchString(doc) {
+			t.Errorf("docs/security.md has no row for %s", id)
 		}
 	}
 
