@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "child_ctx.h"
+#include "idmap.h"
 #include "child_sys.h"
 
 /* The kernel's struct sigaction, for rt_sigaction(2) without libc: glibc's
@@ -145,21 +146,18 @@ static void sbx_setup_stdio(struct sbx_ctx *c)
 static void sbx_write_own_maps(struct sbx_ctx *c)
 {
 	const struct sbx_plan *p = c->plan;
+	const char *failed;
 
-	if (p->deny_setgroups &&
-	    sbx_write_file(AT_FDCWD, "/proc/self/setgroups", "deny", 4) < 0 &&
-	    errno != ENOENT) {
+	if (sbx_write_id_maps(0, p->deny_setgroups, p->uid_map, p->gid_map, &failed) == 0)
+		return;
+	/* The paths the launcher recognises as the id maps' failure. */
+	if (failed && strcmp(failed, "setgroups") == 0)
 		sbx_fail(c, "write", "/proc/self/setgroups");
-		sbx_report(c, SBX_REPORT_SETUP);
-	}
-	if (sbx_write_file(AT_FDCWD, "/proc/self/uid_map", p->uid_map, strlen(p->uid_map)) < 0) {
-		sbx_fail(c, "write", "/proc/self/uid_map");
-		sbx_report(c, SBX_REPORT_SETUP);
-	}
-	if (sbx_write_file(AT_FDCWD, "/proc/self/gid_map", p->gid_map, strlen(p->gid_map)) < 0) {
+	else if (failed && strcmp(failed, "gid_map") == 0)
 		sbx_fail(c, "write", "/proc/self/gid_map");
-		sbx_report(c, SBX_REPORT_SETUP);
-	}
+	else
+		sbx_fail(c, "write", "/proc/self/uid_map");
+	sbx_report(c, SBX_REPORT_SETUP);
 }
 
 /*

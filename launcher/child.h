@@ -114,6 +114,11 @@ struct sbx_plan {
 	/* The child writes its own single-id maps (no round trip). */
 	int32_t write_maps;
 	int32_t deny_setgroups;
+	/* The launcher writes uid_map and gid_map (idmap.c) while the child
+	 * waits for its release (wait_release): maps naming host ids other
+	 * than the launcher's own, which only the parent namespace may
+	 * write. The fast path reads them from here. */
+	int32_t parent_maps;
 	const char *uid_map;
 	const char *gid_map;
 

@@ -5,7 +5,8 @@
  * user namespace, and we do not want them anyway): each one is a bind of
  * the host's node, opened by fd under the host's root and checked to be
  * the character device it claims to be before it is used, whether for
- * /dev or to mask a /proc file (F12, runc CVE-2025-31133).
+ * /dev or to mask a /proc file (F12, runc CVE-2025-31133). Each bind is
+ * read-only, so the host's node cannot be changed from inside (R2).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -189,9 +190,14 @@ int sbx_step_dev(struct sbx_ctx *c, const struct sbx_step *s)
 			    O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0666);
 		if (fd < 0)
 			return sbx_fail(c, "create", sbx_dev_nodes[i].name);
-		/* The node's own mount must not be nodev. */
-		if (sbx_bind_onto(c, src, SBX_MOUNT_ATTR_NOSUID | SBX_MOUNT_ATTR_NOEXEC, fd,
-				  sbx_dev_nodes[i].name) < 0)
+		/* The node's own mount must not be nodev. It is read-only:
+		 * reading and writing a device node never needs a writable
+		 * mount, but chmod, chown, utimes and setxattr change the
+		 * host's node and then fail with EROFS (R2), whoever the
+		 * payload is on the host. */
+		if (sbx_bind_onto(c, src,
+				  SBX_MOUNT_ATTR_RDONLY | SBX_MOUNT_ATTR_NOSUID | SBX_MOUNT_ATTR_NOEXEC,
+				  fd, sbx_dev_nodes[i].name) < 0)
 			return -1;
 		close(fd);
 		if (src != c->devnull_fd)

@@ -327,8 +327,11 @@ func buildChildPlan(p *Plan, set childSetup, first uintptr) (*childPlan, error) 
 		c.pass_fds = (*C.int32_t)(unsafe.Pointer(a.u32s(fds)))
 		c.npass = C.int32_t(len(fds))
 	}
-	if set.ids == idsSelf {
-		c.write_maps = 1
+	if set.ids == idsSelf || set.ids == idsParent {
+		// The maps in the kernel's format, for whichever side
+		// writes them (idmap.c).
+		c.write_maps = childBool(set.ids == idsSelf)
+		c.parent_maps = childBool(set.ids == idsParent)
 		c.deny_setgroups = childBool(p.IDs.DenySetgroups)
 		c.uid_map = a.str(runMapText(p.IDs.UIDMap))
 		c.gid_map = a.str(runMapText(p.IDs.GIDMap))

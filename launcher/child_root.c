@@ -16,6 +16,7 @@
 #include <sched.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -139,7 +140,7 @@ int sbx_step_lock_mounts(struct sbx_ctx *c, const struct sbx_step *s)
 	char map[64], num[24];
 	uid_t uid = geteuid();
 	gid_t gid = getegid();
-	int self;
+	int self, dumpable;
 
 	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
 		return sbx_fail(c, "unshare", "user and mount namespace");
@@ -157,6 +158,15 @@ int sbx_step_lock_mounts(struct sbx_ctx *c, const struct sbx_step *s)
 		self = openat(c->proc_fd, "self", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (self < 0)
 		return sbx_fail_errno(c, ENOENT, "lock-mounts needs /proc", "/proc/self");
+	/* Taking ids inside after a root launcher mapped them (sbx_become,
+	 * set-ids) left us non-dumpable, and the kernel then gives our
+	 * /proc/self files to host root, whom the new namespace does not
+	 * map: we could not open our own setgroups. Dumpable while we
+	 * write, as we were before: tracing us still takes CAP_SYS_PTRACE
+	 * over namespaces whose owner is host root. */
+	dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+	if (dumpable == 0 && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+		return sbx_fail(c, "prctl PR_SET_DUMPABLE", NULL);
 	if (sbx_write_file(self, "setgroups", "deny", 4) < 0 && errno != ENOENT)
 		return sbx_fail(c, "write", "/proc/self/setgroups");
 	map[0] = 0;
@@ -171,5 +181,7 @@ int sbx_step_lock_mounts(struct sbx_ctx *c, const struct sbx_step *s)
 		return sbx_fail(c, "write", "/proc/self/gid_map");
 	if (self != c->self_fd)
 		close(self);
+	if (dumpable == 0 && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		return sbx_fail(c, "prctl PR_SET_DUMPABLE", NULL);
 	return 0;
 }

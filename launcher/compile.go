@@ -41,6 +41,7 @@ func Compile(p *profile.Profile, argv []string, h Host) (*Plan, error) {
 		plan.PassFDsAt[fd] = c.origin("process.pass_fds." + strconv.Itoa(fd))
 	}
 	plan.IDs = c.idMapping()
+	plan.UID, plan.GID = c.insideIDs()
 	plan.Env = c.environment()
 	plan.Steps = c.steps(plan, argv)
 	plan.Warnings = c.warnings()

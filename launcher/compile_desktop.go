@@ -232,7 +232,7 @@ func (d *desktopCompiler) pipeWire(at profile.Origin) {
 func (d *desktopCompiler) gpu(at profile.Origin) {
 	desc := "the GPU: "
 	if d.exists("/dev/dri") {
-		d.other = append(d.other, BindMount{From: From{at}, Source: "/dev/dri", Target: "/dev/dri", Devices: true, Optional: true})
+		d.other = append(d.other, BindMount{From: From{at}, Source: "/dev/dri", Target: "/dev/dri", ReadOnly: true, Devices: true, Optional: true})
 		desc += "/dev/dri with its device nodes usable"
 	} else {
 		desc += "no /dev/dri on this machine (software rendering only)"

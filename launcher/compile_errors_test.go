@@ -82,6 +82,35 @@ time = true
 [process]
 init = false
 `, nil, "namespaces.time: a time namespace applies to the children"},
+		// R1: a root launch never maps host root without
+		// identity.host_root.
+		{"root: explicit uid map to host root (R1)", `[identity]
+uid = 0
+gid = 0
+uid_map = [{inside = 0, outside = 0, count = 1}]
+gid_map = [{inside = 0, outside = 100000, count = 1}]
+`, asRootHost, "p.toml:4:12: identity.uid_map[0]: maps inside id 0 to host id 0 (root): the payload would own every file host root owns; map it to an unprivileged host id"},
+		{"root: explicit gid map to host root (R1)", `[identity]
+uid = 0
+gid = 0
+uid_map = [{inside = 0, outside = 100000, count = 10}]
+gid_map = [{inside = 5, outside = 200000, count = 1}, {inside = 0, outside = 0, count = 5}]
+`, asRootHost, "p.toml:5:55: identity.gid_map[1]: maps inside id 0 to host id 0 (root)"},
+		{"root: no user namespace, payload uid 0 (R1)", `[namespaces]
+user = false
+`, asRootHost, "p.toml:2:1: namespaces.user: without a user namespace the payload of a root launch runs as host uid 0 and gid 0, and owns what host root owns; set non-zero identity.uid and identity.gid, or namespaces.user = true"},
+		{"root: no user namespace, payload gid 0 (R1)", `[namespaces]
+user = false
+[identity]
+uid = 1000
+gid = 0
+`, asRootHost, "namespaces.user: without a user namespace the payload of a root launch runs as host uid 1000 and gid 0"},
+		{"root: subids granted from host root (R1)", `[identity]
+subids = true
+`, func(h *Host) {
+			asRootHost(h)
+			h.SubUIDs = []SubIDRange{{Start: 0, Count: 65536}}
+		}, "p.toml:2:1: identity.subids: /etc/subuid grants root a range that starts at host id 0 (root)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -99,6 +128,13 @@ init = false
 			}
 		})
 	}
+}
+
+// asRootHost makes h a launcher running as root, started by nobody's
+// sudo or pkexec.
+func asRootHost(h *Host) {
+	h.UID, h.GID, h.EUID = 0, 0, 0
+	h.User, h.Home = "root", "/root"
 }
 
 // TestOptionalMissingSourceIsDropped checks that an optional bind whose

@@ -29,6 +29,8 @@ func (c *compiler) idMapping() *IDMapping {
 		if len(id.UIDMap) > 0 || len(id.GIDMap) > 0 || id.Subids {
 			c.fail(c.origin("namespaces.user"), "namespaces.user",
 				"id maps need a user namespace; set namespaces.user = true or remove identity.uid_map, identity.gid_map and identity.subids")
+		} else if c.h.Root() && !c.hostRoot() {
+			c.refuseRootWithoutUserns()
 		}
 		return nil
 	}
@@ -44,16 +46,35 @@ func (c *compiler) idMapping() *IDMapping {
 			c.fail(c.origin(key), key,
 				"explicit id maps can only be applied by a launcher running as root; use identity.subids = true to map the ranges /etc/subuid grants you")
 		}
-		m.UIDMap = orSingle(id.UIDMap, uid, 0)
-		m.GIDMap = orSingle(id.GIDMap, gid, 0)
+		hu, hg := uint32(0), uint32(0)
+		if c.h.Root() && !c.hostRoot() {
+			c.refuseHostRootMaps()
+			var from string
+			hu, hg, from = c.unprivilegedIDs()
+			m.Note = "a root launch: the profile's maps, which are never to host root without identity.host_root"
+			if len(id.UIDMap) == 0 || len(id.GIDMap) == 0 {
+				// The side the profile leaves out maps the
+				// payload's own id.
+				m.Note = rootNote(hu, hg, from)
+			}
+		}
+		m.UIDMap = orSingle(id.UIDMap, uid, hu)
+		m.GIDMap = orSingle(id.GIDMap, gid, hg)
 		m.At = c.origin("identity.uid_map")
 	case id.Subids:
 		m.At = c.origin("identity.subids")
-		if c.h.Root() {
-			// Root needs no helper: map the ids to the same ids on
-			// the host, like a rootful container.
+		if c.hostRoot() {
+			// Root needs no helper: with identity.host_root the
+			// ids map to the same ids on the host, like a rootful
+			// container.
 			m.UIDMap = []profile.IDRange{{Inside: 0, Outside: 0, Count: 65536}}
 			m.GIDMap = []profile.IDRange{{Inside: 0, Outside: 0, Count: 65536}}
+			break
+		}
+		if c.h.Root() {
+			// Root needs no helper either, but maps its own grants
+			// (or a fixed unprivileged range), never host root.
+			c.rootSubIDs(m, uid, gid)
 			break
 		}
 		if len(c.h.SubUIDs) == 0 || len(c.h.SubGIDs) == 0 {
@@ -70,8 +91,13 @@ func (c *compiler) idMapping() *IDMapping {
 		// "other" (P4, P8). The launcher denies it first; newgidmap
 		// never writes "allow" over a "deny".
 		m.DenySetgroups = true
+	case c.h.Root() && !c.hostRoot():
+		// One id each, an unprivileged host one: the launcher
+		// writes the map.
+		c.rootSingleMap(m, uid, gid)
 	default:
-		// One id, the caller's own: the sandbox writes this map itself,
+		// One id, the caller's own (host root's with
+		// identity.host_root): the sandbox writes this map itself,
 		// which the kernel allows only after setgroups is denied.
 		m.UIDMap = []profile.IDRange{{Inside: uid, Outside: c.h.EUID, Count: 1}}
 		m.GIDMap = []profile.IDRange{{Inside: gid, Outside: c.gidOutside(), Count: 1}}
@@ -80,7 +106,7 @@ func (c *compiler) idMapping() *IDMapping {
 	return m
 }
 
-// gidOutside is the host gid the caller's single gid map points at.
+// gidOutside is the host gid the caller's own single gid map points at.
 func (c *compiler) gidOutside() uint32 {
 	if c.h.Root() {
 		return 0
@@ -140,9 +166,10 @@ func (c *compiler) setIDs(uid, gid uint32) (SetIDs, bool) {
 		return SetIDs{From: at, UID: uid, GID: gid, Groups: []uint32{}}, true
 	}
 	m := c.p.Identity
-	if len(m.UIDMap) > 0 || len(m.GIDMap) > 0 {
+	if len(m.UIDMap) > 0 || len(m.GIDMap) > 0 || (m.Subids && c.h.Root()) {
 		// The root launcher's child starts as whatever host root maps
-		// to; switch to the declared ids.
+		// to (or as inside id 0 when host root is not mapped); switch
+		// to the declared ids.
 		return SetIDs{From: at, UID: uid, GID: gid, Groups: []uint32{}}, true
 	}
 	return SetIDs{}, false

@@ -36,7 +36,7 @@ func (c *compiler) mountSteps() []Step {
 				continue
 			}
 			out = append(out, BindMount{From: from, Source: m.Source, Target: m.Target,
-				ReadOnly: m.Type == profile.MountROBind, Devices: m.Type == profile.MountDevBind, Optional: m.Optional})
+				ReadOnly: readOnlyBind(m), Devices: m.Type == profile.MountDevBind, Optional: m.Optional})
 		case profile.MountTmpfs:
 			out = append(out, Tmpfs{From: from, Target: m.Target, Size: m.Size, Mode: modeOr(m.Mode, defaultTmpfsMode)})
 		case profile.MountProc:
@@ -201,4 +201,13 @@ func (c *compiler) visible(dir string) bool {
 		}
 	}
 	return false
+}
+
+// readOnlyBind reports whether a bind entry is mounted read-only: a
+// ro-bind, and a dev-bind unless the profile says writable = true. Device
+// nodes in a read-only mount still work (the kernel needs no write access
+// to the mount for I/O on a node), but their modes, owners, times and
+// attributes, which are the host's, cannot be changed (R2).
+func readOnlyBind(m profile.Mount) bool {
+	return m.Type == profile.MountROBind || (m.Type == profile.MountDevBind && !m.Writable)
 }

@@ -12,7 +12,9 @@
  *	block forwarded signals and SIGCHLD,
  *	  read them from a signalfd
  *	pipe2(report), pipe2(sync)
- *	sbx_spawn ------------------------------>  prelude, steps, exec
+ *	sbx_spawn ------------------------------>  [wait_release] read(sync)
+ *	[parent_maps] write the id maps,
+ *	  write(sync, 1) ----------------------->  prelude, steps, exec
  *	read(report): EOF -> the payload runs
  *	forward signals (fast_wait.c), reap
  *	_exit(payload's code)
@@ -25,8 +27,10 @@
  * A child that failed never ran the payload and left nothing on the host,
  * so starting over is safe.
  *
- * Only plans the launcher runs without help are cached (no id maps written
- * by the launcher, no NAT helper, no D-Bus proxy: plancache_store.go).
+ * Only plans the launcher runs without help are cached (no newuidmap, no
+ * NAT helper, no D-Bus proxy: plancache_store.go). Id maps the launcher
+ * writes itself (a root launch's) are written here by the same code as on
+ * the ordinary path (idmap.c), before the child is released.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -41,6 +45,7 @@
 #include <unistd.h>
 
 #include "fast.h"
+#include "idmap.h"
 #include "pass_fds.h"
 #include "startup_fds.h"
 
@@ -129,6 +134,25 @@ static int fast_has_step(const struct sbx_plan *p, int kind)
 	return 0;
 }
 
+/*
+ * fast_release writes the id maps the plan leaves to the launcher, as
+ * the ordinary path does (idmap.c), and releases the child waiting for
+ * them. On failure the child, which has run nothing yet, is killed and
+ * reaped, and the ordinary path starts over and reports the error.
+ */
+static int fast_release(const struct sbx_plan *p, int pid, int sync_w)
+{
+	const char *failed;
+	int status;
+
+	if (sbx_write_plan_maps(p, pid, &failed) == 0 && write(sync_w, "\1", 1) == 1)
+		return 0;
+	kill(pid, SIGKILL);
+	while (waitpid(pid, &status, __WALL) < 0 && errno == EINTR) {
+	}
+	return -1;
+}
+
 /* fast_exit_code maps the payload's wait status as Run does. */
 static int fast_exit_code(const struct sbx_fast_run *r)
 {
@@ -179,7 +203,7 @@ static void fast_run(struct sbx_cached *c, int argc, char **argv, int verbose)
 		goto restore_mask;
 	if (pipe2(report, O_CLOEXEC) < 0)
 		goto close_sig;
-	if (p->die_with_parent && pipe2(sync, O_CLOEXEC) < 0)
+	if ((p->die_with_parent || p->parent_maps) && pipe2(sync, O_CLOEXEC) < 0)
 		goto close_report;
 	fast_runtime(p, argc, argv, report, sync);
 
@@ -191,6 +215,10 @@ static void fast_run(struct sbx_cached *c, int argc, char **argv, int verbose)
 	sync[0] = -1;
 	if (pid < 0) {
 		fast_say(verbose, "not used", "clone failed");
+		goto close_sync;
+	}
+	if (p->parent_maps && fast_release(p, (int)pid, sync[1]) < 0) {
+		fast_say(verbose, "not used", "writing the id maps failed; starting over");
 		goto close_sync;
 	}
 	r.pid = (int)pid;

@@ -18,10 +18,13 @@ type Host struct {
 	User     string
 	Home     string
 	Cwd      string
-	Env      []string                          // the caller's environment, NAME=value
-	SubUIDs  []SubIDRange                      // the caller's /etc/subuid grants
-	SubGIDs  []SubIDRange                      // the caller's /etc/subgid grants
-	Stat     func(string) (os.FileInfo, error) // nil means os.Stat
+	Env      []string     // the caller's environment, NAME=value
+	SubUIDs  []SubIDRange // the caller's /etc/subuid grants
+	SubGIDs  []SubIDRange // the caller's /etc/subgid grants
+	// Passwd is the user database file a pkexec caller's group is
+	// read from; "" means /etc/passwd.
+	Passwd string
+	Stat   func(string) (os.FileInfo, error) // nil means os.Stat
 	// LookPath finds a helper program the plan runs on the host (pasta,
 	// slirp4netns, xdg-dbus-proxy); nil means exec.LookPath.
 	LookPath func(string) (string, error)
@@ -70,6 +73,37 @@ func (h Host) getenv(name string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// passwdGID returns the primary group the user database file gives uid.
+// Only the file is read: a user another source knows (LDAP, SSSD) gets
+// no group from it, and the caller then maps to the overflow group.
+func (h Host) passwdGID(uid uint32) (uint32, bool) {
+	file := h.Passwd
+	if file == "" {
+		file = "/etc/passwd"
+	}
+	h.Inputs.Observe(file)
+	f, err := os.Open(file)
+	if err != nil {
+		return 0, false
+	}
+	defer f.Close()
+	id := strconv.FormatUint(uint64(uid), 10)
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		// name:password:uid:gid:gecos:home:shell
+		fields := strings.Split(sc.Text(), ":")
+		if len(fields) < 4 || fields[2] != id {
+			continue
+		}
+		gid, err := strconv.ParseUint(fields[3], 10, 32)
+		if err != nil || gid > maxHostID {
+			return 0, false
+		}
+		return uint32(gid), true
+	}
+	return 0, false
 }
 
 // ReadSubIDs returns the ranges that file (/etc/subuid or /etc/subgid)

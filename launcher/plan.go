@@ -22,6 +22,11 @@ type Plan struct {
 	// plan creates none.
 	IDs *IDMapping `json:"ids,omitempty"`
 
+	// UID and GID are the ids the payload runs as, inside the user
+	// namespace (on the host without one). HostIDs translates them.
+	UID uint32 `json:"uid"`
+	GID uint32 `json:"gid"`
+
 	// Steps run in order inside the new namespaces, after the id maps are
 	// written and before the payload is executed.
 	Steps []Step `json:"steps"`
@@ -122,6 +127,9 @@ type IDMapping struct {
 	Helper bool `json:"helper"`
 	// At is the profile line that asked for this mapping.
 	At profile.Origin `json:"at"`
+	// Note says, for a root launch, which host ids the sandbox's map to
+	// and why (explain).
+	Note string `json:"note,omitempty"`
 }
 
 // Step is one setup action executed inside the sandbox. Each concrete type
@@ -364,3 +372,25 @@ func (NoNewPrivs) Kind() string      { return "no-new-privs" }
 func (NewSession) Kind() string      { return "new-session" }
 func (Seccomp) Kind() string         { return "seccomp" }
 func (Exec) Kind() string            { return "exec" }
+
+// HostIDs returns the host uid and gid the payload runs as: for a root
+// launch, the unprivileged ids its sandbox maps to (the files it creates
+// are theirs). ok is false when one of them maps to no host id.
+func (p *Plan) HostIDs() (uid, gid uint32, ok bool) {
+	if p.IDs == nil {
+		return p.UID, p.GID, true
+	}
+	u, uok := hostIDOf(p.IDs.UIDMap, p.UID)
+	g, gok := hostIDOf(p.IDs.GIDMap, p.GID)
+	return u, g, uok && gok
+}
+
+// hostIDOf translates an id inside through a map.
+func hostIDOf(r []profile.IDRange, inside uint32) (uint32, bool) {
+	for _, x := range r {
+		if inside >= x.Inside && uint64(inside) < uint64(x.Inside)+uint64(x.Count) {
+			return x.Outside + (inside - x.Inside), true
+		}
+	}
+	return 0, false
+}

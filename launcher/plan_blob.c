@@ -195,7 +195,11 @@ int sbx_plan_unpack(void *blob, uint64_t len)
 	    (plan->npass > 0 && plan->pass_fds == NULL) ||
 	    unpack_str(&b, &plan->uid_map) < 0 || unpack_str(&b, &plan->gid_map) < 0)
 		return -1;
-	if (plan->write_maps && (plan->uid_map == NULL || plan->gid_map == NULL))
+	if ((plan->write_maps || plan->parent_maps) && (plan->uid_map == NULL || plan->gid_map == NULL))
+		return -1;
+	/* Maps are written by one side only, and the launcher's while the
+	 * child waits for them. */
+	if ((plan->write_maps && plan->parent_maps) || (plan->parent_maps && !plan->wait_release))
 		return -1;
 	steps = (struct sbx_step *)plan->steps;
 	for (i = 0; i < plan->nsteps; i++) {

@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #define SBX_CACHE_MAGIC "sbxplan"
-#define SBX_CACHE_VERSION 1
+#define SBX_CACHE_VERSION 2
 #define SBX_CACHE_KEY_TAG "sandbox plan key 2"
 /* Larger files are not plans of ours (a plan with a 16 MiB file is). */
 #define SBX_CACHE_MAX_SIZE (64u << 20)

@@ -51,7 +51,18 @@ type blobPlan struct {
 	argv       []string
 	env        []string
 	uidMap     string
+	gidMap     string
 	dataBytes  int
+	// Who writes the id maps, and whether the child waits for them.
+	writeMaps, parentMaps, waitRelease, denySetgroups bool
+	becomeUID, becomeGID                              int64
+}
+
+// blobMapFields are the offsets, in a packed plan, of the int32 fields
+// that say who writes the id maps: write_maps, parent_maps, wait_release.
+func blobMapFields() (writeMaps, parentMaps, waitRelease uintptr) {
+	var p C.struct_sbx_plan
+	return unsafe.Offsetof(p.write_maps), unsafe.Offsetof(p.parent_maps), unsafe.Offsetof(p.wait_release)
 }
 
 // unpackBlobC copies blob to C memory, unpacks it with sbx_plan_unpack and
@@ -91,5 +102,11 @@ func unpackBlobC(blob []byte) (*blobPlan, error) {
 	if p.uid_map != nil {
 		out.uidMap = C.GoString(p.uid_map)
 	}
+	if p.gid_map != nil {
+		out.gidMap = C.GoString(p.gid_map)
+	}
+	out.writeMaps, out.parentMaps = p.write_maps != 0, p.parent_maps != 0
+	out.waitRelease, out.denySetgroups = p.wait_release != 0, p.deny_setgroups != 0
+	out.becomeUID, out.becomeGID = int64(p.become_uid), int64(p.become_gid)
 	return out, nil
 }

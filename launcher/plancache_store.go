@@ -74,8 +74,8 @@ const planCacheKeep = 64
 // StorePlan caches p, compiled from in for the invocation args (the
 // launcher's arguments after its name) in environment env and working
 // directory cwd, for the next identical launch. It reports why a plan is
-// not stored: one the launcher runs with help (id maps it writes, a NAT
-// helper, a D-Bus proxy), one with warnings, or one compiled from
+// not stored: one the launcher runs with help (newuidmap, a NAT helper, a
+// D-Bus proxy), one with warnings, or one compiled from
 // something the cache cannot check. Failing to store is never an error for
 // the launch.
 func StorePlan(p *Plan, in *PlanInputs, args, env []string, cwd string) (stored bool, why string, err error) {
@@ -136,8 +136,8 @@ func planCacheable(p *Plan, in *PlanInputs) string {
 	case p.NAT != nil:
 		return "the plan starts a NAT helper"
 	}
-	if m := runIDModeFor(p); m != idsNone && m != idsSelf {
-		return "the launcher writes the id maps"
+	if runIDModeFor(p) == idsHelper {
+		return "newuidmap and newgidmap write the id maps"
 	}
 	for _, st := range p.Steps {
 		if _, ok := st.(DBusSocket); ok {
@@ -281,11 +281,15 @@ func (s planStat) c() C.struct_sbx_cache_stat {
 		ctime_sec: C.int64_t(s.ctimeSec), ctime_nsec: C.int64_t(s.ctimeNsec)}
 }
 
-// packPlan lays p out as the fast path runs it (no launcher-written id
-// maps, standard files 0, 1 and 2; the launch fills in its pipes) in a
-// single block, and packs it (plan_blob.c).
+// packPlan lays p out as the fast path runs it (standard files 0, 1 and 2;
+// the launch fills in its pipes; maps the launcher writes are in the plan,
+// fast.c writes them) in a single block, and packs it (plan_blob.c).
 func packPlan(p *Plan) ([]byte, error) {
-	set := childSetup{ids: runIDModeFor(p), stdio: [3]int{0, 1, 2}, lastCap: 40}
+	ids := runIDModeFor(p)
+	if ids == idsHelper {
+		return nil, errors.New("plan cache: newuidmap and newgidmap write the id maps")
+	}
+	set := childSetup{ids: ids, stdio: [3]int{0, 1, 2}, lastCap: 40, waitMaps: ids == idsParent}
 	// A first layout measures the plan; the second fits in one block.
 	cp, err := newChildPlan(p, set)
 	if err != nil {

@@ -65,7 +65,7 @@ func TestPlanBlobRoundTrip(t *testing.T) {
 	if seccomp == 0 || got.dataBytes < seccomp {
 		t.Errorf("%d data bytes unpacked, want at least the seccomp program's %d", got.dataBytes, seccomp)
 	}
-	if runIDModeFor(plan) == idsSelf && got.uidMap != runMapText(plan.IDs.UIDMap) {
+	if m := runIDModeFor(plan); (m == idsSelf || m == idsParent) && got.uidMap != runMapText(plan.IDs.UIDMap) {
 		t.Errorf("uid map %q, want %q", got.uidMap, runMapText(plan.IDs.UIDMap))
 	}
 	again, err := packPlan(plan)
@@ -200,15 +200,25 @@ func TestPlanCacheable(t *testing.T) {
 		"nat":      with(func(p *Plan) { p.NAT = &NAT{} }),
 		"dbus":     with(func(p *Plan) { p.DBusProxy = &DBusProxy{} }),
 		"warnings": with(func(p *Plan) { p.Warnings = []*profile.Error{{Msg: "no display"}} }),
-		"id ranges": with(func(p *Plan) {
+		"id ranges by newuidmap": with(func(p *Plan) {
 			p.CloneFlags |= syscall.CLONE_NEWUSER
 			p.IDs = &IDMapping{UIDMap: []profile.IDRange{{Inside: 0, Outside: 100000, Count: 65536}},
-				GIDMap: []profile.IDRange{{Inside: 0, Outside: 100000, Count: 65536}}}
+				GIDMap: []profile.IDRange{{Inside: 0, Outside: 100000, Count: 65536}}, Helper: true}
 		}),
 	} {
 		if why := planCacheable(p, in); why == "" {
 			t.Errorf("%s: cacheable", name)
 		}
+	}
+	// Maps the launcher writes itself (a root launch's) are written by
+	// the fast path too (fast.c).
+	parent := with(func(p *Plan) {
+		p.CloneFlags |= syscall.CLONE_NEWUSER
+		p.IDs = &IDMapping{UIDMap: []profile.IDRange{{Inside: 0, Outside: 100000, Count: 65536}},
+			GIDMap: []profile.IDRange{{Inside: 0, Outside: 100000, Count: 65536}}}
+	})
+	if why := planCacheable(parent, in); why != "" {
+		t.Errorf("a plan whose maps the launcher writes is not cacheable: %s", why)
 	}
 	refused := &PlanInputs{}
 	refused.Refuse("a helper on $PATH")

@@ -103,7 +103,7 @@ func runChild(p *Plan, cp *childPlan, set childSetup, svc *services) (int, error
 	sig.attach(pid)
 
 	if set.waitMaps {
-		if err := runMapIDs(sig.abortCtx, pid, p, set.ids); err != nil {
+		if err := runMapIDs(sig.abortCtx, pid, p, cp, set.ids); err != nil {
 			_ = syscall.Kill(pid, syscall.SIGKILL)
 			_, _ = sig.wait()
 			return sig.stoppedOr(err)
@@ -185,6 +185,14 @@ func runSetupError(p *Plan, r childReport) *SetupError {
 		}
 	}
 	e.Hint = runHint(e.Kind, e.Msg, e.Errno)
+	if e.Errno == syscall.EACCES && os.Geteuid() == 0 {
+		// A root launch's sandbox is not host root (R1): it opens
+		// host paths as the unprivileged id its ids map to.
+		if uid, gid, ok := p.HostIDs(); ok && uid != 0 && p.IDs != nil {
+			e.Hint = fmt.Sprintf("the sandbox of a root launch is host uid %d and gid %d, not root: that id may not access this path on the host; give it access (a directory it can enter, a file it can read or write), or set identity.host_root = true in the profile",
+				uid, gid)
+		}
+	}
 	if e.Hint == "" && p.CloneFlags&syscall.CLONE_NEWUSER != 0 &&
 		(e.Errno == syscall.EPERM || e.Errno == syscall.EACCES) {
 		e.Hint = runUsernsBlock()

@@ -1,10 +1,15 @@
 package launcher
 
+/*
+#include "child.h"
+#include "idmap.h"
+*/
+import "C"
+
 import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
 	"strconv"
@@ -82,26 +87,10 @@ func runMapText(r []profile.IDRange) string {
 	return b.String()
 }
 
-// runWriteProc writes one /proc file in a single write, as id maps require
-// (plain system calls: os.OpenFile would set up the runtime's poller).
-func runWriteProc(path, data string) error {
-	fd, err := syscall.Open(path, syscall.O_WRONLY|syscall.O_CLOEXEC, 0)
-	if err != nil {
-		return &os.PathError{Op: "open", Path: path, Err: err}
-	}
-	defer syscall.Close(fd)
-	n, err := syscall.Write(fd, []byte(data))
-	if err == nil && n != len(data) {
-		err = syscall.EIO
-	}
-	if err != nil {
-		return &os.PathError{Op: "write", Path: path, Err: err}
-	}
-	return nil
-}
-
-// runMapIDs writes the maps of the child pid from the launcher's side.
-func runMapIDs(abort context.Context, pid int, p *Plan, mode runIDMode) error {
+// runMapIDs writes the maps of the child pid from the launcher's side:
+// through newuidmap and newgidmap, or, as the fast path does, with
+// sbx_write_plan_maps from the flat plan cp (idmap.c).
+func runMapIDs(abort context.Context, pid int, p *Plan, cp *childPlan, mode runIDMode) error {
 	m := p.IDs
 	fail := func(what string, err error) error {
 		e := &SetupError{Step: -1, Kind: "id-map", Path: what, Origin: m.At, Msg: "write"}
@@ -119,16 +108,18 @@ func runMapIDs(abort context.Context, pid int, p *Plan, mode runIDMode) error {
 		}
 		return e
 	}
-	dir := "/proc/" + strconv.Itoa(pid) + "/"
-	// Before any gid map: the kernel takes "deny" only while gid_map is
-	// unwritten. The launcher owns the new namespace, so it may write it
-	// for the helpers' maps too.
-	if m.DenySetgroups {
-		if err := runWriteProc(dir+"setgroups", "deny"); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fail("setgroups", err)
-		}
-	}
 	if mode == idsHelper {
+		// Before any gid map: the kernel takes "deny" only while
+		// gid_map is unwritten, and newgidmap never writes "allow"
+		// over it. The launcher owns the new namespace, so it may.
+		if m.DenySetgroups {
+			if r, errno := C.sbx_deny_setgroups(C.int(pid)); r != 0 {
+				if errno == nil {
+					errno = syscall.EIO
+				}
+				return fail("setgroups", errno)
+			}
+		}
 		if err := runHelper(abort, "newuidmap", pid, m.UIDMap); err != nil {
 			return fail("uid_map", err)
 		}
@@ -137,13 +128,31 @@ func runMapIDs(abort context.Context, pid int, p *Plan, mode runIDMode) error {
 		}
 		return nil
 	}
-	if err := runWriteProc(dir+"uid_map", runMapText(m.UIDMap)); err != nil {
-		return fail("uid_map", err)
-	}
-	if err := runWriteProc(dir+"gid_map", runMapText(m.GIDMap)); err != nil {
-		return fail("gid_map", err)
+	if what, err := cp.writeMaps(pid); err != nil {
+		return fail(what, err)
 	}
 	return nil
+}
+
+// writeMaps writes the maps the plan leaves to the launcher for the child
+// pid; on failure it names the file.
+func (cp *childPlan) writeMaps(pid int) (string, error) {
+	if cp.c.parent_maps == 0 {
+		return "uid_map", errors.New("the plan holds no maps for the launcher to write")
+	}
+	var failed *C.char
+	r, errno := C.sbx_write_plan_maps(cp.c, C.int(pid), &failed)
+	if r == 0 {
+		return "", nil
+	}
+	what := "uid_map"
+	if failed != nil {
+		what = C.GoString(failed)
+	}
+	if errno == nil {
+		errno = syscall.EIO
+	}
+	return what, errno
 }
 
 // runHelper runs newuidmap or newgidmap PID inside outside count ...; a

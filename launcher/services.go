@@ -92,6 +92,11 @@ func startServices(p *Plan) (*services, *Plan, error) {
 			Msg:  strings.TrimPrefix(err.Error(), "sandbox: "),
 			Hint: "check that the bus is running and its address ($DBUS_SESSION_BUS_ADDRESS, $DBUS_SYSTEM_BUS_ADDRESS) is right, or remove the profile's D-Bus rules"}
 	}
+	if err := s.giveDir(p); err != nil {
+		s.stop()
+		return nil, nil, &SetupError{Step: -1, Kind: "dbus-proxy", Origin: p.DBusProxy.Buses[0].At,
+			Msg: "giving the proxy's directory to the sandbox's host id: " + err.Error()}
+	}
 	rp := *p
 	rp.Steps = append([]Step(nil), p.Steps...)
 	for i, st := range rp.Steps {
@@ -109,19 +114,21 @@ func startServices(p *Plan) (*services, *Plan, error) {
 }
 
 // privateDir makes the directory for the helpers' sockets: mode 0700 with
-// a random name (F15: no predictable path in a shared directory), in the
-// caller's $XDG_RUNTIME_DIR when it has one, else in /run for root, else
-// in the temporary directory.
+// a random name (F15: no predictable path in a shared directory), in /run
+// for root (whose sandbox, an unprivileged host id, must be able to pass
+// through it: root's own $XDG_RUNTIME_DIR is closed to it), else in the
+// caller's $XDG_RUNTIME_DIR when it has one, else in the temporary
+// directory.
 func (s *services) privateDir() (string, error) {
 	if s.dir != "" {
 		return s.dir, nil
 	}
 	var bases []string
-	if rt := os.Getenv("XDG_RUNTIME_DIR"); strings.HasPrefix(rt, "/") {
-		bases = append(bases, rt)
-	}
 	if os.Geteuid() == 0 {
 		bases = append(bases, "/run")
+	}
+	if rt := os.Getenv("XDG_RUNTIME_DIR"); strings.HasPrefix(rt, "/") {
+		bases = append(bases, rt)
 	}
 	bases = append(bases, os.TempDir())
 	var err error
@@ -133,6 +140,20 @@ func (s *services) privateDir() (string, error) {
 		}
 	}
 	return "", fmt.Errorf("sandbox: creating a private directory for helper sockets: %w", err)
+}
+
+// giveDir gives the private directory to the host ids the sandbox of a
+// root launch runs as (R1): the sandbox opens the sockets it binds as that
+// id, and only that id, besides root, may then pass through.
+func (s *services) giveDir(p *Plan) error {
+	if s.dir == "" || os.Geteuid() != 0 {
+		return nil
+	}
+	uid, gid, ok := p.HostIDs()
+	if !ok || uid == 0 {
+		return nil
+	}
+	return os.Lchown(s.dir, int(uid), int(gid))
 }
 
 // setupDone removes the private directory once the sandbox has bound what

@@ -115,6 +115,7 @@ func (d *fileDecoder) decodeIdentity(t map[string]any, p string) {
 		}
 	}
 	d.boolAt(t, p, "subids")
+	d.boolAt(t, p, "host_root")
 	for _, key := range []string{"uid_map", "gid_map"} {
 		v, kp, ok := d.child(t, p, key)
 		if !ok {

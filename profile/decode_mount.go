@@ -97,6 +97,9 @@ func (d *fileDecoder) decodeMount(t map[string]any, p string) (Mount, bool) {
 	if v, _, ok := d.child(t, p, "optional"); ok {
 		m.Optional = v.(bool)
 	}
+	if v, _, ok := d.child(t, p, "writable"); ok {
+		m.Writable = v.(bool)
+	}
 
 	switch {
 	case isBind(m.Type):

@@ -70,6 +70,7 @@ func scalarTargets(p *Profile) map[string]any {
 		"identity.uid":                   &p.Identity.UID,
 		"identity.gid":                   &p.Identity.GID,
 		"identity.subids":                &p.Identity.Subids,
+		"identity.host_root":             &p.Identity.HostRoot,
 		"filesystem.cwd":                 &p.Filesystem.Cwd,
 		"capabilities.ambient":           &p.Capabilities.Ambient,
 		"seccomp.policy":                 &p.Seccomp.Policy,

@@ -61,6 +61,7 @@ var (
 	overlayOnly  = []MountType{MountOverlay}
 	fileOnly     = []MountType{MountFile}
 	symlinkOnly  = []MountType{MountSymlink}
+	devBindOnly  = []MountType{MountDevBind}
 	allMountText = "bind, ro-bind, dev-bind, tmpfs, proc, dev, mqueue, overlay, symlink, dir, file, remount-ro"
 )
 
@@ -95,6 +96,7 @@ var schema = []KeyDoc{
 	k("identity.uid", shapeInt, "caller's uid", "User id inside the sandbox, 0 to 4294967294; 0 appears as root."),
 	k("identity.gid", shapeInt, "caller's gid", "Group id inside the sandbox, 0 to 4294967294."),
 	k("identity.subids", shapeBool, "false", "Also map the caller's /etc/subuid and /etc/subgid ranges (through newuidmap and newgidmap)."),
+	k("identity.host_root", shapeBool, "false", "Let a launcher running as root map the sandbox's ids to host root's (the payload then owns what host root owns); without it a root launch maps them to an unprivileged host id."),
 	k("identity.uid_map", shapeTables, "[]", "Explicit uid map entries {inside, outside, count}; only a launcher running as root applies them."),
 	k("identity.uid_map[].inside", shapeInt, "", "First id inside the sandbox."),
 	k("identity.uid_map[].outside", shapeInt, "", "First id on the host."),
@@ -112,6 +114,7 @@ var schema = []KeyDoc{
 	mk("mount[].source", shapeString, "", "Absolute host path: the bind source, or the host file a file entry copies. Required for binds.", sourceFor),
 	mk("mount[].target", shapeString, "source, for binds", `Absolute path inside the sandbox. "/" only for remount-ro.`, nil),
 	mk("mount[].optional", shapeBool, "false", "A missing source (or overlay lower dir) is skipped instead of being an error.", optionalFor),
+	mk("mount[].writable", shapeBool, "false", "Leave a dev-bind writable: files and device nodes in it can then be created, removed, and have their modes, owners and times changed.", devBindOnly),
 	mk("mount[].size", shapeIntOrString, "kernel default", `Size limit in bytes, or a string such as "64M", "1G", "512k"; at most 1T.`, sizeFor),
 	mk("mount[].mode", shapeInt, "0o755 (tmpfs, dir), 0o644 (file)", "Permission bits, written as 0o755; at most 0o7777.", modeFor),
 	mk("mount[].content", shapeString, "", "Inline content of a file entry, at most 1 MiB; exclusive with source.", fileOnly),

@@ -35,6 +35,7 @@ func TestMountKeysApply(t *testing.T) {
 	want := map[string][]MountType{
 		"source":   {MountBind, MountROBind, MountDevBind, MountFile},
 		"optional": {MountBind, MountROBind, MountDevBind, MountOverlay, MountFile},
+		"writable": {MountDevBind},
 		"size":     {MountTmpfs, MountOverlay},
 		"mode":     {MountTmpfs, MountDir, MountFile},
 		"content":  {MountFile},
@@ -85,6 +86,7 @@ var schemaSamples = map[string]string{
 	"identity.uid":                   "identity.uid = 0",
 	"identity.gid":                   "identity.gid = 0",
 	"identity.subids":                "identity.subids = true",
+	"identity.host_root":             "identity.host_root = true",
 	"identity.uid_map":               "[[identity.uid_map]]\ninside = 1000\noutside = 1000\ncount = 1",
 	"identity.uid_map[].inside":      "identity.uid_map = [{inside = 1000, outside = 5, count = 1}]",
 	"identity.uid_map[].outside":     "identity.uid_map = [{inside = 1000, outside = 5, count = 1}]",
@@ -100,6 +102,7 @@ var schemaSamples = map[string]string{
 	"mount[].source":                 "[[mount]]\ntype = \"bind\"\nsource = \"/s\"",
 	"mount[].target":                 "[[mount]]\ntype = \"mqueue\"\ntarget = \"/dev/mqueue\"",
 	"mount[].optional":               "[[mount]]\ntype = \"dev-bind\"\nsource = \"/dev/dri\"\noptional = true",
+	"mount[].writable":               "[[mount]]\ntype = \"dev-bind\"\nsource = \"/dev/dri\"\noptional = true\nwritable = true",
 	"mount[].size":                   "[[mount]]\ntype = \"tmpfs\"\ntarget = \"/t\"\nsize = 1024",
 	"mount[].mode":                   "[[mount]]\ntype = \"dir\"\ntarget = \"/d\"\nmode = 0o700",
 	"mount[].content":                "[[mount]]\ntype = \"file\"\ntarget = \"/f\"\ncontent = \"\"",

@@ -81,6 +81,10 @@ type Identity struct {
 	// Subids maps the caller's ranges from /etc/subuid and /etc/subgid
 	// (through newuidmap/newgidmap) in addition to the caller's own id.
 	Subids bool `json:"subids"`
+	// HostRoot lets a root launcher map the sandbox's ids to host
+	// root's own. Without it a root launch maps them to an unprivileged
+	// host id, so that the payload never owns what host root owns.
+	HostRoot bool `json:"host_root"`
 	// UIDMap and GIDMap are explicit maps; only a launcher running as
 	// root may apply them. Empty means "derive from UID/GID".
 	UIDMap []IDRange `json:"uid_map,omitempty"`
@@ -116,6 +120,10 @@ type Mount struct {
 	Target string `json:"target"`
 	// Optional allows Source (or an overlay lower dir) to be missing.
 	Optional bool `json:"optional,omitempty"`
+	// Writable leaves a dev-bind writable; without it the tree is
+	// read-only (its device nodes still work), so that the payload
+	// cannot change the host's nodes.
+	Writable bool `json:"writable,omitempty"`
 	// Size is the tmpfs (or overlay tmpfs upper) size limit in bytes; 0
 	// means the kernel default.
 	Size uint64 `json:"size,omitempty"`

@@ -75,8 +75,17 @@ func TestDesktopSockets(t *testing.T) {
 		if err := os.Mkdir(filepath.Join(rt, "pulse"), 0o700); err != nil {
 			t.Fatal(err)
 		}
+		var sudo []string
 		if m.rootless() {
 			os.Chown(filepath.Join(rt, "pulse"), nobody, nobody)
+		} else {
+			// Root's sandbox is an unprivileged host id (R1): the
+			// session is that of the user who ran sudo, whose id
+			// the sandbox maps to.
+			const user = 4321
+			os.Chown(rt, user, user)
+			os.Chown(filepath.Join(rt, "pulse"), user, user)
+			sudo = []string{"SUDO_UID=4321", "SUDO_GID=4321"}
 		}
 		socketServer(t, filepath.Join(rt, "wayland-0"), "wayland-token")
 		socketServer(t, filepath.Join(rt, "pulse", "native"), "pulse-token")
@@ -86,7 +95,7 @@ func TestDesktopSockets(t *testing.T) {
 		}
 		p := writeProfile(t, "sockets.toml", "extends = [\"minimal\"]\n[desktop]\nwayland = true\npulseaudio = true\npipewire = true\n")
 		r := sandboxCmd(t, m, func(c *exec.Cmd) {
-			c.Env = append(c.Env, "XDG_RUNTIME_DIR="+rt, "WAYLAND_DISPLAY=wayland-0")
+			c.Env = append(append(c.Env, "XDG_RUNTIME_DIR="+rt, "WAYLAND_DISPLAY=wayland-0"), sudo...)
 		}, "-p", p, "--", "/usr/bin/python3", "-c", socketsProbe)
 		want := (`wayland wayland-0 wayland-token
 pulse pulse-token

@@ -96,7 +96,8 @@ func wantCold(t *testing.T, r result) {
 func TestPlanCacheSameSandbox(t *testing.T) {
 	bothModes(t, func(t *testing.T, m mode) {
 		c := newCacheRun(t, m)
-		script := `grep -E '^(Cap|NoNewPrivs|Seccomp|Sig(Blk|Ign))' /proc/self/status; id; hostname; umask
+		script := `grep -E '^(Cap|NoNewPrivs|Seccomp|Sig(Blk|Ign)|Groups)' /proc/self/status; id; hostname; umask
+cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups
 ls -a /; awk '{print $5, $6, $9}' /proc/self/mountinfo; env | sort; ls /proc/$$/fd; ulimit -a`
 		cold := c.run(t, "-p", "minimal", "--", "/bin/sh", "-c", script)
 		wantCold(t, cold)

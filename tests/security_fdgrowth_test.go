@@ -95,8 +95,8 @@ func TestD3LauncherFDsStable(t *testing.T) {
 [identity]
 uid = 0
 gid = 0
-uid_map = [{inside = 0, outside = 0, count = 2}]
-gid_map = [{inside = 0, outside = 0, count = 2}]
+uid_map = [{inside = 0, outside = 100000, count = 2}]
+gid_map = [{inside = 0, outside = 100000, count = 2}]
 `)
 	bothModes(t, func(t *testing.T, m mode) {
 		profs := []string{"minimal"}

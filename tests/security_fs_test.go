@@ -278,8 +278,10 @@ func TestF9NoPropagationToHost(t *testing.T) {
 	requireOrSkip(t, os.Geteuid() == 0, "making / shared (in a private namespace) and mounting from a sandbox without a user namespace need root")
 	_, err := exec.LookPath("unshare")
 	requireOrSkip(t, err == nil, "unshare (util-linux) is needed to make / shared in a private mount namespace")
+	// Without a user namespace the payload is host root, which a root
+	// launch allows only with identity.host_root (R1): the worst case.
 	for _, c := range []struct{ name, ns string }{
-		{"no user namespace", "\n[namespaces]\nuser = false\n"},
+		{"no user namespace", "\n[namespaces]\nuser = false\n[identity]\nhost_root = true\n"},
 		{"user namespace", ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -332,8 +334,10 @@ func TestF10HostSysctlsReadOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Without a user namespace the payload is host root, which a root
+	// launch allows only with identity.host_root (R1): the worst case.
 	for _, c := range []struct{ name, ns string }{
-		{"no user namespace", "\n[namespaces]\nuser = false\n"},
+		{"no user namespace", "\n[namespaces]\nuser = false\n[identity]\nhost_root = true\n"},
 		{"user namespace", ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {

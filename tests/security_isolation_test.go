@@ -302,15 +302,22 @@ func TestI7NestedUserNamespaces(t *testing.T) {
 // one id each, and setgroups is denied rootless.
 func TestI8IDMaps(t *testing.T) {
 	bothModes(t, func(t *testing.T, m mode) {
-		for _, c := range []struct {
+		type idCase struct {
 			name      string
 			extra     string
 			inUID     string
 			outsideID string
-		}{
-			{"caller's ids", "", strconv.Itoa(hostID(m)), strconv.Itoa(hostID(m))},
-			{"root inside", "\n[identity]\nuid = 0\ngid = 0\n", "0", strconv.Itoa(hostID(m))},
-		} {
+		}
+		// A root launch maps to the overflow id (R1), whatever the
+		// payload's id inside; host root only with identity.host_root.
+		cases := []idCase{
+			{"caller's ids", "", strconv.Itoa(hostID(m)), strconv.Itoa(nobody)},
+			{"root inside", "\n[identity]\nuid = 0\ngid = 0\n", "0", strconv.Itoa(nobody)},
+		}
+		if !m.rootless() {
+			cases = append(cases, idCase{"host_root", "\n[identity]\nhost_root = true\n", "0", "0"})
+		}
+		for _, c := range cases {
 			prof := attackProfile(t, c.extra)
 			marker := fmt.Sprintf("i8-%s-%d", m.name, time.Now().UnixNano())
 			cmd, out := startSandbox(t, m, "-p", prof, "--", "/bin/sh", "-c",
@@ -348,8 +355,8 @@ func TestI8IDMaps(t *testing.T) {
 			if m.rootless() && !strings.Contains(inside, "deny") {
 				t.Errorf("%s: setgroups is not denied rootless:\n%s", c.name, inside)
 			}
-			if m.rootless() && strings.Contains(inside, "setgroups ret=0") {
-				t.Errorf("%s: setgroups succeeded rootless:\n%s", c.name, inside)
+			if strings.Contains(inside, "setgroups ret=0") {
+				t.Errorf("%s: setgroups succeeded:\n%s", c.name, inside)
 			}
 			for _, l := range lines[:2] {
 				if f := strings.Fields(l); len(f) != 3 || f[0] != c.inUID || f[2] != "1" {

@@ -25,7 +25,9 @@ import (
 // host root and must still hold no capability in any set.
 func TestP1NoCapabilitiesWithoutUserNamespace(t *testing.T) {
 	requireOrSkip(t, os.Geteuid() == 0, "a sandbox without a user namespace needs a root launcher")
-	p := secProfile(t, "p1.toml", "extends = [\"minimal\"]\n\n[namespaces]\nuser = false\n")
+	// The payload is host root, which a root launch allows only with
+	// identity.host_root (R1): the worst case.
+	p := secProfile(t, "p1.toml", "extends = [\"minimal\"]\n\n[namespaces]\nuser = false\n\n[identity]\nhost_root = true\n")
 	r := sandbox(t, asRoot, "-p", p, "--", "/bin/cat", "/proc/self/status")
 	if r.code != 0 {
 		t.Fatal(r)

@@ -145,6 +145,9 @@ func TestS7DangerousCallsDenied(t *testing.T) {
 [namespaces]
 user = false
 
+[identity]
+host_root = true
+
 [capabilities]
 keep = ["CAP_SYS_ADMIN", "CAP_SYS_MODULE", "CAP_SYS_BOOT", "CAP_SYSLOG", "CAP_BPF", "CAP_PERFMON"]
 `)

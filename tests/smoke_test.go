@@ -76,11 +76,16 @@ func smokeRun(t *testing.T, cred *syscall.Credential, home string, ci bool, args
 	return result{stdout: out.String(), stderr: errb.String(), code: cmd.ProcessState.ExitCode()}
 }
 
-// rootHome makes a home directory for root's runs.
+// rootHome makes a home directory for root's runs. The sandbox of a root
+// launch is an unprivileged host id (checklist R1), which must be able to
+// enter it to reach the directories a profile binds from it.
 func rootHome(t *testing.T) string {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "sandbox-smoke-root-")
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })

@@ -36,6 +36,9 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "warning: %s (not on this machine)\n", w.Error())
 		}
 		fmt.Fprintf(stdout, "%s: ok\n", name)
+		for _, l := range explicitLoosenings(p) {
+			fmt.Fprintf(stdout, "  LOOSENED: %s\n", l)
+		}
 	}
 	return code
 }

@@ -147,8 +147,25 @@ func loosenings(p *profile.Profile) []string {
 		out = append(out, "the payload may create user namespaces ("+originString(p.Origins["process.nested_user_namespaces"])+")")
 	}
 	for _, m := range p.Filesystem.Mounts {
-		if m.Type == profile.MountBind || m.Type == profile.MountDevBind {
+		if m.Type == profile.MountBind {
 			out = append(out, fmt.Sprintf("host path %s is writable at %s (%s)", m.Source, m.Target, originString(m.At)))
+		}
+	}
+	return append(out, explicitLoosenings(p)...)
+}
+
+// explicitLoosenings lists what the profile loosens through a key that
+// exists only for that, which `sandbox check` mentions too.
+func explicitLoosenings(p *profile.Profile) []string {
+	var out []string
+	if p.Identity.HostRoot {
+		out = append(out, "a root launch maps the sandbox's ids to host root: the payload owns every file host root owns (identity.host_root = true, "+
+			originString(p.Origins["identity.host_root"])+")")
+	}
+	for _, m := range p.Filesystem.Mounts {
+		if m.Type == profile.MountDevBind && m.Writable {
+			out = append(out, fmt.Sprintf("host path %s is writable at %s, and the host's device nodes in it can be changed (writable = true, %s)",
+				m.Source, m.Target, originString(m.At)))
 		}
 	}
 	return out

@@ -69,6 +69,16 @@ func cmdExplain(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
+// explainLoosened is every way the plan is weaker than the defaults, one
+// line each, as explain prints them after "LOOSENED:".
+func explainLoosened(p *profile.Profile, plan *launcher.Plan) []string {
+	out := []string{}
+	if !plan.DieWithParent {
+		out = append(out, "the sandbox outlives the launcher (process.die_with_parent = false)")
+	}
+	return append(out, loosenings(p)...)
+}
+
 // planCacheJSON says whether launches run the plan from the plan cache.
 type planCacheJSON struct {
 	Cached bool   `json:"cached"`
@@ -90,7 +100,10 @@ func explainJSON(stdout, stderr io.Writer, p *profile.Profile, plan *launcher.Pl
 		Plan      *launcher.Plan   `json:"plan"`
 		Steps     []step           `json:"steps"`
 		PlanCache planCacheJSON    `json:"plan_cache"`
-	}{Profile: p, Effective: settings(p), Plan: plan, PlanCache: planCacheJSON{Cached: cache == "", WhyNot: cache}}
+		// Loosened are the LOOSENED lines of the text output.
+		Loosened []string `json:"loosened"`
+	}{Profile: p, Effective: settings(p), Plan: plan, PlanCache: planCacheJSON{Cached: cache == "", WhyNot: cache},
+		Loosened: explainLoosened(p, plan)}
 	for i, s := range plan.Steps {
 		out.Steps = append(out.Steps, step{Index: i + 1, Kind: s.Kind(), Description: s.Describe(),
 			From: originString(s.Origin()), Detail: s, At: s.Origin()})
@@ -121,6 +134,9 @@ func explainText(w io.Writer, p *profile.Profile, plan *launcher.Plan, cache str
 	fmt.Fprintf(w, "\nPlan:\n  namespaces: %s\n", describeNamespaces(p.Namespaces))
 	if plan.IDs != nil {
 		fmt.Fprintf(w, "  ids: %s\n", describeIDs(plan.IDs))
+		if plan.IDs.Note != "" {
+			fmt.Fprintf(w, "       (%s)\n", plan.IDs.Note)
+		}
 	}
 	for i, s := range plan.Steps {
 		from := ""
@@ -141,10 +157,8 @@ func explainText(w io.Writer, p *profile.Profile, plan *launcher.Plan, cache str
 	}
 	if plan.DieWithParent {
 		fmt.Fprintln(w, "  the sandbox is killed when the launcher dies")
-	} else {
-		fmt.Fprintln(w, "  LOOSENED: the sandbox outlives the launcher (process.die_with_parent = false)")
 	}
-	for _, l := range loosenings(p) {
+	for _, l := range explainLoosened(p, plan) {
 		fmt.Fprintf(w, "  LOOSENED: %s\n", l)
 	}
 	if cache == "" {

@@ -58,14 +58,16 @@ func newCaller() caller {
 		UserDirs: readUserDirs(home, vars, in)}
 	host := launcher.Host{UID: uid, GID: gid, EUID: uint32(os.Geteuid()), User: name, Home: home,
 		Cwd: cwd, Env: os.Environ(), Inputs: in}
-	if host.EUID != 0 {
-		// Ranges are looked up only for an unprivileged caller: root
-		// maps ids itself.
-		in.Observe("/etc/subuid")
-		in.Observe("/etc/subgid")
-		host.SubUIDs, _ = launcher.ReadSubIDs("/etc/subuid", name, uid)
-		host.SubGIDs, _ = launcher.ReadSubIDs("/etc/subgid", name, uid)
+	// Root's own grants are looked up by its name, not $USER: under
+	// sudo -E that names the invoking user, whose ranges are not root's.
+	subName := name
+	if uid == 0 {
+		subName = "root"
 	}
+	in.Observe("/etc/subuid")
+	in.Observe("/etc/subgid")
+	host.SubUIDs, _ = launcher.ReadSubIDs("/etc/subuid", subName, uid)
+	host.SubGIDs, _ = launcher.ReadSubIDs("/etc/subgid", subName, uid)
 	src := profile.Source{Dirs: profile.DefaultDirs(env), Builtin: profiles.FS, Observe: in.Observe}
 	return caller{env: env, src: src, host: host, inputs: in}
 }

@@ -132,6 +132,7 @@ func smokeTest(name string, c caller, ci bool, stdout, stderr io.Writer) smokeOu
 	}
 	timeout := time.Duration(t.Timeout) * time.Second
 	start := time.Now()
+	created := smokeWritableSources(p)
 	if len(t.Setup) > 0 {
 		if r := smokeRun(exec.Command(t.Setup[0], t.Setup[1:]...), timeout); !r.ok(0) {
 			fmt.Fprintf(stdout, "FAIL %s: setup %s %s\n", name, smokeQuote(t.Setup), r.describe(0))
@@ -144,12 +145,19 @@ func smokeTest(name string, c caller, ci bool, stdout, stderr io.Writer) smokeOu
 	// lenient as the launch in smokeChild.
 	host := c.host
 	host.Lenient = true
-	if _, err := launcher.Compile(p, t.Command, host); err != nil {
+	plan, err := launcher.Compile(p, t.Command, host)
+	if err != nil {
 		printErr(stderr, err)
 		fmt.Fprintf(stdout, "FAIL %s: the profile does not compile\n", name)
 		return smokeBroken
 	}
-	if why := smokeSteps(name, t, timeout); why != "" {
+	if cwd, err := os.Getwd(); err == nil {
+		if err := smokeGiveToSandbox(plan, cwd, created); err != nil {
+			fmt.Fprintf(stdout, "FAIL %s: giving the test's directories to the sandbox's host id: %v\n", name, err)
+			return smokeFailed
+		}
+	}
+	if why := smokeSteps(name, t, timeout, smokeOutputOwner(plan)); why != "" {
 		fmt.Fprintf(stdout, "FAIL %s: %s\n", name, why)
 		return smokeFailed
 	}
@@ -159,14 +167,14 @@ func smokeTest(name string, c caller, ci bool, stdout, stderr io.Writer) smokeOu
 
 // smokeSteps runs the sandboxed command and check, and returns why the
 // test failed, or "".
-func smokeSteps(name string, t profile.SmokeTest, timeout time.Duration) string {
+func smokeSteps(name string, t profile.SmokeTest, timeout time.Duration, owner *[2]uint32) string {
 	// The sandbox runs in a second launcher process (smokeChild), which
 	// can be signalled, and its sandbox found and killed, when the
 	// timeout passes.
 	argv := append([]string{name, "--"}, t.Command...)
 	cmd := exec.Command("/proc/self/exe", argv...)
 	cmd.Args[0] = smokeChildName
-	r := smokeRun(cmd, timeout)
+	r := smokeRunAs(cmd, timeout, owner)
 	if !r.ok(t.ExpectExit) {
 		return fmt.Sprintf("%s %s", smokeQuote(t.Command), r.describe(t.ExpectExit))
 	}
@@ -215,8 +223,36 @@ func (r smokeResult) describe(want int) string {
 // pid namespace) first, so that a sandbox whose profile sets
 // die_with_parent = false does not outlive the test.
 func smokeRun(cmd *exec.Cmd, timeout time.Duration) smokeResult {
+	return smokeRunAs(cmd, timeout, nil)
+}
+
+// smokeRunAs is smokeRun with an output pipe owned by the host ids in
+// owner, when not nil: the payload of a root launch is an unprivileged id
+// (checklist R1), and a program that opens /dev/stdout (mpv's log file)
+// reopens the pipe, which its owner's permissions then allow.
+func smokeRunAs(cmd *exec.Cmd, timeout time.Duration, owner *[2]uint32) smokeResult {
 	out := &smokeBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
+	var copied chan struct{}
+	var pr, pw *os.File
+	if owner != nil {
+		var err error
+		if pr, pw, err = os.Pipe(); err != nil {
+			return smokeResult{err: err}
+		}
+		defer pr.Close()
+		// Once the child has its copy, ours would keep the pipe open.
+		defer pw.Close()
+		if err := pw.Chown(int(owner[0]), int(owner[1])); err != nil {
+			return smokeResult{err: fmt.Errorf("giving the output pipe to the sandbox's host id: %w", err)}
+		}
+		cmd.Stdout, cmd.Stderr = pw, pw
+		copied = make(chan struct{})
+		go func() {
+			io.Copy(out, pr)
+			close(copied)
+		}()
+	}
 	// An orphan that keeps the output pipe open (a daemon started by a
 	// sandbox without a pid namespace) must not hang the test.
 	cmd.WaitDelay = smokeKillGrace
@@ -226,8 +262,23 @@ func smokeRun(cmd *exec.Cmd, timeout time.Duration) smokeResult {
 	if err := cmd.Start(); err != nil {
 		return smokeResult{err: err}
 	}
+	if pw != nil {
+		pw.Close()
+	}
 	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	go func() {
+		err := cmd.Wait()
+		if copied != nil {
+			// As WaitDelay does for a pipe of exec's own.
+			select {
+			case <-copied:
+			case <-time.After(smokeKillGrace):
+				pr.Close()
+				<-copied
+			}
+		}
+		done <- err
+	}()
 	var err error
 	var timedOut time.Duration
 	select {

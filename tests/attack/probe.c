@@ -343,6 +343,9 @@ static long p_rewrite(const char *path)
 static long p_truncate(const char *path) { return truncate(path, 0); }
 static long p_setxattr(const char *path) { return setxattr(path, "user.probe", "x", 1, 0); }
 static long p_chmod(const char *path) { return chmod(path, 0777); }
+/* chown=PATH gives the file to the caller's own ids: a change of owner on
+ * a file another id owns, and at least a new ctime on one's own (R2). */
+static long p_chown(const char *path) { return chown(path, getuid(), getgid()); }
 static long p_unlink(const char *path) { return unlink(path); }
 static long p_mkdir(const char *path) { return mkdir(path, 0755); }
 static long p_utimes(const char *path) { return utimensat(AT_FDCWD, path, NULL, 0); }
@@ -542,6 +545,7 @@ static const struct probe probes[] = {
 	{"truncate", p_truncate},
 	{"setxattr", p_setxattr},
 	{"chmod", p_chmod},
+	{"chown", p_chown},
 	{"unlink", p_unlink},
 	{"mkdir", p_mkdir},
 	{"utimes", p_utimes},
