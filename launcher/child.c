@@ -245,6 +245,8 @@ static int sbx_run_step(struct sbx_ctx *c, const struct sbx_step *s)
 		return sbx_step_seccomp(c, s);
 	case SBX_LOOPBACK_UP:
 		return sbx_step_loopback_up(c);
+	case SBX_USERNS_LIMIT:
+		return sbx_step_userns_limit(c, s);
 	case SBX_EXEC:
 		sbx_step_exec(c, s);
 	}
@@ -322,10 +324,12 @@ void sbx_run_steps(struct sbx_ctx *c, int from)
 			c->step = i;
 		}
 		/* The init forks the payload once everything that applies
-		 * to both is done; only the payload is filtered. The payload
-		 * goes on from this step; the init never comes back. */
+		 * to both is done; only the payload is limited and filtered
+		 * (L10: under limits.as the init could not even map the
+		 * payload's stack). The payload goes on from this step; the
+		 * init never comes back. */
 		if (p->init && !c->is_payload &&
-		    (s->kind == SBX_SECCOMP || s->kind == SBX_EXEC))
+		    (s->kind == SBX_RLIMIT || s->kind == SBX_SECCOMP || s->kind == SBX_EXEC))
 			sbx_start_init(c, i);
 		if (sbx_run_step(c, s) < 0)
 			sbx_report(c, SBX_REPORT_SETUP);

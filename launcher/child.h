@@ -39,6 +39,7 @@ enum sbx_kind {
 	SBX_SECCOMP,
 	SBX_EXEC,
 	SBX_LOOPBACK_UP,
+	SBX_USERNS_LIMIT,
 };
 
 /* sbx_step.flags */

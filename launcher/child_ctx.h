@@ -101,6 +101,7 @@ int sbx_step_chdir(struct sbx_ctx *c, const struct sbx_step *s);
 /* child_priv.c */
 int sbx_step_hostname(struct sbx_ctx *c, const struct sbx_step *s, int domain);
 int sbx_step_rlimit(struct sbx_ctx *c, const struct sbx_step *s);
+int sbx_step_userns_limit(struct sbx_ctx *c, const struct sbx_step *s);
 int sbx_step_set_ids(struct sbx_ctx *c, const struct sbx_step *s);
 int sbx_step_caps(struct sbx_ctx *c, const struct sbx_step *s);
 int sbx_step_no_new_privs(struct sbx_ctx *c);

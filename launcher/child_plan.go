@@ -247,6 +247,13 @@ func (cp *childPlan) fill(i int, st Step, c *C.struct_sbx_step) error {
 			return childStepError(i, st, "", "seccomp program of %d bytes is not whole instructions", len(s.Program))
 		}
 		c.data, c.data_len = a.bytes(s.Program), C.uint64_t(len(s.Program))
+	case UserNamespaceLimit:
+		c.kind = C.SBX_USERNS_LIMIT
+		if s.Max < 0 {
+			return childStepError(i, st, "", "a negative user namespace limit")
+		}
+		c.num1 = C.uint64_t(s.Max)
+		flag(s.Optional, C.SBX_F_OPTIONAL)
 	case Exec:
 		c.kind = C.SBX_EXEC
 		if len(s.Argv) == 0 || s.Argv[0] == "" {

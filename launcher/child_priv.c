@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <string.h>
@@ -85,6 +86,31 @@ int sbx_step_rlimit(struct sbx_ctx *c, const struct sbx_step *s)
 
 	if (syscall(SYS_prlimit64, 0, s->resource, &lim, NULL) < 0)
 		return sbx_fail(c, "prlimit", s->path);
+	return 0;
+}
+
+/*
+ * sbx_step_userns_limit sets user.max_user_namespaces in the sandbox's user
+ * namespace (I9). The /proc/sys/user files are per user namespace: a
+ * write changes the table of the writer's own namespace, and needs
+ * CAP_SYS_RESOURCE there, which this process holds until the
+ * capabilities step. The limit counts every namespace created below this
+ * one, so the nested one LockMounts makes (num1 leaves room for it) and
+ * any the payload tries after it are counted against it, and nothing
+ * below can raise it: its capabilities are only in its own namespace.
+ * Run first, while the host's /proc is still where it was.
+ */
+int sbx_step_userns_limit(struct sbx_ctx *c, const struct sbx_step *s)
+{
+	static const char path[] = "/proc/sys/user/max_user_namespaces";
+	char num[24];
+	const char *v = sbx_fmt_u64(num + sizeof(num), s->num1, 10);
+
+	if (sbx_write_file(AT_FDCWD, path, v, strlen(v)) < 0) {
+		if (s->flags & SBX_F_OPTIONAL)
+			return 0;
+		return sbx_fail(c, "write", path);
+	}
 	return 0;
 }
 

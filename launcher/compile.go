@@ -151,11 +151,29 @@ func cloneFlags(ns profile.Namespaces) uintptr {
 //     so the payload cannot undo them (F3);
 //   - ids change before capabilities are set, because changing uid clears
 //     the effective set;
+//   - resource limits come after every step that allocates, forks or
+//     opens (L10: limits.as = "1G" made the init's fork of the payload
+//     fail), and the init forks the payload before them, so they bind the
+//     payload and not the setup or the init; they stay before seccomp,
+//     which an allow-list may not let prlimit64 through;
 //   - no_new_privs and seccomp come last, right before exec, so setup
 //     itself is not filtered.
 func (c *compiler) steps(plan *Plan, argv []string) []Step {
 	p := c.p
 	var s []Step
+	// Mounts need locking only against a payload that keeps
+	// CAP_SYS_ADMIN in the sandbox's user namespace: without it nothing
+	// there can mount, unmount or remount, and a user namespace the
+	// payload makes for itself gets every mount locked by the kernel
+	// (copied into a less privileged namespace). Locking costs a further
+	// user and mount namespace, and tearing the first one down, at every
+	// launch.
+	lock := plan.IDs != nil && c.keepsSysAdmin() && singleID(plan.IDs)
+	// First, while the sandbox holds every capability in its user
+	// namespace and before any step could create another.
+	if st := c.usernsLimit(lock); st != nil {
+		s = append(s, st)
+	}
 	s = append(s, MakePrivate{}, NewRoot{})
 	s = append(s, c.mountSteps()...)
 	// After the profile's own mounts: a tmpfs the profile puts on
@@ -177,30 +195,21 @@ func (c *compiler) steps(plan *Plan, argv []string) []Step {
 	if st, ok := c.setIDs(uid, gid); ok {
 		s = append(s, st)
 	}
-	// Mounts need locking only against a payload that keeps
-	// CAP_SYS_ADMIN in the sandbox's user namespace: without it nothing
-	// there can mount, unmount or remount, and a user namespace the
-	// payload makes for itself gets every mount locked by the kernel
-	// (copied into a less privileged namespace). Locking costs a further
-	// user and mount namespace, and tearing the first one down, at every
-	// launch.
-	if plan.IDs != nil && c.keepsSysAdmin() {
-		if singleID(plan.IDs) {
-			s = append(s, LockMounts{UID: uid, GID: gid})
-		} else {
-			c.refuseUnlockedMounts()
-		}
+	if lock {
+		s = append(s, LockMounts{UID: uid, GID: gid})
+	} else if plan.IDs != nil && c.keepsSysAdmin() {
+		c.refuseUnlockedMounts()
 	}
 	s = append(s, c.chdir(plan.Env))
-	for _, l := range p.Limits {
-		s = append(s, Rlimit{From: From{l.At}, Name: l.Name, Resource: rlimitResource[l.Name], Soft: l.Soft, Hard: l.Hard})
-	}
 	s = append(s, c.capabilities())
 	if p.Process.NoNewPrivs {
 		s = append(s, NoNewPrivs{From: From{c.origin("process.no_new_privs")}})
 	}
 	if p.Process.NewSession {
 		s = append(s, NewSession{From: From{c.origin("process.new_session")}})
+	}
+	for _, l := range p.Limits {
+		s = append(s, Rlimit{From: From{l.At}, Name: l.Name, Resource: rlimitResource[l.Name], Soft: l.Soft, Hard: l.Hard})
 	}
 	if sc := c.seccomp(); sc != nil {
 		s = append(s, *sc)

@@ -74,23 +74,39 @@ func renderPlan(t *testing.T, p *Plan) string {
 // TestGoldenPlans compiles every shipped profile and compares the plan with
 // testdata/plans/NAME.golden. Run `go test ./launcher -run GoldenPlans
 // -update` after an intended change and review the diff.
-func TestGoldenPlans(t *testing.T) {
+// shippedNames lists the shipped profiles.
+func shippedNames(t *testing.T) []string {
+	t.Helper()
 	entries, err := fs.Glob(profiles.FS, "*.toml")
 	if err != nil || len(entries) == 0 {
 		t.Fatalf("no shipped profiles found: %v", err)
 	}
-	src := profile.Source{Builtin: profiles.FS}
+	var names []string
 	for _, e := range entries {
-		name := strings.TrimSuffix(e, ".toml")
+		names = append(names, strings.TrimSuffix(e, ".toml"))
+	}
+	return names
+}
+
+// compileShipped compiles a shipped profile for the golden host, as the
+// golden plans are compiled.
+func compileShipped(t *testing.T, name string) *Plan {
+	t.Helper()
+	p, err := profile.Load(name, goldenEnv(), profile.Source{Builtin: profiles.FS})
+	if err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	plan, err := Compile(p, []string{"/bin/true"}, goldenHost())
+	if err != nil {
+		t.Fatalf("compile: %v", err)
+	}
+	return plan
+}
+
+func TestGoldenPlans(t *testing.T) {
+	for _, name := range shippedNames(t) {
 		t.Run(name, func(t *testing.T) {
-			p, err := profile.Load(name, goldenEnv(), src)
-			if err != nil {
-				t.Fatalf("load: %v", err)
-			}
-			plan, err := Compile(p, []string{"/bin/true"}, goldenHost())
-			if err != nil {
-				t.Fatalf("compile: %v", err)
-			}
+			plan := compileShipped(t, name)
 			got := renderPlan(t, plan)
 			golden := filepath.Join("testdata", "plans", name+".golden")
 			if *update {

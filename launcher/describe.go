@@ -113,6 +113,17 @@ func (s Chdir) Describe() string {
 	return fmt.Sprintf("start in %s", s.Dir)
 }
 
+func (s UserNamespaceLimit) Describe() string {
+	d := "set user.max_user_namespaces to 0 in the sandbox's user namespace: the payload cannot create user namespaces, with or without the seccomp filter"
+	if s.Max > 0 {
+		d = fmt.Sprintf("set user.max_user_namespaces to %d in the sandbox's user namespace, for the one the setup makes to lock the mounts: the payload cannot create any", s.Max)
+	}
+	if s.Optional {
+		d += " (where the kernel refuses, the filter holds alone)"
+	}
+	return d
+}
+
 func (s Rlimit) Describe() string {
 	return fmt.Sprintf("limit %s to %s (hard %s)", s.Name, limitString(s.Name, s.Soft), limitString(s.Name, s.Hard))
 }

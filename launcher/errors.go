@@ -93,6 +93,8 @@ func runHint(kind, msg string, errno syscall.Errno) string {
 		return "the launcher's user may not access this path on the host"
 	case kind == "chdir" && (errno == syscall.ENOENT || errno == syscall.ENOTDIR):
 		return "the directory is not visible inside the sandbox: mount it, or set filesystem.cwd"
+	case kind == "userns-limit":
+		return "the sandbox could not limit user namespaces in its own user namespace (is /proc/sys read-only here?), and no seccomp filter refuses them: keep a seccomp policy, or set process.nested_user_namespaces = true"
 	case kind == "rlimit" && errno == syscall.EPERM:
 		return "a hard limit cannot be raised above the launcher's own without privilege: lower it"
 	case (kind == "hostname" || kind == "domainname") && errno == syscall.EPERM:

@@ -246,8 +246,45 @@ static int same_cwd(const char *cached, char **envp)
 	return strcmp(buf, cached) == 0;
 }
 
+/* claim_string claims the NUL-terminated string at off. */
+static int claim_string(struct sbx_claims *c, const char *f, uint64_t len, uint64_t off)
+{
+	const char *s = string_at(f, len, off);
+
+	return s == NULL ? -1 : sbx_claim(c, off, strlen(s) + 1);
+}
+
+/*
+ * check_regions checks that the regions the header names lie inside the
+ * file and share no byte with each other or with the header (H4), as the
+ * writer lays them out: a dependency's path inside the plan, say, would
+ * be rewritten by the unpacking, and read afterwards as something else.
+ */
+static int check_regions(const struct sbx_cache_head *h, const char *f, uint64_t len)
+{
+	const struct sbx_cache_dep *deps;
+	struct sbx_claims c;
+	uint64_t i;
+	int ok;
+
+	if (h->ndeps > 65536 || h->deps_off % 8 != 0 || h->plan_off % 8 != 0 ||
+	    !in_file(len, h->deps_off, h->ndeps * sizeof(struct sbx_cache_dep)) ||
+	    string_at(f, len, h->cwd_off) == NULL || strlen(f + h->cwd_off) + 1 != h->cwd_len)
+		return 0;
+	if (sbx_claims_init(&c, len) < 0)
+		return 0;
+	deps = (const void *)(f + h->deps_off);
+	ok = sbx_claim(&c, 0, sizeof(*h)) == 0 && sbx_claim(&c, h->cwd_off, h->cwd_len) == 0 &&
+	     sbx_claim(&c, h->deps_off, h->ndeps * sizeof(struct sbx_cache_dep)) == 0 &&
+	     sbx_claim(&c, h->plan_off, h->plan_len) == 0;
+	for (i = 0; ok && i < h->ndeps; i++)
+		ok = claim_string(&c, f, len, deps[i].path_off) == 0;
+	sbx_claims_free(&c);
+	return ok;
+}
+
 /* check_head checks the header and the checksum, and that every region it
- * names lies inside the file. */
+ * names lies inside the file, alone. */
 static const char *check_head(const struct sbx_cache_head *h, const char *f, uint64_t len)
 {
 	if (memcmp(h->magic, SBX_CACHE_MAGIC, sizeof(SBX_CACHE_MAGIC)) != 0 ||
@@ -256,11 +293,7 @@ static const char *check_head(const struct sbx_cache_head *h, const char *f, uin
 	if (h->total != len ||
 	    sbx_cache_hash(SBX_FNV_OFFSET, f + sizeof(*h), len - sizeof(*h)) != h->sum)
 		return "the cached plan is damaged";
-	if (!in_file(len, h->cwd_off, h->cwd_len) ||
-	    h->ndeps > 65536 ||
-	    !in_file(len, h->deps_off, h->ndeps * sizeof(struct sbx_cache_dep)) ||
-	    h->deps_off % 8 != 0 || !in_file(len, h->plan_off, h->plan_len) ||
-	    h->plan_off % 8 != 0 || string_at(f, len, h->cwd_off) == NULL)
+	if (!check_regions(h, f, len))
 		return "the cached plan is damaged";
 	return NULL;
 }

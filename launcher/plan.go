@@ -335,6 +335,16 @@ type Seccomp struct {
 	Summary []string `json:"summary"`
 }
 
+// UserNamespaceLimit sets user.max_user_namespaces to Max in the
+// sandbox's user namespace (I9), before anything else: Max is the number
+// the setup itself still creates (LockMounts). With Optional, a kernel
+// that refuses the write leaves the seccomp filter to hold alone.
+type UserNamespaceLimit struct {
+	From
+	Max      int  `json:"max"`
+	Optional bool `json:"optional,omitempty"`
+}
+
 // Exec runs the payload. With Init, a small init stays PID 1, reaps orphans
 // and forwards signals.
 type Exec struct {
@@ -372,6 +382,8 @@ func (NoNewPrivs) Kind() string      { return "no-new-privs" }
 func (NewSession) Kind() string      { return "new-session" }
 func (Seccomp) Kind() string         { return "seccomp" }
 func (Exec) Kind() string            { return "exec" }
+
+func (UserNamespaceLimit) Kind() string { return "userns-limit" }
 
 // HostIDs returns the host uid and gid the payload runs as: for a root
 // launch, the unprivileged ids its sandbox maps to (the files it creates

@@ -2,15 +2,37 @@
  * A flat plan (child.h) as a relocatable blob, for the plan cache.
  *
  * A plan the Go side lays out in one block holds pointers into that block
- * only. Packing turns every pointer into its offset from the block's start
- * plus one (zero stays NULL), so the block can be written to a file;
- * unpacking, in a later launch, turns the offsets back into pointers at
- * wherever the block was read to. Unpacking trusts nothing: every offset,
- * length, count and string must lie inside the blob, or the blob is
- * refused and the launch takes the ordinary path.
+ * only, and every object in it (the plan, the step array, each string,
+ * each string array, each byte or id array) has bytes of its own: the
+ * allocator never shares one. Packing turns every pointer into its offset
+ * from the block's start plus one (zero stays NULL), so the block can be
+ * written to a file; unpacking, in a later launch, turns the offsets back
+ * into pointers at wherever the block was read to.
+ *
+ * Unpacking trusts nothing (H4). A blob that is not laid out as the
+ * packer lays it out could make the rewrite lie to its own checks: a step
+ * array that overlaps the plan's header, or a string array that overlaps
+ * another, would have one field rewritten twice, or read as an offset
+ * after it became a pointer, and a check made on a field before a later
+ * rewrite changed it would no longer hold. So unpacking walks the plan
+ * three times with one walker (walk_plan):
+ *
+ *   1. claim: read the offsets only, and check that every object lies in
+ *      the blob and that no two objects, the header included, share a
+ *      byte; nothing is written;
+ *   2. rewrite: turn each offset into a pointer; with the objects
+ *      disjoint, each pointer field is rewritten exactly once and nothing
+ *      rewritten is ever read as something else;
+ *   3. check: walk the rewritten plan again, pointers this time, and check
+ *      what the child relies on (every step has the fields its kind reads,
+ *      the plan ends with its exec) on the values it will actually use.
+ *
+ * A blob that fails any of them is refused and the launch takes the
+ * ordinary path.
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "child.h"
@@ -20,123 +42,254 @@
  * cause, not what a profile may declare. */
 #define BLOB_MAX_STEPS 65536
 #define BLOB_MAX_STRV 65536
+#define BLOB_MAX_PASS 1024
+#define BLOB_MAX_IDS 4096
+
+/* The only clone flags a plan may hold (cloneNamespaceFlags in
+ * child_plan.go): any other bit would share the launcher's memory or
+ * files with the sandbox. */
+#define BLOB_CLONE_FLAGS                                                                           \
+	(0x00020000UL /* CLONE_NEWNS */ | 0x02000000UL /* CLONE_NEWCGROUP */ |                       \
+	 0x04000000UL /* CLONE_NEWUTS */ | 0x08000000UL /* CLONE_NEWIPC */ |                         \
+	 0x10000000UL /* CLONE_NEWUSER */ | 0x20000000UL /* CLONE_NEWPID */ |                        \
+	 0x40000000UL /* CLONE_NEWNET */)
+
+int sbx_claims_init(struct sbx_claims *c, uint64_t len)
+{
+	c->len = len;
+	c->bits = calloc((size_t)(len / 8 + 1), 1);
+	return c->bits ? 0 : -1;
+}
+
+void sbx_claims_free(struct sbx_claims *c)
+{
+	free(c->bits);
+	c->bits = NULL;
+}
+
+int sbx_claim(struct sbx_claims *c, uint64_t off, uint64_t n)
+{
+	uint64_t i;
+
+	if (off > c->len || n > c->len - off)
+		return -1;
+	/* Bit by bit up to a byte boundary, then whole bytes, then the
+	 * rest: a 16 MiB file's content costs 2 MiB of byte compares. */
+	for (i = off; i < off + n && i % 8 != 0; i++) {
+		if (c->bits[i / 8] & (1u << (i % 8)))
+			return -1;
+		c->bits[i / 8] |= (unsigned char)(1u << (i % 8));
+	}
+	for (; i + 8 <= off + n; i += 8) {
+		if (c->bits[i / 8] != 0)
+			return -1;
+		c->bits[i / 8] = 0xff;
+	}
+	for (; i < off + n; i++) {
+		if (c->bits[i / 8] & (1u << (i % 8)))
+			return -1;
+		c->bits[i / 8] |= (unsigned char)(1u << (i % 8));
+	}
+	return 0;
+}
+
+/* What one walk over the plan's pointer fields does with each. */
+enum walk_mode {
+	WALK_PACK,    /* pointers: check, then turn into offsets */
+	WALK_CLAIM,   /* offsets: check and claim the objects, write nothing */
+	WALK_REWRITE, /* offsets: turn into pointers */
+	WALK_CHECK,   /* pointers: check again, after the rewrite */
+};
 
 struct blob {
 	uintptr_t base;
 	uint64_t len;
+	enum walk_mode mode;
+	struct sbx_claims claims; /* WALK_CLAIM */
 };
 
-/* pack_ptr converts one pointer in place; -1 when it points outside. */
-static int pack_ptr(const struct blob *b, void *field)
+/*
+ * ref reads a pointer field and sets *addr to what it refers to: its value
+ * in the pointer modes, the blob's start plus the offset in the offset
+ * modes; 0 for NULL. -1 when it refers outside the blob.
+ */
+static int ref(const struct blob *b, const void *field, uintptr_t *addr)
 {
-	uintptr_t p;
+	uintptr_t v;
 
-	memcpy(&p, field, sizeof(p));
-	if (p == 0)
+	memcpy(&v, field, sizeof(v));
+	*addr = 0;
+	if (v == 0)
 		return 0;
-	if (p < b->base || p - b->base >= b->len)
+	if (b->mode == WALK_CLAIM || b->mode == WALK_REWRITE) {
+		if (v - 1 >= b->len)
+			return -1;
+		*addr = b->base + (v - 1);
+		return 0;
+	}
+	if (v < b->base || v - b->base >= b->len)
 		return -1;
-	p = p - b->base + 1;
-	memcpy(field, &p, sizeof(p));
+	*addr = v;
 	return 0;
 }
 
-static int pack_strv(const struct blob *b, void *field)
+/*
+ * object checks that the n bytes at addr lie inside the blob with the
+ * given alignment and, when claiming, that no other object has any of
+ * them. An empty array still has one byte of its own (the allocator gives
+ * every object at least one), so it is claimed as one byte.
+ */
+static int object(struct blob *b, uintptr_t addr, uint64_t n, uint64_t align)
 {
-	char *const *v;
-	size_t i;
+	uint64_t off = addr - b->base;
 
-	memcpy(&v, field, sizeof(v));
-	if (v == NULL)
-		return 0;
-	for (i = 0; v[i] != NULL; i++) {
-		if (pack_ptr(b, (void *)&v[i]) < 0)
-			return -1;
-	}
-	return pack_ptr(b, field);
+	if (n == 0)
+		n = 1;
+	if (off > b->len || n > b->len - off || addr % align != 0)
+		return -1;
+	if (b->mode == WALK_CLAIM)
+		return sbx_claim(&b->claims, off, n);
+	return 0;
 }
 
-int sbx_plan_pack(struct sbx_plan *plan, uintptr_t base, uint64_t len)
+/* settle stores a checked reference back: as an offset when packing, as a
+ * pointer when rewriting; the other modes write nothing. */
+static void settle(const struct blob *b, void *field, uintptr_t addr)
 {
-	struct blob b = {base, len};
-	struct sbx_step *steps = (struct sbx_step *)plan->steps;
-	int32_t i;
+	uintptr_t v;
 
-	if ((uintptr_t)plan != base)
+	switch (b->mode) {
+	case WALK_PACK:
+		v = addr - b->base + 1;
+		break;
+	case WALK_REWRITE:
+		v = addr;
+		break;
+	default:
+		return;
+	}
+	memcpy(field, &v, sizeof(v));
+}
+
+/* walk_bytes: an array of n bytes with the given alignment, or NULL. */
+static int walk_bytes(struct blob *b, void *field, uint64_t n, uint64_t align)
+{
+	uintptr_t a;
+
+	if (ref(b, field, &a) < 0)
 		return -1;
-	for (i = 0; i < plan->nsteps; i++) {
-		struct sbx_step *s = &steps[i];
+	if (a == 0)
+		return 0;
+	if (object(b, a, n, align) < 0)
+		return -1;
+	settle(b, field, a);
+	return 0;
+}
 
-		if (pack_ptr(&b, &s->path) < 0 || pack_ptr(&b, &s->src) < 0 ||
-		    pack_ptr(&b, &s->aux) < 0 || pack_strv(&b, &s->strv) < 0 ||
-		    pack_ptr(&b, &s->data) < 0 || pack_ptr(&b, &s->ids) < 0)
+/* walk_str: a string whose NUL lies inside the blob, or NULL. */
+static int walk_str(struct blob *b, void *field)
+{
+	const char *end;
+	uintptr_t a;
+
+	if (ref(b, field, &a) < 0)
+		return -1;
+	if (a == 0)
+		return 0;
+	end = memchr((const char *)a, 0, (size_t)(b->base + b->len - a));
+	if (end == NULL || object(b, a, (uint64_t)(end - (const char *)a) + 1, 1) < 0)
+		return -1;
+	settle(b, field, a);
+	return 0;
+}
+
+/* walk_strv: a NULL-terminated array of strings, or NULL. The entries
+ * are walked in place: rewriting one never turns it into NULL, so the
+ * terminator is found at the same place in every mode. */
+static int walk_strv(struct blob *b, void *field)
+{
+	uintptr_t a;
+	char **v;
+	uint64_t i, room;
+
+	if (ref(b, field, &a) < 0)
+		return -1;
+	if (a == 0)
+		return 0;
+	if (a % sizeof(char *) != 0)
+		return -1;
+	v = (char **)a;
+	room = (b->base + b->len - a) / sizeof(char *);
+	for (i = 0;; i++) {
+		if (i >= room || i > BLOB_MAX_STRV)
+			return -1;
+		if (v[i] == NULL)
+			break;
+		if (walk_str(b, &v[i]) < 0)
 			return -1;
 	}
-	if (pack_ptr(&b, &plan->steps) < 0 || pack_strv(&b, &plan->envp) < 0 ||
-	    pack_ptr(&b, &plan->pass_fds) < 0 || pack_ptr(&b, &plan->uid_map) < 0 ||
-	    pack_ptr(&b, &plan->gid_map) < 0)
+	if (object(b, a, (i + 1) * sizeof(char *), sizeof(char *)) < 0)
+		return -1;
+	settle(b, field, a);
+	return 0;
+}
+
+/* walk_step: every pointer field of one step. The counts (data_len,
+ * nids) are plain numbers, never rewritten, so every walk reads the same. */
+static int walk_step(struct blob *b, struct sbx_step *s)
+{
+	if (s->nids > BLOB_MAX_IDS || s->data_len > b->len)
+		return -1;
+	if (walk_str(b, &s->path) < 0 || walk_str(b, &s->src) < 0 || walk_str(b, &s->aux) < 0 ||
+	    walk_strv(b, &s->strv) < 0 || walk_bytes(b, &s->data, s->data_len, 1) < 0 ||
+	    walk_bytes(b, &s->ids, (uint64_t)s->nids * sizeof(uint32_t), sizeof(uint32_t)) < 0)
 		return -1;
 	return 0;
 }
 
 /*
- * unpack_ptr turns an offset into a pointer to n bytes with the given
- * alignment inside the blob; NULL stays NULL. -1 when it does not fit.
+ * walk_plan visits every pointer of the plan once, in one order for every
+ * mode. The plan itself is the blob's first object: claimed first, so
+ * nothing else may lie in its bytes.
  */
-static int unpack_ptr(const struct blob *b, void *field, uint64_t n, uint64_t align)
+static int walk_plan(struct blob *b, struct sbx_plan *plan)
 {
-	uintptr_t off;
+	struct sbx_step *steps;
+	uintptr_t a;
+	int32_t i;
 
-	memcpy(&off, field, sizeof(off));
-	if (off == 0)
-		return 0;
-	off--;
-	if (off > b->len || n > b->len - off || (b->base + off) % align != 0)
+	if ((uintptr_t)plan != b->base || object(b, b->base, sizeof(*plan), 8) < 0)
 		return -1;
-	off += b->base;
-	memcpy(field, &off, sizeof(off));
-	return 0;
-}
-
-/* unpack_str also requires the string's NUL inside the blob. */
-static int unpack_str(const struct blob *b, void *field)
-{
-	const char *s;
-
-	if (unpack_ptr(b, field, 1, 1) < 0)
+	if (plan->nsteps < 1 || plan->nsteps > BLOB_MAX_STEPS || plan->npass < 0 ||
+	    plan->npass > BLOB_MAX_PASS)
 		return -1;
-	memcpy(&s, field, sizeof(s));
-	if (s == NULL)
-		return 0;
-	if (memchr(s, 0, b->base + b->len - (uintptr_t)s) == NULL)
+	if (ref(b, &plan->steps, &a) < 0 || a == 0 ||
+	    object(b, a, (uint64_t)plan->nsteps * sizeof(struct sbx_step), 8) < 0)
 		return -1;
-	return 0;
-}
-
-/* unpack_strv: a NULL-terminated array of strings inside the blob. */
-static int unpack_strv(const struct blob *b, void *field, int required)
-{
-	char **v;
-	uint64_t i, room;
-
-	if (unpack_ptr(b, field, sizeof(char *), sizeof(char *)) < 0)
-		return -1;
-	memcpy(&v, field, sizeof(v));
-	if (v == NULL)
-		return required ? -1 : 0;
-	room = (b->base + b->len - (uintptr_t)v) / sizeof(char *);
-	for (i = 0;; i++) {
-		if (i >= room || i > BLOB_MAX_STRV)
-			return -1;
-		if (v[i] == NULL)
-			return 0;
-		if (unpack_str(b, &v[i]) < 0)
+	steps = (struct sbx_step *)a;
+	for (i = 0; i < plan->nsteps; i++) {
+		if (walk_step(b, &steps[i]) < 0)
 			return -1;
 	}
+	settle(b, &plan->steps, a);
+	if (walk_strv(b, &plan->envp) < 0 ||
+	    walk_bytes(b, &plan->pass_fds, (uint64_t)plan->npass * sizeof(int32_t), sizeof(int32_t)) < 0 ||
+	    walk_str(b, &plan->uid_map) < 0 || walk_str(b, &plan->gid_map) < 0)
+		return -1;
+	return 0;
+}
+
+int sbx_plan_pack(struct sbx_plan *plan, uintptr_t base, uint64_t len)
+{
+	struct blob b = {base, len, WALK_PACK, {NULL, 0}};
+
+	return walk_plan(&b, plan);
 }
 
 /* blob_step_incomplete reports a step without a field the child reads
- * unconditionally for its kind (fill in child_plan.go always sets them). */
+ * unconditionally for its kind (fill in child_plan.go always sets them).
+ * An unknown kind is incomplete: a kind added to child.h must be added
+ * here too. */
 static int blob_step_incomplete(const struct sbx_step *s)
 {
 	switch (s->kind) {
@@ -149,6 +302,7 @@ static int blob_step_incomplete(const struct sbx_step *s)
 	case SBX_NO_NEW_PRIVS:
 	case SBX_NEW_SESSION:
 	case SBX_LOOPBACK_UP:
+	case SBX_USERNS_LIMIT:
 		return 0;
 	case SBX_SECCOMP:
 		return s->data == NULL;
@@ -175,46 +329,56 @@ static int blob_step_incomplete(const struct sbx_step *s)
 	return 1;
 }
 
-int sbx_plan_unpack(void *blob, uint64_t len)
+/* blob_plan_complete checks, on the rewritten plan, what the child relies
+ * on beyond the pointers: the fields each kind reads, counts with their
+ * arrays, and the shape every compiled plan has (one exec, last). */
+static int blob_plan_complete(const struct sbx_plan *plan)
 {
-	struct blob b = {(uintptr_t)blob, len};
-	struct sbx_plan *plan = blob;
-	struct sbx_step *steps;
 	int32_t i;
 
-	if (len < sizeof(*plan) || (uintptr_t)blob % 8 != 0)
-		return -1;
-	if (plan->nsteps < 1 || plan->nsteps > BLOB_MAX_STEPS || plan->npass < 0 ||
-	    plan->npass > 1024)
-		return -1;
-	if (unpack_ptr(&b, &plan->steps, (uint64_t)plan->nsteps * sizeof(struct sbx_step), 8) < 0 ||
-	    plan->steps == NULL)
-		return -1;
-	if (unpack_strv(&b, &plan->envp, 1) < 0 ||
-	    unpack_ptr(&b, &plan->pass_fds, (uint64_t)plan->npass * sizeof(int32_t), 4) < 0 ||
-	    (plan->npass > 0 && plan->pass_fds == NULL) ||
-	    unpack_str(&b, &plan->uid_map) < 0 || unpack_str(&b, &plan->gid_map) < 0)
-		return -1;
+	if ((plan->clone_flags & ~BLOB_CLONE_FLAGS) != 0 || plan->envp == NULL)
+		return 0;
+	if (plan->npass > 0 && plan->pass_fds == NULL)
+		return 0;
 	if ((plan->write_maps || plan->parent_maps) && (plan->uid_map == NULL || plan->gid_map == NULL))
-		return -1;
+		return 0;
 	/* Maps are written by one side only, and the launcher's while the
 	 * child waits for them. */
 	if ((plan->write_maps && plan->parent_maps) || (plan->parent_maps && !plan->wait_release))
-		return -1;
-	steps = (struct sbx_step *)plan->steps;
+		return 0;
 	for (i = 0; i < plan->nsteps; i++) {
-		struct sbx_step *s = &steps[i];
+		const struct sbx_step *s = &plan->steps[i];
 
-		if (s->nids > 4096 || s->data_len > len)
-			return -1;
-		if (unpack_str(&b, &s->path) < 0 || unpack_str(&b, &s->src) < 0 ||
-		    unpack_str(&b, &s->aux) < 0 || unpack_strv(&b, &s->strv, 0) < 0 ||
-		    unpack_ptr(&b, &s->data, s->data_len, 1) < 0 ||
-		    unpack_ptr(&b, &s->ids, (uint64_t)s->nids * sizeof(uint32_t), 4) < 0)
-			return -1;
 		if ((s->data_len > 0 && s->data == NULL) || (s->nids > 0 && s->ids == NULL) ||
 		    blob_step_incomplete(s))
-			return -1;
+			return 0;
+		if ((s->kind == SBX_EXEC) != (i == plan->nsteps - 1))
+			return 0;
 	}
+	return 1;
+}
+
+int sbx_plan_unpack(void *blob, uint64_t len)
+{
+	struct blob b = {(uintptr_t)blob, len, WALK_CLAIM, {NULL, 0}};
+	int rc;
+
+	if (len < sizeof(struct sbx_plan) || (uintptr_t)blob % 8 != 0)
+		return -1;
+	if (sbx_claims_init(&b.claims, len) < 0)
+		return -1;
+	rc = walk_plan(&b, blob);
+	sbx_claims_free(&b.claims);
+	if (rc < 0)
+		return -1;
+	/* Every object is inside and has its bytes alone: the rewrite
+	 * cannot fail, and changes each pointer field once. */
+	b.mode = WALK_REWRITE;
+	if (walk_plan(&b, blob) < 0)
+		return -1;
+	/* The checks that count are made on what the child will read. */
+	b.mode = WALK_CHECK;
+	if (walk_plan(&b, blob) < 0 || !blob_plan_complete(blob))
+		return -1;
 	return 0;
 }

@@ -135,6 +135,8 @@ func planCacheable(p *Plan, in *PlanInputs) string {
 		return "the plan starts a D-Bus proxy"
 	case p.NAT != nil:
 		return "the plan starts a NAT helper"
+	case planLimitsExplained(p):
+		return "the plan sets a memory, cpu or fsize limit, whose failures only the ordinary launch explains"
 	}
 	if runIDModeFor(p) == idsHelper {
 		return "newuidmap and newgidmap write the id maps"
@@ -281,10 +283,26 @@ func (s planStat) c() C.struct_sbx_cache_stat {
 		ctime_sec: C.int64_t(s.ctimeSec), ctime_nsec: C.int64_t(s.ctimeNsec)}
 }
 
-// packPlan lays p out as the fast path runs it (standard files 0, 1 and 2;
-// the launch fills in its pipes; maps the launcher writes are in the plan,
-// fast.c writes them) in a single block, and packs it (plan_blob.c).
+// packPlan lays p out as the fast path runs it and packs it
+// (plan_blob.c).
 func packPlan(p *Plan) ([]byte, error) {
+	cp, err := layoutForCache(p)
+	if err != nil {
+		return nil, err
+	}
+	defer cp.free()
+	base, used := cp.arena.blocks[0], cp.arena.off
+	if C.sbx_plan_pack(cp.c, C.uintptr_t(uintptr(base)), C.uint64_t(used)) != 0 {
+		return nil, errors.New("plan cache: the plan points outside its block")
+	}
+	return C.GoBytes(base, C.int(used)), nil
+}
+
+// layoutForCache lays p out as the fast path runs it (standard files 0, 1
+// and 2; the launch fills in its pipes, its arguments and its last
+// capability; maps the launcher writes are in the plan, fast.c writes
+// them) in a single block.
+func layoutForCache(p *Plan) (*childPlan, error) {
 	ids := runIDModeFor(p)
 	if ids == idsHelper {
 		return nil, errors.New("plan cache: newuidmap and newgidmap write the id maps")
@@ -304,15 +322,11 @@ func packPlan(p *Plan) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer cp.free()
 	if len(cp.arena.blocks) != 1 {
+		cp.free()
 		return nil, errors.New("plan cache: the plan does not fit one block")
 	}
 	cp.c.go_arena, cp.c.go_arena_len = 0, 0
 	cp.c.argv_start, cp.c.argv_len = 0, 0
-	base, used := cp.arena.blocks[0], cp.arena.off
-	if C.sbx_plan_pack(cp.c, C.uintptr_t(uintptr(base)), C.uint64_t(used)) != 0 {
-		return nil, errors.New("plan cache: the plan points outside its block")
-	}
-	return C.GoBytes(base, C.int(used)), nil
+	return cp, nil
 }

@@ -3,9 +3,13 @@ package launcher
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
+	"flag"
 	"fmt"
 	"math/rand"
 	"os"
+	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"syscall"
@@ -25,7 +29,11 @@ func cacheHost() Host {
 // minimalPlan compiles the shipped minimal profile for this process.
 func minimalPlan(t testing.TB, extra string, command ...string) *Plan {
 	t.Helper()
-	p := loadText(t.(*testing.T), "extends = [\"minimal\"]\n"+extra)
+	tt, ok := t.(*testing.T)
+	if !ok {
+		tt = &testing.T{} // a fuzz target's seeds, as FuzzPlanBlob loads them
+	}
+	p := loadText(tt, "extends = [\"minimal\"]\n"+extra)
 	plan, err := Compile(p, command, cacheHost())
 	if err != nil {
 		t.Fatalf("compile: %v", err)
@@ -33,10 +41,12 @@ func minimalPlan(t testing.TB, extra string, command ...string) *Plan {
 	return plan
 }
 
-// TestPlanBlobRoundTrip packs a compiled plan as the cache stores it and
-// unpacks it as the fast path does: the steps, the command, the
-// environment and the id maps come back intact, and packing the unpacked
-// plan again gives the same bytes.
+// TestPlanBlobRoundTrip packs compiled plans as the cache stores them and
+// unpacks them as the fast path does: every shipped profile's plan comes
+// back exactly as it was laid out (every byte of the plan and its steps,
+// everything their pointers lead to), and packing the unpacked plan
+// again gives the same bytes. For minimal, the command, the environment
+// and the id maps are also checked by name.
 func TestPlanBlobRoundTrip(t *testing.T) {
 	plan := minimalPlan(t, "[environment]\nset = { GREETING = \"hello\" }\n", "/bin/echo", "a b", "")
 	blob, err := packPlan(plan)
@@ -68,9 +78,58 @@ func TestPlanBlobRoundTrip(t *testing.T) {
 	if m := runIDModeFor(plan); (m == idsSelf || m == idsParent) && got.uidMap != runMapText(plan.IDs.UIDMap) {
 		t.Errorf("uid map %q, want %q", got.uidMap, runMapText(plan.IDs.UIDMap))
 	}
-	again, err := packPlan(plan)
-	if err != nil || !bytes.Equal(again, blob) {
-		t.Errorf("packing twice gave different bytes (%v)", err)
+	checkBlobRoundTrip(t, plan)
+	for _, name := range shippedNames(t) {
+		t.Run(name, func(t *testing.T) {
+			checkBlobRoundTrip(t, withProxySockets(compileShipped(t, name)))
+		})
+	}
+}
+
+// withProxySockets turns a plan's D-Bus socket steps into the binds a
+// launch makes of them once its proxy runs (startServices), so that every
+// plan can be laid out.
+func withProxySockets(p *Plan) *Plan {
+	rp := *p
+	rp.Steps = append([]Step(nil), p.Steps...)
+	for i, st := range rp.Steps {
+		if d, ok := st.(DBusSocket); ok {
+			rp.Steps[i] = BindMount{From: d.From, Source: "/run/user/1000/sandbox-proxy/" + d.Bus, Target: d.Target, ReadOnly: true}
+		}
+	}
+	return &rp
+}
+
+// checkBlobRoundTrip checks that plan's blob unpacks to exactly the layout
+// it was packed from, and packs back to itself.
+func checkBlobRoundTrip(t *testing.T, plan *Plan) {
+	t.Helper()
+	want, err := cachedFlat(plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blob, err := packPlan(plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, again, err := unpackFlatC(blob)
+	if err != nil {
+		t.Fatalf("unpacking a packed plan: %v", err)
+	}
+	if len(got.steps) != len(plan.Steps) {
+		t.Fatalf("%d steps unpacked, want %d", len(got.steps), len(plan.Steps))
+	}
+	if !bytes.Equal(got.raw, want.raw) || !slices.Equal(got.ptrs, want.ptrs) {
+		t.Errorf("the plan came back as %x %q, want %x %q", got.raw, got.ptrs, want.raw, want.ptrs)
+	}
+	for i := range want.steps {
+		g, w := got.steps[i], want.steps[i]
+		if !bytes.Equal(g.raw, w.raw) || !slices.Equal(g.ptrs, w.ptrs) {
+			t.Errorf("step %d (%s) came back as %x %q, want %x %q", i+1, plan.Steps[i].Kind(), g.raw, g.ptrs, w.raw, w.ptrs)
+		}
+	}
+	if !bytes.Equal(again, blob) {
+		t.Error("packing the unpacked plan gave other bytes")
 	}
 }
 
@@ -86,9 +145,10 @@ func TestPlanBlobRefusesDamage(t *testing.T) {
 			t.Errorf("a blob cut to %d of %d bytes was accepted", n, len(blob))
 		}
 	}
-	// The steps pointer (after clone_flags and nsteps) aimed past the end.
+	// The steps pointer aimed past the end.
 	bad := append([]byte(nil), blob...)
-	for i := 16; i < 24; i++ {
+	at := blobLayout()["plan.steps"]
+	for i := at; i < at+8; i++ {
 		bad[i] = 0xff
 	}
 	if _, err := unpackBlobC(bad); err == nil {
@@ -96,9 +156,135 @@ func TestPlanBlobRefusesDamage(t *testing.T) {
 	}
 }
 
+var updateFuzz = flag.Bool("update-fuzz", false, "rewrite the FuzzPlanBlob seeds in testdata/fuzz")
+
+// TestPlanBlobRefusesAliasing checks that unpacking refuses every blob
+// whose objects overlap each other or the plan's header (H4): each would
+// have the rewrite change a field twice, or change bytes another check
+// had read. With -update-fuzz it writes them as FuzzPlanBlob's seeds.
+func TestPlanBlobRefusesAliasing(t *testing.T) {
+	cases := aliasedBlobs(t)
+	for _, c := range cases {
+		if _, _, err := unpackFlatC(c.blob); err == nil {
+			t.Errorf("%s: accepted", c.name)
+		}
+	}
+	if *updateFuzz {
+		dir := filepath.Join("testdata", "fuzz", "FuzzPlanBlob")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range cases {
+			text := fmt.Sprintf("go test fuzz v1\n[]byte(%q)\n", c.blob)
+			if err := os.WriteFile(filepath.Join(dir, c.name), []byte(text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+type aliasedBlob struct {
+	name string
+	blob []byte
+}
+
+// aliasedBlobs makes blobs from a real plan whose offsets alias: each
+// lies inside the blob and is aligned, so only the overlap check refuses
+// it.
+func aliasedBlobs(t testing.TB) []aliasedBlob {
+	blob, err := packPlan(minimalPlan(t, "", "/bin/sh", "-c", "echo hi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lay := blobLayout()
+	u64 := func(b []byte, at int) uint64 { return binary.NativeEndian.Uint64(b[at:]) }
+	put := func(b []byte, at int, v uint64) { binary.NativeEndian.PutUint64(b[at:], v) }
+	steps := int(u64(blob, lay["plan.steps"]) - 1)
+	nsteps := int(binary.NativeEndian.Uint32(blob[lay["plan.nsteps"]:]))
+	step := func(i int, field string) int { return steps + i*lay["step.size"] + lay["step."+field] }
+	kind := func(i int) int { return int(binary.NativeEndian.Uint32(blob[step(i, "kind"):])) }
+	// Two steps with a path, the exec step and the seccomp step.
+	var withPath []int
+	execAt, seccompAt := -1, -1
+	for i := 0; i < nsteps; i++ {
+		if u64(blob, step(i, "path")) != 0 {
+			withPath = append(withPath, i)
+		}
+		switch kind(i) {
+		case lay["kind.exec"]:
+			execAt = i
+		case lay["kind.seccomp"]:
+			seccompAt = i
+		}
+	}
+	if len(withPath) < 2 || execAt < 0 || seccompAt < 0 {
+		t.Fatalf("the plan lacks the steps the cases need: %d with a path, exec %d, seccomp %d", len(withPath), execAt, seccompAt)
+	}
+	argv := int(u64(blob, step(execAt, "strv")) - 1)
+	var out []aliasedBlob
+	edit := func(name string, f func(b []byte)) {
+		b := append([]byte(nil), blob...)
+		f(b)
+		out = append(out, aliasedBlob{name, b})
+	}
+	edit("steps-over-header", func(b []byte) { put(b, lay["plan.steps"], 1) })
+	edit("steps-shifted-one-word", func(b []byte) { put(b, lay["plan.steps"], uint64(steps+8+1)) })
+	edit("shared-path", func(b []byte) {
+		put(b, step(withPath[1], "path"), u64(b, step(withPath[0], "path")))
+	})
+	edit("path-inside-header", func(b []byte) { put(b, step(withPath[0], "path"), uint64(lay["plan.envp"]+1)) })
+	edit("uid-map-inside-steps", func(b []byte) { put(b, lay["plan.uid_map"], uint64(step(0, "path")+1)) })
+	edit("envp-is-steps", func(b []byte) { put(b, lay["plan.envp"], uint64(steps+1)) })
+	edit("envp-is-argv", func(b []byte) { put(b, lay["plan.envp"], uint64(argv+1)) })
+	edit("argv-entry-is-argv", func(b []byte) { put(b, argv, uint64(argv+1)) })
+	edit("argv-is-step-fields", func(b []byte) { put(b, step(execAt, "strv"), uint64(step(execAt, "path")+1)) })
+	edit("seccomp-over-steps", func(b []byte) { put(b, step(seccompAt, "data"), uint64(steps+1)) })
+	edit("seccomp-overruns", func(b []byte) {
+		put(b, step(seccompAt, "data_len"), u64(b, step(seccompAt, "data_len"))+64)
+	})
+	edit("ids-over-plan", func(b []byte) {
+		binary.NativeEndian.PutUint32(b[step(0, "nids"):], 2)
+		put(b, step(0, "ids"), uint64(lay["plan.npass"]+1))
+	})
+	edit("pass-fds-over-header", func(b []byte) {
+		binary.NativeEndian.PutUint32(b[lay["plan.npass"]:], 1)
+		put(b, lay["plan.pass_fds"], uint64(lay["plan.npass"]+1))
+	})
+	return out
+}
+
+// TestPlanBlobRefusesOtherShapes checks what only the rewritten plan can
+// show: clone flags beyond namespaces, and an exec that is not last.
+func TestPlanBlobRefusesOtherShapes(t *testing.T) {
+	blob, err := packPlan(minimalPlan(t, "", "/bin/true"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lay := blobLayout()
+	flags := append([]byte(nil), blob...)
+	binary.NativeEndian.PutUint64(flags[lay["plan.clone_flags"]:], binary.NativeEndian.Uint64(flags[lay["plan.clone_flags"]:])|syscall.CLONE_VM)
+	if _, _, err := unpackFlatC(flags); err == nil {
+		t.Error("a plan with CLONE_VM was accepted")
+	}
+	short := append([]byte(nil), blob...)
+	n := binary.NativeEndian.Uint32(short[lay["plan.nsteps"]:])
+	binary.NativeEndian.PutUint32(short[lay["plan.nsteps"]:], n-1)
+	if _, _, err := unpackFlatC(short); err == nil {
+		t.Error("a plan without its exec step was accepted")
+	}
+	if _, _, err := unpackFlatC(blob); err != nil {
+		t.Fatalf("the undamaged blob: %v", err)
+	}
+}
+
 // FuzzPlanBlob feeds damaged blobs to the unpacker, which reads a file an
 // earlier launch wrote: it must refuse them or produce a plan whose every
 // pointer it checked, never read outside the blob (a crash here fails).
+// A blob it accepts must pack back to its own bytes, and read the same
+// wherever it lies in memory: a field rewritten twice would not pack
+// back, and a string or array overlapping a pointer would read
+// differently at another address. The seeds (testdata/fuzz) include the
+// aliasing cases.
 func FuzzPlanBlob(f *testing.F) {
 	for _, cmd := range [][]string{{"/bin/true"}, {"/bin/sh", "-c", "echo hi"}} {
 		p := loadText(&testing.T{}, "extends = [\"minimal\"]\n")
@@ -112,10 +298,23 @@ func FuzzPlanBlob(f *testing.F) {
 		}
 		f.Add(blob)
 	}
+	for _, c := range aliasedBlobs(f) {
+		f.Add(c.blob)
+	}
 	f.Fuzz(func(t *testing.T, blob []byte) {
-		got, err := unpackBlobC(blob)
-		if err == nil && len(got.kinds) == 0 {
+		got, again, err := unpackFlatC(blob)
+		if err != nil {
+			return
+		}
+		if len(got.steps) == 0 {
 			t.Fatal("a plan without steps was accepted")
+		}
+		if !bytes.Equal(again, blob) {
+			t.Fatal("an accepted blob does not pack back to its own bytes")
+		}
+		moved, _, err := unpackFlatAt(blob, 64)
+		if err != nil || !reflect.DeepEqual(moved, got) {
+			t.Fatalf("an accepted blob reads differently 64 bytes further (%v)", err)
 		}
 	})
 }
@@ -200,6 +399,11 @@ func TestPlanCacheable(t *testing.T) {
 		"nat":      with(func(p *Plan) { p.NAT = &NAT{} }),
 		"dbus":     with(func(p *Plan) { p.DBusProxy = &DBusProxy{} }),
 		"warnings": with(func(p *Plan) { p.Warnings = []*profile.Error{{Msg: "no display"}} }),
+		// Only the ordinary launch names the line of a limit that
+		// killed the payload (L10).
+		"limits.as": with(func(p *Plan) {
+			p.Steps = append([]Step{Rlimit{Name: "as", Soft: 1 << 30, Hard: 1 << 30}}, p.Steps...)
+		}),
 		"id ranges by newuidmap": with(func(p *Plan) {
 			p.CloneFlags |= syscall.CLONE_NEWUSER
 			p.IDs = &IDMapping{UIDMap: []profile.IDRange{{Inside: 0, Outside: 100000, Count: 65536}},

@@ -137,10 +137,17 @@ func runChild(p *Plan, cp *childPlan, set childSetup, svc *services) (int, error
 	if got {
 		r := decodeChildReport(rec)
 		if r.exec {
-			fmt.Fprintln(runStderr(set.stdio[2]), runExecMessage(r.detail, r.errno))
+			msg := runExecMessage(r.detail, r.errno)
+			if h := runExecLimitHint(p, r.errno); h != "" {
+				msg += "\nhint: " + h
+			}
+			fmt.Fprintln(runStderr(set.stdio[2]), msg)
 			return runExecCode(r.errno), nil
 		}
 		return 0, runSetupError(p, r)
+	}
+	if note := runLimitDeathNote(p, ws, init); note != "" {
+		fmt.Fprintln(runStderr(set.stdio[2]), note)
 	}
 	return sig.exitCode(ws), nil
 }

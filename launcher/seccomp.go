@@ -78,6 +78,9 @@ func seccompBuildDefault(s profile.Seccomp, nestedUserns bool, known map[string]
 			continue // added below, with the profile's origin for errors
 		}
 		br := seccompBuiltinFor(name, nestedUserns)
+		if name == "ioctl" && s.AllowTerminalInjection {
+			br = nil
+		}
 		switch {
 		case br == nil:
 			err = f.add(nr, seccompAllow)
@@ -93,7 +96,7 @@ func seccompBuildDefault(s profile.Seccomp, nestedUserns bool, known map[string]
 		used[name] = br != nil
 	}
 	for _, r := range s.Syscalls {
-		if err := f.add(overrides[r.Name], r.Action); err != nil {
+		if err := seccompAddRule(f, overrides[r.Name], r, s); err != nil {
 			f.release()
 			return nil, nil, seccompRuleError(r, err)
 		}
@@ -118,9 +121,15 @@ func seccompBuildDefault(s profile.Seccomp, nestedUserns bool, known map[string]
 	if nestedUserns {
 		summary = append(summary, "process.nested_user_namespaces: "+seccompNestedLine())
 	}
+	if s.AllowTerminalInjection {
+		summary = append(summary, seccompTerminalOffLine)
+	}
 	for _, r := range s.Syscalls {
 		line := fmt.Sprintf("%s: %s (%s)", r.Name, seccompActionString(r.Action), seccompOriginString(r.At))
-		if br := seccompBuiltinFor(r.Name, nestedUserns); br != nil {
+		switch br := seccompBuiltinFor(r.Name, nestedUserns); {
+		case seccompTerminalGuarded(r, s):
+			line += seccompTerminalKeptText
+		case br != nil && !(r.Name == "ioctl" && s.AllowTerminalInjection):
 			line += ", replacing the built-in " + seccompActionString(br.Action)
 		}
 		summary = append(summary, line)
@@ -128,8 +137,35 @@ func seccompBuildDefault(s profile.Seccomp, nestedUserns bool, known map[string]
 	return f, summary, nil
 }
 
+// The terminal guard (B15): TIOCSTI and TIOCLINUX stay refused whenever
+// ioctl is allowed or only logged, whatever rule or policy allows it; an
+// "allow" for ioctl is what nearly every program needs, and must not
+// quietly reopen the caller's terminal. Only
+// seccomp.allow_terminal_injection turns it off.
+const (
+	seccompTerminalKeptText = "; TIOCSTI and TIOCLINUX still get EPERM (the terminal guard: only seccomp.allow_terminal_injection lifts it)"
+	seccompTerminalOffLine  = "seccomp.allow_terminal_injection: the terminal guard is off; TIOCSTI and TIOCLINUX can push input into the caller's terminal"
+)
+
+// seccompTerminalGuarded reports whether the profile's rule r lets ioctl
+// through, so that the terminal guard must be kept with it.
+func seccompTerminalGuarded(r profile.SyscallRule, s profile.Seccomp) bool {
+	return r.Name == "ioctl" && !s.AllowTerminalInjection &&
+		(r.Action.Kind == profile.ActAllow || r.Action.Kind == profile.ActLog)
+}
+
+// seccompAddRule adds the profile's rule r for syscall nr, keeping the
+// terminal guard with an ioctl it lets through.
+func seccompAddRule(f *seccompFilter, nr int, r profile.SyscallRule, s profile.Seccomp) error {
+	if seccompTerminalGuarded(r, s) {
+		guard := seccompBuiltinFor("ioctl", false)
+		return f.addMatch(nr, guard.Action, r.Action, guard.When)
+	}
+	return f.add(nr, r.Action)
+}
+
 // seccompBuildAllowList allows exactly what the profile allows. The ABI
-// check stays, and so does the TIOCSTI rule when ioctl is allowed: an
+// check stays, and so does the terminal guard when ioctl is allowed: an
 // allow-list profile has to allow ioctl for nearly any program, and that
 // must not reopen the terminal injection.
 func seccompBuildAllowList(s profile.Seccomp) (*seccompFilter, []string, error) {
@@ -165,7 +201,7 @@ func seccompBuildAllowList(s profile.Seccomp) (*seccompFilter, []string, error) 
 			return nil, nil, seccompRuleError(r, err)
 		}
 	}
-	guarded := ioctlAction.Kind == profile.ActAllow || ioctlAction.Kind == profile.ActLog
+	guarded := !s.AllowTerminalInjection && (ioctlAction.Kind == profile.ActAllow || ioctlAction.Kind == profile.ActLog)
 	if guarded {
 		err = f.addMatch(seccompSyscalls()["ioctl"], ioctl.Action, ioctlAction, ioctl.When)
 	} else {
@@ -189,6 +225,9 @@ func seccompBuildAllowList(s profile.Seccomp) (*seccompFilter, []string, error) 
 	}
 	if guarded {
 		summary = append(summary, "ioctl: "+seccompActionString(ioctl.Action)+" when "+ioctl.When.Desc+" (built-in)")
+	}
+	if s.AllowTerminalInjection {
+		summary = append(summary, seccompTerminalOffLine)
 	}
 	for _, r := range s.Syscalls {
 		summary = append(summary, fmt.Sprintf("%s: %s (%s)", r.Name, seccompActionString(r.Action), seccompOriginString(r.At)))

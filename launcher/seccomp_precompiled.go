@@ -23,7 +23,7 @@ type seccompPrecompiledEntry struct {
 
 // seccompPrecompiledFor returns the embedded filter for s, if there is one.
 func seccompPrecompiledFor(s profile.Seccomp, nestedUserns bool) (*Seccomp, bool) {
-	if (s.Policy != profile.PolicyDefault && s.Policy != "") || len(s.Syscalls) > 0 {
+	if (s.Policy != profile.PolicyDefault && s.Policy != "") || len(s.Syscalls) > 0 || s.AllowTerminalInjection {
 		return nil, false
 	}
 	for _, e := range seccompPrecompiledSet {

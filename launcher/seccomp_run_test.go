@@ -323,7 +323,8 @@ func TestSeccompInKernel(t *testing.T) {
 		}
 	})
 
-	// Profile rules replace built-in ones in the kernel too.
+	// Profile rules replace built-in ones in the kernel too, except the
+	// terminal guard, which an ioctl rule of "allow" keeps (B15).
 	t.Run("profile rules", func(t *testing.T) {
 		s := profile.Seccomp{Policy: profile.PolicyDefault, Syscalls: []profile.SyscallRule{
 			scRule("clone", seccompAllow, 1),
@@ -335,13 +336,18 @@ func TestSeccompInKernel(t *testing.T) {
 		got := runSeccompProbe(t, probe, compileSeccompT(t, s, false),
 			[]string{"clone_newuser", "getpid", "tiocsti_pty", "keyctl", "ptrace", "unshare_user"})
 		want := map[string]string{
-			"clone_newuser": base["clone_newuser"], "getpid": "EHWPOISON", "tiocsti_pty": base["tiocsti_pty"],
+			"clone_newuser": base["clone_newuser"], "getpid": "EHWPOISON", "tiocsti_pty": "EPERM",
 			"keyctl": "signal:SIGSYS", "ptrace": "EPERM", "unshare_user": "EPERM",
 		}
 		for k, w := range want {
 			if got[k] != w {
 				t.Errorf("%s: got %q, want %q", k, got[k], w)
 			}
+		}
+		s.AllowTerminalInjection = true
+		got = runSeccompProbe(t, probe, compileSeccompT(t, s, false), []string{"tiocsti_pty"})
+		if got["tiocsti_pty"] != base["tiocsti_pty"] {
+			t.Errorf("with allow_terminal_injection: tiocsti_pty %q, want %q as without a filter", got["tiocsti_pty"], base["tiocsti_pty"])
 		}
 	})
 }

@@ -219,7 +219,8 @@ func TestSeccompProfileOverrides(t *testing.T) {
 		{"allow clone lifts the namespace check", scSimX86(scNrClone, scCloneNewUser), scWantAllow},
 		{"allow fsopen", scSimX86(scNrFsopen), scWantAllow},
 		{"getpid = ENOSYS", scSimX86(39), scWantENOSYS},
-		{"allow ioctl lifts the TIOCSTI rule", scSimX86(scNrIoctl, 0, scTIOCSTI), scWantAllow},
+		{"allow ioctl keeps the terminal guard", scSimX86(scNrIoctl, 0, scTIOCSTI), scWantEPERM},
+		{"allow ioctl allows other requests", scSimX86(scNrIoctl, 0, 0x5413), scWantAllow},
 		{"keyctl = trap", scSimX86(seccompSyscalls()["keyctl"]), scSimRetTrap},
 		{"mount = kill", scSimX86(scNrMount), scWantKill},
 		{"personality = EINVAL for every persona", scSimX86(scNrPersonality, 0), scSimRetErrno | 22},
@@ -231,7 +232,7 @@ func TestSeccompProfileOverrides(t *testing.T) {
 	sum := strings.Join(st.Summary, "\n")
 	for _, want := range []string{
 		"ptrace: EPERM (/p/app.toml:10:1)",
-		"ioctl: allow (/p/app.toml:6:1), replacing the built-in EPERM",
+		"ioctl: allow (/p/app.toml:6:1); TIOCSTI and TIOCLINUX still get EPERM",
 		"setns: EPERM",
 		"unknown numbers get ENOSYS",
 		"BPF instructions",
@@ -242,6 +243,51 @@ func TestSeccompProfileOverrides(t *testing.T) {
 	}
 	if strings.Contains(sum, "unshare, setns") {
 		t.Errorf("summary still lists unshare under the built-in rule the profile replaced:\n%s", sum)
+	}
+}
+
+// TestSeccompTerminalGuard is B15: an ioctl rule of "allow" or "log",
+// under either filtering policy, keeps TIOCSTI and TIOCLINUX refused, with
+// or without high bits set; only seccomp.allow_terminal_injection lifts
+// the guard, and the summary says so.
+func TestSeccompTerminalGuard(t *testing.T) {
+	logAct := profile.Action{Kind: profile.ActLog}
+	for _, tc := range []struct {
+		name   string
+		s      profile.Seccomp
+		tty    uint32 // what TIOCSTI and TIOCLINUX get
+		other  uint32 // what another request gets
+		inSumm string
+	}{
+		{"default, no rule", profile.Seccomp{Policy: profile.PolicyDefault}, scWantEPERM, scWantAllow, "TIOCSTI (0x5412) or TIOCLINUX"},
+		{"default, ioctl allow", profile.Seccomp{Policy: profile.PolicyDefault, Syscalls: []profile.SyscallRule{scRule("ioctl", seccompAllow, 3)}},
+			scWantEPERM, scWantAllow, "still get EPERM"},
+		{"default, ioctl log", profile.Seccomp{Policy: profile.PolicyDefault, Syscalls: []profile.SyscallRule{scRule("ioctl", logAct, 3)}},
+			scWantEPERM, scSimRetLog, "still get EPERM"},
+		{"allow-list, ioctl log", profile.Seccomp{Policy: profile.PolicyAllowList, Syscalls: []profile.SyscallRule{scRule("ioctl", logAct, 3)}},
+			scWantEPERM, scSimRetLog, "TIOCSTI (0x5412) or TIOCLINUX"},
+		{"default, the key", profile.Seccomp{Policy: profile.PolicyDefault, AllowTerminalInjection: true},
+			scWantAllow, scWantAllow, "the terminal guard is off"},
+		{"default, ioctl log and the key", profile.Seccomp{Policy: profile.PolicyDefault, AllowTerminalInjection: true,
+			Syscalls: []profile.SyscallRule{scRule("ioctl", logAct, 3)}}, scSimRetLog, scSimRetLog, "the terminal guard is off"},
+		{"allow-list, ioctl allow and the key", profile.Seccomp{Policy: profile.PolicyAllowList, AllowTerminalInjection: true,
+			Syscalls: []profile.SyscallRule{scRule("ioctl", seccompAllow, 3)}}, scWantAllow, scWantAllow, "the terminal guard is off"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st, err := CompileSeccomp(tc.s, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			scCheckSim(t, st.Program, []scSimCase{
+				{"TIOCSTI", scSimX86(scNrIoctl, 0, scTIOCSTI), tc.tty},
+				{"TIOCSTI | 1<<32", scSimX86(scNrIoctl, 0, scTIOCSTI|1<<32), tc.tty},
+				{"TIOCLINUX", scSimX86(scNrIoctl, 0, 0x541c), tc.tty},
+				{"TIOCOUTQ", scSimX86(scNrIoctl, 0, 0x5411), tc.other},
+			})
+			if sum := strings.Join(st.Summary, "\n"); !strings.Contains(sum, tc.inSumm) {
+				t.Errorf("summary lacks %q:\n%s", tc.inSumm, sum)
+			}
+		})
 	}
 }
 

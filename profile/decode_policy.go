@@ -43,6 +43,7 @@ func (d *fileDecoder) decodeSeccomp(t map[string]any, p string) {
 			}
 		}
 	}
+	d.boolAt(t, p, "allow_terminal_injection")
 	sv, sp, ok := d.child(t, p, "syscalls")
 	if !ok {
 		return

@@ -107,6 +107,13 @@ var duplicateKeyMsg = sync.OnceValue(func() *regexp.Regexp {
 // first definition.
 func (d *fileDecoder) parseError(text string, err error) *Error {
 	e := &Error{File: d.src.display}
+	var deep *ShapeError
+	if errors.As(err, &deep) {
+		// A second scan stops where the first did.
+		e.Line, e.Col = locate(text).lineCol(deep.Offset)
+		e.Key, e.Msg = escapeControls(deep.Path), deep.Error()
+		return e
+	}
 	var pe toml.ParseError
 	if !errors.As(err, &pe) {
 		e.Msg = "invalid TOML: " + err.Error()

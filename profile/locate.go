@@ -1,6 +1,7 @@
 package profile
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 )
@@ -24,6 +25,12 @@ type locator struct {
 	// path has had, so "[[mount]]" number three becomes "mount[2]" and a
 	// nested "[[a.b]]" attaches to the latest "a" element.
 	aotCount map[string]int
+
+	// work is what the paths built so far cost (maxWork); deep is the
+	// first place the text went past maxNesting or maxWork, where the
+	// scan stopped, or nil.
+	work int
+	deep *ShapeError
 }
 
 // locate scans src and returns its locator.
@@ -79,7 +86,7 @@ func (l *locator) record(path string, off int) {
 
 func (l *locator) scan() {
 	sc := &scanner{s: l.src}
-	current := ""
+	current, depth := "", 0
 	for !sc.eof() {
 		sc.skipSpace(true)
 		if sc.eof() {
@@ -87,9 +94,9 @@ func (l *locator) scan() {
 		}
 		start := sc.i
 		if sc.peek() == '[' {
-			current = l.header(sc)
+			current, depth = l.header(sc)
 		} else {
-			l.keyValue(sc, current)
+			l.keyValue(sc, current, depth)
 		}
 		if sc.i == start {
 			sc.i++ // never stall on unexpected input
@@ -103,9 +110,65 @@ func (l *locator) scan() {
 	}
 }
 
+// maxNesting bounds how deeply a profile may nest: table headers, dotted
+// keys, inline tables and arrays together, counted as the segments of a
+// key path ("mount[2].target" is 3); a profile's deepest keys are 4 deep
+// ("identity.uid_map[0].count").
+const maxNesting = 32
+
+// maxWork bounds the size of a profile's key structure: every key and
+// array element costs its depth, once for each of its segments (a key
+// 3 deep costs 1+2+3), which is what building its path costs here and in
+// the TOML decoder. The largest shipped profile costs 252.
+const maxWork = 1 << 15
+
+// Both bounds are checked before the TOML decoder sees the text (B14):
+// its cost, and that of the paths built here, grows with the square of
+// the depth and with the number of keys, and a 32 KiB file of nothing
+// but nesting took seconds and gigabytes. Within them, any file up to
+// the size limit decodes in a fraction of a second.
+
+// ShapeError is a profile shaped as no profile is: nested too deep, or
+// with too many keys and values.
+type ShapeError struct {
+	Offset int    // where the key or value that goes too far starts
+	Path   string // its path, cut short
+	Msg    string
+}
+
+func (e *ShapeError) Error() string { return e.Msg }
+
+// tooDeep records the first place the nesting passes maxNesting and ends
+// the scan: nothing after it is worth the cost.
+func (l *locator) tooDeep(sc *scanner, off int, path string) {
+	l.refuse(sc, off, path, fmt.Sprintf("nested more than %d levels deep (tables, dotted keys, inline tables and arrays together); a profile's keys are a few levels deep: write them out flat", maxNesting))
+}
+
+// spend counts the work of one more path segment at depth, and refuses
+// the file once it is more than any profile needs.
+func (l *locator) spend(sc *scanner, off int, path string, depth int) bool {
+	l.work += depth
+	if l.work <= maxWork {
+		return true
+	}
+	l.refuse(sc, off, path, "too many keys and values (the file's keys, array elements and their nesting together pass the bound a profile never reaches); split it, or check that it is the right file")
+	return false
+}
+
+func (l *locator) refuse(sc *scanner, off int, path, msg string) {
+	if l.deep == nil {
+		const show = 120
+		if len(path) > show {
+			path = strings.ToValidUTF8(path[:show], "") + "..."
+		}
+		l.deep = &ShapeError{Offset: off, Path: path, Msg: msg}
+	}
+	sc.i = len(sc.s)
+}
+
 // header reads "[a.b]" or "[[a.b]]" and returns the table path that
-// following keys belong to.
-func (l *locator) header(sc *scanner) string {
+// following keys belong to, and its depth.
+func (l *locator) header(sc *scanner) (string, int) {
 	start := sc.i
 	array := sc.hasPrefix("[[")
 	if array {
@@ -121,11 +184,18 @@ func (l *locator) header(sc *scanner) string {
 		sc.i++
 	}
 	if len(keys) == 0 {
-		return ""
+		return "", 0
 	}
-	p := ""
+	p, depth := "", 0
 	for j, k := range keys {
 		p = joinKey(p, k)
+		if depth++; depth > maxNesting {
+			l.tooDeep(sc, offs[j], p)
+			return "", 0
+		}
+		if !l.spend(sc, offs[j], p, depth) {
+			return "", 0
+		}
 		if j == len(keys)-1 {
 			break
 		}
@@ -133,6 +203,7 @@ func (l *locator) header(sc *scanner) string {
 		// A prefix that is an array of tables means its latest element.
 		if n := l.aotCount[p]; n > 0 {
 			p = joinIndex(p, n-1)
+			depth++
 		}
 	}
 	l.record(p, start)
@@ -140,21 +211,21 @@ func (l *locator) header(sc *scanner) string {
 		n := l.aotCount[p]
 		l.aotCount[p] = n + 1
 		p = joinIndex(p, n)
+		depth++
 		l.record(p, start)
 	}
-	return p
+	if depth > maxNesting {
+		l.tooDeep(sc, start, p)
+		return "", 0
+	}
+	return p, depth
 }
 
-// keyValue reads "a.b = value" inside table path current.
-func (l *locator) keyValue(sc *scanner, current string) {
-	keys, offs := parseDottedKey(sc)
-	if len(keys) == 0 {
+// keyValue reads "a.b = value" inside table path current, depth deep.
+func (l *locator) keyValue(sc *scanner, current string, depth int) {
+	p, depth, ok := l.dottedPath(sc, current, depth)
+	if !ok {
 		return
-	}
-	p := current
-	for j, k := range keys {
-		p = joinKey(p, k)
-		l.record(p, offs[j])
 	}
 	sc.skipSpace(false)
 	if sc.peek() != '=' {
@@ -163,7 +234,30 @@ func (l *locator) keyValue(sc *scanner, current string) {
 	sc.i++
 	sc.skipSpace(false)
 	l.recordValue(p, sc.i)
-	l.value(sc, p, 0)
+	l.value(sc, p, depth)
+}
+
+// dottedPath reads a dotted key below path, depth deep, recording each
+// segment, and returns the key's path and depth; ok is false when there
+// is no key, or when it goes too deep (the scan then ends).
+func (l *locator) dottedPath(sc *scanner, path string, depth int) (string, int, bool) {
+	keys, offs := parseDottedKey(sc)
+	if len(keys) == 0 {
+		return "", 0, false
+	}
+	p := path
+	for j, k := range keys {
+		p = joinKey(p, k)
+		if depth++; depth > maxNesting {
+			l.tooDeep(sc, offs[j], p)
+			return "", 0, false
+		}
+		if !l.spend(sc, offs[j], p, depth) {
+			return "", 0, false
+		}
+		l.record(p, offs[j])
+	}
+	return p, depth, true
 }
 
 func (l *locator) recordValue(path string, off int) {
@@ -186,14 +280,10 @@ func (l *locator) valueText(path string) string {
 	return l.src[off:end]
 }
 
-// maxNesting stops a pathological "[[[[[[..." value from recursing deeply;
-// the decoder has already bounded real input.
-const maxNesting = 200
-
 // value skips one value, recording the paths of array elements and
-// inline-table keys inside it.
+// inline-table keys inside it; path is depth deep.
 func (l *locator) value(sc *scanner, path string, depth int) {
-	if sc.eof() || depth > maxNesting {
+	if sc.eof() {
 		return
 	}
 	switch {
@@ -231,6 +321,13 @@ func (l *locator) array(sc *scanner, path string, depth int) {
 		}
 		start := sc.i
 		elem := joinIndex(path, idx)
+		if depth+1 > maxNesting {
+			l.tooDeep(sc, start, elem)
+			return
+		}
+		if !l.spend(sc, start, elem, depth+1) {
+			return
+		}
 		l.record(elem, start)
 		l.value(sc, elem, depth+1)
 		sc.skipSpace(true)
@@ -258,18 +355,14 @@ func (l *locator) inlineTable(sc *scanner, path string, depth int) {
 			return
 		}
 		start := sc.i
-		keys, offs := parseDottedKey(sc)
-		p := path
-		for j, k := range keys {
-			p = joinKey(p, k)
-			l.record(p, offs[j])
-		}
-		sc.skipSpace(false)
-		if sc.peek() == '=' {
-			sc.i++
+		if p, d, ok := l.dottedPath(sc, path, depth); ok {
 			sc.skipSpace(false)
-			l.recordValue(p, sc.i)
-			l.value(sc, p, depth+1)
+			if sc.peek() == '=' {
+				sc.i++
+				sc.skipSpace(false)
+				l.recordValue(p, sc.i)
+				l.value(sc, p, d)
+			}
 		}
 		sc.skipSpace(true)
 		switch {

@@ -51,13 +51,21 @@ type merged struct {
 	scalars map[string]scalar
 	lists   map[string][]entry
 	bad     map[string]bool // key paths with an error in any layer
+
+	// at indexes the sets and keyed tables: list -> entry key -> its
+	// place in lists[list], so that merging stays linear in the number
+	// of entries (a profile of 20,000 variables took a second, B14).
+	// A list's index is built on first use and dropped when the list
+	// changes otherwise.
+	at map[string]map[string]int
 }
 
 // mergeLayers folds the layers in order: scalars, last wins; lists,
 // appended; tables, key by key. Each layer's [merge] section applies to
 // what came before it.
 func mergeLayers(layers []*layer) (*merged, Errors) {
-	m := &merged{scalars: map[string]scalar{}, lists: map[string][]entry{}, bad: map[string]bool{}}
+	m := &merged{scalars: map[string]scalar{}, lists: map[string][]entry{}, bad: map[string]bool{},
+		at: map[string]map[string]int{}}
 	var errs Errors
 	for _, l := range layers {
 		for k := range l.bad {
@@ -65,6 +73,7 @@ func mergeLayers(layers []*layer) (*merged, Errors) {
 		}
 		for _, r := range l.replace {
 			delete(m.lists, r.key)
+			delete(m.at, r.key)
 			// test.command, test.setup and test.check are whole
 			// values: replacing one drops the inherited command.
 			delete(m.scalars, r.key)
@@ -90,22 +99,35 @@ func mergeLayers(layers []*layer) (*merged, Errors) {
 }
 
 func (m *merged) add(list string, e entry) {
-	switch listModes[list] {
-	case stringSet:
-		for _, x := range m.lists[list] {
-			if x.key == e.key {
-				return
-			}
-		}
-	case keyedTable:
-		for i, x := range m.lists[list] {
-			if x.key == e.key {
-				m.lists[list][i] = e
-				return
-			}
-		}
+	mode := listModes[list]
+	if mode == appendAll {
+		m.lists[list] = append(m.lists[list], e)
+		return
 	}
+	idx := m.index(list)
+	if i, ok := idx[e.key]; ok {
+		if mode == keyedTable {
+			m.lists[list][i] = e
+		}
+		return
+	}
+	idx[e.key] = len(m.lists[list])
 	m.lists[list] = append(m.lists[list], e)
+}
+
+// index returns the index of list, building it from the list.
+func (m *merged) index(list string) map[string]int {
+	idx := m.at[list]
+	if idx == nil {
+		idx = make(map[string]int, len(m.lists[list]))
+		for i, x := range m.lists[list] {
+			if _, dup := idx[x.key]; !dup {
+				idx[x.key] = i
+			}
+		}
+		m.at[list] = idx
+	}
+	return idx
 }
 
 // removeEntry drops every entry of list with key; false when there was none.
@@ -120,6 +142,7 @@ func (m *merged) removeEntry(list, key string) bool {
 		kept = append(kept, x)
 	}
 	m.lists[list] = kept
+	delete(m.at, list)
 	return found
 }
 

@@ -18,11 +18,18 @@ func parseText(text string) (map[string]any, *locator, error) {
 	if raw, loc, ok := shippedParsed(text); ok {
 		return raw, loc, nil
 	}
+	// Located first: the locator stops at the first place nested
+	// deeper than any profile is, before the decoder spends the square of
+	// that depth on it (B14).
+	loc := locate(text)
+	if loc.deep != nil {
+		return nil, loc, loc.deep
+	}
 	var raw map[string]any
 	if _, err := toml.Decode(text, &raw); err != nil {
 		return nil, nil, err
 	}
-	return raw, locate(text), nil
+	return raw, loc, nil
 }
 
 // parsedLocator is a locator with its positions given.

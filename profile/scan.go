@@ -58,11 +58,12 @@ func (sc *scanner) skipLine() {
 }
 
 // parseDottedKey reads `a."b.c".'d'` and returns the decoded segments with
-// the offset each starts at.
+// the offset each starts at. It stops after maxNesting+1 segments: a key
+// that long is refused whatever follows (B14).
 func parseDottedKey(sc *scanner) ([]string, []int) {
 	var keys []string
 	var offs []int
-	for !sc.eof() {
+	for !sc.eof() && len(keys) <= maxNesting {
 		sc.skipSpace(false)
 		start := sc.i
 		var k string

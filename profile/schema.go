@@ -130,6 +130,7 @@ var schema = []KeyDoc{
 	k("seccomp", shapeTable, "", "The system call filter."),
 	k("seccomp.policy", shapeString, `"default"`, `"default" (the built-in deny-list), "allow-list" (only syscalls marked "allow") or "none" (no filter).`),
 	k("seccomp.default_action", shapeString, `"ENOSYS"`, "What unlisted syscalls get under the allow-list policy; only valid with it."),
+	k("seccomp.allow_terminal_injection", shapeBool, "false", "Let the payload use TIOCSTI and TIOCLINUX, which push input into the caller's terminal; a filtering policy refuses them even where it allows ioctl. A loosening."),
 	k("seccomp.syscalls", shapeTable, "{}", "Per-syscall actions that modify the policy."),
 	k("seccomp.syscalls.<syscall>", shapeString, "", `Action for an x86_64 syscall: "allow", "kill", "log", "trap" or an errno name such as "EPERM".`),
 

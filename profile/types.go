@@ -209,6 +209,10 @@ type Seccomp struct {
 	DefaultAction Action `json:"default_action"`
 	// Syscalls are the profile's rules, sorted by name.
 	Syscalls []SyscallRule `json:"syscalls"`
+	// AllowTerminalInjection drops the terminal guard (TIOCSTI and
+	// TIOCLINUX refused whatever the ioctl rule says, B15). Only this key
+	// turns it off: an ioctl rule of "allow" or "log" keeps it.
+	AllowTerminalInjection bool `json:"allow_terminal_injection,omitempty"`
 }
 
 // EnvVar is one variable the profile sets.

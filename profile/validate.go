@@ -63,6 +63,9 @@ func (v *validator) seccomp() {
 	if o, ok := v.setAt("seccomp.default_action"); ok && sc.Policy != PolicyAllowList && !v.m.bad["seccomp.policy"] {
 		v.errAt(o, "seccomp.default_action", "default_action applies only with policy = \"allow-list\"; remove it, or set the policy")
 	}
+	if o, ok := v.setAt("seccomp.allow_terminal_injection"); ok && sc.Policy == PolicyNone && !v.m.bad["seccomp.policy"] {
+		v.errAt(o, "seccomp.allow_terminal_injection", "the terminal guard is part of the filter, and policy = \"none\" has none; remove this line, or choose a policy")
+	}
 	if sc.Policy == PolicyNone && len(sc.Syscalls) > 0 && !v.m.bad["seccomp.policy"] {
 		r := sc.Syscalls[0]
 		v.errAt(r.At, "seccomp.syscalls."+r.Name, "syscall rules have no effect with policy = \"none\"; remove them, or choose a policy")

@@ -96,6 +96,13 @@ func (d *fileDecoder) unknownKey(path, parent, parentSchema, k string) {
 	}
 	names := childNames(parentSchema)
 	msg := fmt.Sprintf("unknown key %s%s", quote(k), where)
+	// Past a report's worth of errors the suggestion is left out: most
+	// of these will not be shown, and a file of 100,000 unknown keys
+	// would spend seconds on spelling (B14).
+	if len(d.errs) >= maxErrors {
+		d.errorf(path, "%s", msg)
+		return
+	}
 	if s := suggest(k, names); s != "" {
 		msg += fmt.Sprintf("; did you mean %q?", s)
 	} else if len(names) > 0 {

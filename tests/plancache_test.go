@@ -2,6 +2,8 @@ package tests
 
 import (
 	"bytes"
+	"encoding/binary"
+	"hash/fnv"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -443,5 +445,59 @@ func TestPlanCacheVolatileVariables(t *testing.T) {
 				t.Fatalf("the payload got another token than %q: %s", want, r)
 			}
 		}
+	})
+}
+
+// TestPlanCacheRefusesEditedPlan checks that a plan file edited in place,
+// with its checksum recomputed, is either exactly what the launcher wrote
+// or refused (H4): regions of the file that overlap each other or its
+// header, and a plan whose offsets alias its own header, all send the
+// launch the ordinary way, which still runs the command.
+func TestPlanCacheRefusesEditedPlan(t *testing.T) {
+	bothModes(t, func(t *testing.T, m mode) {
+		c := newCacheRun(t, m)
+		args := []string{"-p", "minimal", "--", "/bin/sh", "-c", "echo fine"}
+		wantCold(t, c.run(t, args...))
+		names := entries(c.plans())
+		if len(names) != 1 {
+			t.Fatalf("plan cache holds %q, want one plan", names)
+		}
+		file := filepath.Join(c.plans(), names[0])
+		orig := mustRead(t, file)
+		// plan_cache.h's header: 200 bytes, whose last six words are
+		// cwd_off, cwd_len, deps_off, ndeps, plan_off, plan_len.
+		le := binary.NativeEndian
+		if le.Uint32(orig[12:]) != 200 {
+			t.Fatalf("the cache header is %d bytes; this test knows the 200-byte one", le.Uint32(orig[12:]))
+		}
+		planOff := le.Uint64(orig[184:])
+		for _, edit := range []struct {
+			name string
+			f    func(b []byte)
+		}{
+			{"the working directory inside the header", func(b []byte) { le.PutUint64(b[152:], 8); le.PutUint64(b[160:], 2) }},
+			{"the plan over the dependencies", func(b []byte) { le.PutUint64(b[184:], le.Uint64(b[168:])) }},
+			// The plan's step array (its third word) at the plan's
+			// own first byte.
+			{"the steps over the plan's header", func(b []byte) { le.PutUint64(b[planOff+16:], 1) }},
+		} {
+			b := append([]byte(nil), orig...)
+			edit.f(b)
+			sum := fnv.New64a()
+			sum.Write(b[200:])
+			le.PutUint64(b[24:], sum.Sum64())
+			if err := os.WriteFile(file, b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			r := c.run(t, args...)
+			if r.code != 0 || r.stdout != "fine\n" {
+				t.Fatalf("%s: %s", edit.name, r)
+			}
+			wantCache(t, r, "miss (the cached plan is damaged", "stored")
+			if got := mustRead(t, file); !bytes.Equal(got, orig) {
+				t.Fatalf("%s: the launch did not store the plan afresh", edit.name)
+			}
+		}
+		wantCache(t, c.run(t, args...), "hit")
 	})
 }

@@ -302,3 +302,52 @@ func TestB13ProfileNotAFile(t *testing.T) {
 		}
 	})
 }
+
+// TestB14NestingBombs: profiles of nothing but nesting, inline tables and
+// dotted headers, at 32 KiB and near the 1 MiB limit, are refused before
+// anything runs with the position of the first level too deep (they took
+// seconds and gigabytes to decode). The scan `sandbox CMD` makes of every
+// installed profile for its programs passes over such files and still
+// finds the profile made for the command.
+func TestB14NestingBombs(t *testing.T) {
+	bombs := func(size int) map[string]string {
+		n := size / 5
+		return map[string]string{
+			"inline.toml":  "extends = [\"minimal\"]\na = " + strings.Repeat("{a = ", n) + "1" + strings.Repeat("}", n) + "\n",
+			"headers.toml": "extends = [\"minimal\"]\n[" + strings.TrimSuffix(strings.Repeat("a.", 2*n), ".") + "]\n",
+		}
+	}
+	bothModes(t, func(t *testing.T, m mode) {
+		for _, size := range []int{32 << 10, 800 << 10} {
+			for name, text := range bombs(size) {
+				expectRefused(t, m, secProfile(t, name, text), 2, 0, "nested more than 32 levels deep")
+			}
+		}
+
+		// An installed-profile directory with bombs that claim the
+		// program, and the profile really made for it.
+		cfg := sharedDir(t, 0o755)
+		dir := filepath.Join(cfg, "sandbox", "profiles")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		os.Chmod(filepath.Join(cfg, "sandbox"), 0o755)
+		for name, text := range bombs(800 << 10) {
+			text = strings.Replace(text, "extends = [\"minimal\"]\n", "programs = [\"true\"]\n", 1)
+			if err := os.WriteFile(filepath.Join(dir, "a-"+name), []byte(text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := os.WriteFile(filepath.Join(dir, "true.toml"), []byte("extends = [\"minimal\"]\nprograms = [\"true\"]\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r, err := launch(m, []string{"XDG_CONFIG_HOME=" + cfg, "SANDBOX_PLAN_CACHE=off"}, "true")
+		if err != nil || r.code != 0 {
+			t.Errorf("sandbox true with nesting bombs installed: %v %s", err, r)
+		}
+		r, err = launch(m, []string{"XDG_CONFIG_HOME=" + cfg}, "list")
+		if err != nil || !strings.Contains(r.stdout+r.stderr, "nested more than 32 levels deep") {
+			t.Errorf("sandbox list does not report the bombs: %v %s", err, r)
+		}
+	})
+}

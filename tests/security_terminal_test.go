@@ -157,3 +157,50 @@ func TestT2Session(t *testing.T) {
 		}
 	})
 }
+
+// TestB15TerminalGuardKept is B15: a profile that allows or logs ioctl
+// under the default policy still cannot push input into the caller's
+// terminal (TIOCSTI, TIOCLINUX, with or without high bits: EPERM); only
+// seccomp.allow_terminal_injection turns the guard off, and then the
+// injection works (which shows the test can see one), explain lists it
+// among the loosenings and check names it.
+func TestB15TerminalGuardKept(t *testing.T) {
+	probe := filepath.Join(attackPrograms(t), "probe")
+	premise := openPTY(t)
+	_, injected := onTerminal(t, premise, asRoot, probe, "tiocsti=0")
+	requireOrSkip(t, strings.Contains(injected, "INJECTED"),
+		"TIOCSTI does not work on this machine outside a sandbox (dev.tty.legacy_tiocsti=0?), so an injection could not be seen")
+	bothModes(t, func(t *testing.T, m mode) {
+		for _, action := range []string{"log", "allow"} {
+			p := openPTY(t)
+			prof := attackProfile(t, "\n[seccomp.syscalls]\nioctl = \""+action+"\"\n")
+			out, injected := onTerminal(t, p, m, sandboxBin, "-p", prof, "--", "/attack/probe", "tiocsti=0", "tiocsti_hi=0", "tioclinux=0", "tioclinux_hi=0")
+			res := parseProbes(t, out)
+			if len(res) != 4 {
+				t.Fatalf("ioctl = %q: the probes did not run:\n%s", action, out)
+			}
+			for spec, o := range res {
+				if o.errno != "EPERM" || o.sig != 0 {
+					t.Errorf("ioctl = %q: %s: %s, want EPERM from the terminal guard", action, spec, o)
+				}
+			}
+			if injected != "" {
+				t.Errorf("ioctl = %q: input was injected into the caller's terminal: %q", action, injected)
+			}
+		}
+
+		p := openPTY(t)
+		prof := attackProfile(t, "\n[seccomp]\nallow_terminal_injection = true\n\n[seccomp.syscalls]\nioctl = \"log\"\n")
+		out, injected := onTerminal(t, p, m, sandboxBin, "-p", prof, "--", "/attack/probe", "tiocsti=0")
+		if o := parseProbes(t, out)["tiocsti=0"]; !o.ok() || !strings.Contains(injected, "INJECTED") {
+			t.Errorf("with allow_terminal_injection: TIOCSTI %s, injected %q; want it to work", o, injected)
+		}
+		const loosened = "LOOSENED: the terminal guard is off"
+		if r := sandbox(t, m, "explain", prof); r.code != 0 || !strings.Contains(r.stdout, loosened) {
+			t.Errorf("explain does not list the terminal guard among the loosenings:\n%s", r)
+		}
+		if r := sandbox(t, m, "check", prof); r.code != 0 || !strings.Contains(r.stdout, loosened) {
+			t.Errorf("check does not name the terminal guard's loosening:\n%s", r)
+		}
+	})
+}

@@ -66,6 +66,9 @@ func settings(p *profile.Profile) []setting {
 	if p.Seccomp.Policy == profile.PolicyAllowList {
 		add("seccomp.default_action", actionString(p.Seccomp.DefaultAction))
 	}
+	if p.Seccomp.Policy != profile.PolicyNone {
+		add("seccomp.allow_terminal_injection", b(p.Seccomp.AllowTerminalInjection))
+	}
 	for _, r := range p.Seccomp.Syscalls {
 		addAt("seccomp.syscalls."+r.Name, actionString(r.Action), r.At)
 	}
@@ -155,9 +158,13 @@ func loosenings(p *profile.Profile) []string {
 }
 
 // explicitLoosenings lists what the profile loosens through a key that
-// exists only for that, which `sandbox check` mentions too.
+// exists only for that (to map host root, to switch off a guard the
+// sandbox otherwise always keeps), which `sandbox check` mentions too.
 func explicitLoosenings(p *profile.Profile) []string {
 	var out []string
+	if p.Seccomp.AllowTerminalInjection && p.Seccomp.Policy != profile.PolicyNone {
+		out = append(out, "the terminal guard is off: TIOCSTI and TIOCLINUX can push input into the caller's terminal (seccomp.allow_terminal_injection = true, "+originString(p.Origins["seccomp.allow_terminal_injection"])+")")
+	}
 	if p.Identity.HostRoot {
 		out = append(out, "a root launch maps the sandbox's ids to host root: the payload owns every file host root owns (identity.host_root = true, "+
 			originString(p.Origins["identity.host_root"])+")")

@@ -1,0 +1,163 @@
+package launcher
+
+/*
+#include <stdlib.h>
+#include <string.h>
+#include "child.h"
+#include "plan_blob.h"
+*/
+import "C"
+
+import (
+	"errors"
+	"fmt"
+	"unsafe"
+)
+
+// A flat plan read back whole, so that the plan cache's tests can hold an
+// unpacked blob to exactly what the compiler laid out (H4): every byte of
+// the plan and of each step (numbers, flags and counts, whatever fields
+// child.h gains) and everything each pointer leads to.
+
+// flatPlan is a flat plan read through its pointers. Pointer fields are
+// zeroed in the raw bytes and described in ptrs: "NULL", or what they
+// lead to.
+type flatPlan struct {
+	raw   []byte
+	ptrs  []string
+	steps []flatStep
+}
+
+type flatStep struct {
+	raw  []byte
+	ptrs []string
+}
+
+// Where the pointer fields are, to zero them in the raw bytes.
+var (
+	flatPlanPtrs = []uintptr{
+		unsafe.Offsetof(C.struct_sbx_plan{}.steps), unsafe.Offsetof(C.struct_sbx_plan{}.envp),
+		unsafe.Offsetof(C.struct_sbx_plan{}.pass_fds), unsafe.Offsetof(C.struct_sbx_plan{}.uid_map),
+		unsafe.Offsetof(C.struct_sbx_plan{}.gid_map),
+	}
+	flatStepPtrs = []uintptr{
+		unsafe.Offsetof(C.struct_sbx_step{}.path), unsafe.Offsetof(C.struct_sbx_step{}.src),
+		unsafe.Offsetof(C.struct_sbx_step{}.aux), unsafe.Offsetof(C.struct_sbx_step{}.strv),
+		unsafe.Offsetof(C.struct_sbx_step{}.data), unsafe.Offsetof(C.struct_sbx_step{}.ids),
+	}
+)
+
+// flatRaw copies n bytes at p with the pointer fields at offs zeroed.
+func flatRaw(p unsafe.Pointer, n uintptr, offs []uintptr) []byte {
+	b := C.GoBytes(p, C.int(n))
+	for _, o := range offs {
+		clear(b[o : o+unsafe.Sizeof(uintptr(0))])
+	}
+	return b
+}
+
+func flatStr(s *C.char) string {
+	if s == nil {
+		return "NULL"
+	}
+	return fmt.Sprintf("%q", C.GoString(s))
+}
+
+func flatStrv(v **C.char) string {
+	if v == nil {
+		return "NULL"
+	}
+	var ss []string
+	for ; *v != nil; v = (**C.char)(unsafe.Add(unsafe.Pointer(v), unsafe.Sizeof(v))) {
+		ss = append(ss, C.GoString(*v))
+	}
+	return fmt.Sprintf("%q", ss)
+}
+
+func flatBytes(p unsafe.Pointer, n uintptr) string {
+	if p == nil {
+		return "NULL"
+	}
+	return fmt.Sprintf("%x", C.GoBytes(p, C.int(n)))
+}
+
+// readFlat reads the flat plan at p, whose pointers are pointers.
+func readFlat(p *C.struct_sbx_plan) flatPlan {
+	f := flatPlan{raw: flatRaw(unsafe.Pointer(p), C.sizeof_struct_sbx_plan, flatPlanPtrs)}
+	f.ptrs = []string{
+		flatStrv((**C.char)(unsafe.Pointer(p.envp))),
+		flatBytes(unsafe.Pointer(p.pass_fds), uintptr(p.npass)*4),
+		flatStr(p.uid_map), flatStr(p.gid_map),
+	}
+	if p.steps == nil {
+		f.ptrs = append(f.ptrs, "steps NULL")
+		return f
+	}
+	for _, s := range unsafe.Slice(p.steps, p.nsteps) {
+		f.steps = append(f.steps, flatStep{
+			raw: flatRaw(unsafe.Pointer(&s), C.sizeof_struct_sbx_step, flatStepPtrs),
+			ptrs: []string{flatStr(s.path), flatStr(s.src), flatStr(s.aux),
+				flatStrv((**C.char)(unsafe.Pointer(s.strv))),
+				flatBytes(unsafe.Pointer(s.data), uintptr(s.data_len)),
+				flatBytes(unsafe.Pointer(s.ids), uintptr(s.nids)*4)},
+		})
+	}
+	return f
+}
+
+// cachedFlat lays p out as the plan cache stores it and reads it back
+// before packing: what the compiler wrote.
+func cachedFlat(p *Plan) (flatPlan, error) {
+	cp, err := layoutForCache(p)
+	if err != nil {
+		return flatPlan{}, err
+	}
+	defer cp.free()
+	return readFlat(cp.c), nil
+}
+
+// unpackFlatC unpacks blob as the fast path does and reads the plan back;
+// it also packs the unpacked plan again, which for a blob the packer wrote
+// gives the blob's own bytes.
+func unpackFlatC(blob []byte) (flatPlan, []byte, error) {
+	return unpackFlatAt(blob, 0)
+}
+
+// unpackFlatAt is unpackFlatC with the blob read to shift bytes (a
+// multiple of 8) further into its memory: what the plan holds must not
+// depend on where it lies, as it would if a string overlapped a pointer.
+func unpackFlatAt(blob []byte, shift int) (flatPlan, []byte, error) {
+	if len(blob) == 0 {
+		return flatPlan{}, nil, errors.New("empty blob")
+	}
+	buf := C.aligned_alloc(8, C.size_t((len(blob)+shift+7)&^7))
+	defer C.free(buf)
+	mem := unsafe.Add(buf, shift)
+	C.memcpy(mem, unsafe.Pointer(&blob[0]), C.size_t(len(blob)))
+	if C.sbx_plan_unpack(mem, C.uint64_t(len(blob))) != 0 {
+		return flatPlan{}, nil, errors.New("refused")
+	}
+	f := readFlat((*C.struct_sbx_plan)(mem))
+	if C.sbx_plan_pack((*C.struct_sbx_plan)(mem), C.uintptr_t(uintptr(mem)), C.uint64_t(len(blob))) != 0 {
+		return f, nil, errors.New("an unpacked plan does not pack again")
+	}
+	return f, C.GoBytes(mem, C.int(len(blob))), nil
+}
+
+// blobLayout names where the fields a damaged blob's test aims at are:
+// offsets in the plan ("plan.") or in a step ("step."), and sizes.
+func blobLayout() map[string]int {
+	pl, st := C.struct_sbx_plan{}, C.struct_sbx_step{}
+	return map[string]int{
+		"plan.size": C.sizeof_struct_sbx_plan, "step.size": C.sizeof_struct_sbx_step,
+		"plan.clone_flags": int(unsafe.Offsetof(pl.clone_flags)),
+		"plan.nsteps":      int(unsafe.Offsetof(pl.nsteps)), "plan.steps": int(unsafe.Offsetof(pl.steps)),
+		"plan.envp": int(unsafe.Offsetof(pl.envp)), "plan.npass": int(unsafe.Offsetof(pl.npass)),
+		"plan.pass_fds": int(unsafe.Offsetof(pl.pass_fds)), "plan.uid_map": int(unsafe.Offsetof(pl.uid_map)),
+		"step.kind": int(unsafe.Offsetof(st.kind)), "step.path": int(unsafe.Offsetof(st.path)),
+		"step.src": int(unsafe.Offsetof(st.src)), "step.strv": int(unsafe.Offsetof(st.strv)),
+		"step.data": int(unsafe.Offsetof(st.data)), "step.data_len": int(unsafe.Offsetof(st.data_len)),
+		"step.ids": int(unsafe.Offsetof(st.ids)), "step.nids": int(unsafe.Offsetof(st.nids)),
+		"kind.exec": C.SBX_EXEC, "kind.seccomp": C.SBX_SECCOMP,
+	}
+}
