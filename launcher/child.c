@@ -20,6 +20,7 @@
 #include "child_ctx.h"
 #include "idmap.h"
 #include "child_sys.h"
+#include "jobctl.h"
 
 /* The kernel's struct sigaction, for rt_sigaction(2) without libc: glibc's
  * sigaction refuses the two signals it keeps for itself (32, 33). */
@@ -262,15 +263,28 @@ void sbx_child_main(const struct sbx_plan *p)
 	c.plan = p;
 	c.step = SBX_STEP_PRELUDE;
 	c.root_fd = c.host_fd = c.devnull_fd = c.proc_fd = c.self_fd = -1;
+	c.hostproc_fd = -1;
 
 	sbx_reset_signals();
 	for (i = 0; i < 2; i++) {
 		if (p->parent_fds[i] >= 0)
 			close(p->parent_fds[i]);
 	}
+	if (p->job_peer_fd >= 0)
+		close(p->job_peer_fd);
 	if (p->die_with_parent)
 		sbx_arm_parent_death(&c);
 	sbx_setup_stdio(&c);
+	/* Out of the caller's process group before anything of the payload
+	 * can run (R3); the terminal's foreground with it (jobctl.c). */
+	i = sbx_child_own_group(p);
+	if (i < 0) {
+		sbx_fail(&c, p->new_session ? "setsid" : "setpgid", NULL);
+		sbx_report(&c, SBX_REPORT_SETUP);
+	}
+	c.did_setsid = i == 1;
+	if (p->init && !(p->clone_flags & CLONE_NEWPID))
+		sbx_open_host_proc(&c);
 	if (p->wait_release) {
 		char b;
 		ssize_t n;

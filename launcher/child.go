@@ -21,6 +21,8 @@ package launcher
 //	restore signals                              [die_with_parent] PDEATHSIG=KILL;
 //	                                               poll(sync): HUP -> _exit
 //	                                             dup stdio to 0, 1, 2
+//	                                             setpgid(0, 0) [terminal was
+//	                                               ours] TIOCSPGRP (jobctl.c)
 //	[ids by launcher: write /proc/PID/*_map
 //	 or run newuidmap/newgidmap PID ...]
 //	write(sync, 1) --------------------------->  [wait_release] read(sync)
@@ -46,7 +48,11 @@ package launcher
 //	read(report) == EOF <---------------------     pipe closes (O_CLOEXEC)
 //	close(sync)
 //	forward signals to the child
+//	[terminal] on a stop (the child's,        [init] payload stopped:
+//	  or "S" on the job pipe) <--------------    write(job, "S")
+//	  stop as the caller's job
 //	waitid(WNOWAIT), then wait4 -> exit code
+//	restore the terminals (jobctl.c)
 //
 // The sync pipe serves two purposes: the launcher releases a child waiting
 // for id maps the kernel only lets the parent write, and the child learns

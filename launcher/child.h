@@ -133,6 +133,14 @@ struct sbx_plan {
 	 * (MADV_DONTFORK across clone). Zero length: copy everything. */
 	uint64_t go_arena;
 	uint64_t go_arena_len;
+
+	/* The caller's process group and terminal (jobctl.c), filled in by
+	 * each launch. */
+	int32_t fg_tty;      /* 0-2: the stdio the launcher's terminal is on, whose
+			      * foreground the sandbox's group takes; -1: none */
+	int32_t job_fd;      /* write end of the job pipe (the init reports the
+			      * payload's stops on it), or -1 */
+	int32_t job_peer_fd; /* the launcher's read end, closed first, or -1 */
 };
 
 /* sbx_report.code */

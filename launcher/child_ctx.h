@@ -24,6 +24,9 @@ struct sbx_ctx {
 	int devnull_fd; /* O_PATH: the host's /dev/null, verified char 1:3 */
 	int proc_fd;    /* root of the last proc mounted here */
 	int self_fd;    /* O_PATH: our /proc/PID in the host's procfs */
+	/* The host's /proc, for an init without a pid namespace, which
+	 * finds there what it must end with the sandbox (init.c); or -1. */
+	int hostproc_fd;
 
 	int did_setsid;
 	int seccomp_at;   /* step index of the seccomp step, or -1 */
@@ -118,5 +121,9 @@ void sbx_wait_network(struct sbx_ctx *c);
 
 /* init.c */
 void sbx_start_init(struct sbx_ctx *c, int from) __attribute__((noreturn));
+
+/* init_end.c: without a pid namespace */
+void sbx_open_host_proc(struct sbx_ctx *c);
+void sbx_init_end_all(void);
 
 #endif

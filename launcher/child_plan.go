@@ -319,6 +319,7 @@ func buildChildPlan(p *Plan, set childSetup, first uintptr) (*childPlan, error) 
 	}
 	c.err_fd, c.sync_fd = -1, -1
 	c.parent_fds[0], c.parent_fds[1] = -1, -1
+	c.fg_tty, c.job_fd, c.job_peer_fd = -1, -1, -1
 	c.die_with_parent = childBool(p.DieWithParent)
 	c.new_session = childBool(p.NewSession)
 	c.init = childBool(init)
@@ -388,6 +389,14 @@ func (cp *childPlan) goArena(set childSetup) (C.uint64_t, C.uint64_t) {
 func (cp *childPlan) setPipes(report, sync [2]int) {
 	cp.c.err_fd, cp.c.sync_fd = C.int32_t(report[1]), C.int32_t(sync[0])
 	cp.c.parent_fds[0], cp.c.parent_fds[1] = C.int32_t(report[0]), C.int32_t(sync[1])
+}
+
+// setJob gives the child the stdio index of the terminal whose foreground
+// its process group takes (or -1), and the job pipe (or -1s): the write
+// end the init keeps, the launcher's read end it closes.
+func (cp *childPlan) setJob(fgTTY int, job [2]int) {
+	cp.c.fg_tty = C.int32_t(fgTTY)
+	cp.c.job_fd, cp.c.job_peer_fd = C.int32_t(job[1]), C.int32_t(job[0])
 }
 
 func childBool(b bool) C.int32_t {

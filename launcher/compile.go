@@ -40,6 +40,12 @@ func Compile(p *profile.Profile, argv []string, h Host) (*Plan, error) {
 		}
 		plan.PassFDsAt[fd] = c.origin("process.pass_fds." + strconv.Itoa(fd))
 	}
+	if !p.Namespaces.PID && !p.Process.Init {
+		// Without a pid namespace no kernel ends the payload's
+		// detached children with the sandbox; only the init does (L9).
+		c.fail(c.origin("process.init"), "process.init",
+			"without a pid namespace only the init can end what the payload leaves running when the sandbox ends; set process.init = true or namespaces.pid = true")
+	}
 	plan.IDs = c.idMapping()
 	plan.UID, plan.GID = c.insideIDs()
 	plan.Env = c.environment()

@@ -77,6 +77,11 @@ pid = false
 type = "proc"
 target = "/proc"
 `, nil, "mount[0].type: a new proc needs a pid namespace"},
+		{"no pid namespace without init", `[namespaces]
+pid = false
+[process]
+init = false
+`, nil, ":4:1: process.init: without a pid namespace only the init can end what the payload leaves running when the sandbox ends; set process.init = true or namespaces.pid = true"},
 		{"time namespace without init", `[namespaces]
 time = true
 [process]

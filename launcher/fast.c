@@ -11,12 +11,17 @@
  *	look up, check and unpack the plan
  *	block forwarded signals and SIGCHLD,
  *	  read them from a signalfd
- *	pipe2(report), pipe2(sync)
+ *	[die_with_parent] PDEATHSIG on itself
+ *	pipe2(report), pipe2(sync), [job]
+ *	note the terminal (jobctl.c)
  *	sbx_spawn ------------------------------>  [wait_release] read(sync)
+ *	the payload's own process group
  *	[parent_maps] write the id maps,
  *	  write(sync, 1) ----------------------->  prelude, steps, exec
  *	read(report): EOF -> the payload runs
- *	forward signals (fast_wait.c), reap
+ *	forward signals, act on stops
+ *	  (fast_wait.c), reap
+ *	restore the terminal (jobctl.c)
  *	_exit(payload's code)
  *
  * The child is the very code the ordinary path clones, reading the same
@@ -46,6 +51,8 @@
 
 #include "fast.h"
 #include "idmap.h"
+#include "jobctl.h"
+#include "launcher_death.h"
 #include "pass_fds.h"
 #include "startup_fds.h"
 
@@ -99,6 +106,9 @@ static void fast_runtime(struct sbx_plan *p, int argc, char **argv, const int re
 	 * this small process. */
 	p->go_arena = 0;
 	p->go_arena_len = 0;
+	p->fg_tty = -1;
+	p->job_fd = -1;
+	p->job_peer_fd = -1;
 }
 
 /* fast_pass_fds_ok checks that every fd the plan passes is open, and that
@@ -121,17 +131,6 @@ static const char *fast_pass_fds_ok(const struct sbx_plan *p)
 			return "a standard file may not be passed";
 	}
 	return NULL;
-}
-
-static int fast_has_step(const struct sbx_plan *p, int kind)
-{
-	int32_t i;
-
-	for (i = 0; i < p->nsteps; i++) {
-		if (p->steps[i].kind == kind)
-			return 1;
-	}
-	return 0;
 }
 
 /*
@@ -175,13 +174,20 @@ static void fast_run(struct sbx_cached *c, int argc, char **argv, int verbose)
 	struct sbx_plan *p = c->plan;
 	const char *why;
 	struct sbx_fast_run r;
+	struct sbx_job job;
 	struct sigaction dfl, old_chld;
 	sigset_t set, old;
-	int report[2], sync[2] = {-1, -1}, err = 0, i;
+	int report[2], sync[2] = {-1, -1}, jobp[2] = {-1, -1}, err = 0, i;
+	static const int stdio[3] = {0, 1, 2};
 	long pid;
 
 	if ((why = fast_pass_fds_ok(p)) != NULL) {
 		fast_say(verbose, "not used", why);
+		return;
+	}
+	/* First, as Run does: nothing is started yet. */
+	if (p->die_with_parent && sbx_die_with_launcher_parent() < 0) {
+		fast_say(verbose, "not used", "prctl PR_SET_PDEATHSIG failed");
 		return;
 	}
 	sigemptyset(&set);
@@ -206,6 +212,14 @@ static void fast_run(struct sbx_cached *c, int argc, char **argv, int verbose)
 	if ((p->die_with_parent || p->parent_maps) && pipe2(sync, O_CLOEXEC) < 0)
 		goto close_report;
 	fast_runtime(p, argc, argv, report, sync);
+	/* The caller's job and terminal, as Run does (jobctl.c). */
+	p->fg_tty = sbx_job_begin(&job, stdio, sbx_plan_new_session(p));
+	if (p->init && sbx_job_watch(&job)) {
+		if (pipe2(jobp, O_CLOEXEC) < 0)
+			goto close_sync;
+		p->job_fd = jobp[1];
+		p->job_peer_fd = jobp[0];
+	}
 
 	pid = sbx_spawn(p, &err);
 	close(report[1]);
@@ -213,23 +227,35 @@ static void fast_run(struct sbx_cached *c, int argc, char **argv, int verbose)
 	if (sync[0] >= 0)
 		close(sync[0]);
 	sync[0] = -1;
+	if (jobp[1] >= 0)
+		close(jobp[1]);
+	jobp[1] = -1;
 	if (pid < 0) {
 		fast_say(verbose, "not used", "clone failed");
-		goto close_sync;
+		goto close_job;
 	}
+	sbx_job_started(&job, (pid_t)pid);
 	if (p->parent_maps && fast_release(p, (int)pid, sync[1]) < 0) {
 		fast_say(verbose, "not used", "writing the id maps failed; starting over");
-		goto close_sync;
+		goto close_job;
 	}
 	r.pid = (int)pid;
 	r.report_fd = report[0];
+	r.job_fd = jobp[0];
+	r.job = &job;
 	r.init = p->init;
 	r.pid1 = (p->clone_flags & CLONE_NEWPID) && !p->init;
-	r.share_tty = !p->new_session && !fast_has_step(p, SBX_NEW_SESSION);
-	if (sbx_fast_wait(&r) == 0)
+	r.stops = !p->init && sbx_job_watch(&job);
+	if (sbx_fast_wait(&r) == 0) {
+		sbx_job_end(&job);
 		_exit(fast_exit_code(&r));
+	}
 	fast_say(verbose, "not used", "the sandbox's setup failed; starting over");
 
+close_job:
+	if (jobp[0] >= 0)
+		close(jobp[0]);
+	sbx_job_end(&job);
 close_sync:
 	if (sync[1] >= 0)
 		close(sync[1]);
@@ -250,8 +276,10 @@ __attribute__((constructor)) static void sbx_fast_start(int argc, char **argv, c
 	struct sbx_cached c;
 	int verbose;
 
-	/* First: before this constructor or Go opens anything. */
+	/* First: before this constructor or Go opens anything, and while
+	 * the parent is most likely still the one that started us. */
 	sbx_record_startup_fds();
+	sbx_record_start_parent();
 	if (argc < 2 || argv == NULL || envp == NULL)
 		return;
 	mode = sbx_cache_getenv(envp, "SANDBOX_PLAN_CACHE");

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "child.h"
+#include "jobctl.h"
 #include "plan_cache.h"
 
 /* A cached plan found for this invocation, in malloc'd memory. */
@@ -63,9 +64,11 @@ struct sbx_fast_run {
 	int pid;
 	int report_fd; /* the launcher's end of the report pipe */
 	int sig_fd;    /* signalfd for the forwarded signals and SIGCHLD */
+	int job_fd;    /* the job pipe's read end (the init reports stops), or -1 */
+	struct sbx_job *job; /* the caller's job and terminal (jobctl.c) */
 	int init;      /* the child is the init, which relays signals */
 	int pid1;      /* the payload is PID 1 of a new pid namespace */
-	int share_tty; /* the sandbox stays in our process group */
+	int stops;     /* the child itself is watched for stops (no init) */
 
 	int execd;
 	int failed; /* the child sent a failure record */

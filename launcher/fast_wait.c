@@ -3,8 +3,11 @@
  * pipe, forwards signals and reaps the child, with the rules of the
  * ordinary path (run_signals.go), which says why each exists:
  *
- *  - a signal the terminal sent to our process group, which the sandbox
- *    shares, is not sent again;
+ *  - every signal is forwarded: the sandbox has a process group of its
+ *    own, so what the terminal sends reaches it without us;
+ *  - a stop of the sandbox (the child's own without an init, the init's
+ *    report on the job pipe with one) stops us as the caller's job
+ *    (jobctl.c);
  *  - a payload that is PID 1 without an init, and neither catches nor
  *    ignores a terminating signal, is killed instead (the kernel would drop
  *    the signal), and the launcher reports that signal;
@@ -52,23 +55,6 @@ static int setup_over(const struct sbx_fast_run *r)
 	return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLHUP);
 }
 
-/* from_terminal reports whether s is one the terminal sent to our process
- * group, which the sandbox shares. */
-static int from_terminal(const struct sbx_fast_run *r, int s)
-{
-	pid_t ours;
-	int fd, pgrp;
-
-	if (!r->share_tty || (s != SIGINT && s != SIGQUIT && s != SIGWINCH))
-		return 0;
-	ours = getpgrp();
-	for (fd = 0; fd < 3; fd++) {
-		if (ioctl(fd, TIOCGPGRP, &pgrp) == 0 && pgrp == ours)
-			return 1;
-	}
-	return 0;
-}
-
 /* handles reports whether process pid catches or ignores s (SigCgt and
  * SigIgn of /proc/PID/status); a process gone or unreadable counts as
  * handling it, so that kill decides. */
@@ -104,13 +90,10 @@ static int stops(int s)
 
 static void forward(struct sbx_fast_run *r, int s)
 {
-	int tty;
-
 	if (r->reaped)
 		return;
 	if (!r->execd && setup_over(r))
 		r->execd = 1;
-	tty = from_terminal(r, s);
 	if (!r->execd) {
 		if (s == SIGWINCH)
 			return;
@@ -120,8 +103,7 @@ static void forward(struct sbx_fast_run *r, int s)
 			kill(r->pid, SIGKILL);
 			return;
 		}
-		if (!tty)
-			kill(r->pid, s);
+		kill(r->pid, s);
 		if (!r->abort_armed && (stops(s) || r->early >= 2)) {
 			r->abort_armed = 1;
 			r->abort_at_ms = now_ms() + FAST_ABORT_GRACE_MS;
@@ -134,8 +116,7 @@ static void forward(struct sbx_fast_run *r, int s)
 		kill(r->pid, SIGKILL);
 		return;
 	}
-	if (!tty)
-		kill(r->pid, s);
+	kill(r->pid, s);
 }
 
 /* read_report reads the child's failure record: 1 for a record, 0 for
@@ -157,11 +138,17 @@ static int read_report(struct sbx_fast_run *r)
 	return got == sizeof(rec);
 }
 
-/* try_reap reaps the child if it has exited. */
+/* try_reap reaps the child if it has exited, and acts on its stop. */
 static void try_reap(struct sbx_fast_run *r)
 {
 	siginfo_t info;
 
+	if (r->stops) {
+		int sig = sbx_job_take_stop(r->pid);
+
+		if (sig)
+			sbx_job_stopped(r->job, sig);
+	}
 	memset(&info, 0, sizeof(info));
 	if (waitid(P_PID, (id_t)r->pid, &info, WEXITED | WNOHANG | WNOWAIT) < 0) {
 		/* Gone without a status (reaped elsewhere): nothing to
@@ -184,8 +171,9 @@ int sbx_fast_wait(struct sbx_fast_run *r)
 	int report_open = 1;
 
 	while (report_open || !r->reaped) {
-		struct pollfd pfd[2] = {{.fd = r->sig_fd, .events = POLLIN},
-					{.fd = report_open ? r->report_fd : -1, .events = POLLIN}};
+		struct pollfd pfd[3] = {{.fd = r->sig_fd, .events = POLLIN},
+					{.fd = report_open ? r->report_fd : -1, .events = POLLIN},
+					{.fd = r->job_fd, .events = POLLIN}};
 		int timeout = -1;
 
 		if (r->abort_at_ms) {
@@ -201,7 +189,7 @@ int sbx_fast_wait(struct sbx_fast_run *r)
 			}
 			timeout = (int)left;
 		}
-		if (poll(pfd, 2, timeout) < 0) {
+		if (poll(pfd, 3, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			kill(r->pid, SIGKILL);
@@ -213,6 +201,17 @@ int sbx_fast_wait(struct sbx_fast_run *r)
 				r->failed = 1;
 			else
 				r->execd = 1;
+		}
+		if (pfd[2].revents & (POLLIN | POLLHUP | POLLERR)) {
+			char buf[64];
+			ssize_t n = read(r->job_fd, buf, sizeof(buf));
+
+			/* The init is gone: nothing more to hear. */
+			if (n <= 0 && !(n < 0 && errno == EINTR))
+				r->job_fd = -1;
+			/* The latest stop is the one that counts. */
+			if (n > 0)
+				sbx_job_stopped(r->job, (unsigned char)buf[n - 1]);
 		}
 		if (pfd[0].revents & POLLIN) {
 			struct signalfd_siginfo si;

@@ -28,6 +28,9 @@ func Run(p *Plan, opts RunOptions) (int, error) {
 	if p == nil {
 		return 125, errors.New("sandbox: no plan to run")
 	}
+	if err := runDieWithParent(p); err != nil {
+		return 125, err
+	}
 	set := childSetup{ids: runIDModeFor(p)}
 	set.lastCap, set.argvStart, set.argvLen = childHost()
 	set.waitMaps = set.ids == idsParent || set.ids == idsHelper
@@ -86,9 +89,19 @@ func runChild(p *Plan, cp *childPlan, set childSetup, svc *services) (int, error
 		defer syscall.Close(sync[1])
 	}
 	cp.setPipes(report, sync)
+	job, err := newRunJob(cp, set.stdio)
+	if err != nil {
+		syscall.Close(report[1])
+		if sync[0] >= 0 {
+			syscall.Close(sync[0])
+		}
+		return 0, err
+	}
+	// Last, once the sandbox is reaped: the terminal back as it was.
+	defer job.end()
 
 	init := cp.c.init != 0
-	sig := newRunSignals(p, set.stdio, init, report[0])
+	sig := newRunSignals(p, init, report[0])
 	defer sig.stop()
 
 	pid, errno := cp.spawn()
@@ -100,17 +113,18 @@ func runChild(p *Plan, cp *childPlan, set childSetup, svc *services) (int, error
 	if pid < 0 {
 		return 0, runCloneError(p, errno)
 	}
+	job.started(pid)
 	sig.attach(pid)
 
 	if set.waitMaps {
 		if err := runMapIDs(sig.abortCtx, pid, p, cp, set.ids); err != nil {
 			_ = syscall.Kill(pid, syscall.SIGKILL)
-			_, _ = sig.wait()
+			_, _ = sig.wait(job)
 			return sig.stoppedOr(err)
 		}
 		if _, err := syscall.Write(sync[1], []byte{1}); err != nil {
 			_ = syscall.Kill(pid, syscall.SIGKILL)
-			_, _ = sig.wait()
+			_, _ = sig.wait(job)
 			return 0, fmt.Errorf("sandbox: releasing the sandbox: %w", err)
 		}
 	}
@@ -119,7 +133,7 @@ func runChild(p *Plan, cp *childPlan, set childSetup, svc *services) (int, error
 		svc.abort = sig.abortCtx
 		if err := svc.releaseNetwork(p, pid, sync[1]); err != nil {
 			_ = syscall.Kill(pid, syscall.SIGKILL)
-			_, _ = sig.wait()
+			_, _ = sig.wait(job)
 			return sig.stoppedOr(err)
 		}
 	}
@@ -127,7 +141,7 @@ func runChild(p *Plan, cp *childPlan, set childSetup, svc *services) (int, error
 	rec, got, rerr := runReadReport(report[0])
 	svc.setupDone()
 	sig.setupDone()
-	ws, werr := sig.wait()
+	ws, werr := sig.wait(job)
 	if rerr != nil {
 		return 0, fmt.Errorf("sandbox: reading the sandbox's report: %w", rerr)
 	}

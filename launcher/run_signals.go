@@ -22,13 +22,14 @@ var runForwarded = []os.Signal{
 // runSignals forwards the launcher's signals to the sandbox's first process
 // and waits for it.
 //
-// Signals a terminal generates (^C, ^\, a resize) go to the terminal's
-// foreground process group. Unless the plan starts a new session, the
-// sandbox is in the launcher's process group, so when that group is in the
-// foreground the sandbox already got SIGINT, SIGQUIT or SIGWINCH from the
-// kernel: forwarding it would deliver it twice (a shell would print two
-// prompts). Everything else (kill from another process, a hangup) is
-// forwarded.
+// The sandbox is never in the launcher's process group (jobctl.c): when the
+// launcher is in the terminal's foreground, the sandbox's group takes it,
+// so the signals the terminal generates (^C, ^\, a resize) go to the
+// sandbox alone, and the launcher gets only signals sent to it: kill from
+// another process, a hangup relayed by the caller's shell. It forwards
+// every one, once. (Before its first process leaves our group, a signal
+// may reach both; the child has every signal blocked then and the copies
+// merge into one, see duringSetup.)
 //
 // A payload that is PID 1 of its pid namespace (no init) is special: the
 // kernel drops every signal PID 1 does not catch, so a SIGTERM to a plain
@@ -40,11 +41,9 @@ type runSignals struct {
 	quit chan struct{}
 	wg   sync.WaitGroup
 
-	stdio    [3]int
-	shareTTY bool // the sandbox stays in our process group
-	pid1     bool // the payload is PID 1 of a new pid namespace
-	init     bool // the child is the init, which relays signals
-	report   int  // the launcher's end of the report pipe
+	pid1   bool // the payload is PID 1 of a new pid namespace
+	init   bool // the child is the init, which relays signals
+	report int  // the launcher's end of the report pipe
 
 	mu        sync.Mutex
 	pid       int
@@ -63,21 +62,13 @@ type runSignals struct {
 	pending []syscall.Signal
 }
 
-func newRunSignals(p *Plan, stdio [3]int, init bool, report int) *runSignals {
-	newSession := p.NewSession
-	for _, s := range p.Steps {
-		if _, ok := s.(NewSession); ok {
-			newSession = true
-		}
-	}
+func newRunSignals(p *Plan, init bool, report int) *runSignals {
 	f := &runSignals{
-		ch:       make(chan os.Signal, 8),
-		quit:     make(chan struct{}),
-		stdio:    stdio,
-		shareTTY: !newSession,
-		pid1:     p.CloneFlags&syscall.CLONE_NEWPID != 0 && !init,
-		init:     init,
-		report:   report,
+		ch:     make(chan os.Signal, 8),
+		quit:   make(chan struct{}),
+		pid1:   p.CloneFlags&syscall.CLONE_NEWPID != 0 && !init,
+		init:   init,
+		report: report,
 	}
 	f.abortCtx, f.abortFn = context.WithCancel(context.Background())
 	// Registered before clone, so a ^C during setup does not kill the
@@ -163,17 +154,13 @@ func (f *runSignals) forwardLocked(s syscall.Signal) {
 	if !f.execd && f.setupOver() {
 		f.execd = true
 	}
-	tty := f.fromTerminal(s)
 	if !f.execd {
-		f.duringSetup(s, tty)
+		f.duringSetup(s)
 		return
 	}
 	if f.pid1 && s != syscall.SIGWINCH && !runHandles(f.pid, s) {
 		f.killedFor = s
 		_ = syscall.Kill(f.pid, syscall.SIGKILL)
-		return
-	}
-	if tty {
 		return
 	}
 	_ = syscall.Kill(f.pid, s)
@@ -193,12 +180,12 @@ const runAbortGrace = time.Second
 // With an init the payload may already run while the init, not yet
 // scheduled after its fork, still holds the pipe open: a signal is passed to
 // the init, which relays it to the payload once its handlers are in place
-// (one the terminal sent is already there). A signal that asks to stop
-// (SIGINT, SIGTERM, SIGHUP, SIGQUIT), or a second signal of any kind, then
-// stops the setup if it has still not ended a moment later: a setup stuck
-// on something (B16) must end on the one SIGTERM a tool such as timeout
-// sends, and the init cannot relay it before the setup is over.
-func (f *runSignals) duringSetup(s syscall.Signal, tty bool) {
+// (or at once if it came before the payload existed). A signal that asks
+// to stop (SIGINT, SIGTERM, SIGHUP, SIGQUIT), or a second signal of any
+// kind, then stops the setup if it has still not ended a moment later: a
+// setup stuck on something (B16) must end on the one SIGTERM a tool such as
+// timeout sends, and the init cannot relay it before the setup is over.
+func (f *runSignals) duringSetup(s syscall.Signal) {
 	if s == syscall.SIGWINCH {
 		return
 	}
@@ -207,9 +194,7 @@ func (f *runSignals) duringSetup(s syscall.Signal, tty bool) {
 		f.stopSetup(s)
 		return
 	}
-	if !tty {
-		_ = syscall.Kill(f.pid, s)
-	}
+	_ = syscall.Kill(f.pid, s)
 	if !f.abortArmed && (runStops(s) || f.early >= 2) {
 		f.abortArmed = true
 		time.AfterFunc(runAbortGrace, func() {
@@ -237,21 +222,6 @@ func (f *runSignals) setupOver() bool {
 	return err == nil && n == 1 && fds[0].Revents&unix.POLLHUP != 0
 }
 
-// fromTerminal reports whether s is one the terminal sent to our process
-// group, which the sandbox shares, so that it already has it.
-func (f *runSignals) fromTerminal(s syscall.Signal) bool {
-	if !f.shareTTY || (s != syscall.SIGINT && s != syscall.SIGQUIT && s != syscall.SIGWINCH) {
-		return false
-	}
-	ours := syscall.Getpgrp()
-	for _, fd := range f.stdio {
-		if pgrp, err := unix.IoctlGetInt(fd, unix.TIOCGPGRP); err == nil && pgrp == ours {
-			return true
-		}
-	}
-	return false
-}
-
 // runHandles reports whether process pid catches or ignores s, from the
 // SigCgt and SigIgn masks of /proc/PID/status.
 func runHandles(pid int, s syscall.Signal) bool {
@@ -275,14 +245,29 @@ func runHandles(pid int, s syscall.Signal) bool {
 
 // wait waits for the child and reaps it. It first waits without reaping,
 // so that no signal is forwarded to a pid the kernel may already have
-// given to another process.
-func (f *runSignals) wait() (syscall.WaitStatus, error) {
+// given to another process. A payload without an init that stops while
+// the terminal is shared stops the launcher too (job, jobctl.c); with an
+// init, the init reports the payload's stops (run_job.go).
+func (f *runSignals) wait(job *runJob) (syscall.WaitStatus, error) {
 	var info unix.Siginfo
+	flags := unix.WEXITED | unix.WNOWAIT
+	if !f.init && job.watch() {
+		flags |= unix.WSTOPPED
+	}
 	for {
-		err := unix.Waitid(unix.P_PID, f.pid, &info, unix.WEXITED|unix.WNOWAIT, nil)
-		if err != syscall.EINTR {
-			break
+		err := unix.Waitid(unix.P_PID, f.pid, &info, flags, nil)
+		if err == syscall.EINTR {
+			continue
 		}
+		if err == nil && info.Code == runCLDStopped {
+			// Take the report, with the signal, and act as the
+			// caller's job.
+			if sig := job.takeStop(f.pid); sig != 0 {
+				job.stopped(sig)
+			}
+			continue
+		}
+		break
 	}
 	f.mu.Lock()
 	f.reaped = true
@@ -298,6 +283,9 @@ func (f *runSignals) wait() (syscall.WaitStatus, error) {
 		}
 	}
 }
+
+// runCLDStopped is siginfo's si_code for a child stopped by a signal.
+const runCLDStopped = 5
 
 // exitCode maps the child's status to the launcher's exit code.
 func (f *runSignals) exitCode(ws syscall.WaitStatus) int {

@@ -46,10 +46,11 @@ func openPTY(t *testing.T) (*os.File, *os.File) {
 	return m, s
 }
 
-// A ^C typed on the terminal reaches the sandbox once: the terminal sends
-// it to the launcher's process group, which the sandbox shares, so the
-// launcher must not forward its own copy. With a new session the terminal
-// cannot reach the sandbox, and the launcher forwards.
+// A ^C typed on the terminal reaches the sandbox once: the sandbox's
+// process group holds the terminal's foreground, so the terminal sends it
+// there and the launcher gets none to forward. With a new session the
+// terminal cannot reach the sandbox: it sends the ^C to the launcher, which
+// forwards it.
 func TestRuntimeTerminalSignalsArriveOnce(t *testing.T) {
 	bin := testutil.PublicBinary(t)
 	for _, m := range launcherModes() {

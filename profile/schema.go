@@ -146,7 +146,7 @@ var schema = []KeyDoc{
 	k("limits.<resource>.hard", shapeIntOrString, "", "Hard limit: an integer, \"unlimited\" or a size string."),
 
 	k("process", shapeTable, "", "How the payload lives and dies."),
-	k("process.die_with_parent", shapeBool, "true", "Kill the sandbox when the launcher dies."),
+	k("process.die_with_parent", shapeBool, "true", "Kill the sandbox when the launcher dies, and the launcher when its parent dies."),
 	k("process.new_session", shapeBool, "false", "Start the payload in a new session, detached from the terminal."),
 	k("process.init", shapeBool, "true", "Run a small init as PID 1 that reaps orphans and forwards signals; false makes the payload PID 1."),
 	k("process.nested_user_namespaces", shapeBool, "false", "Let the payload create user namespaces (browsers need them for their own sandbox)."),

@@ -39,6 +39,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
+#include <sys/resource.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -54,6 +55,7 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <grp.h>
+#include <termios.h>
 #include <unistd.h>
 
 /* A pointer the kernel cannot read: copy_from_user answers EFAULT. */
@@ -308,6 +310,40 @@ static long p_tioclinux_hi(const char *a)
 	return syscall(SYS_ioctl, argnum(a), TIOCLINUX | (1UL << 32), &sub);
 }
 
+/* tiocexcl=FD puts the terminal on FD in exclusive mode: nobody without
+ * CAP_SYS_ADMIN can open it any more, not even the caller's shell (R4). */
+static long p_tiocexcl(const char *a) { return ioctl(argnum(a), TIOCEXCL); }
+/* tiocgexcl=FD answers 1 when the terminal on FD is in exclusive mode. */
+static long p_tiocgexcl(const char *a)
+{
+	int x = 0;
+	if (ioctl(argnum(a), TIOCGEXCL, &x) < 0)
+		return -1;
+	return x != 0;
+}
+/* rawtty=FD leaves the terminal on FD in raw mode, without echo (R4). */
+static long p_rawtty(const char *a)
+{
+	struct termios t;
+	if (tcgetattr(argnum(a), &t) < 0)
+		return -1;
+	cfmakeraw(&t);
+	return tcsetattr(argnum(a), TCSANOW, &t);
+}
+
+/* ---- the caller's process group (R3) ---- */
+
+/* The payload's process group, 0: in the caller's group these reach the
+ * script that started the sandbox and its other children. */
+static long p_killpg0(const char *a) { (void)a; return kill(0, SIGTERM); }
+static long p_nice_pgrp(const char *a) { (void)a; return setpriority(PRIO_PGRP, 0, 19); }
+static long p_ioprio_pgrp(const char *a)
+{
+	(void)a;
+	/* IOPRIO_WHO_PGRP, IOPRIO_PRIO_VALUE(IOPRIO_CLASS_IDLE, 0) */
+	return syscall(SYS_ioprio_set, 2, 0, 3 << 13);
+}
+
 /* ---- filesystem (F1, F2, F14, F10, F11) ---- */
 
 /* write=PATH creates or appends to a file. */
@@ -537,6 +573,12 @@ static const struct probe probes[] = {
 	{"pthread", p_pthread},
 	{"clone3", p_clone3},
 	{"tiocsti", p_tiocsti},
+	{"tiocexcl", p_tiocexcl},
+	{"tiocgexcl", p_tiocgexcl},
+	{"rawtty", p_rawtty},
+	{"killpg0", p_killpg0},
+	{"nice_pgrp", p_nice_pgrp},
+	{"ioprio_pgrp", p_ioprio_pgrp},
 	{"tiocsti_hi", p_tiocsti_hi},
 	{"tioclinux", p_tioclinux},
 	{"tioclinux_hi", p_tioclinux_hi},
