@@ -233,7 +233,7 @@ func tomlBlocks(text string) []tomlBlock {
 // valid. Host paths are not checked (that is the launcher's part), so the
 // examples may name directories this machine lacks.
 func TestTOMLExamplesLoad(t *testing.T) {
-	env := profile.Env{UID: 1000, GID: 1000, User: "user", Home: "/home/user", Cwd: "/home/user", Vars: map[string]string{}}
+	env := profile.Env{UID: 1000, GID: 1000, User: "user", Home: "/home/user", Cwd: "/home/user/src/project", Vars: map[string]string{}}
 	// Only the built-in profiles: the caller's own must not change what
 	// an example means.
 	src := profile.Source{Builtin: profiles.FS}

@@ -48,6 +48,10 @@ enum sbx_kind {
 #define SBX_F_OPTIONAL 0x04
 #define SBX_F_AMBIENT 0x08
 #define SBX_F_KEEP_GROUPS 0x10
+/* SBX_REMOUNT_RO: a Protect step (path is the writable bind's target, src
+ * the rest, resolved without symlinks); with SBX_F_READONLY it makes the
+ * path read-only, without it only pins it in place. */
+#define SBX_F_PROTECT 0x20
 
 /*
  * One step. Which fields are used depends on kind:

@@ -83,6 +83,7 @@ int sbx_step_bind(struct sbx_ctx *c, const struct sbx_step *s);
 int sbx_step_tmpfs(struct sbx_ctx *c, const struct sbx_step *s);
 int sbx_step_mqueue(struct sbx_ctx *c, const struct sbx_step *s);
 int sbx_step_remount_ro(struct sbx_ctx *c, const struct sbx_step *s);
+int sbx_step_protect(struct sbx_ctx *c, const struct sbx_step *s);
 int sbx_mount_new(struct sbx_ctx *c, const char *type, const char *const *opts, uint64_t attrs,
 		  const char *path);
 int sbx_new_fs(struct sbx_ctx *c, const char *type, const char *const *opts,

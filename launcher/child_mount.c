@@ -233,6 +233,8 @@ int sbx_step_remount_ro(struct sbx_ctx *c, const struct sbx_step *s)
 	struct sbx_mount_attr attr;
 	int tgt, tree;
 
+	if (s->flags & SBX_F_PROTECT)
+		return sbx_step_protect(c, s);
 	tgt = sbx_target(c, s->path, SBX_T_EXISTING, 0);
 	if (tgt < 0)
 		return -1;

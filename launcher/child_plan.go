@@ -194,6 +194,17 @@ func (cp *childPlan) fill(i int, st Step, c *C.struct_sbx_step) error {
 		c.kind = C.SBX_REMOUNT_RO
 		err = childCheckStrings(i, st, []string{s.Target})
 		c.path = a.str(s.Target)
+	case Protect:
+		// The flat plan has no kind of its own for it: a flag on
+		// remount-ro, which the cached plan's format already knows.
+		c.kind = C.SBX_REMOUNT_RO
+		err = childCheckStrings(i, st, []string{s.Root}, s.Rel)
+		if err == nil && (strings.HasPrefix(s.Rel, "/") || strings.Contains("/"+s.Rel+"/", "/../")) {
+			err = childStepError(i, st, s.Target, "the protected path is not below %s", s.Root)
+		}
+		c.path, c.src = a.str(s.Root), a.str(s.Rel)
+		c.flags |= C.SBX_F_PROTECT
+		flag(s.ReadOnly, C.SBX_F_READONLY)
 	case PivotRoot:
 		c.kind = C.SBX_PIVOT_ROOT
 	case LockMounts:

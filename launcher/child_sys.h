@@ -61,6 +61,7 @@ struct sbx_mount_attr {
 
 #define SBX_RESOLVE_NO_MAGICLINKS 0x02
 #define SBX_RESOLVE_NO_SYMLINKS 0x04
+#define SBX_RESOLVE_BENEATH 0x08
 #define SBX_RESOLVE_IN_ROOT 0x10
 
 struct sbx_open_how {

@@ -149,6 +149,9 @@ func cloneFlags(ns profile.Namespaces) uintptr {
 //   - [desktop] and D-Bus binds follow the profile's mounts, and the
 //     loopback interface is brought up while the sandbox still holds
 //     CAP_NET_ADMIN over its network namespace (before lock-mounts);
+//   - files the host trusts that a writable bind exposes are bound onto
+//     themselves read-only after every other mount, so no ordering of the
+//     profile undoes that (compile_protect.go);
 //   - propagation is made private before the first mount, or root-mode
 //     mounts would leak to the host (F9);
 //   - the view is built under the new root, then pivot_root detaches the
@@ -193,6 +196,9 @@ func (c *compiler) steps(plan *Plan, argv []string) []Step {
 	if p.Domainname != "" {
 		s = append(s, Domainname{From: From{c.origin("domainname")}, Name: p.Domainname})
 	}
+	// Last before the host tree goes: protection covers every mount
+	// above, the profile's, the desktop's and the network's.
+	s = append(s, c.protectSteps(plan, s)...)
 	s = append(s, PivotRoot{})
 	uid, gid := c.insideIDs()
 	// Ids change before the mounts are locked: the nested user namespace

@@ -40,7 +40,12 @@ func goldenHost() Host {
 			// Xauthority file does not exist, so no cookie is read.
 			"XDG_RUNTIME_DIR=/run/user/1000", "WAYLAND_DISPLAY=wayland-0", "DISPLAY=:0",
 			"XAUTHORITY=/nonexistent/Xauthority", "DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/1000/bus"},
-		Stat:     func(p string) (os.FileInfo, error) { return fakeDir{filepath.Base(p)}, nil },
+		Stat: func(p string) (os.FileInfo, error) { return fakeDir{filepath.Base(p)}, nil },
+		// Nothing exists for the walk of trusted files: the plans show
+		// no protection that depends on this machine's home or projects.
+		Lstat: func(p string) (os.FileInfo, error) {
+			return nil, &fs.PathError{Op: "lstat", Path: p, Err: fs.ErrNotExist}
+		},
 		LookPath: func(name string) (string, error) { return "/usr/bin/" + name, nil }}
 }
 

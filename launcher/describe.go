@@ -82,6 +82,13 @@ func (s RemountReadOnly) Describe() string {
 	return fmt.Sprintf("%s and everything mounted under it become read-only", s.Target)
 }
 
+func (s Protect) Describe() string {
+	if s.ReadOnly {
+		return fmt.Sprintf("%s is read-only whatever the profile binds (%s)", s.Target, s.Why)
+	}
+	return fmt.Sprintf("%s is pinned: it cannot be renamed or replaced, so %s stays where the host looks for it", s.Target, s.Why)
+}
+
 func (PivotRoot) Describe() string {
 	return "switch to the new root and detach the host's root, so the host tree is unreachable"
 }

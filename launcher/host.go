@@ -25,6 +25,9 @@ type Host struct {
 	// read from; "" means /etc/passwd.
 	Passwd string
 	Stat   func(string) (os.FileInfo, error) // nil means os.Stat
+	// Lstat is how the protection of trusted files (compile_protect.go)
+	// walks host paths without following links; nil means os.Lstat.
+	Lstat func(string) (os.FileInfo, error)
 	// LookPath finds a helper program the plan runs on the host (pasta,
 	// slirp4netns, xdg-dbus-proxy); nil means exec.LookPath.
 	LookPath func(string) (string, error)
@@ -52,6 +55,22 @@ func (h Host) stat(path string) (os.FileInfo, error) {
 		return h.Stat(path)
 	}
 	return os.Stat(path)
+}
+
+// lstat looks a host path up without following a final symlink; the plan
+// depends on what it finds there.
+func (h Host) lstat(path string) (os.FileInfo, error) {
+	h.Inputs.ObservePresence(path)
+	if h.Lstat != nil {
+		return h.Lstat(path)
+	}
+	return os.Lstat(path)
+}
+
+// readlink reads a symlink; the plan depends on where it points.
+func (h Host) readlink(path string) (string, error) {
+	h.Inputs.Observe(path)
+	return os.Readlink(path)
 }
 
 func (h Host) lookPath(name string) (string, error) {

@@ -65,9 +65,28 @@ type Plan struct {
 	// and variables. For explain.
 	Desktop []DesktopItem `json:"desktop,omitempty"`
 
+	// Protected lists the files the host trusts that a writable bind
+	// exposes and the plan keeps read-only, and those the profile
+	// released with filesystem.unprotect. For explain.
+	Protected []ProtectedPath `json:"protected,omitempty"`
+
 	// Warnings are problems of this machine that a lenient compile
 	// (Host.Lenient) let through; the parts they concern are left out.
 	Warnings []*profile.Error `json:"warnings,omitempty"`
+}
+
+// ProtectedPath is one host path the host trusts, reachable through a
+// writable bind of the profile.
+type ProtectedPath struct {
+	// Host is the path on the host; Inside where the payload sees it.
+	Host   string `json:"host"`
+	Inside string `json:"inside"`
+	Why    string `json:"why"`
+	// Released names the filesystem.unprotect entry that leaves it
+	// writable; empty when the plan keeps it read-only.
+	Released string `json:"released,omitempty"`
+	// At is the bind that exposes it, or the unprotect entry.
+	At profile.Origin `json:"at"`
 }
 
 // DesktopItem is one [desktop] switch and what it gives the sandbox.
@@ -241,6 +260,29 @@ type RemountReadOnly struct {
 	Target string `json:"target"`
 }
 
+// Protect binds a path onto itself after every mount of the profile, so
+// that a file the host trusts stays as it is whatever the profile binds
+// writable (checklist H1, H2). ReadOnly makes it read-only; without it the
+// step pins a directory or symlink on the way to a protected path: a mount
+// point cannot be renamed, removed or replaced, and a plain directory above
+// a read-only bind could be renamed away and rebuilt without it.
+//
+// Root is the inside target of the writable bind that exposes the path,
+// resolved as the bind was; Rel is the rest, resolved beneath Root without
+// following any symlink (the compiler saw none there) and without
+// following the last component either.
+type Protect struct {
+	From
+	Target   string `json:"target"`
+	Root     string `json:"root"`
+	Rel      string `json:"rel,omitempty"`
+	Host     string `json:"host"`
+	ReadOnly bool   `json:"read_only"`
+	// Why says what the host does with the path ("shell start-up
+	// file"), or for a pin, which protected path it keeps in place.
+	Why string `json:"why"`
+}
+
 // PivotRoot makes the new root the sandbox's / and detaches the old root so
 // the host's tree is no longer reachable.
 type PivotRoot struct{ From }
@@ -368,6 +410,7 @@ func (Symlink) Kind() string         { return "symlink" }
 func (Dir) Kind() string             { return "dir" }
 func (File) Kind() string            { return "file" }
 func (RemountReadOnly) Kind() string { return "remount-ro" }
+func (Protect) Kind() string         { return "protect" }
 func (PivotRoot) Kind() string       { return "pivot-root" }
 func (LockMounts) Kind() string      { return "lock-mounts" }
 func (LoopbackUp) Kind() string      { return "loopback-up" }

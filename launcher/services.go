@@ -12,6 +12,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"sandbox/internal/nofollow"
 )
 
 // Services are the helper processes a plan runs on the host next to the
@@ -47,8 +49,13 @@ import (
 type services struct {
 	// abort ends a wait for a helper when a signal stopped the setup
 	// (runSignals); nil before the sandbox is cloned.
-	abort   context.Context
-	dir     string // private directory for sockets, "" when none
+	abort context.Context
+	dir   string // private directory for sockets, "" when none
+	// dirFD holds dir open from the moment it was made: the sockets in
+	// it are changed through it, never through its path, which a
+	// payload that can write the directory above could have swapped
+	// for a symlink (checklist H3).
+	dirFD   *nofollow.Dir
 	helpers []*helper
 	proxy   *helper // the D-Bus proxy, for its socket paths
 	sockets map[string]string
@@ -135,6 +142,10 @@ func (s *services) privateDir() (string, error) {
 	for _, b := range bases {
 		var dir string
 		if dir, err = os.MkdirTemp(b, "sandbox-helpers-"); err == nil {
+			if s.dirFD, err = openPrivateDir(b, dir); err != nil {
+				os.Remove(dir)
+				return "", err
+			}
 			s.dir = dir
 			return dir, nil
 		}
@@ -146,14 +157,32 @@ func (s *services) privateDir() (string, error) {
 // root launch runs as (R1): the sandbox opens the sockets it binds as that
 // id, and only that id, besides root, may then pass through.
 func (s *services) giveDir(p *Plan) error {
-	if s.dir == "" || os.Geteuid() != 0 {
+	if s.dirFD == nil || os.Geteuid() != 0 {
 		return nil
 	}
 	uid, gid, ok := p.HostIDs()
 	if !ok || uid == 0 {
 		return nil
 	}
-	return os.Lchown(s.dir, int(uid), int(gid))
+	return s.dirFD.Chown(int(uid), int(gid))
+}
+
+// openPrivateDir opens dir, just made in base, without following a link,
+// and checks that it is still the caller's private directory.
+func openPrivateDir(base, dir string) (*nofollow.Dir, error) {
+	d, err := nofollow.OpenDir(base, dir, false)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: opening the private directory for helper sockets: %w", err)
+	}
+	st, err := d.Stat()
+	if err == nil && (st.Uid != uint32(os.Geteuid()) || st.Mode&0o777 != 0o700) {
+		err = fmt.Errorf("%s is not the launcher's private directory (owner %d, mode %#o)", dir, st.Uid, st.Mode&0o7777)
+	}
+	if err != nil {
+		d.Close()
+		return nil, fmt.Errorf("sandbox: %w", err)
+	}
+	return d, nil
 }
 
 // setupDone removes the private directory once the sandbox has bound what
@@ -163,6 +192,10 @@ func (s *services) setupDone() {
 	if s.dir != "" {
 		os.RemoveAll(s.dir)
 		s.dir = ""
+	}
+	if s.dirFD != nil {
+		s.dirFD.Close()
+		s.dirFD = nil
 	}
 }
 

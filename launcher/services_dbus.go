@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"golang.org/x/sys/unix"
 )
 
 // startDBusProxy starts one xdg-dbus-proxy for every filtered bus, each
@@ -52,7 +54,7 @@ func (s *services) startDBusProxy(p *DBusProxy) error {
 		// connect(2) needs write permission on the socket. The socket
 		// is reachable only through the private directory (0700) and
 		// the sandbox's bind.
-		if err := os.Chmod(s.sockets[b.Bus], 0o666); err != nil {
+		if err := s.dirFD.Chmod(filepath.Base(s.sockets[b.Bus]), unix.S_IFSOCK, 0o666); err != nil {
 			return h.failure(fmt.Sprintf("said it was ready, but its %s bus socket is missing (%v)", b.Bus, err))
 		}
 	}

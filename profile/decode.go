@@ -51,6 +51,18 @@ func (d *fileDecoder) decodeTop(raw map[string]any) {
 				d.setScalar(cp, s)
 			}
 		}
+		if v, up, ok := d.child(t, p, "unprotect"); ok {
+			arr, _ := v.([]any)
+			for i, e := range arr {
+				ep := joinIndex(up, i)
+				if d.bad[ep] {
+					continue
+				}
+				if s, ok := d.path(e, ep); ok {
+					d.addEntry(up, s, s, ep)
+				}
+			}
+		}
 	}
 	if v, p, ok := d.child(raw, "", "mount"); ok {
 		d.decodeMounts(v, p)
@@ -243,7 +255,7 @@ func (d *fileDecoder) decodeMerge(t map[string]any, p string) {
 // "/tmp/" removes the mount at "/tmp".
 func (d *fileDecoder) removeKey(list, s, path string) (string, bool) {
 	switch list {
-	case "mount":
+	case "mount", "filesystem.unprotect":
 		return d.checkPath(s, path)
 	case "capabilities.keep":
 		c, msg := canonicalCap(s)

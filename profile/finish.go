@@ -29,7 +29,7 @@ func finish(name string, layers []*layer, env Env) (*Profile, Errors) {
 		Process: Process{DieWithParent: true, Init: true, NoNewPrivs: true},
 		// Empty, not nil, so that JSON shows [] for "nothing".
 		Programs:     []string{},
-		Filesystem:   Filesystem{Mounts: []Mount{}},
+		Filesystem:   Filesystem{Mounts: []Mount{}, Unprotect: []string{}},
 		Capabilities: Capabilities{Keep: []string{}},
 		Environment:  Environment{Keep: []string{}, Unset: []string{}, Set: []EnvVar{}},
 		Limits:       []Limit{},
@@ -143,6 +143,10 @@ func applyLists(p *Profile, m *merged) {
 	for _, e := range m.lists["mount"] {
 		p.Filesystem.Mounts = append(p.Filesystem.Mounts, e.val.(Mount))
 	}
+	for _, e := range m.lists["filesystem.unprotect"] {
+		p.Filesystem.Unprotect = append(p.Filesystem.Unprotect, e.val.(string))
+	}
+	sort.Strings(p.Filesystem.Unprotect)
 	for _, e := range m.lists["identity.uid_map"] {
 		p.Identity.UIDMap = append(p.Identity.UIDMap, e.val.(IDRange))
 	}

@@ -149,7 +149,8 @@ func TestFullProfile(t *testing.T) {
 		Hostname:    "box",
 		Domainname:  "example.org",
 		Filesystem: Filesystem{
-			Cwd: "/home/alice/work",
+			Cwd:       "/home/alice/work",
+			Unprotect: []string{},
 			Mounts: []Mount{
 				{Type: MountROBind, Source: "/usr", Target: "/usr", At: Origin{"builtin:t.toml", 17, 1}},
 				{Type: MountTmpfs, Target: "/tmp", Size: 64 << 20, Mode: u32(0o1777), At: Origin{"builtin:t.toml", 21, 1}},

@@ -108,6 +108,7 @@ var schema = []KeyDoc{
 
 	k("filesystem", shapeTable, "", "Settings of the filesystem view."),
 	k("filesystem.cwd", shapeString, `""`, "Absolute working directory inside; empty means the caller's directory when visible inside, else $HOME, else /."),
+	k("filesystem.unprotect", shapeStrings, "[]", "Absolute host paths released from the protection of files the host trusts (start-up files, .git/hooks, ...): the protected paths equal to or under one stay writable where the profile binds them. A loosening, shown by explain and check."),
 
 	k("mount", shapeTables, "[]", "The filesystem view, built in order on an empty root: one [[mount]] per entry."),
 	mk("mount[].type", shapeString, "", "Required: one of "+allMountText+".", nil),
@@ -219,10 +220,11 @@ var (
 	// later layer that sets one replaces it whole, since appending argv
 	// makes no sense), but replacing drops an inherited command.
 	replaceableKeys = []string{"programs", "mount", "capabilities.keep", "environment.keep", "environment.unset", "process.pass_fds", "seccomp.syscalls", "environment.set", "identity.uid_map", "identity.gid_map",
-		"dbus.session.talk", "dbus.session.own", "dbus.session.see", "dbus.session.broadcast",
+		"filesystem.unprotect", "dbus.session.talk", "dbus.session.own", "dbus.session.see", "dbus.session.broadcast",
 		"dbus.system.talk", "dbus.system.own", "dbus.system.see", "dbus.system.broadcast",
 		"network.forward", "test.requires", "test.command", "test.setup", "test.check"}
 	removableKeys = []string{"programs", "mount", "capabilities.keep", "environment.keep", "environment.unset", "seccomp.syscalls", "environment.set",
+		"filesystem.unprotect",
 		"dbus.session.talk", "dbus.session.own", "dbus.session.see", "dbus.session.broadcast",
 		"dbus.system.talk", "dbus.system.own", "dbus.system.see", "dbus.system.broadcast",
 		"network.forward", "test.requires"}

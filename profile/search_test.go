@@ -231,3 +231,26 @@ func TestCWDIsNeverRoot(t *testing.T) {
 		}
 	}
 }
+
+// TestCWDIsNeverHome checks that ${CWD} refuses the home directory and
+// every directory above it, with the fix in the message: a project bind
+// must never become a bind of the whole home.
+func TestCWDIsNeverHome(t *testing.T) {
+	for _, cwd := range []string{"/home/bob", "/home/bob/", "/home", "/home/"} {
+		x := expander{env: Env{Cwd: cwd, Home: "/home/bob"}}
+		got, msg := x.expand("${CWD}")
+		if msg == "" {
+			t.Errorf("cwd %q: ${CWD} expanded to %q", cwd, got)
+			continue
+		}
+		if !strings.Contains(msg, "start sandbox from the project's own directory") {
+			t.Errorf("cwd %q: the message gives no fix: %s", cwd, msg)
+		}
+	}
+	for _, cwd := range []string{"/home/bob/src/p", "/home/bobby", "/srv/x"} {
+		x := expander{env: Env{Cwd: cwd, Home: "/home/bob"}}
+		if got, msg := x.expand("${CWD}"); msg != "" || got != filepath.Clean(cwd) {
+			t.Errorf("cwd %q: got %q, %q", cwd, got, msg)
+		}
+	}
+}

@@ -150,6 +150,10 @@ type Filesystem struct {
 	// Cwd is the working directory inside the sandbox; "" means the
 	// caller's directory when it is visible inside, else HOME, else "/".
 	Cwd string `json:"cwd,omitempty"`
+	// Unprotect are host paths released from the compiler's protection
+	// of files the host trusts: a protected path equal to or under one
+	// is left as the profile binds it.
+	Unprotect []string `json:"unprotect"`
 }
 
 // Capabilities lists what the payload keeps; everything else is dropped

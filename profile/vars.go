@@ -83,17 +83,7 @@ func (x *expander) lookup(name string) (string, string) {
 	case "PROFILE_DIR":
 		return x.profileDir, ""
 	case "CWD":
-		// The directory sandbox was started from: how a build or an
-		// agent profile names "the project". The root is refused, so
-		// `cd / && sandbox ...` cannot turn a project bind into a bind
-		// of the whole host.
-		switch {
-		case !filepath.IsAbs(x.env.Cwd):
-			return "", "${CWD} is not known: the caller's working directory could not be read"
-		case filepath.Clean(x.env.Cwd) == "/":
-			return "", "${CWD} is /, which would expose the whole host; start sandbox from the project directory"
-		}
-		return filepath.Clean(x.env.Cwd), ""
+		return cwdValue(x.env)
 	case "XDG_RUNTIME_DIR":
 		if v := x.env.Vars[name]; filepath.IsAbs(v) {
 			return v, ""
@@ -125,6 +115,32 @@ func (x *expander) lookup(name string) (string, string) {
 		return "", msg + fmt.Sprintf("; did you mean ${%s}?", s)
 	}
 	return "", msg + "; known variables are " + joinVars(variableNames) + `, and "$$" is a literal "$"`
+}
+
+// cwdValue is ${CWD}: the directory sandbox was started from, how a build
+// or an agent profile names "the project". The root, the home directory
+// and every directory above the home are refused: `cd ~ && sandbox -p
+// agent` would otherwise bind the whole home writable, start-up files,
+// keys and every other project with it, and `cd /` the whole host.
+func cwdValue(env Env) (string, string) {
+	if !filepath.IsAbs(env.Cwd) {
+		return "", "${CWD} is not known: the caller's working directory could not be read"
+	}
+	cwd := filepath.Clean(env.Cwd)
+	const fix = "; start sandbox from the project's own directory (cd ~/src/project)"
+	if cwd == "/" {
+		return "", "${CWD} is /, which would expose the whole host" + fix
+	}
+	if filepath.IsAbs(env.Home) {
+		home := filepath.Clean(env.Home)
+		switch {
+		case cwd == home:
+			return "", fmt.Sprintf("${CWD} is the home directory %s, which would expose all of it (start-up files, keys, every project)%s", home, fix)
+		case strings.HasPrefix(home, cwd+"/"):
+			return "", fmt.Sprintf("${CWD} is %s, which holds the home directory %s%s", cwd, home, fix)
+		}
+	}
+	return cwd, ""
 }
 
 func joinVars(names []string) string {

@@ -35,6 +35,9 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		for _, w := range plan.Warnings {
 			fmt.Fprintf(stderr, "warning: %s (not on this machine)\n", w.Error())
 		}
+		for _, l := range unprotectLoosenings(p) {
+			fmt.Fprintf(stderr, "note: %s: LOOSENED: %s\n", name, l)
+		}
 		fmt.Fprintf(stdout, "%s: ok\n", name)
 		for _, l := range explicitLoosenings(p) {
 			fmt.Fprintf(stdout, "  LOOSENED: %s\n", l)

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"sandbox/internal/nofollow"
 )
 
 // The desktop subcommand closes the most common way out of a sandbox: a
@@ -198,31 +200,54 @@ func entryProgram(path string) string {
 	return programOf(argv)
 }
 
-// writeFileAtomic replaces path with data in one rename, so that a menu
-// reading the directory never sees half an entry.
-func writeFileAtomic(path string, data string) error {
+// The user's data directory is one a sandbox may have been able to write
+// (checklist H3): a payload could have planted a symlink where install or
+// remove later writes, to make it overwrite ~/.bashrc. So its files are
+// read, written, renamed and removed through nofollow: never through a
+// link, and never over a file other than the one just read and checked.
+
+// openUserDir opens the directory of path, below the home directory,
+// without following a link; create makes what is missing.
+func (ctx *desktopCtx) openUserDir(path string, create bool) (*nofollow.Dir, error) {
 	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("creating %s: %w", dir, err)
+	return nofollow.OpenDir(nofollow.TrustedBase(ctx.c.env.Home, dir), dir, create)
+}
+
+// readUserKeyFile reads an entry or service file of the user's data
+// directory, never through a link, with its identity for a later replace
+// or remove.
+func (ctx *desktopCtx) readUserKeyFile(path string) (*keyFile, nofollow.FileID, error) {
+	d, err := ctx.openUserDir(path, false)
+	if err != nil {
+		return nil, nofollow.FileID{}, err
 	}
-	f, err := os.CreateTemp(dir, ".sandbox-*.tmp")
+	defer d.Close()
+	data, id, err := d.ReadFile(filepath.Base(path), maxKeyFile)
+	if err != nil {
+		return nil, nofollow.FileID{}, err
+	}
+	return parseKeyFile(path, string(data)), id, nil
+}
+
+// readKeyFileAt reads path with readUserKeyFile when it is in the user's
+// data directory, else as a system file.
+func (ctx *desktopCtx) readKeyFileAt(path string) (*keyFile, error) {
+	if path == ctx.dirs.home || strings.HasPrefix(path, ctx.dirs.home+"/") {
+		kf, _, err := ctx.readUserKeyFile(path)
+		return kf, err
+	}
+	return readKeyFile(path)
+}
+
+// writeUserFile puts data at path in one rename, so that a menu reading
+// the directory never sees half an entry. With replace nil nothing may be
+// there yet; otherwise the file there must still be the one replace
+// identifies.
+func (ctx *desktopCtx) writeUserFile(path, data string, replace *nofollow.FileID) error {
+	d, err := ctx.openUserDir(path, true)
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
-	defer os.Remove(f.Name()) // fails harmlessly once renamed
-	if _, err := f.WriteString(data); err != nil {
-		f.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := f.Chmod(0o644); err != nil {
-		f.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
+	defer d.Close()
+	return d.Write(filepath.Base(path), []byte(data), 0o644, replace)
 }

@@ -58,7 +58,7 @@ func (ctx *desktopCtx) auditApp(id, systemPath string, profileFor func(string) s
 	userPath := ctx.dirs.userApp(id)
 	var user *keyFile
 	if userPath != "" {
-		if user, err = readKeyFile(userPath); err != nil {
+		if user, _, err = ctx.readUserKeyFile(userPath); err != nil {
 			return []finding{{id, fmt.Sprintf("cannot read your entry %s (%v)", userPath, err), "check the file"}}, true
 		}
 	}
@@ -122,7 +122,7 @@ func (ctx *desktopCtx) auditService(id string, sys *keyFile, fix string) (findin
 		}
 		return finding{id, fmt.Sprintf("D-Bus activation of %s starts it unsandboxed through %s", name, systemService), fix}, true
 	}
-	kf, err := readKeyFile(path)
+	kf, _, err := ctx.readUserKeyFile(path)
 	if err != nil {
 		return finding{id, fmt.Sprintf("cannot read the D-Bus service file %s (%v)", path, err), "check the file"}, true
 	}

@@ -8,6 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 
+	"golang.org/x/sys/unix"
+
+	"sandbox/internal/nofollow"
 	"sandbox/launcher"
 	"sandbox/profile"
 )
@@ -44,10 +47,14 @@ type installPlan struct {
 	id, entryPath string
 	entry         *keyFile
 	backupFrom    string // the user's own entry to keep as entryPath+backupSuffix
-	service       *keyFile
-	servicePath   string
-	profile       string
-	notes         []string // what the user should know; nothing is wrong
+	// entryID and serviceID are the files install replaces, as read and
+	// checked; nil when there is none.
+	entryID     *nofollow.FileID
+	service     *keyFile
+	servicePath string
+	serviceID   *nofollow.FileID
+	profile     string
+	notes       []string // what the user should know; nothing is wrong
 }
 
 func (ctx *desktopCtx) installOne(app string, o installOptions, self string, system map[string]string) error {
@@ -61,12 +68,12 @@ func (ctx *desktopCtx) installOne(app string, o installOptions, self string, sys
 	}
 	if plan.backupFrom != "" {
 		backup := plan.entryPath + backupSuffix
-		if err := os.Rename(plan.backupFrom, backup); err != nil {
+		if err := ctx.keepAside(plan.backupFrom, backup); err != nil {
 			return fmt.Errorf("keeping your entry as %s: %w", backup, err)
 		}
 		fmt.Fprintf(ctx.stdout, "kept your entry %s as %s\n", plan.backupFrom, backup)
 	}
-	if err := writeFileAtomic(plan.entryPath, plan.entry.String()); err != nil {
+	if err := ctx.writeUserFile(plan.entryPath, plan.entry.String(), plan.entryID); err != nil {
 		return err
 	}
 	fmt.Fprintf(ctx.stdout, "%s: wrote %s (profile %s)\n", id, plan.entryPath, plan.profile)
@@ -74,7 +81,7 @@ func (ctx *desktopCtx) installOne(app string, o installOptions, self string, sys
 		fmt.Fprintf(ctx.stderr, "sandbox: %s: note: %s\n", id, n)
 	}
 	if plan.service != nil {
-		if err := writeFileAtomic(plan.servicePath, plan.service.String()); err != nil {
+		if err := ctx.writeUserFile(plan.servicePath, plan.service.String(), plan.serviceID); err != nil {
 			return err
 		}
 		fmt.Fprintf(ctx.stdout, "%s: wrote %s\n", id, plan.servicePath)
@@ -94,7 +101,7 @@ func (ctx *desktopCtx) planInstall(id string, o installOptions, self, systemPath
 	if err != nil {
 		return nil, err
 	}
-	src, err := readKeyFile(source)
+	src, err := ctx.readKeyFileAt(source)
 	if err != nil {
 		return nil, fmt.Errorf("reading the desktop entry: %w", err)
 	}
@@ -135,13 +142,16 @@ func (ctx *desktopCtx) planInstall(id string, o installOptions, self, systemPath
 		plan.servicePath = filepath.Join(ctx.dirs.userServices(), name+".service")
 		if existing := ctx.dirs.userService(name); existing != "" {
 			plan.servicePath = existing
-			kf, err := readKeyFile(existing)
+			kf, id, err := ctx.readUserKeyFile(existing)
 			if err != nil {
 				return nil, fmt.Errorf("reading your D-Bus service file: %w", err)
 			}
 			if !ours(kf) && !o.force {
 				return nil, fmt.Errorf("%s is your own D-Bus service file for %s, not one sandbox wrote; run again with --force to replace it", existing, name)
 			}
+			plan.serviceID = &id
+		} else if err := ctx.checkFree(plan.servicePath); err != nil {
+			return nil, err
 		}
 		svcOriginal := systemService
 		if svcOriginal == "" {
@@ -157,7 +167,7 @@ func (ctx *desktopCtx) planInstall(id string, o installOptions, self, systemPath
 // names; for --force over a user's own entry, that entry, which is then
 // kept aside.
 func (ctx *desktopCtx) installSource(plan *installPlan, force bool, systemPath string) (source, original string, err error) {
-	user, err := readKeyFile(plan.entryPath)
+	user, id, err := ctx.readUserKeyFile(plan.entryPath)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 		if systemPath == "" {
@@ -167,8 +177,9 @@ func (ctx *desktopCtx) installSource(plan *installPlan, force bool, systemPath s
 	case err != nil:
 		return "", "", fmt.Errorf("reading your desktop entry: %w", err)
 	case ours(user):
+		plan.entryID = &id
 		orig := user.str(groupEntry, keyOriginal)
-		if kf, err := readKeyFile(orig); err == nil && !ours(kf) {
+		if kf, err := ctx.readKeyFileAt(orig); err == nil && !ours(kf) {
 			return orig, orig, nil
 		}
 		if systemPath == "" {
@@ -249,6 +260,45 @@ func (ctx *desktopCtx) installProfile(asked string, mainArgv []string, source st
 		return "", err
 	}
 	return name, nil
+}
+
+// checkFree fails when something is at path already: a file that does not
+// declare the bus name, or a symlink. install only writes new files or
+// replaces the one it read and checked, and it finds out before it writes
+// anything.
+func (ctx *desktopCtx) checkFree(path string) error {
+	d, err := ctx.openUserDir(path, false)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	st, there, err := d.Lstat(filepath.Base(path))
+	switch {
+	case err != nil:
+		return err
+	case !there:
+		return nil
+	case st.Mode&unix.S_IFMT == unix.S_IFLNK:
+		return fmt.Errorf("%s: %w", path, nofollow.ErrLink)
+	}
+	return fmt.Errorf("%s is in the way (not a D-Bus service file for this application); move it away", path)
+}
+
+// keepAside renames the user's own entry from to backup, in its directory,
+// never over anything.
+func (ctx *desktopCtx) keepAside(from, backup string) error {
+	d, err := ctx.openUserDir(from, false)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if filepath.Dir(from) != filepath.Dir(backup) {
+		return fmt.Errorf("%s and %s are not in one directory", from, backup)
+	}
+	return d.Rename(filepath.Base(from), filepath.Base(backup))
 }
 
 // reloadSessionBus asks the session bus to read its service files again,

@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+
+	"sandbox/internal/nofollow"
 )
 
 func (ctx *desktopCtx) remove(args []string) int {
@@ -32,21 +35,21 @@ func (ctx *desktopCtx) removeOne(app string, system map[string]string) error {
 	}
 	removed := false
 	if path := ctx.dirs.userApp(id); path != "" {
-		kf, err := readKeyFile(path)
+		kf, fid, err := ctx.readUserKeyFile(path)
 		if err != nil {
 			return fmt.Errorf("reading %s: %w", path, err)
 		}
 		if !ours(kf) {
 			return fmt.Errorf("%s was not written by sandbox (it has no %s key); left alone", path, keyProfile)
 		}
-		if err := os.Remove(path); err != nil {
+		if err := ctx.removeUserFile(path, fid); err != nil {
 			return fmt.Errorf("removing %s: %w", path, err)
 		}
 		fmt.Fprintf(ctx.stdout, "%s: removed %s\n", id, path)
 		removed = true
 		backup := path + backupSuffix
 		if kf.str(groupEntry, keyOriginal) == backup {
-			switch err := os.Rename(backup, path); {
+			switch err := ctx.keepAside(backup, path); {
 			case err == nil:
 				fmt.Fprintf(ctx.stdout, "%s: put back your entry from %s\n", id, backup)
 			case !errors.Is(err, os.ErrNotExist):
@@ -56,14 +59,14 @@ func (ctx *desktopCtx) removeOne(app string, system map[string]string) error {
 	}
 	name, _ := busName(id)
 	if path := ctx.dirs.userService(name); path != "" {
-		kf, err := readKeyFile(path)
+		kf, fid, err := ctx.readUserKeyFile(path)
 		switch {
 		case err != nil:
 			return fmt.Errorf("reading %s: %w", path, err)
 		case !ours(kf):
 			fmt.Fprintf(ctx.stderr, "sandbox: %s was not written by sandbox; left alone\n", path)
 		default:
-			if err := os.Remove(path); err != nil {
+			if err := ctx.removeUserFile(path, fid); err != nil {
 				return fmt.Errorf("removing %s: %w", path, err)
 			}
 			fmt.Fprintf(ctx.stdout, "%s: removed %s\n", id, path)
@@ -75,4 +78,14 @@ func (ctx *desktopCtx) removeOne(app string, system map[string]string) error {
 		return fmt.Errorf("%s: nothing to remove; 'sandbox desktop install %s' has not been run", id, id)
 	}
 	return nil
+}
+
+// removeUserFile deletes path if it is still the file fid identifies.
+func (ctx *desktopCtx) removeUserFile(path string, fid nofollow.FileID) error {
+	d, err := ctx.openUserDir(path, false)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Remove(filepath.Base(path), fid)
 }

@@ -149,6 +149,7 @@ func loosenings(p *profile.Profile) []string {
 	if p.Process.NestedUserNamespaces {
 		out = append(out, "the payload may create user namespaces ("+originString(p.Origins["process.nested_user_namespaces"])+")")
 	}
+	out = append(out, unprotectLoosenings(p)...)
 	for _, m := range p.Filesystem.Mounts {
 		if m.Type == profile.MountBind {
 			out = append(out, fmt.Sprintf("host path %s is writable at %s (%s)", m.Source, m.Target, originString(m.At)))
@@ -174,6 +175,17 @@ func explicitLoosenings(p *profile.Profile) []string {
 			out = append(out, fmt.Sprintf("host path %s is writable at %s, and the host's device nodes in it can be changed (writable = true, %s)",
 				m.Source, m.Target, originString(m.At)))
 		}
+	}
+	return out
+}
+
+// unprotectLoosenings says which paths filesystem.unprotect releases from
+// the protection of files the host trusts.
+func unprotectLoosenings(p *profile.Profile) []string {
+	var out []string
+	for _, u := range p.Filesystem.Unprotect {
+		out = append(out, fmt.Sprintf("%s is not protected as a file the host trusts: a writable bind may change it (filesystem.unprotect, %s)",
+			u, originString(p.Origins["filesystem.unprotect."+u])))
 	}
 	return out
 }

@@ -150,6 +150,7 @@ func explainText(w io.Writer, p *profile.Profile, plan *launcher.Plan, cache str
 			}
 		}
 	}
+	explainProtected(w, plan)
 	explainServices(w, plan)
 	fmt.Fprintf(w, "\n  environment (everything else is cleared):\n")
 	for _, kv := range plan.Env {
@@ -165,6 +166,27 @@ func explainText(w io.Writer, p *profile.Profile, plan *launcher.Plan, cache str
 		fmt.Fprintln(w, "\n  launch: compiled once, then run from the plan cache by later launches with the same arguments and environment")
 	} else {
 		fmt.Fprintf(w, "\n  launch: compiled at every launch (not cached: %s)\n", cache)
+	}
+}
+
+// explainProtected lists the files the host trusts that a writable bind
+// exposes: kept read-only, or released by filesystem.unprotect.
+func explainProtected(w io.Writer, plan *launcher.Plan) {
+	if len(plan.Protected) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\n  files the host trusts, exposed by a writable bind (read-only inside whatever the profile binds):")
+	for _, p := range plan.Protected {
+		at := ""
+		if p.Inside != p.Host {
+			at = " (inside: " + p.Inside + ")"
+		}
+		if p.Released != "" {
+			fmt.Fprintf(w, "    LOOSENED: %s%s stays writable: released by filesystem.unprotect %s (%s); it is %s\n",
+				p.Host, at, p.Released, originString(p.At), p.Why)
+			continue
+		}
+		fmt.Fprintf(w, "    %s%s: %s  (exposed by %s)\n", p.Host, at, p.Why, originString(p.At))
 	}
 }
 

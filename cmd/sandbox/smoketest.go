@@ -81,6 +81,12 @@ func cmdTest(args []string, stdout, stderr io.Writer) int {
 		return exitLauncher
 	}
 	c := newCaller()
+	_, cleanup, err := smokeHome(&c)
+	if err != nil {
+		fmt.Fprintf(stderr, "sandbox: test: %v\n", err)
+		return exitLauncher
+	}
+	defer cleanup()
 	ci := os.Getenv("CI") == "true"
 	worst := smokePassed
 	for _, name := range args {
@@ -134,7 +140,7 @@ func smokeTest(name string, c caller, ci bool, stdout, stderr io.Writer) smokeOu
 	start := time.Now()
 	created := smokeWritableSources(p)
 	if len(t.Setup) > 0 {
-		if r := smokeRun(exec.Command(t.Setup[0], t.Setup[1:]...), timeout); !r.ok(0) {
+		if r := smokeRun(smokeCommand(c, t.Setup), timeout); !r.ok(0) {
 			fmt.Fprintf(stdout, "FAIL %s: setup %s %s\n", name, smokeQuote(t.Setup), r.describe(0))
 			return smokeFailed
 		}
@@ -157,7 +163,7 @@ func smokeTest(name string, c caller, ci bool, stdout, stderr io.Writer) smokeOu
 			return smokeFailed
 		}
 	}
-	if why := smokeSteps(name, t, timeout, smokeOutputOwner(plan)); why != "" {
+	if why := smokeSteps(name, c, t, timeout, smokeOutputOwner(plan)); why != "" {
 		fmt.Fprintf(stdout, "FAIL %s: %s\n", name, why)
 		return smokeFailed
 	}
@@ -167,13 +173,14 @@ func smokeTest(name string, c caller, ci bool, stdout, stderr io.Writer) smokeOu
 
 // smokeSteps runs the sandboxed command and check, and returns why the
 // test failed, or "".
-func smokeSteps(name string, t profile.SmokeTest, timeout time.Duration, owner *[2]uint32) string {
+func smokeSteps(name string, c caller, t profile.SmokeTest, timeout time.Duration, owner *[2]uint32) string {
 	// The sandbox runs in a second launcher process (smokeChild), which
 	// can be signalled, and its sandbox found and killed, when the
 	// timeout passes.
 	argv := append([]string{name, "--"}, t.Command...)
 	cmd := exec.Command("/proc/self/exe", argv...)
 	cmd.Args[0] = smokeChildName
+	cmd.Env = c.host.Env
 	r := smokeRunAs(cmd, timeout, owner)
 	if !r.ok(t.ExpectExit) {
 		return fmt.Sprintf("%s %s", smokeQuote(t.Command), r.describe(t.ExpectExit))
@@ -186,12 +193,20 @@ func smokeSteps(name string, t profile.SmokeTest, timeout time.Duration, owner *
 		}
 	}
 	if len(t.Check) > 0 {
-		if c := smokeRun(exec.Command(t.Check[0], t.Check[1:]...), timeout); !c.ok(0) {
-			return fmt.Sprintf("check %s %s%s", smokeQuote(t.Check), c.describe(0),
+		if r := smokeRun(smokeCommand(c, t.Check), timeout); !r.ok(0) {
+			return fmt.Sprintf("check %s %s%s", smokeQuote(t.Check), r.describe(0),
 				smokeTail(r.output))
 		}
 	}
 	return ""
+}
+
+// smokeCommand is a host command of a test (setup, check), run with the
+// test's scratch home.
+func smokeCommand(c caller, argv []string) *exec.Cmd {
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env = c.host.Env
+	return cmd
 }
 
 // smokeResult is how one command of a test ended.

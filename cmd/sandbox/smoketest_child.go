@@ -45,6 +45,7 @@ func smokeChild(args []string, stderr io.Writer) int {
 	}
 	name, command := args[0], args[2:]
 	c := newCaller()
+	smokeChildDirs(&c)
 	p, err := profile.Load(name, c.env, c.src)
 	if err != nil {
 		printErr(stderr, err)
