@@ -169,7 +169,8 @@ DEPS_PKGS := \
 	firefox-esr chromium xvfb xauth python3 nodejs git curl wget make gcc passt \
 	mupdf-tools imagemagick ghostscript ffmpeg mpv libreoffice-writer-nogui \
 	vim tar zip unzip p7zip-full jq sqlite3 pandoc graphviz openssl \
-	slirp4netns xdg-dbus-proxy dbus-daemon dbus-bin dbus-tests x11-utils
+	slirp4netns xdg-dbus-proxy dbus-daemon dbus-bin dbus-tests x11-utils \
+	pulseaudio pulseaudio-utils pipewire pipewire-bin pipewire-pulse wireplumber
 
 deps:
 	$(SUDO) apt-get update -q

@@ -49,6 +49,11 @@ type Plan struct {
 	// reachable. DBusSocket steps bind its sockets.
 	DBusProxy *DBusProxy `json:"dbus_proxy,omitempty"`
 
+	// PulseProxy is the filter the launcher runs between the sandbox and
+	// the host's PulseAudio server (or pipewire-pulse); nil unless
+	// desktop.pulseaudio is on. A PulseSocket step binds its socket.
+	PulseProxy *PulseProxy `json:"pulse_proxy,omitempty"`
+
 	// NAT is the user-mode network helper the launcher attaches to the
 	// sandbox's network namespace once it exists; the sandbox waits for
 	// it to be configured before its first step. nil unless
@@ -90,6 +95,20 @@ type DBusBusProxy struct {
 	// ("--talk=org.example.App"); --filter is always on.
 	Rules []string       `json:"rules"`
 	At    profile.Origin `json:"at"`
+}
+
+// PulseProxy is the sound filter: the launcher listens on a socket of its
+// own, and relays each connection to the host's server, letting through
+// only the commands that playing and recording need (launcher/internal/pulse).
+type PulseProxy struct {
+	// Server is the host server's socket.
+	Server string `json:"server"`
+	// Cookie is the host file holding the server's cookie, which the
+	// launcher reads and puts into the handshake for the payload; ""
+	// when the caller has none (the server then knows the launcher by
+	// its uid).
+	Cookie string         `json:"cookie,omitempty"`
+	At     profile.Origin `json:"at"`
 }
 
 // NAT is a user-mode network helper: pasta or slirp4netns.
@@ -262,6 +281,14 @@ type DBusSocket struct {
 	Target string `json:"target"`
 }
 
+// PulseSocket binds the socket of the plan's sound filter (PulseProxy) at
+// Target. Like DBusSocket, it exists only once the launcher listens; the
+// launcher then runs this step as a BindMount of it.
+type PulseSocket struct {
+	From
+	Target string `json:"target"`
+}
+
 // Hostname sets the hostname in the new UTS namespace.
 type Hostname struct {
 	From
@@ -354,6 +381,7 @@ func (PivotRoot) Kind() string       { return "pivot-root" }
 func (LockMounts) Kind() string      { return "lock-mounts" }
 func (LoopbackUp) Kind() string      { return "loopback-up" }
 func (DBusSocket) Kind() string      { return "dbus-socket" }
+func (PulseSocket) Kind() string     { return "pulse-socket" }
 func (Hostname) Kind() string        { return "hostname" }
 func (Domainname) Kind() string      { return "domainname" }
 func (Chdir) Kind() string           { return "chdir" }

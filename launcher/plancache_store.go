@@ -135,6 +135,8 @@ func planCacheable(p *Plan, in *PlanInputs) string {
 		return "the plan starts a D-Bus proxy"
 	case p.NAT != nil:
 		return "the plan starts a NAT helper"
+	case p.PulseProxy != nil:
+		return "the plan runs a sound filter"
 	}
 	if m := runIDModeFor(p); m != idsNone && m != idsSelf {
 		return "the launcher writes the id maps"

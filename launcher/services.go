@@ -52,6 +52,7 @@ type services struct {
 	helpers []*helper
 	proxy   *helper // the D-Bus proxy, for its socket paths
 	sockets map[string]string
+	pulse   *pulseProxy // the sound filter, nil when none
 }
 
 // helper is one running helper process.
@@ -79,22 +80,40 @@ const helperStopGrace = 2 * time.Second
 const helperReadyTimeout = 20 * time.Second
 
 // startServices starts what the plan needs before clone and returns the
-// plan the child runs: p itself, or a copy whose DBusSocket steps are
-// binds of the proxy's sockets.
+// plan the child runs: p itself, or a copy whose DBusSocket and
+// PulseSocket steps are binds of the helpers' sockets.
 func startServices(p *Plan) (*services, *Plan, error) {
 	s := &services{}
-	if p.DBusProxy == nil {
+	if p.DBusProxy == nil && p.PulseProxy == nil {
 		return s, p, nil
 	}
-	if err := s.startDBusProxy(p.DBusProxy); err != nil {
-		s.stop()
-		return nil, nil, &SetupError{Step: -1, Kind: "dbus-proxy", Origin: p.DBusProxy.Buses[0].At,
-			Msg:  strings.TrimPrefix(err.Error(), "sandbox: "),
-			Hint: "check that the bus is running and its address ($DBUS_SESSION_BUS_ADDRESS, $DBUS_SYSTEM_BUS_ADDRESS) is right, or remove the profile's D-Bus rules"}
+	if p.DBusProxy != nil {
+		if err := s.startDBusProxy(p.DBusProxy); err != nil {
+			s.stop()
+			return nil, nil, &SetupError{Step: -1, Kind: "dbus-proxy", Origin: p.DBusProxy.Buses[0].At,
+				Msg:  strings.TrimPrefix(err.Error(), "sandbox: "),
+				Hint: "check that the bus is running and its address ($DBUS_SESSION_BUS_ADDRESS, $DBUS_SYSTEM_BUS_ADDRESS) is right, or remove the profile's D-Bus rules"}
+		}
+	}
+	if p.PulseProxy != nil {
+		if err := s.startPulseProxy(p.PulseProxy); err != nil {
+			s.stop()
+			return nil, nil, &SetupError{Step: -1, Kind: "pulse-proxy", Origin: p.PulseProxy.At,
+				Msg: strings.TrimPrefix(err.Error(), "sandbox: ")}
+		}
 	}
 	rp := *p
 	rp.Steps = append([]Step(nil), p.Steps...)
 	for i, st := range rp.Steps {
+		if d, ok := st.(PulseSocket); ok {
+			if s.pulse == nil {
+				s.stop()
+				return nil, nil, &SetupError{Step: i, Kind: d.Kind(), Path: d.Target, Origin: d.At,
+					Errno: syscall.EINVAL, Msg: "the plan has no sound filter"}
+			}
+			rp.Steps[i] = BindMount{From: d.From, Source: s.pulse.socket, Target: d.Target, ReadOnly: true}
+			continue
+		}
 		if d, ok := st.(DBusSocket); ok {
 			src, ok := s.sockets[d.Bus]
 			if !ok {
@@ -110,15 +129,21 @@ func startServices(p *Plan) (*services, *Plan, error) {
 
 // privateDir makes the directory for the helpers' sockets: mode 0700 with
 // a random name (F15: no predictable path in a shared directory), in the
-// caller's $XDG_RUNTIME_DIR when it has one, else in /run for root, else
-// in the temporary directory.
+// caller's $XDG_RUNTIME_DIR when it has one and it is the launcher's own,
+// else in /run for root, else in the temporary directory. A runtime
+// directory of another user (root launching with a user's session) may
+// be closed to the sandbox's setup, which binds the sockets from there
+// holding capabilities only in its own user namespace.
 func (s *services) privateDir() (string, error) {
 	if s.dir != "" {
 		return s.dir, nil
 	}
 	var bases []string
 	if rt := os.Getenv("XDG_RUNTIME_DIR"); strings.HasPrefix(rt, "/") {
-		bases = append(bases, rt)
+		var st syscall.Stat_t
+		if syscall.Stat(rt, &st) == nil && int(st.Uid) == os.Geteuid() {
+			bases = append(bases, rt)
+		}
 	}
 	if os.Geteuid() == 0 {
 		bases = append(bases, "/run")
@@ -151,6 +176,10 @@ func (s *services) stop() {
 		h.stop()
 	}
 	s.helpers = nil
+	if s.pulse != nil {
+		s.pulse.stop()
+		s.pulse = nil
+	}
 	s.setupDone()
 }
 

@@ -6,7 +6,7 @@ import (
 )
 
 // desktopKeys are the booleans of [desktop], in schema order.
-var desktopKeys = []string{"wayland", "x11", "pulseaudio", "pipewire", "gpu", "fonts", "themes", "portal"}
+var desktopKeys = []string{"wayland", "x11", "pulseaudio", "pipewire", "pipewire_unrestricted", "gpu", "fonts", "themes", "portal"}
 
 func (d *fileDecoder) decodeDesktop(t map[string]any, p string) {
 	for _, key := range desktopKeys {

@@ -83,6 +83,7 @@ func scalarTargets(p *Profile) map[string]any {
 		"desktop.x11":                    &p.Desktop.X11,
 		"desktop.pulseaudio":             &p.Desktop.PulseAudio,
 		"desktop.pipewire":               &p.Desktop.PipeWire,
+		"desktop.pipewire_unrestricted":  &p.Desktop.PipeWireUnrestricted,
 		"desktop.gpu":                    &p.Desktop.GPU,
 		"desktop.fonts":                  &p.Desktop.Fonts,
 		"desktop.themes":                 &p.Desktop.Themes,

@@ -136,6 +136,7 @@ var schemaSamples = map[string]string{
 	"desktop.x11":                    "desktop.x11 = true",
 	"desktop.pulseaudio":             "desktop.pulseaudio = true",
 	"desktop.pipewire":               "desktop.pipewire = true",
+	"desktop.pipewire_unrestricted":  "desktop.pipewire_unrestricted = true",
 	"desktop.gpu":                    "desktop.gpu = true",
 	"desktop.fonts":                  "desktop.fonts = true",
 	"desktop.themes":                 "desktop.themes = true",

@@ -259,10 +259,16 @@ type Desktop struct {
 	// X11 binds the socket of $DISPLAY only and writes an Xauthority
 	// file that holds only that display's cookie.
 	X11 bool `json:"x11"`
-	// PulseAudio binds the PulseAudio socket and its cookie.
+	// PulseAudio reaches the PulseAudio server (or pipewire-pulse)
+	// through the launcher's filter: playing and recording only.
 	PulseAudio bool `json:"pulseaudio"`
-	// PipeWire binds the PipeWire socket.
+	// PipeWire binds the PipeWire socket as it is. PipeWire offers no
+	// restriction that stops a client from making the server load a
+	// library, so it also needs PipeWireUnrestricted.
 	PipeWire bool `json:"pipewire"`
+	// PipeWireUnrestricted accepts that risk: host code execution is
+	// possible through the PipeWire socket.
+	PipeWireUnrestricted bool `json:"pipewire_unrestricted"`
 	// GPU binds /dev/dri and the sysfs entries Mesa reads to find it.
 	GPU bool `json:"gpu"`
 	// Fonts binds the system and user font directories read-only.

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"sandbox/launcher"
 	"sandbox/profile"
 )
 
@@ -151,7 +152,19 @@ func loosenings(p *profile.Profile) []string {
 			out = append(out, fmt.Sprintf("host path %s is writable at %s (%s)", m.Source, m.Target, originString(m.At)))
 		}
 	}
+	if l := pipeWireLoosening(p); l != "" {
+		out = append(out, l)
+	}
 	return out
+}
+
+// pipeWireLoosening is the line explain and check give a profile that
+// binds the PipeWire socket unfiltered, or "".
+func pipeWireLoosening(p *profile.Profile) string {
+	if !p.Desktop.PipeWire || !p.Desktop.PipeWireUnrestricted {
+		return ""
+	}
+	return "desktop.pipewire_unrestricted: " + launcher.PipeWireUnrestrictedRisk + " (" + originString(p.Origins["desktop.pipewire_unrestricted"]) + ")"
 }
 
 func list(s []string) string {
