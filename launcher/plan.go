@@ -77,12 +77,21 @@ type DesktopItem struct {
 	At          profile.Origin `json:"at"`
 }
 
-// DBusProxy is one xdg-dbus-proxy process serving every filtered bus.
+// DBusProxy is one xdg-dbus-proxy process serving every filtered bus. It
+// runs in a mount namespace of its own whose root holds a /.flatpak-info
+// naming AppID, so that portals, which identify a caller by its
+// connection's process, take the sandbox for a sandboxed app
+// (compile_desktop_portal.go).
 type DBusProxy struct {
 	// Program is the proxy's absolute path on the host.
 	Program string `json:"program"`
 	// Buses are the buses it filters, session first.
 	Buses []DBusBusProxy `json:"buses"`
+	// AppID is the app id portals see (PortalAppID).
+	AppID string `json:"app_id"`
+	// Network is true when the sandbox has a network, which
+	// /.flatpak-info then says.
+	Network bool `json:"network"`
 }
 
 // DBusBusProxy is the proxy for one bus.

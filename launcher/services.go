@@ -22,7 +22,9 @@ import (
 //	launcher                          helpers                 sandbox
 //	--------                          -------                 -------
 //	mkdir private dir (0700)
-//	start xdg-dbus-proxy --fd=3 ----> listens, writes "x"
+//	start xdg-dbus-proxy --fd=N ----> [own namespaces: a root
+//	  (services_dbus_ns.go)             with /.flatpak-info]
+//	                                  listens, writes "x"
 //	read ready <----------------------'
 //	clone --------------------------------------------------> [maps]
 //	start pasta/slirp4netns PID ----> joins the netns,        wait_network:
@@ -58,7 +60,7 @@ type services struct {
 // helper is one running helper process.
 type helper struct {
 	name   string
-	cmd    *exec.Cmd
+	pid    int // the leader of its own process group
 	output *boundedBuffer
 	// keep are the launcher's ends of pipes whose closing tells the
 	// helper to stop (the proxy's sync fd, slirp4netns's exit fd).
@@ -193,10 +195,10 @@ func (s *services) start(name, prog string, args []string, extra []*os.File) (*h
 	cmd.ExtraFiles = extra
 	cmd.WaitDelay = time.Second
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
-	h.cmd = cmd
 	if err := servicesSpawn(cmd); err != nil {
 		return nil, fmt.Errorf("sandbox: starting %s (%s): %w", name, prog, err)
 	}
+	h.pid = cmd.Process.Pid
 	s.helpers = append(s.helpers, h)
 	go func() {
 		h.err = cmd.Wait()
@@ -245,11 +247,11 @@ func (h *helper) stop() {
 	h.keep = nil
 	if !h.exited() {
 		// The group, in case the helper forked.
-		_ = syscall.Kill(-h.cmd.Process.Pid, syscall.SIGTERM)
+		_ = syscall.Kill(-h.pid, syscall.SIGTERM)
 		select {
 		case <-h.waited:
 		case <-time.After(helperStopGrace):
-			_ = syscall.Kill(-h.cmd.Process.Pid, syscall.SIGKILL)
+			_ = syscall.Kill(-h.pid, syscall.SIGKILL)
 			<-h.waited
 		}
 	}

@@ -165,11 +165,13 @@ var schema = []KeyDoc{
 	k("dbus.session.talk", shapeStrings, "[]", `Bus names the payload may call; a trailing ".*" matches the names below ("org.example.App.*").`),
 	k("dbus.session.own", shapeStrings, "[]", "Bus names the payload may own."),
 	k("dbus.session.see", shapeStrings, "[]", "Bus names the payload may see exist."),
+	k("dbus.session.call", shapeStrings, "[]", `"NAME=RULE" entries: the payload may call the methods of NAME that match RULE ([INTERFACE.MEMBER][@/PATH]), and no others.`),
 	k("dbus.session.broadcast", shapeStrings, "[]", `"NAME=RULE" entries: signals from NAME that match RULE ([INTERFACE.MEMBER][@/PATH]) reach the payload.`),
 	k("dbus.system", shapeTable, "", "Rules for the system bus."),
 	k("dbus.system.talk", shapeStrings, "[]", `Bus names the payload may call; a trailing ".*" matches the names below.`),
 	k("dbus.system.own", shapeStrings, "[]", "Bus names the payload may own."),
 	k("dbus.system.see", shapeStrings, "[]", "Bus names the payload may see exist."),
+	k("dbus.system.call", shapeStrings, "[]", `"NAME=RULE" entries: the payload may call the methods of NAME that match RULE, and no others.`),
 	k("dbus.system.broadcast", shapeStrings, "[]", `"NAME=RULE" entries: signals from NAME that match RULE reach the payload.`),
 
 	k("network", shapeTable, "", "The sandbox's network."),
@@ -216,12 +218,12 @@ var (
 	// later layer that sets one replaces it whole, since appending argv
 	// makes no sense), but replacing drops an inherited command.
 	replaceableKeys = []string{"programs", "mount", "capabilities.keep", "environment.keep", "environment.unset", "process.pass_fds", "seccomp.syscalls", "environment.set", "identity.uid_map", "identity.gid_map",
-		"dbus.session.talk", "dbus.session.own", "dbus.session.see", "dbus.session.broadcast",
-		"dbus.system.talk", "dbus.system.own", "dbus.system.see", "dbus.system.broadcast",
+		"dbus.session.talk", "dbus.session.own", "dbus.session.see", "dbus.session.call", "dbus.session.broadcast",
+		"dbus.system.talk", "dbus.system.own", "dbus.system.see", "dbus.system.call", "dbus.system.broadcast",
 		"network.forward", "test.requires", "test.command", "test.setup", "test.check"}
 	removableKeys = []string{"programs", "mount", "capabilities.keep", "environment.keep", "environment.unset", "seccomp.syscalls", "environment.set",
-		"dbus.session.talk", "dbus.session.own", "dbus.session.see", "dbus.session.broadcast",
-		"dbus.system.talk", "dbus.system.own", "dbus.system.see", "dbus.system.broadcast",
+		"dbus.session.talk", "dbus.session.own", "dbus.session.see", "dbus.session.call", "dbus.session.broadcast",
+		"dbus.system.talk", "dbus.system.own", "dbus.system.see", "dbus.system.call", "dbus.system.broadcast",
 		"network.forward", "test.requires"}
 	// wholeValueKeys are arrays that a later layer replaces instead of
 	// appending to.

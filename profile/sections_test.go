@@ -253,9 +253,10 @@ check = ["test", "-s", "${XDG_DOWNLOAD_DIR}/out"]
 			Talk:      []string{"org.freedesktop.Notifications", "org.kde.StatusNotifierWatcher"},
 			Own:       []string{"org.mozilla.firefox.*"},
 			See:       []string{"org.a11y.Bus"},
+			Call:      []string{},
 			Broadcast: []string{"org.freedesktop.portal.*=@/org/freedesktop/portal/*"},
 		},
-		System: DBusBus{Talk: []string{"org.freedesktop.login1"}, Own: []string{}, See: []string{}, Broadcast: []string{}},
+		System: DBusBus{Talk: []string{"org.freedesktop.login1"}, Own: []string{}, See: []string{}, Call: []string{}, Broadcast: []string{}},
 	}
 	if !reflect.DeepEqual(p.DBus, wantBus) {
 		t.Errorf("dbus\n got: %+v\nwant: %+v", p.DBus, wantBus)

@@ -297,6 +297,9 @@ type DBusBus struct {
 	Own []string `json:"own"`
 	// See lists the names the payload may see exist.
 	See []string `json:"see"`
+	// Call holds "NAME=RULE" entries passed to the proxy as --call: the
+	// payload may call the methods of NAME that match RULE, and no other.
+	Call []string `json:"call"`
 	// Broadcast holds "NAME=RULE" entries passed to the proxy as
 	// --broadcast: signals from NAME matching RULE reach the payload.
 	Broadcast []string `json:"broadcast"`
@@ -304,7 +307,7 @@ type DBusBus struct {
 
 // HasRules reports whether the bus is reachable at all.
 func (b DBusBus) HasRules() bool {
-	return len(b.Talk)+len(b.Own)+len(b.See)+len(b.Broadcast) > 0
+	return len(b.Talk)+len(b.Own)+len(b.See)+len(b.Call)+len(b.Broadcast) > 0
 }
 
 // The network modes.

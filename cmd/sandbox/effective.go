@@ -152,8 +152,36 @@ func loosenings(p *profile.Profile) []string {
 			out = append(out, fmt.Sprintf("host path %s is writable at %s (%s)", m.Source, m.Target, originString(m.At)))
 		}
 	}
+	return append(out, graveLoosenings(p)...)
+}
+
+// graveLoosenings are the loosenings check notes even for a valid
+// profile: host code execution through PipeWire (W2) and portal
+// interfaces beyond desktop.portal's (W3).
+func graveLoosenings(p *profile.Profile) []string {
+	var out []string
 	if l := pipeWireLoosening(p); l != "" {
 		out = append(out, l)
+	}
+	return append(out, portalLoosenings(p)...)
+}
+
+// portalLoosenings lists the session bus rules that reach portal
+// interfaces beyond desktop.portal's (W3): among them are the portals that
+// install and launch programs on the host.
+func portalLoosenings(p *profile.Profile) []string {
+	var out []string
+	s := p.DBus.Session
+	for _, r := range []struct {
+		kind  string
+		rules []string
+	}{{"talk", s.Talk}, {"own", s.Own}, {"call", s.Call}} {
+		for _, e := range r.rules {
+			if what, ok := launcher.PortalRuleReach(r.kind, e); ok {
+				out = append(out, fmt.Sprintf("the session bus rule dbus.session.%s %q reaches %s, beyond desktop.portal's interfaces (%s)",
+					r.kind, e, what, originString(p.Origins["dbus.session."+r.kind+"."+e])))
+			}
+		}
 	}
 	return out
 }
