@@ -163,7 +163,8 @@ deb: build
 # What the tests use: the peers the benchmark and comparisons run, newuidmap
 # and newgidmap for subid tests, ip/findmnt/ps for the isolation tests,
 # PulseAudio and PipeWire for the sound tests, xdg-desktop-portal with gdbus
-# and python3-gi (its test backend) for the portal tests.
+# and python3-gi (its test backend) for the portal tests, python3-gi with
+# GLib's introspection data for the desktop entry parser's GLib oracle.
 # Then the programs the shipped profiles' smoke tests (sandbox test) run.
 # One list: `make deps` installs it and `make test` checks it.
 DEPS_PKGS := \
@@ -173,7 +174,7 @@ DEPS_PKGS := \
 	vim tar zip unzip p7zip-full jq sqlite3 pandoc graphviz openssl \
 	slirp4netns xdg-dbus-proxy dbus-daemon dbus-bin dbus-tests x11-utils \
 	pulseaudio pulseaudio-utils pipewire pipewire-bin pipewire-pulse wireplumber \
-	xdg-desktop-portal libglib2.0-bin python3-gi
+	xdg-desktop-portal libglib2.0-bin python3-gi gir1.2-glib-2.0
 
 deps:
 	$(SUDO) apt-get update -q

@@ -185,20 +185,6 @@ func (d *desktopCompiler) wayland(at profile.Origin) {
 	d.item("desktop.wayland", at, "the Wayland display: the host's %s is bound at %s; WAYLAND_DISPLAY=%s", src, target, base)
 }
 
-func (d *desktopCompiler) gpu(at profile.Origin) {
-	desc := "the GPU: "
-	if d.exists("/dev/dri") {
-		d.other = append(d.other, BindMount{From: From{at}, Source: "/dev/dri", Target: "/dev/dri", Devices: true, Optional: true})
-		desc += "/dev/dri with its device nodes usable"
-	} else {
-		desc += "no /dev/dri on this machine (software rendering only)"
-	}
-	if b := d.optional(at, "/sys/dev/char", "/sys/devices"); len(b) > 0 {
-		desc += "; " + strings.Join(b, " and ") + " read-only, where Mesa finds the device"
-	}
-	d.item("desktop.gpu", at, "%s", desc)
-}
-
 func (d *desktopCompiler) fonts(at profile.Origin) {
 	paths := []string{"/etc/fonts", "/var/cache/fontconfig"}
 	if h := d.c.h.Home; h != "" {

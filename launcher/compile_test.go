@@ -41,7 +41,10 @@ func goldenHost() Host {
 			"XDG_RUNTIME_DIR=/run/user/1000", "WAYLAND_DISPLAY=wayland-0", "DISPLAY=:0",
 			"XAUTHORITY=/nonexistent/Xauthority", "DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/1000/bus"},
 		Stat:     func(p string) (os.FileInfo, error) { return fakeDir{filepath.Base(p)}, nil },
-		LookPath: func(name string) (string, error) { return "/usr/bin/" + name, nil }}
+		LookPath: func(name string) (string, error) { return "/usr/bin/" + name, nil },
+		// No GPU: what desktop.gpu binds of sysfs depends on the
+		// machine; TestDesktopGPUSysfs checks it with a tree of its own.
+		Sysfs: "/nonexistent/sysfs"}
 }
 
 // renderPlan prints a plan the way a reviewer reads it: one line a step,

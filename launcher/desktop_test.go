@@ -269,7 +269,7 @@ func TestDesktopEitherDisplay(t *testing.T) {
 func TestDesktopOptionalPaths(t *testing.T) {
 	p := loadText(t, "extends = [\"minimal\"]\n\n[desktop]\ngpu = true\nfonts = true\nthemes = true\n")
 	plan, err := Compile(p, []string{"app"}, desktopHost(nil,
-		"/dev/dri", "/sys/devices", "/etc/fonts", "/home/user/.local/share/fonts", "/home/user/.icons", "/home/user/.config/gtk-4.0"))
+		"/dev/dri", "/etc/fonts", "/home/user/.local/share/fonts", "/home/user/.icons", "/home/user/.config/gtk-4.0"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -284,7 +284,7 @@ func TestDesktopOptionalPaths(t *testing.T) {
 			t.Errorf("bind %+v", b)
 		}
 	}
-	want := []string{"/dev/dri", "/sys/devices", "/etc/fonts", "/home/user/.local/share/fonts", "/home/user/.icons", "/home/user/.config/gtk-4.0"}
+	want := []string{"/dev/dri", "/etc/fonts", "/home/user/.local/share/fonts", "/home/user/.icons", "/home/user/.config/gtk-4.0"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("binds %v\nwant %v", got, want)
 	}

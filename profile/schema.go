@@ -151,11 +151,11 @@ var schema = []KeyDoc{
 
 	k("desktop", shapeTable, "", "Parts of the caller's graphical session the sandbox reaches; all off by default."),
 	k("desktop.wayland", shapeBool, "false", "Bind the caller's Wayland socket ($WAYLAND_DISPLAY, default wayland-0) into a private $XDG_RUNTIME_DIR."),
-	k("desktop.x11", shapeBool, "false", "Bind the X socket of $DISPLAY only, with an Xauthority file that holds only that display's cookie."),
+	k("desktop.x11", shapeBool, "false", "Bind the X socket of $DISPLAY only, with an Xauthority file that holds only that display's cookie. The payload can then log, inject into and capture other X clients."),
 	k("desktop.pulseaudio", shapeBool, "false", "Play and record through the PulseAudio server ($XDG_RUNTIME_DIR/pulse/native, PulseAudio or pipewire-pulse), behind the launcher's filter: no modules, no server settings; sets PULSE_SERVER."),
 	k("desktop.pipewire", shapeBool, "false", "Bind the PipeWire socket ($XDG_RUNTIME_DIR/pipewire-0) unfiltered; only with desktop.pipewire_unrestricted."),
 	k("desktop.pipewire_unrestricted", shapeBool, "false", "Accept that desktop.pipewire allows host code execution: a PipeWire client can make the server load a library."),
-	k("desktop.gpu", shapeBool, "false", "Bind /dev/dri (when present) and the sysfs entries Mesa reads to find the device."),
+	k("desktop.gpu", shapeBool, "false", "Bind /dev/dri (when present) and, read-only, only the GPUs' own sysfs entries, where Mesa identifies them."),
 	k("desktop.fonts", shapeBool, "false", "Bind the system and user font directories and fontconfig settings read-only (each when present)."),
 	k("desktop.themes", shapeBool, "false", "Bind the user's GTK themes, icons and GTK 3/4 settings read-only (each when present)."),
 	k("desktop.portal", shapeBool, "false", "Let the payload talk to org.freedesktop.portal.* on the session bus (which then gets a filtering proxy)."),

@@ -269,7 +269,7 @@ type Desktop struct {
 	// PipeWireUnrestricted accepts that risk: host code execution is
 	// possible through the PipeWire socket.
 	PipeWireUnrestricted bool `json:"pipewire_unrestricted"`
-	// GPU binds /dev/dri and the sysfs entries Mesa reads to find it.
+	// GPU binds /dev/dri and, read-only, only the GPUs' own sysfs entries.
 	GPU bool `json:"gpu"`
 	// Fonts binds the system and user font directories read-only.
 	Fonts bool `json:"fonts"`

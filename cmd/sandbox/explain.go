@@ -89,8 +89,18 @@ func explainJSON(stdout, stderr io.Writer, p *profile.Profile, plan *launcher.Pl
 		Effective []setting        `json:"effective"`
 		Plan      *launcher.Plan   `json:"plan"`
 		Steps     []step           `json:"steps"`
+		Loosened  []looseLine      `json:"loosened"`
 		PlanCache planCacheJSON    `json:"plan_cache"`
 	}{Profile: p, Effective: settings(p), Plan: plan, PlanCache: planCacheJSON{Cached: cache == "", WhyNot: cache}}
+	// The same lines as the text's LOOSENED ones.
+	out.Loosened = []looseLine{}
+	if !plan.DieWithParent {
+		out.Loosened = append(out.Loosened, looseLine{"process.die_with_parent", "the sandbox outlives the launcher (process.die_with_parent = false)"})
+	}
+	for _, l := range loosenings(p) {
+		out.Loosened = append(out.Loosened, looseLine{Text: l})
+	}
+	out.Loosened = append(out.Loosened, desktopLoosenings(p)...)
 	for i, s := range plan.Steps {
 		out.Steps = append(out.Steps, step{Index: i + 1, Kind: s.Kind(), Description: s.Describe(),
 			From: originString(s.Origin()), Detail: s, At: s.Origin()})
@@ -146,6 +156,9 @@ func explainText(w io.Writer, p *profile.Profile, plan *launcher.Plan, cache str
 	}
 	for _, l := range loosenings(p) {
 		fmt.Fprintf(w, "  LOOSENED: %s\n", l)
+	}
+	for _, l := range desktopLoosenings(p) {
+		fmt.Fprintf(w, "  LOOSENED: %s\n", l.Text)
 	}
 	if cache == "" {
 		fmt.Fprintln(w, "\n  launch: compiled once, then run from the plan cache by later launches with the same arguments and environment")
