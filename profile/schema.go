@@ -158,7 +158,7 @@ var schema = []KeyDoc{
 	k("desktop.gpu", shapeBool, "false", "Bind /dev/dri (when present) and, read-only, only the GPUs' own sysfs entries, where Mesa identifies them."),
 	k("desktop.fonts", shapeBool, "false", "Bind the system and user font directories and fontconfig settings read-only (each when present)."),
 	k("desktop.themes", shapeBool, "false", "Bind the user's GTK themes, icons and GTK 3/4 settings read-only (each when present)."),
-	k("desktop.portal", shapeBool, "false", "Let the payload talk to org.freedesktop.portal.* on the session bus (which then gets a filtering proxy)."),
+	k("desktop.portal", shapeBool, "false", "Let the payload use a fixed list of portal interfaces of org.freedesktop.portal.Desktop (file chooser, print, notifications, settings...) on the session bus, which then gets a filtering proxy."),
 
 	k("dbus", shapeTable, "", "D-Bus access through a filtering proxy; a bus without rules is not reachable at all."),
 	k("dbus.session", shapeTable, "", "Rules for the session bus."),

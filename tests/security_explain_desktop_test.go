@@ -14,6 +14,7 @@ wayland = true
 x11 = true
 pulseaudio = true
 pipewire = true
+pipewire_unrestricted = true
 gpu = true
 fonts = true
 themes = true
@@ -22,18 +23,23 @@ portal = true
 talk = ["org.example.Talk"]
 own = ["org.example.Own"]
 see = ["org.example.See"]
+call = ["org.example.Call=org.example.Call.Method@/org/example/Call", "org.freedesktop.portal.Desktop=org.freedesktop.portal.DynamicLauncher.*@/org/freedesktop/portal/desktop"]
 broadcast = ["org.example.Signals=org.example.Signals.Changed@/"]
 [dbus.system]
 talk = ["org.example.SystemTalk"]
 own = ["org.example.SystemOwn"]
 see = ["org.example.SystemSee"]
+call = ["org.example.SystemCall=*"]
 broadcast = ["org.example.SystemSignals=*"]
 `
 
 // TestW6ExplainListsDesktopLoosenings checks that explain, in text and in
 // JSON, lists every desktop switch and every D-Bus rule among the
 // loosenings with what it exposes, X11 with the four things a payload can
-// do to other clients; and that a profile with none of them lists none.
+// do to other clients, desktop.pipewire_unrestricted as host code
+// execution and a call rule reaching a portal beyond desktop.portal's as
+// such; that check notes those two; and that a profile with none of them
+// lists none.
 func TestW6ExplainListsDesktopLoosenings(t *testing.T) {
 	p := writeProfile(t, "everything.toml", desktopEverything)
 	r := sandbox(t, asRoot, "explain", p)
@@ -50,20 +56,23 @@ func TestW6ExplainListsDesktopLoosenings(t *testing.T) {
 	want := map[string][]string{
 		"desktop.wayland":                    {"Wayland display", "everything.toml:3"},
 		"desktop.x11":                        {"keystrokes typed into other windows (XInput2", "inject keystrokes and clicks into other windows (XTEST)", "capture the whole screen", "host pids of the other clients (X-Resource"},
-		"desktop.pulseaudio":                 {"records sound", "load modules"},
-		"desktop.pipewire":                   {"records sound", "factories"},
+		"desktop.pulseaudio":                 {"through the launcher's filter", "records sound", "monitors of the sinks", "refuses", "modules"},
+		"desktop.pipewire_unrestricted":      {"host code execution possible", "load a library", "records sound", "everything.toml:7"},
 		"desktop.gpu":                        {"/dev/dri", "sysfs"},
 		"desktop.fonts":                      {"read-only data"},
 		"desktop.themes":                     {"read-only data"},
-		"desktop.portal":                     {"org.freedesktop.portal.*", "opening files and URIs in host applications"},
-		"dbus.session.talk org.example.Talk": {"call every method", "session bus", "everything.toml:12"},
+		"desktop.portal":                     {"FileChooser", "Settings", "org.freedesktop.portal.Desktop", "sandboxed app"},
+		"dbus.session.talk org.example.Talk": {"call every method", "session bus", "everything.toml:13"},
 		"dbus.session.own org.example.Own":   {"pose as the service"},
 		"dbus.session.see org.example.See":   {"see that org.example.See exists"},
-		"dbus.session.broadcast org.example.Signals=org.example.Signals.Changed@/": {"signals matching"},
-		"dbus.system.talk org.example.SystemTalk":                                  {"system bus"},
-		"dbus.system.own org.example.SystemOwn":                                    {"system bus"},
-		"dbus.system.see org.example.SystemSee":                                    {"system bus"},
-		"dbus.system.broadcast org.example.SystemSignals=*":                        {"system bus"},
+		"dbus.session.call org.example.Call=org.example.Call.Method@/org/example/Call":                                              {"call the methods", "session bus"},
+		"dbus.session.call org.freedesktop.portal.Desktop=org.freedesktop.portal.DynamicLauncher.*@/org/freedesktop/portal/desktop": {"org.freedesktop.portal.DynamicLauncher", "beyond desktop.portal's interfaces"},
+		"dbus.session.broadcast org.example.Signals=org.example.Signals.Changed@/":                                                  {"signals matching"},
+		"dbus.system.talk org.example.SystemTalk":                                                                                   {"system bus"},
+		"dbus.system.own org.example.SystemOwn":                                                                                     {"system bus"},
+		"dbus.system.see org.example.SystemSee":                                                                                     {"system bus"},
+		"dbus.system.call org.example.SystemCall=*":                                                                                 {"call the methods", "system bus"},
+		"dbus.system.broadcast org.example.SystemSignals=*":                                                                         {"system bus"},
 	}
 	for key, parts := range want {
 		text, ok := loosened[key]
@@ -95,6 +104,15 @@ func TestW6ExplainListsDesktopLoosenings(t *testing.T) {
 	for key := range want {
 		if !keys[key] {
 			t.Errorf("explain --json lists no loosening %s: %+v", key, out.Loosened)
+		}
+	}
+
+	// check notes the gravest even for a valid profile: host code
+	// execution through PipeWire and a portal beyond desktop.portal's.
+	r = sandbox(t, asRoot, "check", p)
+	for _, part := range []string{"LOOSENED: desktop.pipewire_unrestricted: host code execution possible", "org.freedesktop.portal.DynamicLauncher"} {
+		if r.code != 0 || !strings.Contains(r.stderr, part) {
+			t.Errorf("check does not note %q: %s", part, r)
 		}
 	}
 

@@ -152,12 +152,15 @@ func loosenings(p *profile.Profile) []string {
 			out = append(out, fmt.Sprintf("host path %s is writable at %s (%s)", m.Source, m.Target, originString(m.At)))
 		}
 	}
-	return append(out, graveLoosenings(p)...)
+	// The [desktop] switches and D-Bus rules, these among them, are
+	// desktopLoosenings.
+	return out
 }
 
 // graveLoosenings are the loosenings check notes even for a valid
 // profile: host code execution through PipeWire (W2) and portal
-// interfaces beyond desktop.portal's (W3).
+// interfaces beyond desktop.portal's (W3). explain says the same in its
+// desktop lines (loosen_desktop.go).
 func graveLoosenings(p *profile.Profile) []string {
 	var out []string
 	if l := pipeWireLoosening(p); l != "" {
@@ -192,7 +195,7 @@ func pipeWireLoosening(p *profile.Profile) string {
 	if !p.Desktop.PipeWire || !p.Desktop.PipeWireUnrestricted {
 		return ""
 	}
-	return "desktop.pipewire_unrestricted: " + launcher.PipeWireUnrestrictedRisk + " (" + originString(p.Origins["desktop.pipewire_unrestricted"]) + ")"
+	return "desktop.pipewire_unrestricted: " + pipeWireExposes + " (" + originString(p.Origins["desktop.pipewire_unrestricted"]) + ")"
 }
 
 func list(s []string) string {

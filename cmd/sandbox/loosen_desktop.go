@@ -2,7 +2,9 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
+	"sandbox/launcher"
 	"sandbox/profile"
 )
 
@@ -32,9 +34,9 @@ var desktopExposes = []struct {
 	{"desktop.x11", func(d profile.Desktop) bool { return d.X11 },
 		"the X display: X11 does not separate clients, so the payload can capture the keystrokes typed into other windows (XInput2 raw events), inject keystrokes and clicks into other windows (XTEST), capture the whole screen (GetImage of the root window), and learn the host pids of the other clients (X-Resource QueryClientIds)"},
 	{"desktop.pulseaudio", func(d profile.Desktop) bool { return d.PulseAudio },
-		"the PulseAudio server: the payload plays and records sound, microphones included, and uses whatever else the server grants its clients; a server that does not restrict clients lets them load modules, which run code in the host's sound server"},
-	{"desktop.pipewire", func(d profile.Desktop) bool { return d.PipeWire },
-		"the PipeWire daemon: the payload plays and records sound and reaches the cameras and screen casts the daemon offers; a daemon that does not restrict clients lets them create objects from its factories, which can load libraries into it"},
+		"the PulseAudio server (or pipewire-pulse), through the launcher's filter: the payload plays and records sound, microphones included, and the monitors of the sinks, which carry what other applications play; the filter refuses everything else: modules, server settings, the sample cache, other clients"},
+	{"desktop.pipewire_unrestricted", func(d profile.Desktop) bool { return d.PipeWire && d.PipeWireUnrestricted },
+		pipeWireExposes},
 	{"desktop.gpu", func(d profile.Desktop) bool { return d.GPU },
 		"the GPU: its device nodes (/dev/dri) and its own sysfs entries, read-only: the payload runs code on the GPU and reaches its kernel driver's ioctls, a large attack surface"},
 	{"desktop.fonts", func(d profile.Desktop) bool { return d.Fonts },
@@ -42,8 +44,13 @@ var desktopExposes = []struct {
 	{"desktop.themes", func(d profile.Desktop) bool { return d.Themes },
 		"the user's GTK themes, icons and GTK settings: read-only data"},
 	{"desktop.portal", func(d profile.Desktop) bool { return d.Portal },
-		"the desktop portals (org.freedesktop.portal.*) on the session bus: file chooser, opening files and URIs in host applications, screenshots and screen casts, notifications, and every other portal installed on the host; which of them ask the user first is the portals' decision, made from how they identify the caller"},
+		"the desktop portal interfaces " + portalNames() + " of org.freedesktop.portal.Desktop on the session bus, through a D-Bus proxy that the portals take for a sandboxed app: the payload can ask for files through the file chooser, print, notify, inhibit the screen saver, and read the desktop's settings and the network, memory and power state; which requests ask the user first is the portals' decision"},
 }
+
+// pipeWireExposes is what desktop.pipewire_unrestricted, the switch that
+// lets desktop.pipewire bind PipeWire's unfiltered socket, gives the
+// payload; desktop.pipewire alone is a compile error.
+var pipeWireExposes = launcher.PipeWireUnrestrictedRisk + "; it also plays and records sound and reaches the cameras and screen casts PipeWire offers"
 
 // dbusExposes says what each kind of D-Bus rule lets the payload do.
 var dbusExposes = []struct {
@@ -57,6 +64,8 @@ var dbusExposes = []struct {
 		"the payload may own %s on the %s bus: other clients that call that name reach the payload, which can pose as the service"},
 	{"see", func(b profile.DBusBus) []string { return b.See },
 		"the payload may see that %s exists on the %s bus, and who owns it, without calling it"},
+	{"call", func(b profile.DBusBus) []string { return b.Call },
+		"the payload may call the methods that %s names on the %s bus: it can do whatever they do for their callers"},
 	{"broadcast", func(b profile.DBusBus) []string { return b.Broadcast },
 		"signals matching %s reach the payload from the %s bus"},
 }
@@ -81,9 +90,23 @@ func desktopLoosenings(p *profile.Profile) []looseLine {
 				if !ok {
 					at = p.Origins[key]
 				}
-				out = append(out, looseLine{key, fmt.Sprintf("%s %s: %s (%s)", key, n, fmt.Sprintf(r.text, n, bus.name), originString(at))})
+				text := fmt.Sprintf(r.text, n, bus.name)
+				if what, ok := launcher.PortalRuleReach(r.kind, n); ok && bus.name == "session" {
+					text += "; it reaches " + what + ", beyond desktop.portal's interfaces"
+				}
+				out = append(out, looseLine{key, fmt.Sprintf("%s %s: %s (%s)", key, n, text, originString(at))})
 			}
 		}
 	}
 	return out
+}
+
+// portalNames are the interfaces desktop.portal reaches, without their
+// common prefix.
+func portalNames() string {
+	names := make([]string, len(launcher.PortalInterfaces))
+	for i, n := range launcher.PortalInterfaces {
+		names[i] = strings.TrimPrefix(n, "org.freedesktop.portal.")
+	}
+	return strings.Join(names, ", ")
 }
