@@ -161,7 +161,10 @@ deb: build
 	dpkg-deb --root-owner-group --build $(DEB_STAGE) bin/sandbox_$${version}_$(DEB_ARCH).deb
 
 # What the tests use: the peers the benchmark and comparisons run, newuidmap
-# and newgidmap for subid tests, ip/findmnt/ps for the isolation tests.
+# and newgidmap for subid tests, ip/findmnt/ps for the isolation tests,
+# PulseAudio and PipeWire for the sound tests, xdg-desktop-portal with gdbus
+# and python3-gi (its test backend) for the portal tests, python3-gi with
+# GLib's introspection data for the desktop entry parser's GLib oracle.
 # Then the programs the shipped profiles' smoke tests (sandbox test) run.
 # One list: `make deps` installs it and `make test` checks it.
 DEPS_PKGS := \
@@ -169,7 +172,9 @@ DEPS_PKGS := \
 	firefox-esr chromium xvfb xauth python3 nodejs git curl wget make gcc passt \
 	mupdf-tools imagemagick ghostscript ffmpeg mpv libreoffice-writer-nogui \
 	vim tar zip unzip p7zip-full jq sqlite3 pandoc graphviz openssl \
-	slirp4netns xdg-dbus-proxy dbus-daemon dbus-bin dbus-tests x11-utils
+	slirp4netns xdg-dbus-proxy dbus-daemon dbus-bin dbus-tests x11-utils \
+	pulseaudio pulseaudio-utils pipewire pipewire-bin pipewire-pulse wireplumber \
+	xdg-desktop-portal libglib2.0-bin python3-gi gir1.2-glib-2.0
 
 deps:
 	$(SUDO) apt-get update -q

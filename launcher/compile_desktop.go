@@ -185,64 +185,6 @@ func (d *desktopCompiler) wayland(at profile.Origin) {
 	d.item("desktop.wayland", at, "the Wayland display: the host's %s is bound at %s; WAYLAND_DISPLAY=%s", src, target, base)
 }
 
-func (d *desktopCompiler) pulseAudio(at profile.Origin) {
-	src := ""
-	if v, ok := d.c.h.getenv("PULSE_SERVER"); ok && strings.HasPrefix(v, "unix:") && path.IsAbs(v[5:]) {
-		src = path.Clean(v[5:])
-	} else if d.hostRuntime != "" {
-		src = path.Join(d.hostRuntime, "pulse", "native")
-	} else {
-		d.need("desktop.pulseaudio", at, "$XDG_RUNTIME_DIR is not set, so the PulseAudio socket cannot be found; run from a desktop session or set desktop.pulseaudio = false")
-		return
-	}
-	if !d.exists(src) {
-		d.need("desktop.pulseaudio", at, "there is no PulseAudio socket at %s; start PulseAudio (or pipewire-pulse), or set desktop.pulseaudio = false", src)
-		return
-	}
-	target := d.socket(at, src, "pulse/native")
-	d.env["PULSE_SERVER"] = "unix:" + target
-	cookie := ""
-	if d.c.h.Home != "" {
-		cookie = path.Join(d.configHome(), "pulse", "cookie")
-		if len(d.optional(at, cookie)) == 0 {
-			cookie = ""
-		}
-	}
-	desc := fmt.Sprintf("sound through PulseAudio: the host's %s is bound at %s; PULSE_SERVER=unix:%s", src, target, target)
-	if cookie != "" {
-		desc += "; its cookie " + cookie + " is bound read-only"
-	}
-	d.item("desktop.pulseaudio", at, "%s", desc)
-}
-
-func (d *desktopCompiler) pipeWire(at profile.Origin) {
-	if d.hostRuntime == "" {
-		d.need("desktop.pipewire", at, "$XDG_RUNTIME_DIR is not set, so the PipeWire socket cannot be found; run from a desktop session or set desktop.pipewire = false")
-		return
-	}
-	src := path.Join(d.hostRuntime, "pipewire-0")
-	if !d.exists(src) {
-		d.need("desktop.pipewire", at, "there is no PipeWire socket at %s; start PipeWire, or set desktop.pipewire = false", src)
-		return
-	}
-	target := d.socket(at, src, "pipewire-0")
-	d.item("desktop.pipewire", at, "sound and video through PipeWire: the host's %s is bound at %s", src, target)
-}
-
-func (d *desktopCompiler) gpu(at profile.Origin) {
-	desc := "the GPU: "
-	if d.exists("/dev/dri") {
-		d.other = append(d.other, BindMount{From: From{at}, Source: "/dev/dri", Target: "/dev/dri", ReadOnly: true, Devices: true, Optional: true})
-		desc += "/dev/dri with its device nodes usable"
-	} else {
-		desc += "no /dev/dri on this machine (software rendering only)"
-	}
-	if b := d.optional(at, "/sys/dev/char", "/sys/devices"); len(b) > 0 {
-		desc += "; " + strings.Join(b, " and ") + " read-only, where Mesa finds the device"
-	}
-	d.item("desktop.gpu", at, "%s", desc)
-}
-
 func (d *desktopCompiler) fonts(at profile.Origin) {
 	paths := []string{"/etc/fonts", "/var/cache/fontconfig"}
 	if h := d.c.h.Home; h != "" {

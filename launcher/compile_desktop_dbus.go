@@ -25,13 +25,15 @@ func (d *desktopCompiler) dbus() {
 	}
 	session := bus{name: "session", rules: c.p.DBus.Session, key: "dbus.session"}
 	if c.p.Desktop.Portal {
-		// As if dbus.session.talk listed it: the portal's methods,
-		// and the Response signals of its requests, which a client
-		// receives from a name it may talk to.
-		session.rules.Talk = append(append([]string(nil), session.rules.Talk...), "org.freedesktop.portal.*")
+		// Named interfaces of the portal frontend only (W3): not
+		// org.freedesktop.portal.*, which includes the portals that
+		// install and launch programs.
+		call, broadcast := portalRules()
+		session.rules.Call = append(append([]string(nil), session.rules.Call...), call...)
+		session.rules.Broadcast = append(append([]string(nil), session.rules.Broadcast...), broadcast...)
 	}
 	system := bus{name: "system", rules: c.p.DBus.System, key: "dbus.system"}
-	var proxy DBusProxy
+	proxy := DBusProxy{AppID: PortalAppID(c.p.Name), Network: c.p.Network.Mode != profile.NetworkNone}
 	for _, b := range []bus{session, system} {
 		if !b.rules.HasRules() {
 			continue
@@ -57,7 +59,8 @@ func (d *desktopCompiler) dbus() {
 		if b.name == "session" {
 			if c.p.Desktop.Portal {
 				d.item("desktop.portal", c.origin("desktop.portal"),
-					"the desktop portals (org.freedesktop.portal.*: file chooser, screenshots, opening URIs) on the session bus, through its filtering proxy")
+					"the desktop portals on the session bus, through its filtering proxy: only the interfaces %s of %s; the portals see the sandboxed app %s",
+					strings.Join(portalShortNames(), ", "), portalBusName, proxy.AppID)
 			}
 			target = path.Join(d.runtime, "bus")
 			d.runtimeUsed(b.at)
@@ -79,7 +82,7 @@ func (d *desktopCompiler) busOrigin(key string, b profile.DBusBus) profile.Origi
 	for _, r := range []struct {
 		kind  string
 		names []string
-	}{{"talk", b.Talk}, {"own", b.Own}, {"see", b.See}, {"broadcast", b.Broadcast}} {
+	}{{"talk", b.Talk}, {"own", b.Own}, {"see", b.See}, {"call", b.Call}, {"broadcast", b.Broadcast}} {
 		for _, n := range r.names {
 			if o, ok := d.c.p.Origins[key+"."+r.kind+"."+n]; ok {
 				return o
@@ -136,12 +139,37 @@ func dbusRules(b profile.DBusBus) []string {
 	for _, r := range []struct {
 		opt   string
 		names []string
-	}{{"--see=", b.See}, {"--talk=", b.Talk}, {"--own=", b.Own}, {"--broadcast=", b.Broadcast}} {
+	}{{"--see=", b.See}, {"--talk=", b.Talk}, {"--own=", b.Own}, {"--call=", b.Call}, {"--broadcast=", b.Broadcast}} {
 		for _, n := range r.names {
 			out = append(out, r.opt+n)
 		}
 	}
 	return out
+}
+
+// withoutPortalRules returns rules without those of desktop.portal, and
+// whether all of them were there.
+func withoutPortalRules(rules []string) ([]string, bool) {
+	call, broadcast := portalRules()
+	own := map[string]bool{}
+	for _, r := range call {
+		own["--call="+r] = true
+	}
+	for _, r := range broadcast {
+		own["--broadcast="+r] = true
+	}
+	var rest []string
+	for _, r := range rules {
+		if own[r] {
+			delete(own, r)
+			continue
+		}
+		rest = append(rest, r)
+	}
+	if len(own) > 0 {
+		return rules, false
+	}
+	return rest, true
 }
 
 // DescribeDBus says in words what each bus lets through, one line a bus,
@@ -161,11 +189,20 @@ func DescribeDBus(p *Plan) []string {
 			continue
 		}
 		var parts []string
+		rules := b.Rules
+		if bus == "session" {
+			var portal bool
+			if rules, portal = withoutPortalRules(rules); portal {
+				parts = append(parts, fmt.Sprintf("may use the portal interfaces %s of %s (desktop.portal) and no other",
+					strings.Join(portalShortNames(), ", "), portalBusName))
+			}
+		}
 		for _, r := range []struct{ opt, words string }{
-			{"--talk=", "may call"}, {"--own=", "may own"}, {"--see=", "may see"}, {"--broadcast=", "receives signals from"},
+			{"--talk=", "may call"}, {"--call=", "may make only the calls NAME=RULE"}, {"--own=", "may own"}, {"--see=", "may see"},
+			{"--broadcast=", "receives signals from"},
 		} {
 			var names []string
-			for _, rule := range b.Rules {
+			for _, rule := range rules {
 				if n, ok := strings.CutPrefix(rule, r.opt); ok {
 					names = append(names, n)
 				}
@@ -174,8 +211,12 @@ func DescribeDBus(p *Plan) []string {
 				parts = append(parts, r.words+" "+strings.Join(names, ", "))
 			}
 		}
-		out = append(out, fmt.Sprintf("the %s bus (%s) goes through xdg-dbus-proxy --filter: the sandbox %s; every other name is invisible",
-			bus, b.Address, strings.Join(parts, "; ")))
+		line := fmt.Sprintf("the %s bus (%s) goes through xdg-dbus-proxy --filter: the sandbox %s; every other name is invisible",
+			bus, b.Address, strings.Join(parts, "; "))
+		if bus == "session" {
+			line += "; portals see it as the sandboxed app " + p.DBusProxy.AppID
+		}
+		out = append(out, line)
 	}
 	return out
 }

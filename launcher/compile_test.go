@@ -46,7 +46,10 @@ func goldenHost() Host {
 		Lstat: func(p string) (os.FileInfo, error) {
 			return nil, &fs.PathError{Op: "lstat", Path: p, Err: fs.ErrNotExist}
 		},
-		LookPath: func(name string) (string, error) { return "/usr/bin/" + name, nil }}
+		LookPath: func(name string) (string, error) { return "/usr/bin/" + name, nil },
+		// No GPU: what desktop.gpu binds of sysfs depends on the
+		// machine; TestDesktopGPUSysfs checks it with a tree of its own.
+		Sysfs: "/nonexistent/sysfs"}
 }
 
 // renderPlan prints a plan the way a reviewer reads it: one line a step,

@@ -105,6 +105,10 @@ func (s DBusSocket) Describe() string {
 	return fmt.Sprintf("%s is the %s bus, through a filtering proxy the launcher starts on the host (only the names the profile lists are reachable)", s.Target, s.Bus)
 }
 
+func (s PulseSocket) Describe() string {
+	return fmt.Sprintf("%s is the sound server, through a filter the launcher runs on the host (playing and recording only: no modules, no server settings, no other program's streams)", s.Target)
+}
+
 func (s Hostname) Describe() string {
 	return fmt.Sprintf("the hostname is %q (the host's is unchanged)", s.Name)
 }

@@ -31,15 +31,30 @@ talk = ["org.freedesktop.login1"]
 	if err != nil {
 		t.Fatal(err)
 	}
+	// desktop.portal: named interfaces of the portal frontend, never
+	// org.freedesktop.portal.* (W3).
+	portal := []string{}
+	call, broadcast := portalRules()
+	for _, r := range call {
+		portal = append(portal, "--call="+r)
+	}
+	sessionRules := append(append([]string{
+		"--see=org.example.Other",
+		"--talk=org.freedesktop.Notifications",
+		"--own=org.example.App", "--own=org.example.App.*",
+	}, portal...), "--broadcast=org.example.Other=org.example.Other.Changed@/org/example")
+	for _, r := range broadcast {
+		sessionRules = append(sessionRules, "--broadcast="+r)
+	}
 	want := &DBusProxy{Program: "/usr/bin/xdg-dbus-proxy", Buses: []DBusBusProxy{
-		{Bus: "session", Address: "unix:path=/run/user/1000/bus,guid=1234", Rules: []string{
-			"--see=org.example.Other",
-			"--talk=org.freedesktop.Notifications", "--talk=org.freedesktop.portal.*",
-			"--own=org.example.App", "--own=org.example.App.*",
-			"--broadcast=org.example.Other=org.example.Other.Changed@/org/example",
-		}},
+		{Bus: "session", Address: "unix:path=/run/user/1000/bus,guid=1234", Rules: sessionRules},
 		{Bus: "system", Address: "unix:path=/run/dbus/system_bus_socket", Rules: []string{"--talk=org.freedesktop.login1"}},
-	}}
+	}, AppID: "sandbox.p"}
+	for _, r := range sessionRules {
+		if strings.Contains(r, "DynamicLauncher") || strings.HasSuffix(r, "org.freedesktop.portal.*") {
+			t.Errorf("desktop.portal reaches %s", r)
+		}
+	}
 	got := plan.DBusProxy
 	if got != nil {
 		for i := range got.Buses {
@@ -75,7 +90,7 @@ talk = ["org.freedesktop.login1"]
 		t.Errorf("explained desktop items %+v, want desktop.portal", plan.Desktop)
 	}
 	lines := DescribeDBus(plan)
-	if len(lines) != 2 || !strings.Contains(lines[0], "may call org.freedesktop.Notifications, org.freedesktop.portal.*; may own org.example.App, org.example.App.*; may see org.example.Other") ||
+	if len(lines) != 2 || !strings.Contains(lines[0], "may use the portal interfaces Settings, FileChooser, Print, Notification, Inhibit, NetworkMonitor, ProxyResolver, MemoryMonitor, PowerProfileMonitor of org.freedesktop.portal.Desktop (desktop.portal) and no other; may call org.freedesktop.Notifications; may own org.example.App, org.example.App.*; may see org.example.Other; receives signals from org.example.Other=org.example.Other.Changed@/org/example; every other") ||
 		!strings.Contains(lines[1], "the system bus (unix:path=/run/dbus/system_bus_socket)") {
 		t.Errorf("explained as %q", lines)
 	}

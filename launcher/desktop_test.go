@@ -93,6 +93,7 @@ wayland = true
 x11 = true
 pulseaudio = true
 pipewire = true
+pipewire_unrestricted = true
 `)
 	h := desktopHost([]string{"XDG_RUNTIME_DIR=/run/user/1000", "WAYLAND_DISPLAY=wayland-1", "DISPLAY=:3.0",
 		"XAUTHORITY=" + xauth},
@@ -114,9 +115,7 @@ pipewire = true
 	for _, want := range []BindMount{
 		{Source: "/run/user/1000/wayland-1", Target: "/run/user/1000/wayland-1"},
 		{Source: "/tmp/.X11-unix/X3", Target: "/tmp/.X11-unix/X3"},
-		{Source: "/run/user/1000/pulse/native", Target: "/run/user/1000/pulse/native"},
 		{Source: "/run/user/1000/pipewire-0", Target: "/run/user/1000/pipewire-0"},
-		{Source: "/home/user/.config/pulse/cookie", Target: "/home/user/.config/pulse/cookie", Optional: true},
 	} {
 		b, ok := bindOf(plan, want.Target)
 		if !ok {
@@ -134,6 +133,20 @@ pipewire = true
 	} {
 		if got, _ := envOf(plan, name); got != want {
 			t.Errorf("%s=%q, want %q", name, got, want)
+		}
+	}
+	// PulseAudio is reached through the launcher's filter, never the
+	// host's socket, and the server's cookie stays outside (W1).
+	ps := stepIndex(plan, func(s Step) bool { x, ok := s.(PulseSocket); return ok && x.Target == "/run/user/1000/pulse/native" })
+	if ps < rt || ps > pivot {
+		t.Errorf("the sound filter's socket is not bound into the runtime directory (step %d)", ps)
+	}
+	if pp := plan.PulseProxy; pp == nil || pp.Server != "/run/user/1000/pulse/native" || pp.Cookie != "/home/user/.config/pulse/cookie" {
+		t.Errorf("sound filter %+v, want the host's socket and cookie", pp)
+	}
+	for _, s := range plan.Steps {
+		if b, ok := s.(BindMount); ok && strings.Contains(b.Source, "pulse") {
+			t.Errorf("a host PulseAudio path is bound into the sandbox: %+v", b)
 		}
 	}
 	i := stepIndex(plan, func(s Step) bool { f, ok := s.(File); return ok && f.Target == "/run/user/1000/Xauthority" })
@@ -189,7 +202,7 @@ func TestDesktopMissing(t *testing.T) {
 			"desktop.wayland: there is no Wayland socket at /run/user/1000/wayland-0; run from a Wayland session or set desktop.wayland = false"},
 		{"no PulseAudio", "pulseaudio", []string{"XDG_RUNTIME_DIR=/run/user/1000"}, nil,
 			"desktop.pulseaudio: there is no PulseAudio socket at /run/user/1000/pulse/native; start PulseAudio (or pipewire-pulse), or set desktop.pulseaudio = false"},
-		{"no PipeWire", "pipewire", []string{"XDG_RUNTIME_DIR=/run/user/1000"}, nil,
+		{"no PipeWire", "pipewire = true\npipewire_unrestricted", []string{"XDG_RUNTIME_DIR=/run/user/1000"}, nil,
 			"desktop.pipewire: there is no PipeWire socket at /run/user/1000/pipewire-0; start PipeWire, or set desktop.pipewire = false"},
 		{"no session bus", "portal", nil, nil,
 			"desktop.portal: the session bus cannot be found: $DBUS_SESSION_BUS_ADDRESS and $XDG_RUNTIME_DIR are not set; run from a desktop session, or remove the rules"},
@@ -256,7 +269,7 @@ func TestDesktopEitherDisplay(t *testing.T) {
 func TestDesktopOptionalPaths(t *testing.T) {
 	p := loadText(t, "extends = [\"minimal\"]\n\n[desktop]\ngpu = true\nfonts = true\nthemes = true\n")
 	plan, err := Compile(p, []string{"app"}, desktopHost(nil,
-		"/dev/dri", "/sys/devices", "/etc/fonts", "/home/user/.local/share/fonts", "/home/user/.icons", "/home/user/.config/gtk-4.0"))
+		"/dev/dri", "/etc/fonts", "/home/user/.local/share/fonts", "/home/user/.icons", "/home/user/.config/gtk-4.0"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -271,7 +284,7 @@ func TestDesktopOptionalPaths(t *testing.T) {
 			t.Errorf("bind %+v", b)
 		}
 	}
-	want := []string{"/dev/dri", "/sys/devices", "/etc/fonts", "/home/user/.local/share/fonts", "/home/user/.icons", "/home/user/.config/gtk-4.0"}
+	want := []string{"/dev/dri", "/etc/fonts", "/home/user/.local/share/fonts", "/home/user/.icons", "/home/user/.config/gtk-4.0"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("binds %v\nwant %v", got, want)
 	}
@@ -283,7 +296,7 @@ func TestDesktopOptionalPaths(t *testing.T) {
 // TestDesktopProfileEnvironmentWins checks that a variable the profile
 // sets itself is not replaced by the desktop's.
 func TestDesktopProfileEnvironmentWins(t *testing.T) {
-	p := loadText(t, "extends = [\"minimal\"]\n\n[desktop]\npipewire = true\n\n[environment.set]\nXDG_RUNTIME_DIR = \"/run/mine\"\n")
+	p := loadText(t, "extends = [\"minimal\"]\n\n[desktop]\npipewire = true\npipewire_unrestricted = true\n\n[environment.set]\nXDG_RUNTIME_DIR = \"/run/mine\"\n")
 	plan, err := Compile(p, []string{"app"}, desktopHost([]string{"XDG_RUNTIME_DIR=/run/user/1000"}, "/run/user/1000/pipewire-0"))
 	if err != nil {
 		t.Fatal(err)

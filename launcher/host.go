@@ -36,6 +36,9 @@ type Host struct {
 	// errors: `sandbox check` then validates a desktop profile on a
 	// headless machine. A plan compiled leniently leaves those parts out.
 	Lenient bool
+	// Sysfs is where the host's sysfs is mounted; "" means /sys. Tests
+	// point it at a tree of their own.
+	Sysfs string
 	// Inputs, when set, records the host paths the compile consults,
 	// for the plan cache (StorePlan).
 	Inputs *PlanInputs
@@ -81,6 +84,13 @@ func (h Host) lookPath(name string) (string, error) {
 		return h.LookPath(name)
 	}
 	return exec.LookPath(name)
+}
+
+func (h Host) sysfs() string {
+	if h.Sysfs == "" {
+		return "/sys"
+	}
+	return h.Sysfs
 }
 
 // getenv looks a variable up in the caller's environment.

@@ -54,6 +54,11 @@ type Plan struct {
 	// reachable. DBusSocket steps bind its sockets.
 	DBusProxy *DBusProxy `json:"dbus_proxy,omitempty"`
 
+	// PulseProxy is the filter the launcher runs between the sandbox and
+	// the host's PulseAudio server (or pipewire-pulse); nil unless
+	// desktop.pulseaudio is on. A PulseSocket step binds its socket.
+	PulseProxy *PulseProxy `json:"pulse_proxy,omitempty"`
+
 	// NAT is the user-mode network helper the launcher attaches to the
 	// sandbox's network namespace once it exists; the sandbox waits for
 	// it to be configured before its first step. nil unless
@@ -96,12 +101,21 @@ type DesktopItem struct {
 	At          profile.Origin `json:"at"`
 }
 
-// DBusProxy is one xdg-dbus-proxy process serving every filtered bus.
+// DBusProxy is one xdg-dbus-proxy process serving every filtered bus. It
+// runs in a mount namespace of its own whose root holds a /.flatpak-info
+// naming AppID, so that portals, which identify a caller by its
+// connection's process, take the sandbox for a sandboxed app
+// (compile_desktop_portal.go).
 type DBusProxy struct {
 	// Program is the proxy's absolute path on the host.
 	Program string `json:"program"`
 	// Buses are the buses it filters, session first.
 	Buses []DBusBusProxy `json:"buses"`
+	// AppID is the app id portals see (PortalAppID).
+	AppID string `json:"app_id"`
+	// Network is true when the sandbox has a network, which
+	// /.flatpak-info then says.
+	Network bool `json:"network"`
 }
 
 // DBusBusProxy is the proxy for one bus.
@@ -114,6 +128,20 @@ type DBusBusProxy struct {
 	// ("--talk=org.example.App"); --filter is always on.
 	Rules []string       `json:"rules"`
 	At    profile.Origin `json:"at"`
+}
+
+// PulseProxy is the sound filter: the launcher listens on a socket of its
+// own, and relays each connection to the host's server, letting through
+// only the commands that playing and recording need (launcher/internal/pulse).
+type PulseProxy struct {
+	// Server is the host server's socket.
+	Server string `json:"server"`
+	// Cookie is the host file holding the server's cookie, which the
+	// launcher reads and puts into the handshake for the payload; ""
+	// when the caller has none (the server then knows the launcher by
+	// its uid).
+	Cookie string         `json:"cookie,omitempty"`
+	At     profile.Origin `json:"at"`
 }
 
 // NAT is a user-mode network helper: pasta or slirp4netns.
@@ -312,6 +340,14 @@ type DBusSocket struct {
 	Target string `json:"target"`
 }
 
+// PulseSocket binds the socket of the plan's sound filter (PulseProxy) at
+// Target. Like DBusSocket, it exists only once the launcher listens; the
+// launcher then runs this step as a BindMount of it.
+type PulseSocket struct {
+	From
+	Target string `json:"target"`
+}
+
 // Hostname sets the hostname in the new UTS namespace.
 type Hostname struct {
 	From
@@ -415,6 +451,7 @@ func (PivotRoot) Kind() string       { return "pivot-root" }
 func (LockMounts) Kind() string      { return "lock-mounts" }
 func (LoopbackUp) Kind() string      { return "loopback-up" }
 func (DBusSocket) Kind() string      { return "dbus-socket" }
+func (PulseSocket) Kind() string     { return "pulse-socket" }
 func (Hostname) Kind() string        { return "hostname" }
 func (Domainname) Kind() string      { return "domainname" }
 func (Chdir) Kind() string           { return "chdir" }

@@ -137,6 +137,8 @@ func planCacheable(p *Plan, in *PlanInputs) string {
 		return "the plan starts a NAT helper"
 	case planLimitsExplained(p):
 		return "the plan sets a memory, cpu or fsize limit, whose failures only the ordinary launch explains"
+	case p.PulseProxy != nil:
+		return "the plan runs a sound filter"
 	}
 	if runIDModeFor(p) == idsHelper {
 		return "newuidmap and newgidmap write the id maps"

@@ -86,15 +86,18 @@ func TestPlanBlobRoundTrip(t *testing.T) {
 	}
 }
 
-// withProxySockets turns a plan's D-Bus socket steps into the binds a
-// launch makes of them once its proxy runs (startServices), so that every
+// withProxySockets turns a plan's D-Bus and sound socket steps into the
+// binds a launch makes of them once its helpers run (startServices), so that every
 // plan can be laid out.
 func withProxySockets(p *Plan) *Plan {
 	rp := *p
 	rp.Steps = append([]Step(nil), p.Steps...)
 	for i, st := range rp.Steps {
-		if d, ok := st.(DBusSocket); ok {
+		switch d := st.(type) {
+		case DBusSocket:
 			rp.Steps[i] = BindMount{From: d.From, Source: "/run/user/1000/sandbox-proxy/" + d.Bus, Target: d.Target, ReadOnly: true}
+		case PulseSocket:
+			rp.Steps[i] = BindMount{From: d.From, Source: "/run/user/1000/sandbox-proxy/pulse", Target: d.Target, ReadOnly: true}
 		}
 	}
 	return &rp

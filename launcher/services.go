@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"sandbox/internal/nofollow"
+	"sandbox/profile"
 )
 
 // Services are the helper processes a plan runs on the host next to the
@@ -24,7 +25,9 @@ import (
 //	launcher                          helpers                 sandbox
 //	--------                          -------                 -------
 //	mkdir private dir (0700)
-//	start xdg-dbus-proxy --fd=3 ----> listens, writes "x"
+//	start xdg-dbus-proxy --fd=N ----> [own namespaces: a root
+//	  (services_dbus_ns.go)             with /.flatpak-info]
+//	                                  listens, writes "x"
 //	read ready <----------------------'
 //	clone --------------------------------------------------> [maps]
 //	start pasta/slirp4netns PID ----> joins the netns,        wait_network:
@@ -59,12 +62,13 @@ type services struct {
 	helpers []*helper
 	proxy   *helper // the D-Bus proxy, for its socket paths
 	sockets map[string]string
+	pulse   *pulseProxy // the sound filter, nil when none
 }
 
 // helper is one running helper process.
 type helper struct {
 	name   string
-	cmd    *exec.Cmd
+	pid    int // the leader of its own process group
 	output *boundedBuffer
 	// keep are the launcher's ends of pipes whose closing tells the
 	// helper to stop (the proxy's sync fd, slirp4netns's exit fd).
@@ -86,27 +90,52 @@ const helperStopGrace = 2 * time.Second
 const helperReadyTimeout = 20 * time.Second
 
 // startServices starts what the plan needs before clone and returns the
-// plan the child runs: p itself, or a copy whose DBusSocket steps are
-// binds of the proxy's sockets.
+// plan the child runs: p itself, or a copy whose DBusSocket and
+// PulseSocket steps are binds of the helpers' sockets.
 func startServices(p *Plan) (*services, *Plan, error) {
 	s := &services{}
-	if p.DBusProxy == nil {
+	if p.DBusProxy == nil && p.PulseProxy == nil {
 		return s, p, nil
 	}
-	if err := s.startDBusProxy(p.DBusProxy); err != nil {
-		s.stop()
-		return nil, nil, &SetupError{Step: -1, Kind: "dbus-proxy", Origin: p.DBusProxy.Buses[0].At,
-			Msg:  strings.TrimPrefix(err.Error(), "sandbox: "),
-			Hint: "check that the bus is running and its address ($DBUS_SESSION_BUS_ADDRESS, $DBUS_SYSTEM_BUS_ADDRESS) is right, or remove the profile's D-Bus rules"}
+	if p.DBusProxy != nil {
+		if err := s.startDBusProxy(p.DBusProxy); err != nil {
+			s.stop()
+			return nil, nil, &SetupError{Step: -1, Kind: "dbus-proxy", Origin: p.DBusProxy.Buses[0].At,
+				Msg:  strings.TrimPrefix(err.Error(), "sandbox: "),
+				Hint: "check that the bus is running and its address ($DBUS_SESSION_BUS_ADDRESS, $DBUS_SYSTEM_BUS_ADDRESS) is right, or remove the profile's D-Bus rules"}
+		}
+	}
+	if p.PulseProxy != nil {
+		if err := s.startPulseProxy(p.PulseProxy); err != nil {
+			s.stop()
+			return nil, nil, &SetupError{Step: -1, Kind: "pulse-proxy", Origin: p.PulseProxy.At,
+				Msg: strings.TrimPrefix(err.Error(), "sandbox: ")}
+		}
 	}
 	if err := s.giveDir(p); err != nil {
 		s.stop()
-		return nil, nil, &SetupError{Step: -1, Kind: "dbus-proxy", Origin: p.DBusProxy.Buses[0].At,
-			Msg: "giving the proxy's directory to the sandbox's host id: " + err.Error()}
+		kind, at := "pulse-proxy", profile.Origin{}
+		if p.PulseProxy != nil {
+			at = p.PulseProxy.At
+		}
+		if p.DBusProxy != nil {
+			kind, at = "dbus-proxy", p.DBusProxy.Buses[0].At
+		}
+		return nil, nil, &SetupError{Step: -1, Kind: kind, Origin: at,
+			Msg: "giving the helpers' socket directory to the sandbox's host id: " + err.Error()}
 	}
 	rp := *p
 	rp.Steps = append([]Step(nil), p.Steps...)
 	for i, st := range rp.Steps {
+		if d, ok := st.(PulseSocket); ok {
+			if s.pulse == nil {
+				s.stop()
+				return nil, nil, &SetupError{Step: i, Kind: d.Kind(), Path: d.Target, Origin: d.At,
+					Errno: syscall.EINVAL, Msg: "the plan has no sound filter"}
+			}
+			rp.Steps[i] = BindMount{From: d.From, Source: s.pulse.socket, Target: d.Target, ReadOnly: true}
+			continue
+		}
 		if d, ok := st.(DBusSocket); ok {
 			src, ok := s.sockets[d.Bus]
 			if !ok {
@@ -124,8 +153,11 @@ func startServices(p *Plan) (*services, *Plan, error) {
 // a random name (F15: no predictable path in a shared directory), in /run
 // for root (whose sandbox, an unprivileged host id, must be able to pass
 // through it: root's own $XDG_RUNTIME_DIR is closed to it), else in the
-// caller's $XDG_RUNTIME_DIR when it has one, else in the temporary
-// directory.
+// caller's $XDG_RUNTIME_DIR when it has one and it is the launcher's own,
+// else in the temporary directory. A runtime directory of another user
+// (root launching with a user's session) may be closed to the sandbox's
+// setup, which binds the sockets from there holding capabilities only in
+// its own user namespace.
 func (s *services) privateDir() (string, error) {
 	if s.dir != "" {
 		return s.dir, nil
@@ -135,7 +167,10 @@ func (s *services) privateDir() (string, error) {
 		bases = append(bases, "/run")
 	}
 	if rt := os.Getenv("XDG_RUNTIME_DIR"); strings.HasPrefix(rt, "/") {
-		bases = append(bases, rt)
+		var st syscall.Stat_t
+		if syscall.Stat(rt, &st) == nil && int(st.Uid) == os.Geteuid() {
+			bases = append(bases, rt)
+		}
 	}
 	bases = append(bases, os.TempDir())
 	var err error
@@ -205,6 +240,10 @@ func (s *services) stop() {
 		h.stop()
 	}
 	s.helpers = nil
+	if s.pulse != nil {
+		s.pulse.stop()
+		s.pulse = nil
+	}
 	s.setupDone()
 }
 
@@ -218,10 +257,10 @@ func (s *services) start(name, prog string, args []string, extra []*os.File) (*h
 	cmd.ExtraFiles = extra
 	cmd.WaitDelay = time.Second
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
-	h.cmd = cmd
 	if err := servicesSpawn(cmd); err != nil {
 		return nil, fmt.Errorf("sandbox: starting %s (%s): %w", name, prog, err)
 	}
+	h.pid = cmd.Process.Pid
 	s.helpers = append(s.helpers, h)
 	go func() {
 		h.err = cmd.Wait()
@@ -270,11 +309,11 @@ func (h *helper) stop() {
 	h.keep = nil
 	if !h.exited() {
 		// The group, in case the helper forked.
-		_ = syscall.Kill(-h.cmd.Process.Pid, syscall.SIGTERM)
+		_ = syscall.Kill(-h.pid, syscall.SIGTERM)
 		select {
 		case <-h.waited:
 		case <-time.After(helperStopGrace):
-			_ = syscall.Kill(-h.cmd.Process.Pid, syscall.SIGKILL)
+			_ = syscall.Kill(-h.pid, syscall.SIGKILL)
 			<-h.waited
 		}
 	}

@@ -4,13 +4,15 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	"golang.org/x/sys/unix"
 )
 
 // startDBusProxy starts one xdg-dbus-proxy for every filtered bus, each
 // listening on a socket in the private directory, and waits until it
-// listens.
+// listens. The proxy runs in a namespace of its own, in which portals take
+// it for a sandboxed app (services_dbus_ns.go).
 //
 // The proxy's --fd is the write end of a pipe: it writes one byte when its
 // sockets listen, and exits when the read end, which the launcher keeps
@@ -21,22 +23,29 @@ func (s *services) startDBusProxy(p *DBusProxy) error {
 	if err != nil {
 		return err
 	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		return fmt.Errorf("sandbox: D-Bus proxy sync pipe: %w", err)
+	}
+	// Fd makes the pipe blocking; the number is the one the proxy
+	// inherits (the child keeps passed fds where they are).
+	readyFD := int(w.Fd())
 	s.sockets = map[string]string{}
-	args := []string{"--fd=3"}
+	args := []string{"--fd=" + strconv.Itoa(readyFD)}
 	for _, b := range p.Buses {
 		sock := filepath.Join(dir, b.Bus+"-bus")
 		s.sockets[b.Bus] = sock
 		args = append(args, b.Address, sock, "--filter")
 		args = append(args, b.Rules...)
 	}
-	r, w, err := os.Pipe()
-	if err != nil {
-		return fmt.Errorf("sandbox: D-Bus proxy sync pipe: %w", err)
-	}
-	h, err := s.start("xdg-dbus-proxy", p.Program, args, []*os.File{w})
+	instance := fmt.Sprintf("sandbox-%d", os.Getpid())
+	h, err := s.startInNamespace("xdg-dbus-proxy", proxyPlan(p, p.Program, args, dir, readyFD, instance))
 	w.Close()
 	if err != nil {
 		r.Close()
+		if h != nil {
+			return h.failure(err.Error())
+		}
 		return err
 	}
 	h.keep = append(h.keep, r)

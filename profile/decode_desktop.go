@@ -6,7 +6,7 @@ import (
 )
 
 // desktopKeys are the booleans of [desktop], in schema order.
-var desktopKeys = []string{"wayland", "x11", "pulseaudio", "pipewire", "gpu", "fonts", "themes", "portal"}
+var desktopKeys = []string{"wayland", "x11", "pulseaudio", "pipewire", "pipewire_unrestricted", "gpu", "fonts", "themes", "portal"}
 
 func (d *fileDecoder) decodeDesktop(t map[string]any, p string) {
 	for _, key := range desktopKeys {
@@ -15,7 +15,7 @@ func (d *fileDecoder) decodeDesktop(t map[string]any, p string) {
 }
 
 // busRuleKeys are the rule lists of one bus table.
-var busRuleKeys = []string{"talk", "own", "see", "broadcast"}
+var busRuleKeys = []string{"talk", "own", "see", "call", "broadcast"}
 
 // decodeDBus reads [dbus.session] and [dbus.system]. Each rule becomes an
 // argument of xdg-dbus-proxy, so a name is checked here against the D-Bus
@@ -36,8 +36,11 @@ func (d *fileDecoder) decodeDBus(t map[string]any, p string) {
 			vals, paths := d.stringList(v, kp, verbatim)
 			for i, s := range vals {
 				check := func(s string) string { return busNameMessage(s, true) }
-				if key == "broadcast" {
-					check = broadcastMessage
+				switch key {
+				case "broadcast":
+					check = func(s string) string { return ruleMessage("broadcast", s) }
+				case "call":
+					check = func(s string) string { return ruleMessage("call", s) }
 				}
 				if msg := check(s); msg != "" {
 					d.errorf(paths[i], "%s", msg)
@@ -96,21 +99,25 @@ func busNameMessage(s string, wildcard bool) string {
 	return ""
 }
 
-// broadcastMessage checks a "NAME=RULE" broadcast entry. RULE is
+// ruleMessage checks a "NAME=RULE" call or broadcast entry. RULE is
 // xdg-dbus-proxy's filter: an optional interface or interface.member
 // (either may end in ".*", or be "*" alone), then an optional "@" and an
 // object path (which may end in "/*").
-func broadcastMessage(s string) string {
+func ruleMessage(kind, s string) string {
 	const example = `write "NAME=RULE", such as "org.example.App=org.example.App.*@/org/example/App"`
 	name, rule, ok := strings.Cut(s, "=")
 	if !ok {
 		return fmt.Sprintf("%s has no \"=\"; %s", quote(s), example)
 	}
 	if msg := busNameMessage(name, true); msg != "" {
-		return "broadcast name: " + msg
+		return kind + " name: " + msg
 	}
 	if rule == "" {
-		return fmt.Sprintf("%s has an empty rule after \"=\"; %s, or \"*\" for every signal of NAME", quote(s), example)
+		what := "signal"
+		if kind == "call" {
+			what = "method"
+		}
+		return fmt.Sprintf("%s has an empty rule after \"=\"; %s, or \"*\" for every %s of NAME", quote(s), example, what)
 	}
 	member, path, hasPath := strings.Cut(rule, "@")
 	if member != "" && member != "*" {

@@ -34,8 +34,8 @@ func finish(name string, layers []*layer, env Env) (*Profile, Errors) {
 		Environment:  Environment{Keep: []string{}, Unset: []string{}, Set: []EnvVar{}},
 		Limits:       []Limit{},
 		DBus: DBus{
-			Session: DBusBus{Talk: []string{}, Own: []string{}, See: []string{}, Broadcast: []string{}},
-			System:  DBusBus{Talk: []string{}, Own: []string{}, See: []string{}, Broadcast: []string{}},
+			Session: DBusBus{Talk: []string{}, Own: []string{}, See: []string{}, Call: []string{}, Broadcast: []string{}},
+			System:  DBusBus{Talk: []string{}, Own: []string{}, See: []string{}, Call: []string{}, Broadcast: []string{}},
 		},
 		Network: Network{Mode: NetworkNone, Backend: BackendAuto, Forwards: []PortForward{}},
 		Test: SmokeTest{
@@ -85,6 +85,7 @@ func scalarTargets(p *Profile) map[string]any {
 		"desktop.x11":                      &p.Desktop.X11,
 		"desktop.pulseaudio":               &p.Desktop.PulseAudio,
 		"desktop.pipewire":                 &p.Desktop.PipeWire,
+		"desktop.pipewire_unrestricted":    &p.Desktop.PipeWireUnrestricted,
 		"desktop.gpu":                      &p.Desktop.GPU,
 		"desktop.fonts":                    &p.Desktop.Fonts,
 		"desktop.themes":                   &p.Desktop.Themes,
@@ -182,7 +183,7 @@ func applyLists(p *Profile, m *merged) {
 		for _, r := range []struct {
 			key string
 			dst *[]string
-		}{{"talk", &bus.b.Talk}, {"own", &bus.b.Own}, {"see", &bus.b.See}, {"broadcast", &bus.b.Broadcast}} {
+		}{{"talk", &bus.b.Talk}, {"own", &bus.b.Own}, {"see", &bus.b.See}, {"call", &bus.b.Call}, {"broadcast", &bus.b.Broadcast}} {
 			for _, e := range m.lists["dbus."+bus.name+"."+r.key] {
 				*r.dst = append(*r.dst, e.val.(string))
 			}

@@ -183,8 +183,13 @@ func checkSectionInvariants(t *testing.T, p *Profile) {
 			}
 		}
 		for _, b := range bus.Broadcast {
-			if broadcastMessage(b) != "" {
+			if ruleMessage("broadcast", b) != "" {
 				t.Errorf("bad broadcast %q", b)
+			}
+		}
+		for _, c := range bus.Call {
+			if ruleMessage("call", c) != "" {
+				t.Errorf("bad call %q", c)
 			}
 		}
 	}

@@ -187,8 +187,8 @@ func TestFullProfile(t *testing.T) {
 		},
 		Process: Process{DieWithParent: true, NewSession: true, Init: false, NestedUserNamespaces: true, NoNewPrivs: true, PassFDs: []int{3, 5}},
 		DBus: DBus{
-			Session: DBusBus{Talk: []string{}, Own: []string{}, See: []string{}, Broadcast: []string{}},
-			System:  DBusBus{Talk: []string{}, Own: []string{}, See: []string{}, Broadcast: []string{}},
+			Session: DBusBus{Talk: []string{}, Own: []string{}, See: []string{}, Call: []string{}, Broadcast: []string{}},
+			System:  DBusBus{Talk: []string{}, Own: []string{}, See: []string{}, Call: []string{}, Broadcast: []string{}},
 		},
 		// namespaces.net = false alone means the host network.
 		Network: Network{Mode: NetworkHost, Backend: BackendAuto, Forwards: []PortForward{}},

@@ -35,10 +35,12 @@ var listModes = map[string]listMode{
 	"dbus.session.talk":      stringSet,
 	"dbus.session.own":       stringSet,
 	"dbus.session.see":       stringSet,
+	"dbus.session.call":      stringSet,
 	"dbus.session.broadcast": stringSet,
 	"dbus.system.talk":       stringSet,
 	"dbus.system.own":        stringSet,
 	"dbus.system.see":        stringSet,
+	"dbus.system.call":       stringSet,
 	"dbus.system.broadcast":  stringSet,
 	// Forwards are keyed by their canonical form, so an inherited
 	// forward written again is kept once; a different forward of the

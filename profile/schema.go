@@ -156,24 +156,27 @@ var schema = []KeyDoc{
 
 	k("desktop", shapeTable, "", "Parts of the caller's graphical session the sandbox reaches; all off by default."),
 	k("desktop.wayland", shapeBool, "false", "Bind the caller's Wayland socket ($WAYLAND_DISPLAY, default wayland-0) into a private $XDG_RUNTIME_DIR."),
-	k("desktop.x11", shapeBool, "false", "Bind the X socket of $DISPLAY only, with an Xauthority file that holds only that display's cookie."),
-	k("desktop.pulseaudio", shapeBool, "false", "Bind the PulseAudio socket ($XDG_RUNTIME_DIR/pulse/native) and its cookie; set PULSE_SERVER."),
-	k("desktop.pipewire", shapeBool, "false", "Bind the PipeWire socket ($XDG_RUNTIME_DIR/pipewire-0)."),
-	k("desktop.gpu", shapeBool, "false", "Bind /dev/dri (when present) and the sysfs entries Mesa reads to find the device."),
+	k("desktop.x11", shapeBool, "false", "Bind the X socket of $DISPLAY only, with an Xauthority file that holds only that display's cookie. The payload can then log, inject into and capture other X clients."),
+	k("desktop.pulseaudio", shapeBool, "false", "Play and record through the PulseAudio server ($XDG_RUNTIME_DIR/pulse/native, PulseAudio or pipewire-pulse), behind the launcher's filter: no modules, no server settings; sets PULSE_SERVER."),
+	k("desktop.pipewire", shapeBool, "false", "Bind the PipeWire socket ($XDG_RUNTIME_DIR/pipewire-0) unfiltered; only with desktop.pipewire_unrestricted."),
+	k("desktop.pipewire_unrestricted", shapeBool, "false", "Accept that desktop.pipewire allows host code execution: a PipeWire client can make the server load a library."),
+	k("desktop.gpu", shapeBool, "false", "Bind /dev/dri (when present) and, read-only, only the GPUs' own sysfs entries, where Mesa identifies them."),
 	k("desktop.fonts", shapeBool, "false", "Bind the system and user font directories and fontconfig settings read-only (each when present)."),
 	k("desktop.themes", shapeBool, "false", "Bind the user's GTK themes, icons and GTK 3/4 settings read-only (each when present)."),
-	k("desktop.portal", shapeBool, "false", "Let the payload talk to org.freedesktop.portal.* on the session bus (which then gets a filtering proxy)."),
+	k("desktop.portal", shapeBool, "false", "Let the payload use a fixed list of portal interfaces of org.freedesktop.portal.Desktop (file chooser, print, notifications, settings...) on the session bus, which then gets a filtering proxy."),
 
 	k("dbus", shapeTable, "", "D-Bus access through a filtering proxy; a bus without rules is not reachable at all."),
 	k("dbus.session", shapeTable, "", "Rules for the session bus."),
 	k("dbus.session.talk", shapeStrings, "[]", `Bus names the payload may call; a trailing ".*" matches the names below ("org.example.App.*").`),
 	k("dbus.session.own", shapeStrings, "[]", "Bus names the payload may own."),
 	k("dbus.session.see", shapeStrings, "[]", "Bus names the payload may see exist."),
+	k("dbus.session.call", shapeStrings, "[]", `"NAME=RULE" entries: the payload may call the methods of NAME that match RULE ([INTERFACE.MEMBER][@/PATH]), and no others.`),
 	k("dbus.session.broadcast", shapeStrings, "[]", `"NAME=RULE" entries: signals from NAME that match RULE ([INTERFACE.MEMBER][@/PATH]) reach the payload.`),
 	k("dbus.system", shapeTable, "", "Rules for the system bus."),
 	k("dbus.system.talk", shapeStrings, "[]", `Bus names the payload may call; a trailing ".*" matches the names below.`),
 	k("dbus.system.own", shapeStrings, "[]", "Bus names the payload may own."),
 	k("dbus.system.see", shapeStrings, "[]", "Bus names the payload may see exist."),
+	k("dbus.system.call", shapeStrings, "[]", `"NAME=RULE" entries: the payload may call the methods of NAME that match RULE, and no others.`),
 	k("dbus.system.broadcast", shapeStrings, "[]", `"NAME=RULE" entries: signals from NAME that match RULE reach the payload.`),
 
 	k("network", shapeTable, "", "The sandbox's network."),
@@ -220,13 +223,13 @@ var (
 	// later layer that sets one replaces it whole, since appending argv
 	// makes no sense), but replacing drops an inherited command.
 	replaceableKeys = []string{"programs", "mount", "capabilities.keep", "environment.keep", "environment.unset", "process.pass_fds", "seccomp.syscalls", "environment.set", "identity.uid_map", "identity.gid_map",
-		"filesystem.unprotect", "dbus.session.talk", "dbus.session.own", "dbus.session.see", "dbus.session.broadcast",
-		"dbus.system.talk", "dbus.system.own", "dbus.system.see", "dbus.system.broadcast",
+		"filesystem.unprotect", "dbus.session.talk", "dbus.session.own", "dbus.session.see", "dbus.session.call", "dbus.session.broadcast",
+		"dbus.system.talk", "dbus.system.own", "dbus.system.see", "dbus.system.call", "dbus.system.broadcast",
 		"network.forward", "test.requires", "test.command", "test.setup", "test.check"}
 	removableKeys = []string{"programs", "mount", "capabilities.keep", "environment.keep", "environment.unset", "seccomp.syscalls", "environment.set",
 		"filesystem.unprotect",
-		"dbus.session.talk", "dbus.session.own", "dbus.session.see", "dbus.session.broadcast",
-		"dbus.system.talk", "dbus.system.own", "dbus.system.see", "dbus.system.broadcast",
+		"dbus.session.talk", "dbus.session.own", "dbus.session.see", "dbus.session.call", "dbus.session.broadcast",
+		"dbus.system.talk", "dbus.system.own", "dbus.system.see", "dbus.system.call", "dbus.system.broadcast",
 		"network.forward", "test.requires"}
 	// wholeValueKeys are arrays that a later layer replaces instead of
 	// appending to.

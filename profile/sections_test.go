@@ -212,6 +212,7 @@ wayland = true
 x11 = true
 pulseaudio = true
 pipewire = true
+pipewire_unrestricted = true
 gpu = true
 fonts = true
 themes = true
@@ -243,7 +244,8 @@ requires = ["/usr/bin/sh/"]
 setup = ["mkdir", "-p", "${XDG_DOWNLOAD_DIR}"]
 check = ["test", "-s", "${XDG_DOWNLOAD_DIR}/out"]
 `)
-	if want := (Desktop{true, true, true, true, true, true, true, true}); p.Desktop != want {
+	if want := (Desktop{Wayland: true, X11: true, PulseAudio: true, PipeWire: true, PipeWireUnrestricted: true,
+		GPU: true, Fonts: true, Themes: true, Portal: true}); p.Desktop != want {
 		t.Errorf("desktop %+v", p.Desktop)
 	}
 	wantBus := DBus{
@@ -251,9 +253,10 @@ check = ["test", "-s", "${XDG_DOWNLOAD_DIR}/out"]
 			Talk:      []string{"org.freedesktop.Notifications", "org.kde.StatusNotifierWatcher"},
 			Own:       []string{"org.mozilla.firefox.*"},
 			See:       []string{"org.a11y.Bus"},
+			Call:      []string{},
 			Broadcast: []string{"org.freedesktop.portal.*=@/org/freedesktop/portal/*"},
 		},
-		System: DBusBus{Talk: []string{"org.freedesktop.login1"}, Own: []string{}, See: []string{}, Broadcast: []string{}},
+		System: DBusBus{Talk: []string{"org.freedesktop.login1"}, Own: []string{}, See: []string{}, Call: []string{}, Broadcast: []string{}},
 	}
 	if !reflect.DeepEqual(p.DBus, wantBus) {
 		t.Errorf("dbus\n got: %+v\nwant: %+v", p.DBus, wantBus)
@@ -262,8 +265,8 @@ check = ["test", "-s", "${XDG_DOWNLOAD_DIR}/out"]
 		t.Errorf("HasRules is wrong")
 	}
 	wantNet := Network{Mode: NetworkNAT, Backend: BackendSlirp4netns, AllowHostLoopback: true, Forwards: []PortForward{
-		{HostPort: 8080, SandboxPort: 80, Proto: "tcp", At: Origin{"builtin:t.toml", 23, 12}},
-		{HostPort: 5353, SandboxPort: 53, Proto: "udp", At: Origin{"builtin:t.toml", 23, 23}},
+		{HostPort: 8080, SandboxPort: 80, Proto: "tcp", At: Origin{"builtin:t.toml", 24, 12}},
+		{HostPort: 5353, SandboxPort: 53, Proto: "udp", At: Origin{"builtin:t.toml", 24, 23}},
 	}}
 	if !reflect.DeepEqual(p.Network, wantNet) {
 		t.Errorf("network\n got: %+v\nwant: %+v", p.Network, wantNet)
@@ -281,8 +284,9 @@ check = ["test", "-s", "${XDG_DOWNLOAD_DIR}/out"]
 		t.Errorf("test\n got: %+v\nwant: %+v", p.Test, wantTest)
 	}
 	for key, line := range map[string]int{
-		"desktop.portal": 9, "dbus.session.own.org.mozilla.firefox.*": 13, "network.forward.5353:53/udp": 23,
-		"network.allow_host_loopback": 24, "namespaces.net": 21, "test.command": 27, "test.requires./usr/bin/sh": 33,
+		"desktop.pipewire_unrestricted": 6, "desktop.portal": 10, "dbus.session.own.org.mozilla.firefox.*": 14,
+		"network.forward.5353:53/udp": 24, "network.allow_host_loopback": 25, "namespaces.net": 22, "test.command": 28,
+		"test.requires./usr/bin/sh": 34,
 	} {
 		if o := p.Origins[key]; o.Line != line {
 			t.Errorf("Origins[%q] = %+v, want line %d", key, o, line)

@@ -275,11 +275,17 @@ type Desktop struct {
 	// X11 binds the socket of $DISPLAY only and writes an Xauthority
 	// file that holds only that display's cookie.
 	X11 bool `json:"x11"`
-	// PulseAudio binds the PulseAudio socket and its cookie.
+	// PulseAudio reaches the PulseAudio server (or pipewire-pulse)
+	// through the launcher's filter: playing and recording only.
 	PulseAudio bool `json:"pulseaudio"`
-	// PipeWire binds the PipeWire socket.
+	// PipeWire binds the PipeWire socket as it is. PipeWire offers no
+	// restriction that stops a client from making the server load a
+	// library, so it also needs PipeWireUnrestricted.
 	PipeWire bool `json:"pipewire"`
-	// GPU binds /dev/dri and the sysfs entries Mesa reads to find it.
+	// PipeWireUnrestricted accepts that risk: host code execution is
+	// possible through the PipeWire socket.
+	PipeWireUnrestricted bool `json:"pipewire_unrestricted"`
+	// GPU binds /dev/dri and, read-only, only the GPUs' own sysfs entries.
 	GPU bool `json:"gpu"`
 	// Fonts binds the system and user font directories read-only.
 	Fonts bool `json:"fonts"`
@@ -307,6 +313,9 @@ type DBusBus struct {
 	Own []string `json:"own"`
 	// See lists the names the payload may see exist.
 	See []string `json:"see"`
+	// Call holds "NAME=RULE" entries passed to the proxy as --call: the
+	// payload may call the methods of NAME that match RULE, and no other.
+	Call []string `json:"call"`
 	// Broadcast holds "NAME=RULE" entries passed to the proxy as
 	// --broadcast: signals from NAME matching RULE reach the payload.
 	Broadcast []string `json:"broadcast"`
@@ -314,7 +323,7 @@ type DBusBus struct {
 
 // HasRules reports whether the bus is reachable at all.
 func (b DBusBus) HasRules() bool {
-	return len(b.Talk)+len(b.Own)+len(b.See)+len(b.Broadcast) > 0
+	return len(b.Talk)+len(b.Own)+len(b.See)+len(b.Call)+len(b.Broadcast) > 0
 }
 
 // The network modes.

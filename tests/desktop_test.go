@@ -53,7 +53,9 @@ rt = os.environ["XDG_RUNTIME_DIR"]
 def ask(path):
     s = socket.socket(socket.AF_UNIX); s.connect(path); return s.recv(32).decode()
 print("wayland", os.environ["WAYLAND_DISPLAY"], ask(os.path.join(rt, os.environ["WAYLAND_DISPLAY"])))
-print("pulse", ask(os.environ["PULSE_SERVER"][len("unix:"):]))
+# The pulse socket is the launcher's filter: it relays only whole protocol
+# frames, so the fake server's bare token never reaches the client.
+print("pulse", "filtered" if ask(os.environ["PULSE_SERVER"][len("unix:"):]) == "" else "unfiltered")
 print("pipewire", ask(os.path.join(rt, "pipewire-0")))
 print("entries", " ".join(sorted(os.listdir(rt))), "/", " ".join(sorted(os.listdir(os.path.join(rt, "pulse")))))
 print("mode", oct(stat.S_IMODE(os.stat(rt).st_mode)))
@@ -67,7 +69,8 @@ except OSError as e:
 // TestDesktopSockets checks wayland, pulseaudio and pipewire: each socket
 // is reachable inside at the path its variable names, in a private tmpfs
 // runtime directory (0700) that holds nothing else of the caller's, bound
-// read-only.
+// read-only; the pulse socket leads to the launcher's filter (tested with
+// real servers in sound_test.go).
 func TestDesktopSockets(t *testing.T) {
 	requirePython(t)
 	bothModes(t, func(t *testing.T, m mode) {
@@ -93,12 +96,12 @@ func TestDesktopSockets(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(rt, "secret"), []byte("not for the sandbox"), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		p := writeProfile(t, "sockets.toml", "extends = [\"minimal\"]\n[desktop]\nwayland = true\npulseaudio = true\npipewire = true\n")
+		p := writeProfile(t, "sockets.toml", "extends = [\"minimal\"]\n[desktop]\nwayland = true\npulseaudio = true\npipewire = true\npipewire_unrestricted = true\n")
 		r := sandboxCmd(t, m, func(c *exec.Cmd) {
 			c.Env = append(append(c.Env, "XDG_RUNTIME_DIR="+rt, "WAYLAND_DISPLAY=wayland-0"), sudo...)
 		}, "-p", p, "--", "/usr/bin/python3", "-c", socketsProbe)
 		want := (`wayland wayland-0 wayland-token
-pulse pulse-token
+pulse filtered
 pipewire pipewire-token
 entries pipewire-0 pulse wayland-0 / native
 mode 0o700

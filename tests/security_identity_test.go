@@ -227,14 +227,14 @@ func TestR1HostRootIsALoosening(t *testing.T) {
 	}
 	r := sandbox(t, asRoot, "explain", "--json", prof)
 	var out struct {
-		Loosened []string `json:"loosened"`
+		Loosened []struct{ Key, Text string } `json:"loosened"`
 	}
 	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
 		t.Fatalf("explain --json: %v\n%s", err, r)
 	}
 	found := false
 	for _, l := range out.Loosened {
-		found = found || strings.HasPrefix(l, strings.TrimPrefix(line, "LOOSENED: "))
+		found = found || strings.HasPrefix(l.Text, strings.TrimPrefix(line, "LOOSENED: "))
 	}
 	if !found {
 		t.Errorf("explain --json loosened = %q, want the host_root line", out.Loosened)

@@ -226,7 +226,11 @@ func (ctx *desktopCtx) readUserKeyFile(path string) (*keyFile, nofollow.FileID, 
 	if err != nil {
 		return nil, nofollow.FileID{}, err
 	}
-	return parseKeyFile(path, string(data)), id, nil
+	kf, err := parseKeyFile(path, string(data))
+	if err != nil {
+		return nil, nofollow.FileID{}, err
+	}
+	return kf, id, nil
 }
 
 // readKeyFileAt reads path with readUserKeyFile when it is in the user's

@@ -45,21 +45,32 @@ func (ctx *desktopCtx) audit() int {
 // application with a profile, and so was not checked.
 func (ctx *desktopCtx) auditApp(id, systemPath string, profileFor func(string) string) (found []finding, ok bool) {
 	sys, err := readKeyFile(systemPath)
-	if err != nil || sys.boolean(groupEntry, "Hidden") {
-		return nil, false
+	switch {
+	case err != nil && !glibCannotLoad(err):
+		// GLib may load what we cannot read exactly: it may start a
+		// program with a profile, and nothing shadows it for sure.
+		return []finding{{id, fmt.Sprintf("cannot read the system entry exactly (%v), so whether it starts a program with a profile is unknown", err),
+			"check the entry; if its program has a profile, copy it with the problem fixed to " + ctx.dirs.userApps() + " and run sandbox desktop install --force " + shellWord(id)}}, true
+	case err != nil:
+		return nil, false // no menu loads it
 	}
-	if t := sys.str(groupEntry, "Type"); t != "" && t != "Application" {
+	if sys.startGroup() != groupEntry || sys.str(groupEntry, "Type") != "Application" || sys.boolean(groupEntry, "Hidden") {
 		return nil, false
 	}
 	prog := ""
-	if argv, err := splitExec(sys.str(groupEntry, "Exec")); err == nil {
+	exec, _ := sys.get(groupEntry, "Exec")
+	if argv, err := splitExec(exec); err == nil {
 		prog = programOf(argv)
 	}
 	userPath := ctx.dirs.userApp(id)
 	var user *keyFile
 	if userPath != "" {
 		if user, _, err = ctx.readUserKeyFile(userPath); err != nil {
-			return []finding{{id, fmt.Sprintf("cannot read your entry %s (%v)", userPath, err), "check the file"}}, true
+			what := fmt.Sprintf("cannot read your entry exactly (%v)", err)
+			if glibCannotLoad(err) {
+				what = fmt.Sprintf("GLib cannot load your entry (%v), so it starts the system entry %s unsandboxed in its place", err, systemPath)
+			}
+			return []finding{{id, what, "fix or delete " + userPath + ", then run sandbox desktop install " + shellWord(id)}}, true
 		}
 	}
 	prof := ""
@@ -82,10 +93,8 @@ func (ctx *desktopCtx) auditApp(id, systemPath string, profileFor func(string) s
 	switch {
 	case user == nil:
 		found = append(found, finding{id, fmt.Sprintf("profile %s exists, but the menu starts %s unsandboxed from %s", prof, runs, systemPath), fix})
-	case user.boolean(groupEntry, "Hidden"):
-		// Hidden means deleted: the menu shows and starts nothing.
 	case !ours(user):
-		if why := unsandboxed(user); why != "" {
+		if why := unsandboxed(user); why != "" && !user.boolean(groupEntry, "Hidden") {
 			found = append(found, finding{id, fmt.Sprintf("your own entry %s starts it unsandboxed: %s", userPath, why), "sandbox desktop install --force " + shellWord(id)})
 		}
 	default:
@@ -97,7 +106,18 @@ func (ctx *desktopCtx) auditApp(id, systemPath string, profileFor func(string) s
 			found = append(found, finding{id, fmt.Sprintf("stale entry %s: %s", userPath, why), fix})
 		}
 	}
-	if f, bad := ctx.auditService(id, sys, fix); bad {
+	if user == nil || len(found) > 0 {
+		// Nothing more to say about the user's entry.
+	} else if skip := glibSkips(user); skip != "" {
+		// Hidden=true hides an application only in an entry GLib
+		// loads; one it skips shows the system entry again.
+		fixSkip := fix
+		if !ours(user) {
+			fixSkip = "make " + userPath + " load (Type=Application, its programs installed), or delete it and run sandbox desktop install " + shellWord(id)
+		}
+		found = append(found, finding{id, fmt.Sprintf("GLib skips your entry %s (%s), so it starts the system entry %s unsandboxed in its place", userPath, skip, systemPath), fixSkip})
+	}
+	if f, bad := ctx.auditService(id, systemPath, sys, fix); bad {
 		found = append(found, f)
 	}
 	return found, true
@@ -106,8 +126,8 @@ func (ctx *desktopCtx) auditApp(id, systemPath string, profileFor func(string) s
 // auditService checks that D-Bus activation of the application goes
 // through sandbox: the bus finds the user's service file before the
 // system's, so ours must be there and be sound.
-func (ctx *desktopCtx) auditService(id string, sys *keyFile, fix string) (finding, bool) {
-	name, valid := busName(id)
+func (ctx *desktopCtx) auditService(id, systemPath string, sys *keyFile, fix string) (finding, bool) {
+	name, valid := entryBusName(id, systemPath)
 	if !valid {
 		return finding{}, false
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -37,9 +38,10 @@ func TestDesktopAuditFindsEachBypass(t *testing.T) {
 	// already runs sandbox, and a system entry that is hidden.
 	w.systemEntry("noprofile.desktop", "[Desktop Entry]\nType=Application\nName=N\nExec=/usr/bin/unrelated\n")
 	w.systemEntry("deleted.desktop", app("deleted"))
-	w.write(w.userEntry("deleted.desktop"), "[Desktop Entry]\nHidden=true\n")
+	w.write(w.userEntry("deleted.desktop"), "[Desktop Entry]\nType=Application\nHidden=true\n")
 	w.systemEntry("handmade.desktop", app("handmade"))
 	w.write(w.userEntry("handmade.desktop"), "[Desktop Entry]\nType=Application\nName=H\nExec=sandbox -p fakeapp -- fakeapp\n")
+	t.Setenv("PATH", filepath.Dir(w.self)+":"+os.Getenv("PATH")) // where handmade finds sandbox
 	w.systemEntry("hidden.desktop", app("hidden")+"Hidden=true\n")
 
 	w.mustSandbox("desktop", "install", "edited", "action", "moved", "org.example.Bus")

@@ -131,8 +131,21 @@ func serviceName(path string) string {
 	return strings.TrimSpace(kf.str(groupDBus, "Name"))
 }
 
-// busName is the D-Bus name a DBusActivatable entry is started by: its
-// desktop file id without ".desktop". ok is false when the id is not a
+// entryBusName is the D-Bus name GLib starts the entry at path by when it
+// is DBusActivatable: the entry's file name, not its desktop file id (the
+// entry applications/kde/org.kde.App.desktop has the id
+// kde-org.kde.App.desktop and the name org.kde.App). Without a path, the
+// id stands for the file name; a copy we kept aside is named as the entry
+// it was.
+func entryBusName(id, path string) (string, bool) {
+	if path == "" {
+		return busName(id)
+	}
+	return busName(strings.TrimSuffix(filepath.Base(path), backupSuffix))
+}
+
+// busName is the D-Bus name a DBusActivatable entry file is started by:
+// its file name without ".desktop". ok is false when the id is not a
 // valid bus name, in which case D-Bus cannot start it either.
 func busName(id string) (string, bool) {
 	name := strings.TrimSuffix(id, ".desktop")

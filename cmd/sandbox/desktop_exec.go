@@ -19,36 +19,11 @@ import (
 const execReserved = " \t\n\"'\\><~|&;$*?#()`"
 
 // unescapeString undoes the escapes every string value of a desktop file
-// may carry. An unknown escape is kept as written, so that the quoting
-// level below still sees "\$" and "\"".
+// may carry, as GLib does (glibString): an unknown escape is kept as
+// written, so that the quoting level below still sees "\$" and "\"".
 func unescapeString(v string) string {
-	if !strings.Contains(v, `\`) {
-		return v
-	}
-	var b strings.Builder
-	for i := 0; i < len(v); i++ {
-		if v[i] != '\\' || i+1 == len(v) {
-			b.WriteByte(v[i])
-			continue
-		}
-		i++
-		switch v[i] {
-		case 's':
-			b.WriteByte(' ')
-		case 'n':
-			b.WriteByte('\n')
-		case 't':
-			b.WriteByte('\t')
-		case 'r':
-			b.WriteByte('\r')
-		case '\\':
-			b.WriteByte('\\')
-		default:
-			b.WriteByte('\\')
-			b.WriteByte(v[i])
-		}
-	}
-	return b.String()
+	s, _ := glibString(v)
+	return s
 }
 
 // escapeString is the inverse of unescapeString for a value we write: a
@@ -58,12 +33,26 @@ func escapeString(v string) string {
 	return strings.NewReplacer(`\`, `\\`, "\n", `\n`, "\t", `\t`, "\r", `\r`).Replace(v)
 }
 
-// splitExec parses an Exec value as found in a file. Beyond the
-// specification it accepts what GLib accepts in practice, single quotes and
-// a backslash outside quotes, since real entries use them; for an entry
-// that follows the specification the result is the same.
+// splitExec parses an Exec value as found in a file, as a GLib menu
+// does: the string escapes first, then g_shell_parse_argv (see
+// desktop_shell.go). Field codes stay in the arguments; a menu expands
+// them before it splits, which for a well-formed entry (a field code is a
+// word of its own) comes to the same. An empty value is no command, as
+// for GLib.
 func splitExec(value string) ([]string, error) {
-	return splitCommand(unescapeString(value), func(c byte) bool { return strings.IndexByte("\"`$\\", c) >= 0 })
+	s := unescapeString(value)
+	if s == "" {
+		return nil, nil
+	}
+	words, err := glibShellParse(s)
+	if err != nil {
+		return nil, err
+	}
+	argv := make([]string, len(words))
+	for i, w := range words {
+		argv[i] = w.word
+	}
+	return argv, nil
 }
 
 // joinExec is the Exec value for argv, quoted per the specification and

@@ -105,10 +105,18 @@ func (ctx *desktopCtx) planInstall(id string, o installOptions, self, systemPath
 	if err != nil {
 		return nil, fmt.Errorf("reading the desktop entry: %w", err)
 	}
-	if t := src.str(groupEntry, "Type"); t != "" && t != "Application" {
+	if err := checkWrappable(src); err != nil {
+		return nil, err
+	}
+	if t := src.str(groupEntry, "Type"); t != "Application" {
+		// GLib starts only Type=Application; an entry of ours that it
+		// skips would make it fall back to the system entry.
+		if t == "" {
+			return nil, fmt.Errorf("%s has no Type=Application; GLib does not start it, so there is nothing to sandbox", source)
+		}
 		return nil, fmt.Errorf("%s is of Type %s, not an application; nothing to sandbox", source, t)
 	}
-	name, nameOK := busName(id)
+	name, nameOK := entryBusName(id, original)
 	systemService := ""
 	if nameOK {
 		systemService = ctx.dirs.systemService(name)

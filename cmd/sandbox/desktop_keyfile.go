@@ -9,6 +9,12 @@ import (
 // keyFile is a desktop entry or a D-Bus service file kept line by line, so
 // that a rewritten entry keeps every comment, translation and vendor key of
 // the original in place and changes only the lines it must.
+//
+// The lines mean what they mean to GLib's GKeyFile, which every GLib
+// menu, file manager and launcher reads entries with: a line that GLib
+// reads as a key must never look like a group to us, or an Exec we do not
+// see would run unsandboxed. desktop_keyfile_parse.go holds that grammar,
+// and a differential test checks it against GLib itself.
 type keyFile struct {
 	path  string
 	lines []keyLine
@@ -17,10 +23,12 @@ type keyFile struct {
 // keyLine is one line. group is the group the line belongs to ("" before
 // the first header); key is empty for comments, blank lines and headers.
 type keyLine struct {
-	text   string
+	text   string // the line as GLib parses it: no end of line, no "\r" before it
+	eol    string // "\n", "\r\n", or "" for a last line that has none
+	num    int    // line number in the file, 0 for a line we added
 	group  string
 	header bool
-	key    string
+	key    string // the whole key, locale included: "Name[de]"
 	value  string // as written: string escapes not undone
 }
 
@@ -43,65 +51,55 @@ func readKeyFile(path string) (*keyFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	return parseKeyFile(path, string(data)), nil
+	return parseKeyFile(path, string(data))
 }
 
-// parseKeyFile reads text leniently: a line that is neither a header, a
-// comment nor key=value is kept as it is and means nothing, as menus
-// treat it.
-func parseKeyFile(path, text string) *keyFile {
-	kf := &keyFile{path: path}
-	group := ""
-	text = strings.TrimSuffix(strings.ReplaceAll(text, "\r\n", "\n"), "\n")
-	if text == "" {
-		return kf
-	}
-	for _, raw := range strings.Split(text, "\n") {
-		l := keyLine{text: raw, group: group}
-		trimmed := strings.TrimSpace(raw)
-		switch {
-		case strings.HasPrefix(trimmed, "[") && strings.HasSuffix(trimmed, "]"):
-			group = trimmed[1 : len(trimmed)-1]
-			l.group, l.header = group, true
-		case trimmed == "" || strings.HasPrefix(trimmed, "#"):
-		default:
-			if k, v, ok := strings.Cut(raw, "="); ok {
-				l.key = strings.TrimSpace(k)
-				l.value = strings.TrimLeft(v, " \t")
-			}
-		}
-		kf.lines = append(kf.lines, l)
-	}
-	return kf
-}
-
-// get is the first value of key in group, as written in the file.
+// get is the value of key in group as written in the file, the way GLib
+// finds it: a group that appears twice is one group, and of a key written
+// twice the last one counts.
 func (kf *keyFile) get(group, key string) (string, bool) {
-	for _, l := range kf.lines {
-		if !l.header && l.group == group && l.key == key {
+	for i := len(kf.lines) - 1; i >= 0; i-- {
+		if l := kf.lines[i]; !l.header && l.key == key && l.group == group {
 			return l.value, true
 		}
 	}
 	return "", false
 }
 
+// keyLines lists every line that sets key in group, in file order.
+func (kf *keyFile) keyLines(group, key string) []keyLine {
+	var out []keyLine
+	for _, l := range kf.lines {
+		if !l.header && l.key == key && l.group == group {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
 // str is the unescaped string value of key in group, "" when absent.
 func (kf *keyFile) str(group, key string) string {
 	v, _ := kf.get(group, key)
-	return unescapeString(v)
+	s, _ := glibString(v)
+	return s
 }
 
-// boolean reads a boolean key; only the literal "true" is true.
+// boolean reads a boolean key as g_key_file_get_boolean does: "true" and
+// "1" are true, whatever blanks follow; anything else, or no key, is
+// false.
 func (kf *keyFile) boolean(group, key string) bool {
 	v, _ := kf.get(group, key)
-	return strings.TrimSpace(v) == "true"
+	v = strings.TrimRight(v, glibSpace)
+	return v == "true" || v == "1"
 }
 
-// groups lists the group names in file order.
+// groups lists the group names in the order they first appear.
 func (kf *keyFile) groups() []string {
 	var out []string
+	seen := map[string]bool{}
 	for _, l := range kf.lines {
-		if l.header {
+		if l.header && !seen[l.group] {
+			seen[l.group] = true
 			out = append(out, l.group)
 		}
 	}
@@ -109,20 +107,38 @@ func (kf *keyFile) groups() []string {
 }
 
 func (kf *keyFile) hasGroup(group string) bool {
-	for _, g := range kf.groups() {
-		if g == group {
+	for _, l := range kf.lines {
+		if l.header && l.group == group {
 			return true
 		}
 	}
 	return false
 }
 
-// String renders the file; every line ends in a newline.
+// startGroup is the file's first group, "" when it has none. GLib reads a
+// file as a desktop entry only when this is [Desktop Entry].
+func (kf *keyFile) startGroup() string {
+	for _, l := range kf.lines {
+		if l.header {
+			return l.group
+		}
+	}
+	return ""
+}
+
+// String renders the file, each line with the end it had; a line we added
+// ends in "\n", and so does a last line that had none once another
+// follows it.
 func (kf *keyFile) String() string {
 	var b strings.Builder
-	for _, l := range kf.lines {
+	for i, l := range kf.lines {
 		b.WriteString(l.text)
-		b.WriteByte('\n')
+		switch {
+		case l.eol != "":
+			b.WriteString(l.eol)
+		case i < len(kf.lines)-1:
+			b.WriteByte('\n')
+		}
 	}
 	return b.String()
 }

@@ -34,6 +34,7 @@ func (ctx *desktopCtx) removeOne(app string, system map[string]string) error {
 		return err
 	}
 	removed := false
+	name, _ := entryBusName(id, system[id])
 	if path := ctx.dirs.userApp(id); path != "" {
 		kf, fid, err := ctx.readUserKeyFile(path)
 		if err != nil {
@@ -47,6 +48,9 @@ func (ctx *desktopCtx) removeOne(app string, system map[string]string) error {
 		}
 		fmt.Fprintf(ctx.stdout, "%s: removed %s\n", id, path)
 		removed = true
+		if orig := kf.str(groupEntry, keyOriginal); orig != "" {
+			name, _ = entryBusName(id, orig) // the name install used
+		}
 		backup := path + backupSuffix
 		if kf.str(groupEntry, keyOriginal) == backup {
 			switch err := ctx.keepAside(backup, path); {
@@ -57,7 +61,6 @@ func (ctx *desktopCtx) removeOne(app string, system map[string]string) error {
 			}
 		}
 	}
-	name, _ := busName(id)
 	if path := ctx.dirs.userService(name); path != "" {
 		kf, fid, err := ctx.readUserKeyFile(path)
 		switch {

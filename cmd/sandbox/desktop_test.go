@@ -99,6 +99,15 @@ func (w *desktopWorld) mustSandbox(args ...string) string {
 	return out
 }
 
+func mustParse(t *testing.T, path, text string) *keyFile {
+	t.Helper()
+	kf, err := parseKeyFile(path, text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return kf
+}
+
 func readKF(t *testing.T, path string) *keyFile {
 	t.Helper()
 	kf, err := readKeyFile(path)
@@ -188,7 +197,7 @@ func TestDesktopInstallRewritesEveryExec(t *testing.T) {
 	// Every line that is not an Exec of the main group or an action is
 	// kept, in order.
 	var kept []string
-	for _, l := range parseKeyFile("", editorEntry).lines {
+	for _, l := range mustParse(t, "", editorEntry).lines {
 		if !(baseKey(l.key) == "Exec" && (l.group == groupEntry || strings.HasPrefix(l.group, groupActionPfx))) {
 			kept = append(kept, l.text)
 		}
@@ -387,13 +396,13 @@ func TestDesktopInstallErrors(t *testing.T) {
 // it cannot add a key or a group, such as an Exec that runs unsandboxed.
 func TestWrapEntryCannotBeInjected(t *testing.T) {
 	self := newDesktopWorld(t).self
-	src := parseKeyFile("x.desktop", "[Desktop Entry]\nType=Application\nExec=app %u\n")
+	src := mustParse(t, "x.desktop", "[Desktop Entry]\nType=Application\nExec=app %u\n")
 	evil := "p\nExec=/bin/evil\n[Desktop Action x]\nExec=/bin/evil"
 	out, err := wrapEntry(src, "x.desktop", wrapper{self: self, profile: evil}, evil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	back := parseKeyFile("x.desktop", out.String())
+	back := mustParse(t, "x.desktop", out.String())
 	if got := back.groups(); !reflect.DeepEqual(got, []string{groupEntry}) {
 		t.Errorf("groups %q, want only [%s]:\n%s", got, groupEntry, out)
 	}
@@ -406,7 +415,7 @@ func TestWrapEntryCannotBeInjected(t *testing.T) {
 	if why := unsandboxed(back); why != "" {
 		t.Errorf("the wrapped entry %s:\n%s", why, out)
 	}
-	svc := parseKeyFile("", serviceFile("x.desktop", "org.example.X", []string{"app"}, wrapper{self: self, profile: evil}, evil).String())
+	svc := mustParse(t, "", serviceFile("x.desktop", "org.example.X", []string{"app"}, wrapper{self: self, profile: evil}, evil).String())
 	if n := len(execLines(svc)); n != 1 || svc.str(groupDBus, keyOriginal) != evil {
 		t.Errorf("the service file has %d Exec lines and %s=%q:\n%s", n, keyOriginal, svc.str(groupDBus, keyOriginal), svc)
 	}

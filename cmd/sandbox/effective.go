@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"sandbox/launcher"
 	"sandbox/profile"
 )
 
@@ -155,6 +156,7 @@ func loosenings(p *profile.Profile) []string {
 			out = append(out, fmt.Sprintf("host path %s is writable at %s (%s)", m.Source, m.Target, originString(m.At)))
 		}
 	}
+	// The [desktop] switches and D-Bus rules are desktopLoosenings.
 	return append(out, explicitLoosenings(p)...)
 }
 
@@ -188,6 +190,48 @@ func unprotectLoosenings(p *profile.Profile) []string {
 			u, originString(p.Origins["filesystem.unprotect."+u])))
 	}
 	return out
+}
+
+// graveLoosenings are the loosenings check notes even for a valid
+// profile: host code execution through PipeWire (W2) and portal
+// interfaces beyond desktop.portal's (W3). explain says the same in its
+// desktop lines (loosen_desktop.go).
+func graveLoosenings(p *profile.Profile) []string {
+	var out []string
+	if l := pipeWireLoosening(p); l != "" {
+		out = append(out, l)
+	}
+	out = append(out, portalLoosenings(p)...)
+	return append(out, unprotectLoosenings(p)...)
+}
+
+// portalLoosenings lists the session bus rules that reach portal
+// interfaces beyond desktop.portal's (W3): among them are the portals that
+// install and launch programs on the host.
+func portalLoosenings(p *profile.Profile) []string {
+	var out []string
+	s := p.DBus.Session
+	for _, r := range []struct {
+		kind  string
+		rules []string
+	}{{"talk", s.Talk}, {"own", s.Own}, {"call", s.Call}} {
+		for _, e := range r.rules {
+			if what, ok := launcher.PortalRuleReach(r.kind, e); ok {
+				out = append(out, fmt.Sprintf("the session bus rule dbus.session.%s %q reaches %s, beyond desktop.portal's interfaces (%s)",
+					r.kind, e, what, originString(p.Origins["dbus.session."+r.kind+"."+e])))
+			}
+		}
+	}
+	return out
+}
+
+// pipeWireLoosening is the line explain and check give a profile that
+// binds the PipeWire socket unfiltered, or "".
+func pipeWireLoosening(p *profile.Profile) string {
+	if !p.Desktop.PipeWire || !p.Desktop.PipeWireUnrestricted {
+		return ""
+	}
+	return "desktop.pipewire_unrestricted: " + pipeWireExposes + " (" + originString(p.Origins["desktop.pipewire_unrestricted"]) + ")"
 }
 
 func list(s []string) string {

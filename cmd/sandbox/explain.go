@@ -71,12 +71,15 @@ func cmdExplain(args []string, stdout, stderr io.Writer) int {
 
 // explainLoosened is every way the plan is weaker than the defaults, one
 // line each, as explain prints them after "LOOSENED:".
-func explainLoosened(p *profile.Profile, plan *launcher.Plan) []string {
-	out := []string{}
+func explainLoosened(p *profile.Profile, plan *launcher.Plan) []looseLine {
+	out := []looseLine{}
 	if !plan.DieWithParent {
-		out = append(out, "the sandbox outlives the launcher (process.die_with_parent = false)")
+		out = append(out, looseLine{"process.die_with_parent", "the sandbox outlives the launcher (process.die_with_parent = false)"})
 	}
-	return append(out, loosenings(p)...)
+	for _, l := range loosenings(p) {
+		out = append(out, looseLine{Text: l})
+	}
+	return append(out, desktopLoosenings(p)...)
 }
 
 // planCacheJSON says whether launches run the plan from the plan cache.
@@ -99,9 +102,8 @@ func explainJSON(stdout, stderr io.Writer, p *profile.Profile, plan *launcher.Pl
 		Effective []setting        `json:"effective"`
 		Plan      *launcher.Plan   `json:"plan"`
 		Steps     []step           `json:"steps"`
+		Loosened  []looseLine      `json:"loosened"`
 		PlanCache planCacheJSON    `json:"plan_cache"`
-		// Loosened are the LOOSENED lines of the text output.
-		Loosened []string `json:"loosened"`
 	}{Profile: p, Effective: settings(p), Plan: plan, PlanCache: planCacheJSON{Cached: cache == "", WhyNot: cache},
 		Loosened: explainLoosened(p, plan)}
 	for i, s := range plan.Steps {
@@ -160,7 +162,7 @@ func explainText(w io.Writer, p *profile.Profile, plan *launcher.Plan, cache str
 		fmt.Fprintln(w, "  the sandbox is killed when the launcher dies")
 	}
 	for _, l := range explainLoosened(p, plan) {
-		fmt.Fprintf(w, "  LOOSENED: %s\n", l)
+		fmt.Fprintf(w, "  LOOSENED: %s\n", l.Text)
 	}
 	if cache == "" {
 		fmt.Fprintln(w, "\n  launch: compiled once, then run from the plan cache by later launches with the same arguments and environment")
