@@ -158,7 +158,7 @@ func smokeTest(name string, c caller, ci bool, stdout, stderr io.Writer) smokeOu
 		return smokeBroken
 	}
 	if cwd, err := os.Getwd(); err == nil {
-		if err := smokeGiveToSandbox(plan, cwd, created); err != nil {
+		if err := smokeGiveToSandbox(plan, []string{cwd, c.host.Home}, created); err != nil {
 			fmt.Fprintf(stdout, "FAIL %s: giving the test's directories to the sandbox's host id: %v\n", name, err)
 			return smokeFailed
 		}

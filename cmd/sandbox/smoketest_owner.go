@@ -33,11 +33,12 @@ func smokeWritableSources(p *profile.Profile) []string {
 	return out
 }
 
-// smokeGiveToSandbox makes the project directory and the paths in created
-// that now exist the payload's own on the host, for a root launcher whose
-// plan maps to another id. Links are never followed: only what the setup
-// made is changed.
-func smokeGiveToSandbox(plan *launcher.Plan, project string, created []string) error {
+// smokeGiveToSandbox makes the directories in dirs (the project and the
+// test's scratch home, not what is in them) and the paths in created that
+// now exist the payload's own on the host, for a root launcher whose plan
+// maps to another id. Links are never followed: only what the test made
+// is changed.
+func smokeGiveToSandbox(plan *launcher.Plan, dirs []string, created []string) error {
 	if os.Geteuid() != 0 {
 		return nil
 	}
@@ -45,8 +46,13 @@ func smokeGiveToSandbox(plan *launcher.Plan, project string, created []string) e
 	if !ok {
 		return nil
 	}
-	if err := os.Lchown(project, int(uid), int(gid)); err != nil {
-		return err
+	for _, d := range dirs {
+		if d == "" {
+			continue
+		}
+		if err := os.Lchown(d, int(uid), int(gid)); err != nil {
+			return err
+		}
 	}
 	if uid == 0 {
 		return nil
