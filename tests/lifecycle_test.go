@@ -66,10 +66,12 @@ func hostPIDsWithMarker(marker string) []int {
 	return pids
 }
 
-// waitGone waits up to a few seconds for no process to carry marker.
+// waitGone waits for no process to carry marker. The grace is long: on a
+// loaded machine the kernel's SIGKILL to a pid namespace's processes takes
+// a while to be acted on, and the test asserts what is left, not speed.
 func waitGone(t *testing.T, marker string) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {
 		if len(hostPIDsWithMarker(marker)) == 0 {
 			return
