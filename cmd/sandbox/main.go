@@ -5,6 +5,7 @@
 //	sandbox check PROFILE...
 //	sandbox explain PROFILE [--json]
 //	sandbox list
+//	sandbox export oci|bwrap|systemd ...
 //	sandbox desktop install|remove|audit
 package main
 
@@ -31,6 +32,11 @@ const usage = `Usage:
   sandbox check PROFILE...                     validate profiles (exit 0, or 125 with the errors)
   sandbox explain PROFILE [--json]             show the effective profile and the launch plan
   sandbox list                                 list installed profiles
+  sandbox export oci DIR PROFILE [-- COMMAND...]
+                                               write an OCI runtime bundle (runc, crun)
+  sandbox export bwrap PROFILE [-0] [-o DIR] [-- COMMAND...]
+                                               print the bubblewrap command line
+  sandbox export systemd PROFILE               print a systemd drop-in
   sandbox test PROFILE...                      run each profile's smoke test ([test] section)
   sandbox desktop install [-p PROFILE] [--force] APP...
                                                make the menu entry of APP start it sandboxed
@@ -59,6 +65,7 @@ func main() {
 var subcommands = map[string]func(args []string, stdout, stderr io.Writer) int{
 	"check":   cmdCheck,
 	"explain": cmdExplain,
+	"export":  cmdExport,
 	"list":    cmdList,
 	"test":    cmdTest,
 	"desktop": cmdDesktop,
