@@ -45,13 +45,18 @@ var (
 	sysMasked = []string{"firmware", "devices/virtual/powercap"}
 )
 
+// ociVersion is the spec version the bundle declares: the oldest that has
+// every field it sets, so that the runtimes of current distributions
+// (Debian 12's crun 1.8 refuses "1.3.0") accept it.
+const ociVersion = "1.0.2"
+
 // OCI translates a plan into a runtime bundle description.
 func OCI(plan *launcher.Plan) (*OCIBundle, error) {
 	g := &gapper{format: "oci"}
 	planGaps(plan, g)
 	b := &OCIBundle{Files: map[string][]byte{}}
 	s := &specs.Spec{
-		Version: specs.Version,
+		Version: ociVersion,
 		Root:    &specs.Root{Path: "rootfs", Readonly: true},
 		Process: &specs.Process{Cwd: "/", Env: append([]string(nil), plan.Env...)},
 		Linux: &specs.Linux{
@@ -343,6 +348,14 @@ func WriteOCI(dir string, b *OCIBundle) error {
 			return fmt.Errorf("export oci: %s: %w", name, err)
 		}
 	}
+	// Every mount point exists before the runtime starts: in a user
+	// namespace it creates them as the container's root, which cannot
+	// write to a rootfs the caller owns.
+	for _, m := range b.Spec.Mounts {
+		if err := mountPoint(rootfs, dir, m); err != nil {
+			return err
+		}
+	}
 	// Sources relative to the bundle are resolved by the runtime from its
 	// working directory; make them absolute so any caller works.
 	for i, m := range b.Spec.Mounts {
@@ -360,6 +373,39 @@ func WriteOCI(dir string, b *OCIBundle) error {
 	}
 	if err := os.WriteFile(filepath.Join(dir, "config.json"), append(data, '\n'), 0o644); err != nil {
 		return fmt.Errorf("export oci: %w", err)
+	}
+	return nil
+}
+
+// mountPoint creates the mount point of m in rootfs: a file when a bind's
+// source is not a directory, a directory otherwise. A symlink the plan put
+// on the way (/lib -> usr/lib) is left alone.
+func mountPoint(rootfs, bundle string, m specs.Mount) error {
+	p := filepath.Join(rootfs, m.Destination)
+	if _, err := os.Lstat(p); err == nil {
+		return nil
+	}
+	src := m.Source
+	if m.Type == "bind" && !filepath.IsAbs(src) {
+		src = filepath.Join(bundle, src)
+	}
+	isFile := false
+	if m.Type == "bind" {
+		if fi, err := os.Stat(src); err == nil && !fi.IsDir() {
+			isFile = true
+		}
+	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return fmt.Errorf("export oci: mount point %s: %w", m.Destination, err)
+	}
+	if !isFile {
+		if err := os.Mkdir(p, 0o755); err != nil && !os.IsExist(err) {
+			return fmt.Errorf("export oci: mount point %s: %w", m.Destination, err)
+		}
+		return nil
+	}
+	if err := os.WriteFile(p, nil, 0o644); err != nil {
+		return fmt.Errorf("export oci: mount point %s: %w", m.Destination, err)
 	}
 	return nil
 }
