@@ -8,6 +8,8 @@ import (
 	"strings"
 	"syscall"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+
 	"sandbox/launcher"
 	"sandbox/profile"
 )
@@ -78,7 +80,10 @@ func BwrapOf(plan *launcher.Plan, uid int, dir string) (*Bwrap, error) {
 	if dw := plan.DieWithParent; dw {
 		a = append(a, "--die-with-parent")
 	}
-	var limits []string
+	var (
+		limits []string
+		view   []specs.Mount // what is mounted so far, for the cwd fallback
+	)
 	for _, st := range plan.Steps {
 		switch st := st.(type) {
 		case launcher.MakePrivate, launcher.NewRoot, launcher.PivotRoot, launcher.LoopbackUp:
@@ -95,6 +100,7 @@ func BwrapOf(plan *launcher.Plan, uid int, dir string) (*Bwrap, error) {
 				opt += "-try"
 			}
 			a = append(a, opt, st.Source, st.Target)
+			view = append(view, specs.Mount{Type: "bind", Source: st.Source, Destination: st.Target})
 			if st.Devices && st.ReadOnly {
 				a = append(a, "--remount-ro", st.Target)
 			}
@@ -103,11 +109,28 @@ func BwrapOf(plan *launcher.Plan, uid int, dir string) (*Bwrap, error) {
 				a = append(a, "--size", strconv.FormatUint(st.Size, 10))
 			}
 			a = append(a, "--perms", fmt.Sprintf("%04o", st.Mode), "--tmpfs", st.Target)
+			view = append(view, specs.Mount{Type: "tmpfs", Destination: st.Target})
 		case launcher.Proc:
 			a = append(a, "--proc", st.Target)
-			g.add("filesystem.proc", st.At, false, "bubblewrap does not mask kcore, keys, sysrq-trigger and the like in /proc; they are root-only and the sandbox's ids are not root on the host")
+			// The plan's masks: files under /dev/null, directories under
+			// an empty read-only tmpfs.
+			for _, m := range procMasked {
+				p := filepath.Join(st.Target, m)
+				switch m {
+				case "acpi", "asound", "scsi":
+					if exists("/proc/" + m) {
+						a = append(a, "--perms", "0555", "--tmpfs", p, "--remount-ro", p)
+					}
+				default:
+					if exists("/proc/" + m) {
+						a = append(a, "--ro-bind", "/dev/null", p)
+					}
+				}
+			}
+			g.add("filesystem.proc", st.At, false, "bubblewrap cannot remount /proc/sys, bus, fs and irq read-only; only root on the host may write them, which the sandbox's ids are not")
 		case launcher.Dev:
-			a = append(a, "--dev", st.Target)
+			a = append(a, "--dev", st.Target, "--tmpfs", filepath.Join(st.Target, "shm"))
+			g.add("filesystem.dev", st.At, false, "bubblewrap binds the device nodes writable and /dev without noexec (the plan's are read-only): the same six devices")
 		case launcher.Mqueue:
 			a = append(a, "--mqueue", st.Target)
 		case launcher.Overlay:
@@ -149,7 +172,11 @@ func BwrapOf(plan *launcher.Plan, uid int, dir string) (*Bwrap, error) {
 		case launcher.Domainname:
 			g.add("uts.domainname", st.At, false, "bubblewrap cannot set the domain name")
 		case launcher.Chdir:
-			a = append(a, "--chdir", st.Dir)
+			dir := st.Dir
+			if st.Fallback != "" && !visibleInside(dir, view) {
+				dir = st.Fallback
+			}
+			a = append(a, "--chdir", dir)
 		case launcher.Rlimit:
 			limits = append(limits, fmt.Sprintf("--%s=%s:%s", st.Name, rlim(st.Soft), rlim(st.Hard)))
 		case launcher.SetIDs:
@@ -174,6 +201,7 @@ func BwrapOf(plan *launcher.Plan, uid int, dir string) (*Bwrap, error) {
 		case launcher.UserNamespaceLimit:
 			if st.Max == 0 || st.Max == 1 {
 				a = append(a, "--disable-userns")
+				g.add("identity.uid_map", st.At, false, "--disable-userns nests a second user namespace: the payload's uid_map and gid_map read \"0 0 1\" relative to it; the host ids are the same")
 			}
 		case launcher.Exec:
 			if st.Init {

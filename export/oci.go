@@ -42,7 +42,8 @@ type RootEntry struct {
 var (
 	procMasked = []string{"kcore", "keys", "key-users", "latency_stats", "timer_list", "timer_stats",
 		"sched_debug", "sysrq-trigger", "kpagecount", "kpageflags", "kpagecgroup", "acpi", "asound", "scsi"}
-	sysMasked = []string{"firmware", "devices/virtual/powercap"}
+	procReadOnly = []string{"sys", "bus", "fs", "irq"}
+	sysMasked    = []string{"firmware", "devices/virtual/powercap"}
 )
 
 // ociVersion is the spec version the bundle declares: the oldest that has
@@ -107,17 +108,21 @@ func OCI(plan *launcher.Plan) (*OCIBundle, error) {
 			for _, m := range procMasked {
 				s.Linux.MaskedPaths = append(s.Linux.MaskedPaths, filepath.Join(st.Target, m))
 			}
-			s.Linux.ReadonlyPaths = append(s.Linux.ReadonlyPaths, filepath.Join(st.Target, "sys"))
+			for _, r := range procReadOnly {
+				s.Linux.ReadonlyPaths = append(s.Linux.ReadonlyPaths, filepath.Join(st.Target, r))
+			}
+			g.add("filesystem.proc", st.At, false, "masked /proc files are the runtime's read-write /dev/null binds (the plan's are read-only): they stay empty either way")
 			mounted = append(mounted, st.Target)
 		case launcher.Dev:
 			// The runtime creates null zero full random urandom tty, the
 			// ptmx and fd links in a tmpfs /dev: the same set as the plan.
 			d := st.Target
 			s.Mounts = append(s.Mounts,
-				specs.Mount{Destination: d, Type: "tmpfs", Source: "tmpfs", Options: []string{"nosuid", "strictatime", "mode=755", "size=65536k"}},
+				specs.Mount{Destination: d, Type: "tmpfs", Source: "tmpfs", Options: []string{"nosuid", "noexec", "strictatime", "mode=755", "size=65536k"}},
 				specs.Mount{Destination: d + "/pts", Type: "devpts", Source: "devpts", Options: []string{"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"}},
-				specs.Mount{Destination: d + "/shm", Type: "tmpfs", Source: "shm", Options: []string{"nosuid", "nodev", "noexec", "mode=1777"}})
+				specs.Mount{Destination: d + "/shm", Type: "tmpfs", Source: "shm", Options: []string{"nosuid", "nodev", "mode=1777"}})
 			mounted = append(mounted, d)
+			g.add("filesystem.dev", st.At, false, "the runtime makes the device nodes itself, writable (the plan binds the host's read-only): the same six devices")
 		case launcher.Mqueue:
 			s.Mounts = append(s.Mounts, specs.Mount{Destination: st.Target, Type: "mqueue", Source: "mqueue", Options: []string{"nosuid", "nodev", "noexec"}})
 			mounted = append(mounted, st.Target)
@@ -163,7 +168,12 @@ func OCI(plan *launcher.Plan) (*OCIBundle, error) {
 		case launcher.Domainname:
 			s.Domainname = st.Name
 		case launcher.Chdir:
+			// A runtime creates a missing cwd; the plan falls back
+			// instead, so a directory nothing mounts takes the fallback.
 			s.Process.Cwd = st.Dir
+			if st.Fallback != "" && !visibleInside(st.Dir, s.Mounts) {
+				s.Process.Cwd = st.Fallback
+			}
 		case launcher.Rlimit:
 			s.Process.Rlimits = append(s.Process.Rlimits, specs.POSIXRlimit{Type: "RLIMIT_" + strings.ToUpper(st.Name), Hard: st.Hard, Soft: st.Soft})
 		case launcher.SetIDs:
@@ -250,6 +260,26 @@ func under(p string, mounts []string) bool {
 		if m != "/" && (p == m || strings.HasPrefix(p, m+"/")) {
 			return true
 		}
+	}
+	return false
+}
+
+// visibleInside reports whether dir exists in the mount view: the last
+// mount covering it is a bind whose host source has it.
+func visibleInside(dir string, mounts []specs.Mount) bool {
+	if dir == "/" {
+		return true
+	}
+	for i := len(mounts) - 1; i >= 0; i-- {
+		m := mounts[i]
+		if dir != m.Destination && !strings.HasPrefix(dir, strings.TrimSuffix(m.Destination, "/")+"/") {
+			continue
+		}
+		if m.Type != "bind" {
+			return dir == m.Destination
+		}
+		fi, err := os.Stat(filepath.Join(m.Source, strings.TrimPrefix(dir, m.Destination)))
+		return err == nil && fi.IsDir()
 	}
 	return false
 }
