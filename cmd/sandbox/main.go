@@ -64,6 +64,7 @@ func main() {
 // -p; `sandbox -- check` runs a program called check.
 var subcommands = map[string]func(args []string, stdout, stderr io.Writer) int{
 	"check":   cmdCheck,
+	"diff":    cmdDiff,
 	"explain": cmdExplain,
 	"export":  cmdExport,
 	"list":    cmdList,
