@@ -176,3 +176,32 @@ func TestSystemdDropIn(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteOCINeverFollowsSymlinks: a plan's absolute symlink in rootfs
+// must not make the export create a mount point on the host through it,
+// and an existing non-empty directory is refused.
+func TestWriteOCINeverFollowsSymlinks(t *testing.T) {
+	outside := t.TempDir()
+	b, err := OCI(testPlan(t, "minimal"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Root = append(b.Root, RootEntry{Path: "/opt", LinkTo: outside})
+	b.Spec.Mounts = append(b.Spec.Mounts, bindMount("/usr/share", "/opt/escape", true, false))
+	// Control: a mount point not behind a symlink is created.
+	b.Spec.Mounts = append(b.Spec.Mounts, bindMount("/usr/share", "/srv/inside", true, false))
+	dir := filepath.Join(t.TempDir(), "bundle")
+	if err := WriteOCI(dir, b); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Lstat(filepath.Join(outside, "escape")); err == nil {
+		t.Errorf("the export created %s/escape on the host through the rootfs symlink", outside)
+	}
+	if fi, err := os.Lstat(filepath.Join(dir, "rootfs", "srv", "inside")); err != nil || !fi.IsDir() {
+		t.Errorf("the control mount point was not created: %v", err)
+	}
+	b2, _ := OCI(testPlan(t, "minimal"))
+	if err := WriteOCI(dir, b2); err == nil || !strings.Contains(err.Error(), "not empty") {
+		t.Errorf("writing into a non-empty directory: %v, want a refusal", err)
+	}
+}

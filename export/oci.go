@@ -1,7 +1,6 @@
 package export
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -75,6 +74,9 @@ func OCI(plan *launcher.Plan) (*OCIBundle, error) {
 		}
 	}
 	s.Process.User = specs.User{UID: plan.UID, GID: plan.GID}
+	if plan.IDs != nil && !mapsInside0(plan.IDs.UIDMap) {
+		g.add("identity", plan.IDs.At, false, "the user namespace maps no uid 0 inside (a rootless plan maps the caller's own id): some runtimes, runc 1.1 among them, refuse such a bundle")
+	}
 	if plan.DieWithParent {
 		g.add("process.die_with_parent", profile.Origin{}, false, "the container is not killed when its caller dies: the engine (runc, podman) owns its lifetime")
 	}
@@ -217,6 +219,15 @@ func OCI(plan *launcher.Plan) (*OCIBundle, error) {
 	return b, nil
 }
 
+func mapsInside0(r []profile.IDRange) bool {
+	for _, x := range r {
+		if x.Inside == 0 {
+			return true
+		}
+	}
+	return false
+}
+
 func hasSeccomp(plan *launcher.Plan) bool { return len(steps[launcher.Seccomp](plan)) > 0 }
 
 func ociNamespaces(plan *launcher.Plan, s *specs.Spec) {
@@ -338,104 +349,4 @@ func ociAction(a profile.Action) (specs.LinuxSeccompAction, *uint) {
 	}
 	e := uint(a.Errno)
 	return specs.ActErrno, &e
-}
-
-// WriteOCI writes the bundle into dir: config.json, rootfs with the plan's
-// own entries, and the files the plan creates with inline content.
-func WriteOCI(dir string, b *OCIBundle) error {
-	rootfs := filepath.Join(dir, "rootfs")
-	if err := os.MkdirAll(rootfs, 0o755); err != nil {
-		return fmt.Errorf("export oci: %w", err)
-	}
-	for _, e := range b.Root {
-		p := filepath.Join(rootfs, e.Path)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return fmt.Errorf("export oci: rootfs %s: %w", e.Path, err)
-		}
-		var err error
-		switch {
-		case e.LinkTo != "":
-			os.Remove(p)
-			err = os.Symlink(e.LinkTo, p)
-		case e.Dir:
-			err = os.MkdirAll(p, e.Mode|0o700)
-			if err == nil {
-				err = os.Chmod(p, e.Mode)
-			}
-		default:
-			err = os.WriteFile(p, e.Content, e.Mode)
-		}
-		if err != nil {
-			return fmt.Errorf("export oci: rootfs %s: %w", e.Path, err)
-		}
-	}
-	for name, content := range b.Files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return fmt.Errorf("export oci: %s: %w", name, err)
-		}
-		if err := os.WriteFile(p, content, 0o644); err != nil {
-			return fmt.Errorf("export oci: %s: %w", name, err)
-		}
-	}
-	// Every mount point exists before the runtime starts: in a user
-	// namespace it creates them as the container's root, which cannot
-	// write to a rootfs the caller owns.
-	for _, m := range b.Spec.Mounts {
-		if err := mountPoint(rootfs, dir, m); err != nil {
-			return err
-		}
-	}
-	// Sources relative to the bundle are resolved by the runtime from its
-	// working directory; make them absolute so any caller works.
-	for i, m := range b.Spec.Mounts {
-		if m.Type == "bind" && !filepath.IsAbs(m.Source) {
-			abs, err := filepath.Abs(filepath.Join(dir, m.Source))
-			if err != nil {
-				return fmt.Errorf("export oci: %w", err)
-			}
-			b.Spec.Mounts[i].Source = abs
-		}
-	}
-	data, err := json.MarshalIndent(b.Spec, "", "\t")
-	if err != nil {
-		return fmt.Errorf("export oci: config.json: %w", err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "config.json"), append(data, '\n'), 0o644); err != nil {
-		return fmt.Errorf("export oci: %w", err)
-	}
-	return nil
-}
-
-// mountPoint creates the mount point of m in rootfs: a file when a bind's
-// source is not a directory, a directory otherwise. A symlink the plan put
-// on the way (/lib -> usr/lib) is left alone.
-func mountPoint(rootfs, bundle string, m specs.Mount) error {
-	p := filepath.Join(rootfs, m.Destination)
-	if _, err := os.Lstat(p); err == nil {
-		return nil
-	}
-	src := m.Source
-	if m.Type == "bind" && !filepath.IsAbs(src) {
-		src = filepath.Join(bundle, src)
-	}
-	isFile := false
-	if m.Type == "bind" {
-		if fi, err := os.Stat(src); err == nil && !fi.IsDir() {
-			isFile = true
-		}
-	}
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return fmt.Errorf("export oci: mount point %s: %w", m.Destination, err)
-	}
-	if !isFile {
-		if err := os.Mkdir(p, 0o755); err != nil && !os.IsExist(err) {
-			return fmt.Errorf("export oci: mount point %s: %w", m.Destination, err)
-		}
-		return nil
-	}
-	if err := os.WriteFile(p, nil, 0o644); err != nil {
-		return fmt.Errorf("export oci: mount point %s: %w", m.Destination, err)
-	}
-	return nil
 }
