@@ -209,6 +209,9 @@ func OCI(plan *launcher.Plan) (*OCIBundle, error) {
 			g.add(st.Kind(), st.Origin(), true, "step %q has no OCI equivalent", st.Kind())
 		}
 	}
+	if len(steps[launcher.NewSession](plan)) == 0 {
+		g.add("process.terminal", profile.Origin{}, false, "terminal is false: the payload gets the caller's standard streams but no controlling terminal (a launch hands it the caller's terminal as a job); set terminal to true for a terminal of its own")
+	}
 	if rootWritable {
 		g.add("filesystem.root", profile.Origin{}, false, "the root is the bundle's rootfs, read-only (the plan's is a private writable tmpfs)")
 	}
