@@ -174,7 +174,8 @@ DEPS_PKGS := \
 	vim tar zip unzip p7zip-full jq sqlite3 pandoc graphviz openssl \
 	slirp4netns xdg-dbus-proxy dbus-daemon dbus-bin dbus-tests x11-utils \
 	pulseaudio pulseaudio-utils pipewire pipewire-bin pipewire-pulse wireplumber \
-	xdg-desktop-portal libglib2.0-bin python3-gi gir1.2-glib-2.0
+	xdg-desktop-portal libglib2.0-bin python3-gi gir1.2-glib-2.0 \
+	runc crun
 
 deps:
 	$(SUDO) apt-get update -q

@@ -121,7 +121,7 @@ _sandbox()
     if [[ $cur == -* ]]; then
         _sandbox_reply "-p --profile --help --version --"
     elif [[ -z $profile_given && $cword -eq 1 ]]; then
-        _sandbox_reply "check explain list test desktop help version"
+        _sandbox_reply "check explain list test export diff desktop help version"
         local IFS=$'\n'
         COMPREPLY+=($(compgen -c -- "$cur"))
     else
@@ -147,7 +147,26 @@ _sandbox_subcommand()
                     return
                 fi
             done
+            _sandbox_reply "--json --score -- $(_sandbox_profiles "$sandbox")"
+            ;;
+        list)
+            _sandbox_reply "--score --names"
+            ;;
+        diff)
             _sandbox_reply "--json -- $(_sandbox_profiles "$sandbox")"
+            local IFS=$'\n'
+            COMPREPLY+=($(compgen -f -X '!*.toml' -- "$cur") $(compgen -d -- "$cur"))
+            ;;
+        export)
+            if ((cword == first)); then
+                _sandbox_reply "oci bwrap systemd"
+            elif [[ $cur == -* ]]; then
+                _sandbox_reply "--allow-gaps -0 -o --"
+            else
+                _sandbox_reply "$(_sandbox_profiles "$sandbox")"
+                local IFS=$'\n'
+                COMPREPLY+=($(compgen -d -- "$cur"))
+            fi
             ;;
         desktop)
             if ((cword == first)); then

@@ -77,13 +77,15 @@ complete -c sandbox -f
 complete -c sandbox -n __sandbox_before_command -s p -l profile -x -a '(__sandbox_profiles)' -d 'Profile to run the command in'
 complete -c sandbox -n __sandbox_first_word -s h -l help -d 'Show the usage'
 complete -c sandbox -n __sandbox_first_word -l version -d 'Show the version'
-complete -c sandbox -n 'not __sandbox_subcommand check explain list test desktop help version' \
+complete -c sandbox -n 'not __sandbox_subcommand check explain list test export diff desktop help version' \
     -x -a '(__fish_complete_subcommand -- -p --profile)'
 
 # Subcommands.
 complete -c sandbox -n __sandbox_first_word -a check -d 'Validate profiles'
 complete -c sandbox -n __sandbox_first_word -a explain -d 'Show the effective profile and the launch plan'
 complete -c sandbox -n __sandbox_first_word -a list -d 'List installed profiles'
+complete -c sandbox -n __sandbox_first_word -a export -d 'Write the sandbox for runc, crun, bubblewrap or systemd'
+complete -c sandbox -n __sandbox_first_word -a diff -d 'Compare two compiled sandboxes'
 complete -c sandbox -n __sandbox_first_word -a test -d "Run profiles' smoke tests"
 complete -c sandbox -n __sandbox_first_word -a desktop -d 'Menu entries that start applications sandboxed'
 complete -c sandbox -n __sandbox_first_word -a help -d 'Show the usage'
@@ -92,6 +94,12 @@ complete -c sandbox -n __sandbox_first_word -a version -d 'Show the version'
 complete -c sandbox -n '__sandbox_subcommand check test explain' -a '(__sandbox_profiles)' -d Profile
 complete -c sandbox -n '__sandbox_subcommand check test' -F
 complete -c sandbox -n '__sandbox_subcommand explain' -l json -d 'Print the effective profile and the plan as JSON'
+complete -c sandbox -n '__sandbox_subcommand explain' -l score -d 'Print the exposure summary and grade'
+complete -c sandbox -n '__sandbox_subcommand list' -l score -d "Show each profile's exposure and grade"
+complete -c sandbox -n '__sandbox_subcommand diff' -a '(__sandbox_profiles)' -d Profile
+complete -c sandbox -n '__sandbox_subcommand diff' -l json -d 'Print the changes as JSON'
+complete -c sandbox -n '__sandbox_subcommand export' -a 'oci bwrap systemd (__sandbox_profiles)'
+complete -c sandbox -n '__sandbox_subcommand export' -l allow-gaps -d 'Write even when a gap weakens isolation'
 
 complete -c sandbox -n __sandbox_desktop_needs_action -a install -d 'Make the menu entry start the application sandboxed'
 complete -c sandbox -n __sandbox_desktop_needs_action -a remove -d 'Undo desktop install'

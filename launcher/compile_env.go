@@ -117,6 +117,7 @@ func (c *compiler) seccomp() *Seccomp {
 		return nil
 	}
 	st.At = c.origin("seccomp.policy")
+	st.policy, st.nested = &s, c.p.Process.NestedUserNamespaces
 	return st
 }
 

@@ -411,6 +411,10 @@ type Seccomp struct {
 	Program []byte `json:"-"`
 	// Summary says what the filter does, for explain.
 	Summary []string `json:"summary"`
+	// policy and nested are what the program was compiled from, so that
+	// SeccompRules can list its rules for an exporter.
+	policy *profile.Seccomp
+	nested bool
 }
 
 // UserNamespaceLimit sets user.max_user_namespaces to Max in the

@@ -23,6 +23,10 @@ const seccompMaxInstructions = 4096
 type seccompFilter struct {
 	f   *libseccomp.ScmpFilter
 	def libseccomp.ScmpAction
+	// defAction and rec say the same as the filter in the profile's
+	// terms, rule by rule, for SeccompRules.
+	defAction profile.Action
+	rec       []SeccompRule
 }
 
 // newSeccompFilter starts a filter whose unmatched calls get def.
@@ -59,7 +63,7 @@ func newSeccompFilter(def profile.Action) (*seccompFilter, error) {
 		f.Release()
 		return nil, fmt.Errorf("libseccomp: binary-tree optimisation: %w", err)
 	}
-	return &seccompFilter{f: f, def: act}, nil
+	return &seccompFilter{f: f, def: act, defAction: def}, nil
 }
 
 func (s *seccompFilter) release() { s.f.Release() }
@@ -77,6 +81,7 @@ func (s *seccompFilter) add(nr int, act profile.Action) error {
 	if err := s.f.AddRule(libseccomp.ScmpSyscall(nr), a); err != nil {
 		return fmt.Errorf("libseccomp refused the rule (action %s): %w", seccompActionString(act), err)
 	}
+	s.rec = append(s.rec, SeccompRule{Nr: nr, Action: act})
 	return nil
 }
 
@@ -118,6 +123,7 @@ func (s *seccompFilter) addCubes(nr int, act profile.Action, arg uint, cubes []s
 			return fmt.Errorf("libseccomp refused the rule (action %s when arg%d & %#x == %#x): %w",
 				seccompActionString(act), arg, c.Mask, c.Value, err)
 		}
+		s.rec = append(s.rec, SeccompRule{Nr: nr, Action: act, Arg: &SeccompArg{Index: arg, Mask: c.Mask, Value: c.Value}})
 	}
 	return nil
 }
@@ -187,4 +193,14 @@ func seccompSyscallNumber(name string) (int, bool) {
 		return 0, false
 	}
 	return int(nr), true
+}
+
+// seccompNameOf names an x86_64 syscall number the policy table does not
+// know (a profile rule libseccomp resolved).
+func seccompNameOf(nr int) string {
+	n, err := libseccomp.ScmpSyscall(nr).GetNameByArch(libseccomp.ArchAMD64)
+	if err != nil {
+		return fmt.Sprintf("%d", nr)
+	}
+	return n
 }

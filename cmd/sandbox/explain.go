@@ -11,18 +11,21 @@ import (
 
 	"sandbox/launcher"
 	"sandbox/profile"
+	"sandbox/review"
 )
 
 // cmdExplain prints the effective profile, with the file that set each
 // value, and the compiled plan step by step.
 func cmdExplain(args []string, stdout, stderr io.Writer) int {
 	var name string
-	asJSON := false
+	asJSON, score := false, false
 	var command []string
 	for i, a := range args {
 		switch {
 		case a == "--json":
 			asJSON = true
+		case a == "--score":
+			score = true
 		case a == "--":
 			command = args[i+1:]
 		case name == "" && !strings.HasPrefix(a, "-"):
@@ -62,8 +65,13 @@ func cmdExplain(args []string, stdout, stderr io.Writer) int {
 		return exitLauncher
 	}
 	cache := launcher.PlanCacheable(plan, c.inputs, os.Environ())
+	sc := review.ScorePlan(plan, c.host.Home)
 	if asJSON {
-		return explainJSON(stdout, stderr, p, plan, cache)
+		return explainJSON(stdout, stderr, p, plan, cache, sc)
+	}
+	if score {
+		printScore(stdout, sc)
+		return 0
 	}
 	explainText(stdout, p, plan, cache)
 	return 0
@@ -88,7 +96,7 @@ type planCacheJSON struct {
 	WhyNot string `json:"why_not,omitempty"`
 }
 
-func explainJSON(stdout, stderr io.Writer, p *profile.Profile, plan *launcher.Plan, cache string) int {
+func explainJSON(stdout, stderr io.Writer, p *profile.Profile, plan *launcher.Plan, cache string, sc review.Score) int {
 	type step struct {
 		Index       int            `json:"index"`
 		Kind        string         `json:"kind"`
@@ -104,7 +112,8 @@ func explainJSON(stdout, stderr io.Writer, p *profile.Profile, plan *launcher.Pl
 		Steps     []step           `json:"steps"`
 		Loosened  []looseLine      `json:"loosened"`
 		PlanCache planCacheJSON    `json:"plan_cache"`
-	}{Profile: p, Effective: settings(p), Plan: plan, PlanCache: planCacheJSON{Cached: cache == "", WhyNot: cache},
+		Score     review.Score     `json:"score"`
+	}{Score: sc, Profile: p, Effective: settings(p), Plan: plan, PlanCache: planCacheJSON{Cached: cache == "", WhyNot: cache},
 		Loosened: explainLoosened(p, plan)}
 	for i, s := range plan.Steps {
 		out.Steps = append(out.Steps, step{Index: i + 1, Kind: s.Kind(), Description: s.Describe(),

@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 
 	"sandbox/profile"
+	"sandbox/review"
 )
 
 // cmdList prints every installed profile with its description and where it
@@ -14,8 +15,9 @@ import (
 // `list --names` prints the names alone, one a line, for shell completion.
 func cmdList(args []string, stdout, stderr io.Writer) int {
 	namesOnly := len(args) == 1 && args[0] == "--names"
-	if len(args) > 0 && !namesOnly {
-		fmt.Fprintf(stderr, "sandbox: list takes no arguments\n")
+	withScore := len(args) == 1 && args[0] == "--score"
+	if len(args) > 0 && !namesOnly && !withScore {
+		fmt.Fprintf(stderr, "sandbox: list takes no arguments but --names or --score\n")
 		return exitLauncher
 	}
 	c := newCaller()
@@ -26,11 +28,19 @@ func cmdList(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tPROGRAMS\tDESCRIPTION\tFROM")
+	if withScore {
+		fmt.Fprintln(tw, "NAME\tEXPOSURE\tGRADE\tHEAVIEST")
+	} else {
+		fmt.Fprintln(tw, "NAME\tPROGRAMS\tDESCRIPTION\tFROM")
+	}
 	for _, e := range profile.List(c.src) {
 		desc := e.Description
 		if e.Err != nil {
 			desc = "BROKEN: " + firstLine(e.Err.Error())
+		}
+		if withScore {
+			fmt.Fprintln(tw, listScoreLine(e.Name, e.Err))
+			continue
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", e.Name, strings.Join(e.Programs, ","), desc, e.Place)
 	}
@@ -43,4 +53,22 @@ func firstLine(s string) string {
 		return s[:i]
 	}
 	return s
+}
+
+// listScoreLine is one row of list --score: the profile's exposure, its
+// grade and its heaviest item.
+func listScoreLine(name string, loadErr error) string {
+	if loadErr != nil {
+		return name + "\t-\t-\tBROKEN: " + firstLine(loadErr.Error())
+	}
+	plan, home, err := reviewPlan(name, []string{"/bin/true"})
+	if err != nil {
+		return name + "\t-\t-\tBROKEN: " + firstLine(err.Error())
+	}
+	sc := review.ScorePlan(plan, home)
+	top := ""
+	if len(sc.Items) > 0 {
+		top = sc.Items[0].Key + ": " + sc.Items[0].Text
+	}
+	return fmt.Sprintf("%s\t%d\t%s\t%s", name, sc.Total, sc.Grade, top)
 }

@@ -5,6 +5,8 @@
 //	sandbox check PROFILE...
 //	sandbox explain PROFILE [--json]
 //	sandbox list
+//	sandbox export oci|bwrap|systemd ...
+//	sandbox diff A B [--json]
 //	sandbox desktop install|remove|audit
 package main
 
@@ -29,8 +31,14 @@ const (
 const usage = `Usage:
   sandbox [-p PROFILE] [--] COMMAND [ARG...]   run COMMAND in the sandbox PROFILE declares
   sandbox check PROFILE...                     validate profiles (exit 0, or 125 with the errors)
-  sandbox explain PROFILE [--json]             show the effective profile and the launch plan
-  sandbox list                                 list installed profiles
+  sandbox explain PROFILE [--json|--score]     show the effective profile and the launch plan
+  sandbox list [--score]                       list installed profiles
+  sandbox export oci DIR PROFILE [-- COMMAND...]
+                                               write an OCI runtime bundle (runc, crun)
+  sandbox export bwrap PROFILE [-0] [-o DIR] [-- COMMAND...]
+                                               print the bubblewrap command line
+  sandbox export systemd PROFILE               print a systemd drop-in
+  sandbox diff A B [--json]                    compare two compiled sandboxes (exit 1: B loosens A)
   sandbox test PROFILE...                      run each profile's smoke test ([test] section)
   sandbox desktop install [-p PROFILE] [--force] APP...
                                                make the menu entry of APP start it sandboxed
@@ -58,7 +66,9 @@ func main() {
 // -p; `sandbox -- check` runs a program called check.
 var subcommands = map[string]func(args []string, stdout, stderr io.Writer) int{
 	"check":   cmdCheck,
+	"diff":    cmdDiff,
 	"explain": cmdExplain,
+	"export":  cmdExport,
 	"list":    cmdList,
 	"test":    cmdTest,
 	"desktop": cmdDesktop,
