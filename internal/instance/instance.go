@@ -98,6 +98,29 @@ func (r Record) Alive() bool {
 	return ok && st.Start == r.Start && st.State != 'Z' && st.State != 'X'
 }
 
+// ownsPID: a user's record must name a process of that user. Root reads
+// every user's records, and a user could otherwise write one naming a
+// process of root's (with its true start time) for root to `stop`.
+// Root's own records name sandboxes that run as any id.
+func (r Record) ownsPID() bool {
+	if r.UID == 0 {
+		return true
+	}
+	// The real uid from status: /proc/PID itself is root's when the
+	// process is not dumpable.
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(r.PID) + "/status")
+	if err != nil {
+		return false
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "Uid:"); ok {
+			f := strings.Fields(v)
+			return len(f) > 0 && f[0] == strconv.Itoa(r.UID)
+		}
+	}
+	return false
+}
+
 // Dirs are the directories whose records the caller may see: its own
 // (base/sandbox/instances), and for root every user's under /run/user.
 func Dirs(base string, euid int) []string {
@@ -139,7 +162,7 @@ func List(dirs []string) []Record {
 			if !ok {
 				continue
 			}
-			if !r.Alive() {
+			if !r.Alive() || !r.ownsPID() {
 				// Pruned: the pid is gone or belongs to another
 				// process now.
 				_ = os.Remove(p)
