@@ -162,6 +162,14 @@ func TestInstancePs(t *testing.T) {
 			"dead00000001": fmt.Sprintf("%d\x00123", dead.Process.Pid),
 			"reused000001": fmt.Sprintf("%d\x001", os.Getpid()),
 		}
+		if m.rootless() {
+			// A user's record naming another user's process (root's,
+			// this test's) with its true start time: root's `stop`
+			// must never be pointed at it.
+			st, _ := os.ReadFile("/proc/self/stat")
+			f := strings.Fields(string(st[strings.LastIndexByte(string(st), ')')+1:]))
+			fakes["foreign00001"] = fmt.Sprintf("%d\x00%s", os.Getpid(), f[19])
+		}
 		for id, pidStart := range fakes {
 			rec := "sandbox-instance-1\x00" + id + "\x00" + name + "-" + id + "\x00" + pidStart + "\x001\x00-p\x00minimal\x00true\x00"
 			if err := os.WriteFile(filepath.Join(dir, id), []byte(rec), 0o600); err != nil {
@@ -331,4 +339,25 @@ func TestInstanceStatusFD(t *testing.T) {
 			t.Errorf("last status line = %v, want exit_code 7", last)
 		}
 	})
+}
+
+// TestInstancePsOwnOnly: an unprivileged user's ps does not list root's
+// sandboxes, and cannot stop them.
+func TestInstancePsOwnOnly(t *testing.T) {
+	requireOrSkip(t, os.Geteuid() == 0, "a root sandbox next to an unprivileged user's ps needs the tests to run as root")
+	name := uniqueName("own", asRoot)
+	startInstance(t, asRoot, nil, "--name", name, "-p", "minimal", "--", "sh", "-c", "echo ready; exec sleep 60")
+	if _, ok := psFind(psJSON(t, asRoot, nil), name); !ok {
+		t.Fatalf("root's ps does not list %s", name)
+	}
+	env := instanceEnv(t, asRootless)
+	if _, ok := psFind(psJSON(t, asRootless, env), name); ok {
+		t.Errorf("an unprivileged user's ps lists root's sandbox %s", name)
+	}
+	if r := sandboxEnv(t, asRootless, env, "stop", name); r.code != 125 {
+		t.Errorf("an unprivileged user stopped root's sandbox: %s", r)
+	}
+	if _, ok := psFind(psJSON(t, asRoot, nil), name); !ok {
+		t.Errorf("root's sandbox %s is gone after another user's stop", name)
+	}
 }
