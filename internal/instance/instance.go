@@ -148,6 +148,22 @@ func Dirs(base string, euid int) []string {
 // stale ones it may remove.
 func List(dirs []string) []Record {
 	var out []Record
+	for _, r := range scan(dirs) {
+		if !r.Alive() || !r.ownsPID() {
+			// Pruned: the pid is gone or belongs to another
+			// process now.
+			_ = os.Remove(r.Path)
+			continue
+		}
+		out = append(out, r)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Start < out[j].Start })
+	return out
+}
+
+// scan reads every record in dirs, live or not.
+func scan(dirs []string) []Record {
+	var out []Record
 	for _, d := range dirs {
 		ents, err := os.ReadDir(d)
 		if err != nil {
@@ -157,22 +173,34 @@ func List(dirs []string) []Record {
 			if strings.HasPrefix(e.Name(), ".") || !e.Type().IsRegular() {
 				continue
 			}
-			p := filepath.Join(d, e.Name())
-			r, ok := read(p)
-			if !ok {
-				continue
+			if r, ok := read(filepath.Join(d, e.Name())); ok {
+				out = append(out, r)
 			}
-			if !r.Alive() || !r.ownsPID() {
-				// Pruned: the pid is gone or belongs to another
-				// process now.
-				_ = os.Remove(p)
-				continue
-			}
-			out = append(out, r)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Start < out[j].Start })
 	return out
+}
+
+// ErrStale is Lookup's error for a record whose sandbox has ended.
+var ErrStale = errors.New("its processes are gone")
+
+// Lookup is Find that tells a sandbox that has ended under its record
+// (its pid is gone, or now another process's) from one that never was:
+// the stale record is removed, and named in the error.
+func Lookup(dirs []string, key string) (Record, error) {
+	var stale []Record
+	for _, r := range scan(dirs) {
+		if (r.ID == key || (r.Name != "" && r.Name == key)) && (!r.Alive() || !r.ownsPID()) {
+			stale = append(stale, r)
+		}
+	}
+	r, err := Find(dirs, key)
+	if err != nil && len(stale) > 0 {
+		s := stale[0]
+		return s, fmt.Errorf("sandbox %s has ended: its record names pid %d, which is gone or is now another process (the stale record is removed): %w",
+			key, s.PID, ErrStale)
+	}
+	return r, err
 }
 
 func read(p string) (Record, bool) {
