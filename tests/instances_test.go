@@ -361,3 +361,145 @@ func TestInstancePsOwnOnly(t *testing.T) {
 		t.Errorf("root's sandbox %s is gone after another user's stop", name)
 	}
 }
+
+// enterPayload is the payload of the enter tests: it writes down what it
+// sees of itself in the sandbox's own /tmp, which an entered command
+// shares, and waits.
+const enterPayload = `st() { grep -E '^(Cap|NoNewPrivs|Seccomp)' /proc/self/status; }
+st > /tmp/p.status; hostname > /tmp/p.host
+cut -d' ' -f5 /proc/self/mountinfo | sort > /tmp/p.mounts
+cut -d: -f1 /proc/net/dev | tr -d ' ' | sort > /tmp/p.net
+echo $$ > /tmp/p.pid
+echo ready; exec sleep 120`
+
+// enterCheck runs inside `sandbox enter`: it compares what it sees with
+// what the payload saw (the hostname, the mount points, the network
+// interfaces, the payload's pid), and its own Cap*, NoNewPrivs and
+// Seccomp lines with the payload's.
+const enterCheck = `st() { grep -E '^(Cap|NoNewPrivs|Seccomp)' /proc/self/status; }
+[ -s /tmp/p.status ] || echo "DIFF no payload record in /tmp"
+[ "$(st)" = "$(cat /tmp/p.status)" ] || printf 'DIFF status\n%s\n--\n%s\n' "$(st)" "$(cat /tmp/p.status)"
+[ "$(hostname)" = "$(cat /tmp/p.host)" ] || echo "DIFF hostname $(hostname)"
+[ "$(cut -d' ' -f5 /proc/self/mountinfo | sort)" = "$(cat /tmp/p.mounts)" ] || echo "DIFF mounts"
+[ "$(cut -d: -f1 /proc/net/dev | tr -d ' ' | sort)" = "$(cat /tmp/p.net)" ] || echo "DIFF network"
+[ "$(cat /proc/$(cat /tmp/p.pid)/comm)" = sleep ] || echo "DIFF the payload's pid is not visible"
+for n in mnt net uts ipc pid user cgroup time; do
+  [ "$(readlink /proc/self/ns/$n)" = "$(readlink /proc/$(cat /tmp/p.pid)/ns/$n)" ] || echo "DIFF ns $n"
+done
+echo "seccomp=$(grep '^Seccomp:' /proc/self/status | tr -d '\t')"
+echo END`
+
+// TestInstanceEnter: a command run with `sandbox enter` is in all the
+// payload's namespaces (the same hostname, mounts, pids and network), has
+// its capabilities, no_new_privs and seccomp mode, holds no descriptor
+// but 0-2 (the caller's others stay out), and its exit code passes
+// through.
+func TestInstanceEnter(t *testing.T) {
+	bothModes(t, func(t *testing.T, m mode) {
+		env := instanceEnv(t, m)
+		name := uniqueName("enter", m)
+		startInstance(t, m, env, "--name", name, "-p", attackProfile(t, ""), "--", "sh", "-c", enterPayload)
+		r := sandboxEnv(t, m, env, "enter", name, "--", "sh", "-c", enterCheck)
+		if r.code != 0 || !strings.Contains(r.stdout, "END") {
+			t.Fatalf("sandbox enter: %s", r)
+		}
+		if strings.Contains(r.stdout, "DIFF") {
+			t.Errorf("the entered command differs from the payload:\n%s", r.stdout)
+		}
+		if !strings.Contains(r.stdout, "seccomp=Seccomp:2") {
+			t.Errorf("the entered command is not under a seccomp filter:\n%s", r.stdout)
+		}
+		// The caller's descriptors 3, 7 and 9 stay out.
+		r = sandboxCmd(t, m, func(c *exec.Cmd) {
+			c.Env = append(c.Env, env...)
+			withCallerFDs(t)(c)
+		}, "enter", name, "--", "/attack/probe", "fds")
+		if fds := fdsInside(r.stdout); r.code != 0 || len(fds) != 3 || fds["0"] == "" || fds["1"] == "" || fds["2"] == "" {
+			t.Errorf("the entered command holds descriptors other than 0-2: %v\n%s", fds, r)
+		}
+		// The exit code is the command's, as for a launch; 127 for a
+		// command that is not there.
+		if r := sandboxEnv(t, m, env, "enter", name, "--", "sh", "-c", "exit 9"); r.code != 9 {
+			t.Errorf("enter's exit code: %s", r)
+		}
+		if r := sandboxEnv(t, m, env, "enter", name, "--", "sh", "-c", "kill -TERM $$"); r.code != 128+15 {
+			t.Errorf("enter's exit code after a signal: %s", r)
+		}
+		if r := sandboxEnv(t, m, env, "enter", name, "--", "no-such-command"); r.code != 127 {
+			t.Errorf("enter of a missing command: %s", r)
+		}
+		// Without a command: the profile's shell, with stdin.
+		r = sandboxCmd(t, m, func(c *exec.Cmd) {
+			c.Env = append(c.Env, env...)
+			c.Env = append(c.Env, "SHELL=/bin/sh")
+			c.Stdin = strings.NewReader("echo in-shell $(cat /tmp/p.pid)\n")
+		}, "enter", name)
+		if r.code != 0 || !strings.Contains(r.stdout, "in-shell ") {
+			t.Errorf("enter without a command: %s", r)
+		}
+	})
+}
+
+// TestInstanceEnterErrors: no such sandbox, another user's sandbox, and a
+// record whose sandbox has ended are each named as such.
+func TestInstanceEnterErrors(t *testing.T) {
+	bothModes(t, func(t *testing.T, m mode) {
+		env := instanceEnv(t, m)
+		name := uniqueName("enter-err", m)
+		startInstance(t, m, env, "--name", name, "-p", "minimal", "--", "sh", "-c", "echo ready; exec sleep 60")
+		r := sandboxEnv(t, m, env, "enter", name+"-none", "--", "true")
+		if r.code != 125 || !strings.Contains(r.stderr, "no running sandbox") {
+			t.Errorf("enter of no such sandbox: %s", r)
+		}
+		// A record naming a pid that is now another process (this
+		// test's, with another start time): the sandbox has ended.
+		dir := instanceDir(env)
+		stale := fmt.Sprintf("sandbox-instance-1\x00%s\x00%s\x00%d\x001\x001\x00true\x00", "deadbeef0001", name+"-gone", os.Getpid())
+		path := filepath.Join(dir, "deadbeef0001")
+		if err := os.WriteFile(path, []byte(stale), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if m.rootless() {
+			os.Chown(path, nobody, nobody)
+		}
+		r = sandboxEnv(t, m, env, "enter", name+"-gone", "--", "true")
+		if r.code != 125 || !strings.Contains(r.stderr, "has ended") {
+			t.Errorf("enter of a sandbox whose process is gone: %s", r)
+		}
+		if _, err := os.Stat(path); err == nil {
+			t.Errorf("the stale record %s was left", path)
+		}
+		if !m.rootless() {
+			return
+		}
+		// Root's sandbox, named by the unprivileged user: not its own.
+		rootName := uniqueName("enter-root", m)
+		startInstance(t, asRoot, nil, "--name", rootName, "-p", "minimal", "--", "sh", "-c", "echo ready; exec sleep 60")
+		r = sandboxEnv(t, m, env, "enter", rootName, "--", "true")
+		if r.code != 125 || !strings.Contains(r.stderr, "only your own sandboxes") {
+			t.Errorf("the user entered root's sandbox, or the error does not say why: %s", r)
+		}
+		// Root's record in the user's own directory (a shared or
+		// misconfigured runtime directory): refused by owner.
+		var rec string
+		for _, e := range psJSON(t, asRoot, nil) {
+			if e.Name == rootName {
+				rec = e.ID
+			}
+		}
+		if rec == "" {
+			t.Fatalf("root's sandbox %s is not in root's ps", rootName)
+		}
+		b, err := os.ReadFile(filepath.Join("/run/sandbox/instances", rec))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, rec), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r = sandboxEnv(t, m, env, "enter", rec, "--", "true")
+		if r.code != 125 || !strings.Contains(r.stderr, "belongs to uid 0") {
+			t.Errorf("the user entered root's sandbox through a record of root's: %s", r)
+		}
+	})
+}
