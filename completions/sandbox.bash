@@ -135,7 +135,7 @@ _sandbox()
     if [[ $cur == -* ]]; then
         _sandbox_reply "-p --profile --name --status-fd --help --version --"
     elif [[ -z $profile_given && $cword -eq 1 ]]; then
-        _sandbox_reply "check explain list test desktop ps stop help version"
+        _sandbox_reply "check explain list test desktop ps enter stop help version"
         local IFS=$'\n'
         COMPREPLY+=($(compgen -c -- "$cur"))
     else
@@ -165,6 +165,19 @@ _sandbox_subcommand()
             ;;
         ps)
             _sandbox_reply "--json"
+            ;;
+        enter)
+            for ((i = first; i < cword; i++)); do
+                if [[ ${words[i]} == -- ]]; then
+                    _sandbox_command $((i + 1))
+                    return
+                fi
+            done
+            if ((cword == first)); then
+                _sandbox_reply "$(_sandbox_instances "$sandbox")"
+            else
+                _sandbox_reply "--"
+            fi
             ;;
         stop)
             [[ $prev == --timeout ]] && return

@@ -85,7 +85,7 @@ complete -c sandbox -n __sandbox_before_command -l name -x -d 'Name the running 
 complete -c sandbox -n __sandbox_before_command -l status-fd -x -d 'Write JSON status lines to this descriptor'
 complete -c sandbox -n __sandbox_first_word -s h -l help -d 'Show the usage'
 complete -c sandbox -n __sandbox_first_word -l version -d 'Show the version'
-complete -c sandbox -n 'not __sandbox_subcommand check explain list test desktop ps stop help version' \
+complete -c sandbox -n 'not __sandbox_subcommand check explain list test desktop ps enter stop help version' \
     -x -a '(__fish_complete_subcommand -- -p --profile)'
 
 # Subcommands.
@@ -95,6 +95,7 @@ complete -c sandbox -n __sandbox_first_word -a list -d 'List installed profiles'
 complete -c sandbox -n __sandbox_first_word -a test -d "Run profiles' smoke tests"
 complete -c sandbox -n __sandbox_first_word -a desktop -d 'Menu entries that start applications sandboxed'
 complete -c sandbox -n __sandbox_first_word -a ps -d 'List running sandboxes'
+complete -c sandbox -n __sandbox_first_word -a enter -d 'Run a command in a running sandbox'
 complete -c sandbox -n __sandbox_first_word -a stop -d 'Stop a running sandbox'
 complete -c sandbox -n __sandbox_first_word -a help -d 'Show the usage'
 complete -c sandbox -n __sandbox_first_word -a version -d 'Show the version'
@@ -104,6 +105,8 @@ complete -c sandbox -n '__sandbox_subcommand check test' -F
 complete -c sandbox -n '__sandbox_subcommand explain' -l json -d 'Print the effective profile and the plan as JSON'
 
 complete -c sandbox -n '__sandbox_subcommand ps' -l json -d 'Print the running sandboxes as JSON'
+complete -c sandbox -n '__sandbox_subcommand enter; and not contains -- -- (commandline -opc)' -x -a '(__sandbox_instances)' -d 'Running sandbox'
+complete -c sandbox -n '__sandbox_subcommand enter; and contains -- -- (commandline -opc)' -x -a '(__fish_complete_subcommand --fcs-skip=4)'
 complete -c sandbox -n '__sandbox_subcommand stop' -a '(__sandbox_instances)' -d 'Running sandbox'
 complete -c sandbox -n '__sandbox_subcommand stop' -l timeout -x -d 'Seconds between SIGTERM and SIGKILL'
 

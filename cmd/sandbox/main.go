@@ -6,6 +6,7 @@
 //	sandbox explain PROFILE [--json]
 //	sandbox list
 //	sandbox ps [--json]
+//	sandbox enter ID|NAME [-- COMMAND [ARG...]]
 //	sandbox stop ID|NAME [--timeout SECONDS]
 //	sandbox desktop install|remove|audit
 package main
@@ -32,6 +33,7 @@ const usage = `Usage:
   sandbox [-p PROFILE] [--name NAME] [--status-fd N] [--] COMMAND [ARG...]
                                                run COMMAND in the sandbox PROFILE declares
   sandbox ps [--json]                          list running sandboxes
+  sandbox enter ID|NAME [-- COMMAND [ARG...]]  run COMMAND (default: a shell) in a running sandbox
   sandbox stop ID|NAME [--timeout SECONDS]     stop a running sandbox
   sandbox check PROFILE...                     validate profiles (exit 0, or 125 with the errors)
   sandbox explain PROFILE [--json]             show the effective profile and the launch plan
