@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -500,6 +501,73 @@ func TestInstanceEnterErrors(t *testing.T) {
 		r = sandboxEnv(t, m, env, "enter", rec, "--", "true")
 		if r.code != 125 || !strings.Contains(r.stderr, "belongs to uid 0") {
 			t.Errorf("the user entered root's sandbox through a record of root's: %s", r)
+		}
+	})
+}
+
+// TestInstanceEnterTerminal: entered from a terminal, the command leads
+// its own process group and holds the terminal's foreground, so ^C
+// reaches it (and only it) as it would a launch's payload; the exit
+// status is 128+SIGINT.
+func TestInstanceEnterTerminal(t *testing.T) {
+	requireOrSkip(t, lookPath("script"), "util-linux script is needed to give the caller a terminal")
+	bothModes(t, func(t *testing.T, m mode) {
+		env := instanceEnv(t, m)
+		name := uniqueName("enter-tty", m)
+		startInstance(t, m, env, "--name", name, "-p", "minimal", "--", "sh", "-c", "echo ready; exec sleep 60")
+		inner := `read -r pid comm st pp pg sid tty tp rest < /proc/$$/stat; echo "ids $pg $tp"; echo go; sleep 30; echo survived`
+		cmd := exec.Command("script", "-qec", sandboxBin+" enter "+name+" -- sh -c '"+inner+"'", "/dev/null")
+		cmd.Dir = "/"
+		cmd.Env = append([]string{"PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8", "TERM=dumb"}, env...)
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+		if m.rootless() {
+			cmd.SysProcAttr.Credential = m.cred
+		}
+		stdin, err := cmd.StdinPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer stdin.Close()
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		timer := time.AfterFunc(time.Minute, func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) })
+		defer timer.Stop()
+		var seen strings.Builder
+		rd := bufio.NewReader(out)
+		for {
+			line, err := rd.ReadString('\n')
+			seen.WriteString(line)
+			if strings.HasPrefix(strings.TrimSpace(line), "go") {
+				break
+			}
+			if err != nil {
+				t.Fatalf("the entered command did not start:\n%s", seen.String())
+			}
+		}
+		started := time.Now()
+		stdin.Write([]byte{3}) // ^C, typed on the terminal
+		rest, _ := io.ReadAll(rd)
+		seen.Write(rest)
+		err = cmd.Wait()
+		text := strings.ReplaceAll(seen.String(), "\r\n", "\n")
+		if strings.Contains(text, "survived") || time.Since(started) > 20*time.Second {
+			t.Errorf("^C did not end the entered command:\n%s", text)
+		}
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		}
+		if code != 130 {
+			t.Errorf("exit status %d after ^C, want 130:\n%s", code, text)
+		}
+		ids, ok := lineWith(text, "ids ")
+		if f := strings.Fields(ids); !ok || len(f) != 2 || f[0] != f[1] {
+			t.Errorf("the entered command is not the terminal's foreground group (pgrp tpgid = %q):\n%s", ids, text)
 		}
 	})
 }
