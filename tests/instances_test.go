@@ -571,3 +571,25 @@ func TestInstanceEnterTerminal(t *testing.T) {
 		}
 	})
 }
+
+// TestInstanceEnterProfileChanged: enter compiles the profile again; one
+// changed since the launch to keep a capability the payload does not have
+// is refused, not obeyed.
+func TestInstanceEnterProfileChanged(t *testing.T) {
+	bothModes(t, func(t *testing.T, m mode) {
+		env := instanceEnv(t, m)
+		name := uniqueName("enter-changed", m)
+		prof := secProfile(t, "changed.toml", "extends = [\"minimal\"]\n")
+		startInstance(t, m, env, "--name", name, "-p", prof, "--", "sh", "-c", "echo ready; exec sleep 60")
+		if r := sandboxEnv(t, m, env, "enter", name, "--", "true"); r.code != 0 {
+			t.Fatalf("enter with the profile unchanged: %s", r)
+		}
+		if err := os.WriteFile(prof, []byte("extends = [\"minimal\"]\n[capabilities]\nkeep = [\"CAP_NET_RAW\"]\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r := sandboxEnv(t, m, env, "enter", name, "--", "grep", "^CapEff", "/proc/self/status")
+		if r.code != 125 || !strings.Contains(r.stderr, "no longer matches the running sandbox") {
+			t.Errorf("enter obeyed a profile that now keeps a capability the payload lacks: %s", r)
+		}
+	})
+}
