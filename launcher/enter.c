@@ -6,7 +6,8 @@
  *	launcher             middle (fork)                 entered (clone)
  *	--------             -------------                 ---------------
  *	sbx_enter_spawn ---> close every fd but 0-2, the
- *	                     report pipe, the pidfd, ours
+ *	                     report and sync pipes, the
+ *	                     pidfd, ours
  *	                     PR_SET_DUMPABLE 0
  *	                     the payload's groups (root)
  *	                     setns(pidfd, namespaces)
@@ -62,12 +63,12 @@ static int close_all_but(const int *keep, int n)
 	return (int)syscall(SYS_close_range, from, ~0U, 0U);
 }
 
-static void sort3(int *a)
+static void sort_fds(int *a, int n)
 {
 	int i, j, t;
 
-	for (i = 0; i < 3; i++)
-		for (j = i + 1; j < 3; j++)
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++)
 			if (a[j] < a[i]) {
 				t = a[i];
 				a[i] = a[j];
@@ -87,13 +88,15 @@ static void middle_say(int out, int32_t r, int32_t stage)
 static void middle(const struct sbx_plan *p, int pidfd, unsigned long nsflags, const uint32_t *groups, int ngroups,
 		   int out)
 {
-	int keep[3] = {pidfd, out, p->err_fd};
+	/* sync_fd: the read end that tells the entered process whether
+	 * the launcher died before its death signal was armed, or -1. */
+	int keep[4] = {pidfd, out, p->err_fd, p->sync_fd};
 	int32_t stage;
 	long pid;
 
-	sort3(keep);
+	sort_fds(keep, 4);
 	stage = SBX_ENTER_CLOSE;
-	if (close_all_but(keep, 3) < 0)
+	if (close_all_but(keep, 4) < 0)
 		goto fail;
 	stage = SBX_ENTER_DUMPABLE;
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)

@@ -78,6 +78,9 @@ func Enter(p *Plan, t EnterTarget, argv []string, opts RunOptions) (int, error) 
 		argv = []string{enterShell(p, pid)}
 	}
 	ep := enterPlan(p, pl, argv)
+	if err := runDieWithParent(ep); err != nil {
+		return 125, err
+	}
 
 	set := childSetup{ids: idsNone, stdio: [3]int{0, 1, 2}}
 	set.lastCap, set.argvStart, set.argvLen = childHost()
@@ -86,15 +89,29 @@ func Enter(p *Plan, t EnterTarget, argv []string, opts RunOptions) (int, error) 
 		return 125, err
 	}
 	defer cp.free()
-	var report [2]int
+	var report, sync [2]int
 	if err := syscall.Pipe2(report[:], syscall.O_CLOEXEC); err != nil {
 		return 125, fmt.Errorf("sandbox: enter: report pipe: %w", err)
 	}
 	defer syscall.Close(report[0])
-	cp.setPipes(report, [2]int{-1, -1})
+	// The entered process ends with this launcher, as a launch's
+	// sandbox does: it arms its death signal and then checks on this
+	// pipe that the launcher had not died first (sbx_arm_parent_death).
+	sync = [2]int{-1, -1}
+	if ep.DieWithParent {
+		if err := syscall.Pipe2(sync[:], syscall.O_CLOEXEC); err != nil {
+			syscall.Close(report[1])
+			return 125, fmt.Errorf("sandbox: enter: sync pipe: %w", err)
+		}
+		defer syscall.Close(sync[1])
+	}
+	cp.setPipes(report, sync)
 	job, err := newRunJob(cp, set.stdio)
 	if err != nil {
 		syscall.Close(report[1])
+		if sync[0] >= 0 {
+			syscall.Close(sync[0])
+		}
 		return 125, err
 	}
 	defer job.end()
@@ -112,6 +129,9 @@ func Enter(p *Plan, t EnterTarget, argv []string, opts RunOptions) (int, error) 
 	runtime.UnlockOSThread()
 	runtime.KeepAlive(groups)
 	syscall.Close(report[1])
+	if sync[0] >= 0 {
+		syscall.Close(sync[0])
+	}
 	if child < 0 {
 		return 125, enterSpawnError(pid, int(stage), syscall.Errno(cerr))
 	}
@@ -151,7 +171,9 @@ func Enter(p *Plan, t EnterTarget, argv []string, opts RunOptions) (int, error) 
 // is skipped.
 func enterPlan(p *Plan, pl enterPayload, argv []string) *Plan {
 	ep := *p
-	ep.CloneFlags, ep.IDs, ep.Init, ep.TimeNamespace, ep.DieWithParent = 0, nil, false, false, false
+	// DieWithParent stays: the entered process ends with its launcher
+	// as the payload does with its own.
+	ep.CloneFlags, ep.IDs, ep.Init, ep.TimeNamespace = 0, nil, false, false
 	ep.NAT, ep.DBusProxy, ep.PulseProxy, ep.PassFDs = nil, nil, nil, nil
 	ids := SetIDs{UID: pl.uid, GID: pl.gid, KeepGroups: true}
 	var rest []Step

@@ -593,3 +593,41 @@ func TestInstanceEnterProfileChanged(t *testing.T) {
 		}
 	})
 }
+
+// TestInstanceEnterDiesWithLauncher: a command entered into a sandbox
+// ends when its `sandbox enter` is killed, as a launch's payload does.
+func TestInstanceEnterDiesWithLauncher(t *testing.T) {
+	bothModes(t, func(t *testing.T, m mode) {
+		env := instanceEnv(t, m)
+		name := uniqueName("enter-death", m)
+		startInstance(t, m, env, "--name", name, "-p", "minimal", "--", "sh", "-c", "echo ready; exec sleep 60")
+		marker := fmt.Sprint(700 + time.Now().UnixNano()%200)
+		enter := startInstance(t, m, env, "enter", name, "--", "sh", "-c", "echo ready; exec sleep "+marker)
+		running := func() bool {
+			ents, _ := os.ReadDir("/proc")
+			for _, e := range ents {
+				b, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+				if err == nil && string(b) == "sleep\x00"+marker+"\x00" {
+					return true
+				}
+			}
+			return false
+		}
+		// "ready" comes just before the exec.
+		for i := 0; !running(); i++ {
+			if i > 250 {
+				t.Fatalf("the entered sleep %s is not running", marker)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		enter.Process.Signal(syscall.SIGKILL)
+		enter.Wait()
+		deadline := time.Now().Add(5 * time.Second)
+		for running() {
+			if time.Now().After(deadline) {
+				t.Fatalf("the entered sleep %s outlived its launcher", marker)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	})
+}
