@@ -549,6 +549,9 @@ func TestInstanceEnterTerminal(t *testing.T) {
 				t.Fatalf("the entered command did not start:\n%s", seen.String())
 			}
 		}
+		// Typed once sleep runs: a ^C between the echo and the fork
+		// would test the shell, not enter.
+		time.Sleep(300 * time.Millisecond)
 		started := time.Now()
 		stdin.Write([]byte{3}) // ^C, typed on the terminal
 		rest, _ := io.ReadAll(rd)
