@@ -37,6 +37,13 @@ _sandbox_installed_ids()
     done
 }
 
+# The ids and names of the running sandboxes `sandbox ps` lists.
+_sandbox_instances()
+{
+    local sandbox=${1:-sandbox}
+    "$sandbox" ps 2>/dev/null | awk 'NR > 1 { print $1; if ($2 != "-") print $2 }'
+}
+
 # _sandbox_reply WORDS: the words (profile names, ids, options: none
 # holds a blank) that start with $cur.
 _sandbox_reply()
@@ -88,6 +95,9 @@ _sandbox()
             _sandbox_reply "$(_sandbox_profiles "$sandbox")"
             return
             ;;
+        --name | --status-fd)
+            return
+            ;;
     esac
 
     # Walk the words before the cursor: options, then a subcommand (only
@@ -102,6 +112,10 @@ _sandbox()
                 [[ ${words[i]} == = ]] && ((i++))
                 ;;
             --profile=*) profile_given=1 ;;
+            --name | --status-fd)
+                ((i++))
+                [[ ${words[i]} == = ]] && ((i++))
+                ;;
             --)
                 _sandbox_command $((i + 1))
                 return
@@ -119,9 +133,9 @@ _sandbox()
     done
 
     if [[ $cur == -* ]]; then
-        _sandbox_reply "-p --profile --help --version --"
+        _sandbox_reply "-p --profile --name --status-fd --help --version --"
     elif [[ -z $profile_given && $cword -eq 1 ]]; then
-        _sandbox_reply "check explain list test export diff desktop help version"
+        _sandbox_reply "check explain list test export diff desktop ps enter stop help version"
         local IFS=$'\n'
         COMPREPLY+=($(compgen -c -- "$cur"))
     else
@@ -166,6 +180,30 @@ _sandbox_subcommand()
                 _sandbox_reply "$(_sandbox_profiles "$sandbox")"
                 local IFS=$'\n'
                 COMPREPLY+=($(compgen -d -- "$cur"))
+            fi
+            ;;
+        ps)
+            _sandbox_reply "--json"
+            ;;
+        enter)
+            for ((i = first; i < cword; i++)); do
+                if [[ ${words[i]} == -- ]]; then
+                    _sandbox_command $((i + 1))
+                    return
+                fi
+            done
+            if ((cword == first)); then
+                _sandbox_reply "$(_sandbox_instances "$sandbox")"
+            else
+                _sandbox_reply "--"
+            fi
+            ;;
+        stop)
+            [[ $prev == --timeout ]] && return
+            if [[ $cur == -* ]]; then
+                _sandbox_reply "--timeout"
+            else
+                _sandbox_reply "$(_sandbox_instances "$sandbox")"
             fi
             ;;
         desktop)

@@ -28,6 +28,12 @@ function __sandbox_installed_ids
     end
 end
 
+# The ids and names of the running sandboxes `sandbox ps` lists.
+function __sandbox_instances
+    set -l cmd (commandline -opc)
+    command $cmd[1] ps 2>/dev/null | awk 'NR > 1 { print $1; if ($2 != "-") print $2 }'
+end
+
 # True while the first argument is still to come: only there is a
 # subcommand recognised.
 function __sandbox_first_word
@@ -41,7 +47,7 @@ function __sandbox_before_command
     set -e cmd[1]
     while set -q cmd[1]
         switch $cmd[1]
-            case -p --profile
+            case -p --profile --name --status-fd
                 set -e cmd[1]
             case --
                 return 1
@@ -75,9 +81,11 @@ complete -c sandbox -f
 # Running a command: the options, then the command with its own
 # completion.
 complete -c sandbox -n __sandbox_before_command -s p -l profile -x -a '(__sandbox_profiles)' -d 'Profile to run the command in'
+complete -c sandbox -n __sandbox_before_command -l name -x -d 'Name the running sandbox (see sandbox ps)'
+complete -c sandbox -n __sandbox_before_command -l status-fd -x -d 'Write JSON status lines to this descriptor'
 complete -c sandbox -n __sandbox_first_word -s h -l help -d 'Show the usage'
 complete -c sandbox -n __sandbox_first_word -l version -d 'Show the version'
-complete -c sandbox -n 'not __sandbox_subcommand check explain list test export diff desktop help version' \
+complete -c sandbox -n 'not __sandbox_subcommand check explain list test export diff desktop ps enter stop help version' \
     -x -a '(__fish_complete_subcommand -- -p --profile)'
 
 # Subcommands.
@@ -88,6 +96,9 @@ complete -c sandbox -n __sandbox_first_word -a export -d 'Write the sandbox for 
 complete -c sandbox -n __sandbox_first_word -a diff -d 'Compare two compiled sandboxes'
 complete -c sandbox -n __sandbox_first_word -a test -d "Run profiles' smoke tests"
 complete -c sandbox -n __sandbox_first_word -a desktop -d 'Menu entries that start applications sandboxed'
+complete -c sandbox -n __sandbox_first_word -a ps -d 'List running sandboxes'
+complete -c sandbox -n __sandbox_first_word -a enter -d 'Run a command in a running sandbox'
+complete -c sandbox -n __sandbox_first_word -a stop -d 'Stop a running sandbox'
 complete -c sandbox -n __sandbox_first_word -a help -d 'Show the usage'
 complete -c sandbox -n __sandbox_first_word -a version -d 'Show the version'
 
@@ -100,6 +111,12 @@ complete -c sandbox -n '__sandbox_subcommand diff' -a '(__sandbox_profiles)' -d 
 complete -c sandbox -n '__sandbox_subcommand diff' -l json -d 'Print the changes as JSON'
 complete -c sandbox -n '__sandbox_subcommand export' -a 'oci bwrap systemd (__sandbox_profiles)'
 complete -c sandbox -n '__sandbox_subcommand export' -l allow-gaps -d 'Write even when a gap weakens isolation'
+
+complete -c sandbox -n '__sandbox_subcommand ps' -l json -d 'Print the running sandboxes as JSON'
+complete -c sandbox -n '__sandbox_subcommand enter; and not contains -- -- (commandline -opc)' -x -a '(__sandbox_instances)' -d 'Running sandbox'
+complete -c sandbox -n '__sandbox_subcommand enter; and contains -- -- (commandline -opc)' -x -a '(__fish_complete_subcommand --fcs-skip=4)'
+complete -c sandbox -n '__sandbox_subcommand stop' -a '(__sandbox_instances)' -d 'Running sandbox'
+complete -c sandbox -n '__sandbox_subcommand stop' -l timeout -x -d 'Seconds between SIGTERM and SIGKILL'
 
 complete -c sandbox -n __sandbox_desktop_needs_action -a install -d 'Make the menu entry start the application sandboxed'
 complete -c sandbox -n __sandbox_desktop_needs_action -a remove -d 'Undo desktop install'

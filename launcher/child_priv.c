@@ -147,6 +147,14 @@ int sbx_step_set_ids(struct sbx_ctx *c, const struct sbx_step *s)
 		return sbx_fail(c, "setresgid", NULL);
 	if (syscall(SYS_setresuid, s->uid, s->uid, s->uid) < 0)
 		return sbx_fail(c, "setresuid", NULL);
+	/* The kernel made us non-dumpable for the id change only if
+	 * fs.suid_dumpable is 0. Whatever it is, this process must stay so
+	 * until exec: `sandbox enter` runs this step in a process whose
+	 * memory is the launcher's, inside a sandbox whose payload would
+	 * otherwise ptrace it once its capabilities are dropped (E1). Exec
+	 * makes the payload dumpable again. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		return sbx_fail(c, "prctl PR_SET_DUMPABLE", NULL);
 	sbx_raise_effective();
 	return 0;
 }

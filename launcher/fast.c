@@ -51,6 +51,7 @@
 
 #include "fast.h"
 #include "idmap.h"
+#include "instance.h"
 #include "jobctl.h"
 #include "launcher_death.h"
 #include "pass_fds.h"
@@ -169,7 +170,7 @@ static int fast_exit_code(const struct sbx_fast_run *r)
  * fast_run runs the plan; it returns only when the launch must go the
  * ordinary way, with everything it made undone.
  */
-static void fast_run(struct sbx_cached *c, int argc, char **argv, int verbose)
+static void fast_run(struct sbx_cached *c, int argc, char **argv, char **envp, int verbose)
 {
 	struct sbx_plan *p = c->plan;
 	const char *why;
@@ -180,6 +181,7 @@ static void fast_run(struct sbx_cached *c, int argc, char **argv, int verbose)
 	int report[2], sync[2] = {-1, -1}, jobp[2] = {-1, -1}, err = 0, i;
 	static const int stdio[3] = {0, 1, 2};
 	long pid;
+	char base[4096], rec[4200] = "", id[SBX_INSTANCE_ID_LEN + 1];
 
 	if ((why = fast_pass_fds_ok(p)) != NULL) {
 		fast_say(verbose, "not used", why);
@@ -239,6 +241,11 @@ static void fast_run(struct sbx_cached *c, int argc, char **argv, int verbose)
 		fast_say(verbose, "not used", "writing the id maps failed; starting over");
 		goto close_job;
 	}
+	/* The record `sandbox ps` lists, as the ordinary path writes it
+	 * (instance.c); a launch without a runtime directory has none. */
+	if (sbx_cache_base(envp, base, sizeof(base)) < 0 ||
+	    sbx_instance_write(base, (int)pid, "", argc - 1, argv + 1, id, rec, sizeof(rec)) < 0)
+		rec[0] = 0;
 	r.pid = (int)pid;
 	r.report_fd = report[0];
 	r.job_fd = jobp[0];
@@ -247,9 +254,11 @@ static void fast_run(struct sbx_cached *c, int argc, char **argv, int verbose)
 	r.pid1 = (p->clone_flags & CLONE_NEWPID) && !p->init;
 	r.stops = !p->init && sbx_job_watch(&job);
 	if (sbx_fast_wait(&r) == 0) {
+		sbx_instance_remove(rec);
 		sbx_job_end(&job);
 		_exit(fast_exit_code(&r));
 	}
+	sbx_instance_remove(rec);
 	fast_say(verbose, "not used", "the sandbox's setup failed; starting over");
 
 close_job:
@@ -291,6 +300,6 @@ __attribute__((constructor)) static void sbx_fast_start(int argc, char **argv, c
 		return;
 	}
 	fast_say(verbose, "hit", NULL);
-	fast_run(&c, argc, argv, verbose);
+	fast_run(&c, argc, argv, envp, verbose);
 	free(c.file);
 }

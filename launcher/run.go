@@ -14,6 +14,12 @@ type RunOptions struct {
 	// Stdin, Stdout and Stderr become the payload's 0, 1 and 2; nil
 	// means the launcher's own.
 	Stdin, Stdout, Stderr *os.File
+	// Started, if set, is called with the sandbox's host pid once it
+	// is cloned and released, before its setup is known to succeed.
+	Started func(pid int)
+	// Ended, if set, is called with the payload's wait status once it
+	// ran and was reaped.
+	Ended func(ws syscall.WaitStatus)
 }
 
 // Run executes the plan and waits for the payload. It returns the
@@ -64,7 +70,7 @@ func Run(p *Plan, opts RunOptions) (int, error) {
 	}
 	defer cp.free()
 
-	code, err := runChild(p, cp, set, svc)
+	code, err := runChild(p, cp, set, svc, opts)
 	runtime.KeepAlive(opts)
 	if err != nil {
 		return 125, err
@@ -74,7 +80,7 @@ func Run(p *Plan, opts RunOptions) (int, error) {
 
 // runChild starts the child, completes its setup from the launcher's side
 // and waits for it. The protocol is drawn at the top of child.go.
-func runChild(p *Plan, cp *childPlan, set childSetup, svc *services) (int, error) {
+func runChild(p *Plan, cp *childPlan, set childSetup, svc *services, opts RunOptions) (int, error) {
 	var report, sync [2]int
 	if err := syscall.Pipe2(report[:], syscall.O_CLOEXEC); err != nil {
 		return 0, fmt.Errorf("sandbox: report pipe: %w", err)
@@ -138,6 +144,9 @@ func runChild(p *Plan, cp *childPlan, set childSetup, svc *services) (int, error
 		}
 	}
 
+	if opts.Started != nil {
+		opts.Started(pid)
+	}
 	rec, got, rerr := runReadReport(report[0])
 	svc.setupDone()
 	sig.setupDone()
@@ -162,6 +171,9 @@ func runChild(p *Plan, cp *childPlan, set childSetup, svc *services) (int, error
 	}
 	if note := runLimitDeathNote(p, ws, init); note != "" {
 		fmt.Fprintln(runStderr(set.stdio[2]), note)
+	}
+	if opts.Ended != nil {
+		opts.Ended(ws)
 	}
 	return sig.exitCode(ws), nil
 }

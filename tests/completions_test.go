@@ -97,6 +97,9 @@ func TestBashCompletion(t *testing.T) {
 		{[]string{"sandbox", "desktop", "install", "--f"}, []string{"--force"}, true},
 		{[]string{"sandbox", "desktop", "install", "-p", "mi"}, []string{"minimal"}, true},
 		{[]string{"sandbox", "desktop", "remove", ""}, []string{"wrapped"}, true},
+		{[]string{"sandbox", "en"}, []string{"enter"}, false},
+		{[]string{"sandbox", "enter", "web", ""}, []string{"--"}, true},
+		{[]string{"sandbox", "enter", "web", "--", "l"}, []string{"ls"}, false},
 	}
 	preludes := map[string]string{"without bash-completion": ""}
 	if _, err := os.Stat("/usr/share/bash-completion/bash_completion"); err == nil {

@@ -48,7 +48,7 @@ func attackPrograms(t testing.TB) string {
 		for _, prog := range []struct {
 			name string
 			libs []string
-		}{{"probe", []string{"-lpthread"}}, {"ids", nil}} {
+		}{{"probe", []string{"-lpthread"}}, {"ids", nil}, {"enterspy", nil}} {
 			out := filepath.Join(dir, prog.name)
 			args := append([]string{"-static", "-O2", "-Wall", "-o", out, filepath.Join("attack", prog.name+".c")}, prog.libs...)
 			b, err := exec.Command("gcc", args...).CombinedOutput()

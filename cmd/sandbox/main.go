@@ -7,6 +7,9 @@
 //	sandbox list
 //	sandbox export oci|bwrap|systemd ...
 //	sandbox diff A B [--json]
+//	sandbox ps [--json]
+//	sandbox enter ID|NAME [-- COMMAND [ARG...]]
+//	sandbox stop ID|NAME [--timeout SECONDS]
 //	sandbox desktop install|remove|audit
 package main
 
@@ -29,7 +32,11 @@ const (
 )
 
 const usage = `Usage:
-  sandbox [-p PROFILE] [--] COMMAND [ARG...]   run COMMAND in the sandbox PROFILE declares
+  sandbox [-p PROFILE] [--name NAME] [--status-fd N] [--] COMMAND [ARG...]
+                                               run COMMAND in the sandbox PROFILE declares
+  sandbox ps [--json]                          list running sandboxes
+  sandbox enter ID|NAME [-- COMMAND [ARG...]]  run COMMAND (default: a shell) in a running sandbox
+  sandbox stop ID|NAME [--timeout SECONDS]     stop a running sandbox
   sandbox check PROFILE...                     validate profiles (exit 0, or 125 with the errors)
   sandbox explain PROFILE [--json|--score]     show the effective profile and the launch plan
   sandbox list [--score]                       list installed profiles
@@ -92,7 +99,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case inv.sub != "":
 		return subcommands[inv.sub](inv.rest, stdout, stderr)
 	}
-	return cmdRun(inv.profile, inv.command, args, stderr)
+	return cmdRun(inv, args, stderr)
 }
 
 // invocation is a parsed command line.
@@ -102,6 +109,10 @@ type invocation struct {
 	sub           string
 	rest          []string
 	help, version bool
+	// name and statusFD are --name and --status-fd (-1 for none).
+	name     string
+	statusFD int
+	hasFD    bool
 }
 
 // parseArgs reads options up to the command. Everything from the command on
@@ -129,6 +140,19 @@ func parseArgs(args []string) (invocation, error) {
 			inv.profile = args[i]
 		case strings.HasPrefix(a, "--profile="):
 			inv.profile = strings.TrimPrefix(a, "--profile=")
+		case a == "--name" || a == "--status-fd":
+			if i+1 >= len(args) {
+				return inv, fmt.Errorf("%s needs a value", a)
+			}
+			i++
+			if err := inv.setInstanceOption(a, args[i]); err != nil {
+				return inv, err
+			}
+		case strings.HasPrefix(a, "--name=") || strings.HasPrefix(a, "--status-fd="):
+			k, v, _ := strings.Cut(a, "=")
+			if err := inv.setInstanceOption(k, v); err != nil {
+				return inv, err
+			}
 		case strings.HasPrefix(a, "-") && a != "-":
 			return inv, fmt.Errorf("unknown option %q (to run a command that starts with \"-\", put it after \"--\")", a)
 		default:

@@ -16,7 +16,8 @@ import (
 // cmdRun loads the profile, compiles it for command and runs it.
 // args is the whole command line after the program's name, which keys the
 // plan cache.
-func cmdRun(name string, command, args []string, stderr io.Writer) int {
+func cmdRun(inv invocation, args []string, stderr io.Writer) int {
+	name, command := inv.profile, inv.command
 	// Catching the signals Run forwards takes the Go runtime a few
 	// hundred microseconds of thread handoffs: start it now, so that it
 	// overlaps loading and compiling the profile.
@@ -62,15 +63,28 @@ func cmdRun(name string, command, args []string, stderr io.Writer) int {
 		printErr(stderr, err)
 		return exitLauncher
 	}
+	inst, err := newRunInstance(inv, os.Environ())
+	if err != nil {
+		printErr(stderr, err)
+		return exitLauncher
+	}
+	defer inst.end()
 	// Storing the plan for the next launch overlaps this one's setup;
-	// it is finished before the launcher exits.
+	// it is finished before the launcher exits. A launch with --name or
+	// --status-fd is never cached: the fast path knows neither.
 	stored := make(chan struct{})
 	go func() {
 		defer close(stored)
-		storePlan(plan, c, args, stderr)
+		if inv.name == "" && !inv.hasFD {
+			storePlan(plan, c, args, stderr)
+		}
 	}()
-	code, err := launcher.Run(plan, launcher.RunOptions{})
+	code, err := launcher.Run(plan, launcher.RunOptions{
+		Started: func(pid int) { inst.started(pid, args, stderr) },
+		Ended:   inst.ended,
+	})
 	<-stored
+	inst.finish(code, err)
 	if err != nil {
 		printErr(stderr, err)
 		return exitLauncher

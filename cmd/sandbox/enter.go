@@ -1,0 +1,124 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"sandbox/internal/instance"
+	"sandbox/launcher"
+	"sandbox/profile"
+)
+
+func init() { subcommands["enter"] = cmdEnter }
+
+const enterUsage = "usage: sandbox enter ID|NAME [-- COMMAND [ARG...]]"
+
+// cmdEnter runs a command inside a running sandbox, under the rules its
+// payload runs under: the plan is compiled again from the profile and the
+// command its record names, and only its process steps are taken.
+func cmdEnter(args []string, stdout, stderr io.Writer) int {
+	key, command, err := parseEnterArgs(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "sandbox: enter: %v (%s)\n", err, enterUsage)
+		return exitLauncher
+	}
+	launcher.PrepareSignals()
+	r, err := instance.Lookup(instanceDirs(), key)
+	if err != nil {
+		fmt.Fprintf(stderr, "sandbox: enter: %v\n", err)
+		if !errors.Is(err, instance.ErrStale) && os.Geteuid() != 0 {
+			fmt.Fprintln(stderr, "sandbox: enter: only your own sandboxes are listed; root's and other users' are entered as root")
+		}
+		return exitLauncher
+	}
+	// Root's records are root's to use, and a user's own are the
+	// user's: the kernel would refuse the namespaces of another's
+	// sandbox anyway, this says why.
+	if uid := os.Geteuid(); uid != 0 && r.UID != uid {
+		fmt.Fprintf(stderr, "sandbox: enter: sandbox %s belongs to uid %d; only its user or root may enter it\n", r.ID, r.UID)
+		return exitLauncher
+	}
+	inv, err := parseArgs(r.Args)
+	if err != nil || len(inv.command) == 0 && inv.profile == "" {
+		fmt.Fprintf(stderr, "sandbox: enter: sandbox %s: its record's command line cannot be read back: %v\n", r.ID, err)
+		return exitLauncher
+	}
+	plan, code := enterCompile(inv, stderr)
+	if plan == nil {
+		return code
+	}
+	code, err = launcher.Enter(plan, launcher.EnterTarget{PID: r.PID, Start: r.Start}, command, launcher.RunOptions{})
+	if err != nil {
+		if errors.Is(err, launcher.ErrGone) {
+			err = fmt.Errorf("sandbox %s has ended under enter: %w", r.ID, err)
+		}
+		printErr(stderr, err)
+		return exitLauncher
+	}
+	return code
+}
+
+// enterCompile loads the sandbox's profile and compiles it for its
+// command, as the launch did.
+func enterCompile(inv invocation, stderr io.Writer) (*launcher.Plan, int) {
+	c := newCaller()
+	name, command := inv.profile, inv.command
+	if name == "" {
+		found, ok := profile.FindByProgram(filepath.Base(command[0]), c.env, c.src)
+		if !ok {
+			fmt.Fprintf(stderr, "sandbox: enter: no profile declares %q in its programs any more\n", command[0])
+			return nil, exitLauncher
+		}
+		name = found
+	}
+	p, err := profile.Load(name, c.env, c.src)
+	if err != nil {
+		printErr(stderr, err)
+		return nil, exitLauncher
+	}
+	if len(command) == 0 && len(p.Programs) > 0 {
+		command = []string{p.Programs[0]}
+	}
+	if len(command) == 0 {
+		fmt.Fprintf(stderr, "sandbox: enter: profile %s declares no programs any more\n", name)
+		return nil, exitLauncher
+	}
+	c.host.Lenient = true
+	plan, err := launcher.Compile(p, command, c.host)
+	if err != nil {
+		printErr(stderr, err)
+		return nil, exitLauncher
+	}
+	return plan, 0
+}
+
+// parseEnterArgs reads ID|NAME and the command after "--" (nil: the
+// default shell).
+func parseEnterArgs(args []string) (string, []string, error) {
+	var key string
+	for i, a := range args {
+		switch {
+		case a == "--":
+			if key == "" {
+				return "", nil, errors.New("which sandbox? give its id or name before --")
+			}
+			if len(args[i+1:]) == 0 || args[i+1] == "" {
+				return "", nil, errors.New("no command after --")
+			}
+			return key, args[i+1:], nil
+		case len(a) > 1 && a[0] == '-':
+			return "", nil, fmt.Errorf("unknown option %q", a)
+		case key != "":
+			return "", nil, fmt.Errorf("put the command after -- (got %q after %q)", a, key)
+		default:
+			key = a
+		}
+	}
+	if key == "" {
+		return "", nil, errors.New("which sandbox? give its id or name")
+	}
+	return key, nil, nil
+}
