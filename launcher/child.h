@@ -40,6 +40,7 @@ enum sbx_kind {
 	SBX_EXEC,
 	SBX_LOOPBACK_UP,
 	SBX_USERNS_LIMIT,
+	SBX_LANDLOCK,
 };
 
 /* sbx_step.flags */
@@ -65,7 +66,15 @@ enum sbx_kind {
  *   ids   SetIDs.Groups, Capabilities.Keep
  *   num1  Tmpfs/Overlay size, Rlimit soft
  *   num2  Rlimit hard
+ *
+ * SBX_LANDLOCK: strv the rule paths, ids one access mask per path (nids
+ * entries, SBX_LL_REQUIRED marks a path that must exist), num1 the handled
+ * file rights, num2 the handled network rights, mode the scopes, uid the
+ * minimum ABI, data the port rules (SBX_LL_PORT_SIZE bytes each: uint32
+ * port, uint32 rights).
  */
+#define SBX_LL_REQUIRED 0x80000000u
+#define SBX_LL_PORT_SIZE 8
 struct sbx_step {
 	int32_t kind;
 	uint32_t flags;

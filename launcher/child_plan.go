@@ -265,6 +265,9 @@ func (cp *childPlan) fill(i int, st Step, c *C.struct_sbx_step) error {
 		}
 		c.num1 = C.uint64_t(s.Max)
 		flag(s.Optional, C.SBX_F_OPTIONAL)
+	case Landlock:
+		c.kind = C.SBX_LANDLOCK
+		err = cp.fillLandlock(i, s, c)
 	case Exec:
 		c.kind = C.SBX_EXEC
 		if len(s.Argv) == 0 || s.Argv[0] == "" {

@@ -32,6 +32,8 @@ func (d *fileDecoder) decodeNetwork(t map[string]any, p string) {
 		}
 	}
 	d.boolAt(t, p, "allow_host_loopback")
+	d.decodePorts(t, p, "connect_ports")
+	d.decodePorts(t, p, "bind_ports")
 	v, kp, ok := d.child(t, p, "forward")
 	if !ok {
 		return

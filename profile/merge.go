@@ -47,6 +47,11 @@ var listModes = map[string]listMode{
 	// same host port is an error of the merged profile.
 	"network.forward": stringSet,
 	"test.requires":   stringSet,
+
+	"network.connect_ports": stringSet,
+	"network.bind_ports":    stringSet,
+	"landlock.read_only":    stringSet,
+	"landlock.read_write":   stringSet,
 }
 
 // merged is the running result of merging layers, base first.

@@ -185,6 +185,15 @@ var schema = []KeyDoc{
 	k("network.forward", shapeStrings, "[]", `Host ports that reach the sandbox, "HOSTPORT:SANDBOXPORT" with an optional "/tcp" or "/udp"; only with mode = "nat".`),
 	k("network.allow_host_loopback", shapeBool, "false", `Let the sandbox reach the host's 127.0.0.1 (and, with pasta, ::1) through the gateway address; only with mode = "nat".`),
 
+	k("network.connect_ports", shapeInts, "[]", `TCP ports the payload may connect to; when set, every other TCP connect is refused by Landlock (ABI 4), mainly for mode = "host". Empty means no port rule.`),
+	k("network.bind_ports", shapeInts, "[]", `TCP ports the payload may bind; when set, every other TCP bind is refused by Landlock (ABI 4). Empty means no port rule.`),
+
+	k("landlock", shapeTable, "", "The Landlock ruleset, a second wall derived from the mount view: read and execute where the view is read-only, write where it is writable, nothing elsewhere."),
+	k("landlock.enabled", shapeBool, "true", "false turns Landlock off: a loosening, shown by explain and check."),
+	k("landlock.require", shapeInt, "0", "The minimum Landlock ABI the kernel must offer (1 to 64); an older kernel is an error. 0 uses what the kernel has."),
+	k("landlock.read_only", shapeStrings, "[]", "Extra paths inside the sandbox given read and execute; each must exist in the view."),
+	k("landlock.read_write", shapeStrings, "[]", "Extra paths inside the sandbox given read, write and execute; each must exist in the view."),
+
 	k("test", shapeTable, "", "The profile's own smoke test, run by sandbox test."),
 	k("test.command", shapeStrings, "[]", "The command run inside the sandbox; empty means the profile has no test. A later layer replaces it whole."),
 	k("test.expect_exit", shapeInt, "0", "The exit code that means success, 0 to 255."),

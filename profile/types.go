@@ -38,6 +38,7 @@ type Profile struct {
 	Desktop      Desktop      `json:"desktop"`
 	DBus         DBus         `json:"dbus"`
 	Network      Network      `json:"network"`
+	Landlock     Landlock     `json:"landlock"`
 	Test         SmokeTest    `json:"test"`
 
 	// Origins maps the dotted key of every value that a file set
@@ -359,6 +360,24 @@ type Network struct {
 	// AllowHostLoopback lets the sandbox reach the host's 127.0.0.1
 	// through the gateway address (NAT only).
 	AllowHostLoopback bool `json:"allow_host_loopback"`
+	// ConnectPorts and BindPorts, when set, are the only TCP ports the
+	// payload may connect to and bind, enforced by Landlock (ABI 4); nil
+	// leaves TCP unrestricted.
+	ConnectPorts []int `json:"connect_ports,omitempty"`
+	BindPorts    []int `json:"bind_ports,omitempty"`
+}
+
+// Landlock is the second wall behind the mount view: a Landlock ruleset
+// the compiler derives from the view, with the profile's extra rules.
+type Landlock struct {
+	// Enabled false turns it off: a loosening.
+	Enabled bool `json:"enabled"`
+	// Require is the minimum Landlock ABI the kernel must offer; 0
+	// takes what there is.
+	Require int `json:"require,omitempty"`
+	// ReadOnly and ReadWrite are extra paths inside the sandbox.
+	ReadOnly  []string `json:"read_only"`
+	ReadWrite []string `json:"read_write"`
 }
 
 // PortForward makes host 127.0.0.1:HostPort reach SandboxPort inside.
