@@ -155,7 +155,8 @@ func needPython(t *testing.T) {
 
 // TestK3AbstractSocketScope is K3: with the host network an abstract unix
 // socket listening on the host is unreachable under Landlock's socket
-// scope (ABI 6), and reachable without it.
+// scope (ABI 6), compiled and from the plan cache, and reachable without
+// it.
 func TestK3AbstractSocketScope(t *testing.T) {
 	needLandlockABI(t, 6, "abstract unix socket scoping")
 	needPython(t)
@@ -180,6 +181,17 @@ func TestK3AbstractSocketScope(t *testing.T) {
 		r := sandbox(t, m, "-p", on, "--", "/usr/bin/python3", "-c", python3Connect, name)
 		if !strings.Contains(r.stdout, "REFUSED") {
 			t.Errorf("the payload reached the host's abstract socket %s:\n%s", name, r)
+		}
+		// From the plan cache too: the fast path runs the same step.
+		c := newCacheRun(t, m)
+		// A plan is cached only from files that have not changed
+		// for a second (their ctime counts).
+		time.Sleep(1100 * time.Millisecond)
+		wantCold(t, c.run(t, "-p", on, "--", "/usr/bin/python3", "-c", python3Connect, name))
+		r = c.run(t, "-p", on, "--", "/usr/bin/python3", "-c", python3Connect, name)
+		wantCache(t, r, "hit")
+		if !strings.Contains(r.stdout, "REFUSED") {
+			t.Errorf("from the plan cache, the payload reached the host's abstract socket %s:\n%s", name, r)
 		}
 		off := secProfile(t, "k3-off.toml", "extends = [\"minimal\"]\n"+host+landlockOff)
 		r = sandbox(t, m, "-p", off, "--", "/usr/bin/python3", "-c", python3Connect, name)
