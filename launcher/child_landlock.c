@@ -125,6 +125,44 @@ static int sbx_ll_paths(struct sbx_ctx *c, const struct sbx_step *s, int rs, uin
 	return 0;
 }
 
+/*
+ * sbx_ll_inherited lets the payload reopen the files it was handed (its
+ * standard streams, pass_fds) through /proc/self/fd or /dev/stdout: they
+ * lie outside the view (a host file, the host's terminal), where no rule
+ * reaches. Each gets a rule of its own, for the inode only, with the
+ * rights its descriptor already has: reading one opened for reading,
+ * writing one opened for writing. Pipes and sockets are not checked by
+ * Landlock, and directories are refused as descriptors before launch.
+ */
+static void sbx_ll_inherited(const struct sbx_ctx *c, int rs, uint64_t fs)
+{
+	const struct sbx_plan *p = c->plan;
+	int32_t i;
+
+	for (i = 0; i < 3 + p->npass; i++) {
+		int fd = i < 3 ? i : p->pass_fds[i - 3];
+		struct sbx_ll_path_beneath pb;
+		struct stat st;
+		int fl;
+
+		fl = fcntl(fd, F_GETFL);
+		if (fl < 0 || fstat(fd, &st) < 0 || !(S_ISREG(st.st_mode) || S_ISCHR(st.st_mode)))
+			continue;
+		memset(&pb, 0, sizeof(pb));
+		pb.allowed_access = 1ull << 15; /* ioctl_dev, as the fd has */
+		if ((fl & O_ACCMODE) != O_WRONLY)
+			pb.allowed_access |= 0x4; /* read_file */
+		if ((fl & O_ACCMODE) != O_RDONLY)
+			pb.allowed_access |= 0x2 | (1ull << 14); /* write_file, truncate */
+		pb.allowed_access &= fs;
+		pb.parent_fd = fd;
+		/* Best effort: a file the kernel will not take a rule for
+		 * stays usable through its descriptor. */
+		if (pb.allowed_access != 0)
+			syscall(SYS_landlock_add_rule, rs, SBX_LL_RULE_PATH_BENEATH, &pb, 0);
+	}
+}
+
 static int sbx_ll_ports(struct sbx_ctx *c, const struct sbx_step *s, int rs, uint64_t net)
 {
 	uint64_t off;
@@ -176,6 +214,7 @@ int sbx_step_landlock(struct sbx_ctx *c, const struct sbx_step *s)
 	if (sbx_ll_paths(c, s, rs, attr.handled_access_fs) < 0 ||
 	    sbx_ll_ports(c, s, rs, attr.handled_access_net) < 0)
 		return -1;
+	sbx_ll_inherited(c, rs, attr.handled_access_fs);
 	if (syscall(SYS_landlock_restrict_self, rs, 0) < 0)
 		return sbx_ll_fail(c, rs, "landlock_restrict_self", NULL);
 	close(rs);

@@ -101,7 +101,9 @@ func landlockPaths(view []Step) []LandlockPath {
 		case NewRoot:
 			set("/", false)
 		case BindMount:
-			set(s.Target, !s.ReadOnly)
+			// A read-only mount does not stop writes to the device
+			// nodes of a dev-bind: neither may Landlock.
+			set(s.Target, !s.ReadOnly || s.Devices)
 		case Tmpfs:
 			set(s.Target, true)
 		case Proc:
