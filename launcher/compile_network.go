@@ -72,11 +72,17 @@ func (c *compiler) natBackend() (backend, prog string, ok bool) {
 // Host.Lenient a warning, and the part it concerns is left out.
 func (c *compiler) hostProblem(at profile.Origin, key, format string, args ...any) {
 	if c.h.Lenient {
-		c.warns = append(c.warns, &profile.Error{File: at.File, Line: at.Line, Col: at.Col, Key: key,
-			Msg: fmt.Sprintf(format, args...)})
+		c.hostProblemWarn(at, key, format, args...)
 		return
 	}
 	c.fail(at, key, format, args...)
+}
+
+// hostProblemWarn reports a fact of this machine as a warning whatever
+// the mode; Survey compiles use it for what a launch would refuse.
+func (c *compiler) hostProblemWarn(at profile.Origin, key, format string, args ...any) {
+	c.warns = append(c.warns, &profile.Error{File: at.File, Line: at.Line, Col: at.Col, Key: key,
+		Msg: fmt.Sprintf(format, args...)})
 }
 
 // warnings are the lenient compile's warnings in profile order: files in

@@ -323,7 +323,11 @@ func (pr *protector) refuseMissing(readOnly []string) {
 		if len(touch) > 0 {
 			create = append(create, "touch "+strings.Join(touch, " "))
 		}
-		pr.c.fail(v.at, v.key,
+		report := pr.c.fail
+		if pr.c.h.Survey {
+			report = pr.c.hostProblemWarn
+		}
+		report(v.at, v.key,
 			"this writable bind of %s lets the payload create files the host would trust (%s), and these do not exist yet, so they cannot be kept read-only without leaving files on the host: %s; create them on the host (%s), bind a narrower directory, or release each with filesystem.unprotect (such as [%q])",
 			v.src, pr.whyOf(i), strings.Join(names, " "), strings.Join(create, " && "), first)
 	}

@@ -39,6 +39,11 @@ type Host struct {
 	// errors: `sandbox check` then validates a desktop profile on a
 	// headless machine. A plan compiled leniently leaves those parts out.
 	Lenient bool
+	// Survey is `sandbox check`: it validates the profile, not the
+	// directories of this machine, so a protection that needs host
+	// files to exist first (compile_protect.go) is a warning there. A
+	// launch never sets it: such a plan is refused.
+	Survey bool
 	// Sysfs is where the host's sysfs is mounted; "" means /sys. Tests
 	// point it at a tree of their own.
 	Sysfs string

@@ -2,6 +2,7 @@ package tests
 
 import (
 	"bufio"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -75,7 +76,28 @@ func waitGone(t *testing.T, marker string) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	t.Fatalf("processes still alive after the launcher died: %v", hostPIDsWithMarker(marker))
+	var desc []string
+	for _, pid := range hostPIDsWithMarker(marker) {
+		desc = append(desc, describePID(pid))
+	}
+	t.Fatalf("processes still alive after the launcher died:\n%s", strings.Join(desc, "\n"))
+}
+
+// describePID says what a leftover process is: its command, state, parent
+// and pid in each namespace, for a failure to be understood afterwards.
+func describePID(pid int) string {
+	dir := filepath.Join("/proc", strconv.Itoa(pid))
+	cmd, _ := os.ReadFile(filepath.Join(dir, "cmdline"))
+	st, _ := os.ReadFile(filepath.Join(dir, "status"))
+	var keep []string
+	for _, l := range strings.Split(string(st), "\n") {
+		for _, k := range []string{"State:", "PPid:", "NSpid:", "Uid:", "SigCgt:", "SigBlk:"} {
+			if strings.HasPrefix(l, k) {
+				keep = append(keep, strings.Join(strings.Fields(l), " "))
+			}
+		}
+	}
+	return fmt.Sprintf("  %d %q %s", pid, strings.ReplaceAll(string(cmd), "\x00", " "), strings.Join(keep, "; "))
 }
 
 // TestDieWithParent kills the launcher with SIGKILL and checks that every

@@ -175,6 +175,25 @@ func (r *helperRun) finish(t *testing.T) (int, string) {
 	return r.code, r.out.String()
 }
 
+// killLauncher kills the launcher with SIGKILL, as a crash would, and
+// checks that its helpers and sandbox go with it and leave nothing.
+func (r *helperRun) killLauncher(t *testing.T) {
+	t.Helper()
+	r.cmd.Process.Kill()
+	go func() {
+		for range r.lines {
+		}
+	}()
+	<-r.waited
+	// The kernel delivers the helpers' death signal as the launcher
+	// exits; give it the time it takes to be reaped.
+	deadline := time.Now().Add(10 * time.Second)
+	for len(markedProcesses(r.marker)) > 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	r.checkNothingLeft(t)
+}
+
 // checkNothingLeft fails if a process still carries the run's marker or
 // the runtime directory holds anything but the plan cache.
 func (r *helperRun) checkNothingLeft(t *testing.T) {
@@ -417,18 +436,6 @@ func TestNetworkNATKilledLauncher(t *testing.T) {
 		if pids := markedProcesses(r.marker); len(pids) < 2 {
 			t.Fatalf("expected the launcher and pasta to run, found %s", describePids(pids))
 		}
-		r.cmd.Process.Kill()
-		go func() {
-			for range r.lines {
-			}
-		}()
-		<-r.waited
-		// The kernel delivers the helper's death signal as the
-		// launcher exits; give it the time it takes to be reaped.
-		deadline := time.Now().Add(10 * time.Second)
-		for len(markedProcesses(r.marker)) > 0 && time.Now().Before(deadline) {
-			time.Sleep(20 * time.Millisecond)
-		}
-		r.checkNothingLeft(t)
+		r.killLauncher(t)
 	})
 }

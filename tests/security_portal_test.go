@@ -454,16 +454,6 @@ func TestDBusProxyKilledLauncher(t *testing.T) {
 		if !strings.Contains(describePids(pids), "xdg-dbus-proxy") {
 			t.Fatalf("expected the launcher and the proxy to run, found %s", describePids(pids))
 		}
-		r.cmd.Process.Kill()
-		go func() {
-			for range r.lines {
-			}
-		}()
-		<-r.waited
-		deadline := time.Now().Add(10 * time.Second)
-		for len(markedProcesses(r.marker)) > 0 && time.Now().Before(deadline) {
-			time.Sleep(20 * time.Millisecond)
-		}
-		r.checkNothingLeft(t)
+		r.killLauncher(t)
 	})
 }

@@ -279,6 +279,13 @@ func TestH2ReleaseAndMissing(t *testing.T) {
 				t.Errorf("%s exists on the host after a refused launch", p)
 			}
 		}
+		// check validates the profile, not this home: the missing file is
+		// a warning there, with the same fix, and check passes.
+		ck = sandboxCmd(t, m, withDirHome("/", home), "check", prof)
+		if ck.code != 0 || !strings.Contains(ck.stderr, "warning: ") || !strings.Contains(ck.stderr, ".zlogin") ||
+			!strings.Contains(ck.stderr, "filesystem.unprotect") {
+			t.Errorf("check fails on, or does not warn about, a start-up file this home lacks:\n%s", ck)
+		}
 	})
 }
 

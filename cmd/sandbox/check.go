@@ -20,6 +20,10 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	// A display, a bus or a helper this machine lacks is a warning: a
 	// desktop profile is valid on a headless machine too.
 	c.host.Lenient = true
+	// A writable bind of the current directory is checked against the
+	// profile, not against this directory's files: a missing .git/hooks
+	// here is a warning, which the launch itself refuses.
+	c.host.Survey = true
 	code := 0
 	for _, name := range args {
 		p, err := profile.Load(name, c.env, c.src)
