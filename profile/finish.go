@@ -195,6 +195,15 @@ func applyLists(p *Profile, m *merged) {
 	for _, e := range m.lists["network.forward"] {
 		p.Network.Forwards = append(p.Network.Forwards, e.val.(PortForward))
 	}
+	for _, e := range m.lists["network.allow"] {
+		p.Network.Allow = append(p.Network.Allow, e.val.(EgressRule))
+	}
+	for _, e := range m.lists["network.allow_private"] {
+		p.Network.AllowPrivate = append(p.Network.AllowPrivate, e.val.(EgressRule))
+	}
+	for _, e := range m.lists["network.hosts"] {
+		p.Network.Hosts = append(p.Network.Hosts, e.val.(HostMapping))
+	}
 	for _, e := range m.lists["test.requires"] {
 		p.Test.Requires = append(p.Test.Requires, e.val.(string))
 	}

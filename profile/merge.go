@@ -50,6 +50,11 @@ var listModes = map[string]listMode{
 
 	"network.connect_ports": stringSet,
 	"network.bind_ports":    stringSet,
+	// Allow-list entries are keyed by their canonical form; a host
+	// mapping by its name, so a later layer maps a name anew.
+	"network.allow":         stringSet,
+	"network.allow_private": stringSet,
+	"network.hosts":         keyedTable,
 	"landlock.read_only":    stringSet,
 	"landlock.read_write":   stringSet,
 }

@@ -336,6 +336,9 @@ const (
 	// NetworkNAT is a new network namespace with user-mode NAT to the
 	// host's network through pasta or slirp4netns.
 	NetworkNAT = "nat"
+	// NetworkFiltered is a new network namespace with only loopback and
+	// an HTTP proxy run by the launcher that reaches network.allow.
+	NetworkFiltered = "filtered"
 )
 
 // The NAT backends.
@@ -365,6 +368,30 @@ type Network struct {
 	// leaves TCP unrestricted.
 	ConnectPorts []int `json:"connect_ports,omitempty"`
 	BindPorts    []int `json:"bind_ports,omitempty"`
+	// Allow and AllowPrivate are the egress proxy's allow-lists and
+	// Hosts its fixed name mappings (NetworkFiltered only), in profile
+	// order.
+	Allow        []EgressRule  `json:"allow,omitempty"`
+	AllowPrivate []EgressRule  `json:"allow_private,omitempty"`
+	Hosts        []HostMapping `json:"hosts,omitempty"`
+}
+
+// EgressRule is one entry of network.allow or network.allow_private.
+type EgressRule struct {
+	// Host is a lower-case name without a trailing dot, "*.suffix", or
+	// an IP address in its canonical form.
+	Host string `json:"host"`
+	// Port is the one port allowed; 0 means 80 and 443.
+	Port int `json:"port,omitempty"`
+	// At is where the entry was written.
+	At Origin `json:"at"`
+}
+
+// HostMapping is one entry of network.hosts: Name resolves to Addr.
+type HostMapping struct {
+	Name string `json:"name"`
+	Addr string `json:"addr"`
+	At   Origin `json:"at"`
 }
 
 // Landlock is the second wall behind the mount view: a Landlock ruleset
