@@ -274,6 +274,8 @@ void sbx_child_main(const struct sbx_plan *p)
 	}
 	if (p->job_peer_fd >= 0)
 		close(p->job_peer_fd);
+	if (p->egress_peer_fd >= 0)
+		close(p->egress_peer_fd);
 	if (p->die_with_parent)
 		sbx_arm_parent_death(&c);
 	sbx_setup_stdio(&c);

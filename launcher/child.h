@@ -154,6 +154,14 @@ struct sbx_plan {
 	int32_t job_fd;      /* write end of the job pipe (the init reports the
 			      * payload's stops on it), or -1 */
 	int32_t job_peer_fd; /* the launcher's read end, closed first, or -1 */
+
+	/* network.mode "filtered": the child's end of a unix socketpair on
+	 * which it hands the launcher the proxy's listening socket, made in
+	 * the sandbox's network namespace (child_net.c), or -1; the
+	 * launcher's end, closed first; and the port to listen on. */
+	int32_t egress_fd;
+	int32_t egress_peer_fd;
+	int32_t egress_port;
 };
 
 /* sbx_report.code */

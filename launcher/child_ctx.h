@@ -121,6 +121,7 @@ void sbx_step_exec(struct sbx_ctx *c, const struct sbx_step *s) __attribute__((n
 
 /* child_net.c */
 int sbx_step_loopback_up(struct sbx_ctx *c);
+int sbx_egress_listen(struct sbx_ctx *c);
 void sbx_wait_network(struct sbx_ctx *c);
 
 /* init.c */

@@ -14,6 +14,10 @@ type RunOptions struct {
 	// Stdin, Stdout and Stderr become the payload's 0, 1 and 2; nil
 	// means the launcher's own.
 	Stdin, Stdout, Stderr *os.File
+	// Verbose reports each connection of a filtered sandbox's egress
+	// proxy as it happens; refused ones are summed up at the end either
+	// way.
+	Verbose bool
 }
 
 // Run executes the plan and waits for the payload. It returns the
@@ -63,6 +67,16 @@ func Run(p *Plan, opts RunOptions) (int, error) {
 		return 125, err
 	}
 	defer cp.free()
+	if p.Egress != nil {
+		x, child, peer, err := newEgressProxy(p.Egress, runStderr(set.stdio[2]), opts.Verbose)
+		if err != nil {
+			return 125, err
+		}
+		// Stopped (and its report printed) before the helpers.
+		defer x.stop()
+		cp.setEgress(child, peer, p.Egress.Port)
+		svc.egress, svc.egressChild = x, child
+	}
 
 	code, err := runChild(p, cp, set, svc)
 	runtime.KeepAlive(opts)
@@ -107,6 +121,7 @@ func runChild(p *Plan, cp *childPlan, set childSetup, svc *services) (int, error
 	pid, errno := cp.spawn()
 	// The child has its copies; ours would hide its EOF.
 	syscall.Close(report[1])
+	svc.egressStarted()
 	if sync[0] >= 0 {
 		syscall.Close(sync[0])
 	}

@@ -27,7 +27,9 @@ const (
 )
 
 const usage = `Usage:
-  sandbox [-p PROFILE] [--] COMMAND [ARG...]   run COMMAND in the sandbox PROFILE declares
+  sandbox [-p PROFILE] [-v] [--] COMMAND [ARG...]
+                                               run COMMAND in the sandbox PROFILE declares
+                                               (-v: report each connection of a filtered network)
   sandbox check PROFILE...                     validate profiles (exit 0, or 125 with the errors)
   sandbox explain PROFILE [--json]             show the effective profile and the launch plan
   sandbox list                                 list installed profiles
@@ -82,7 +84,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case inv.sub != "":
 		return subcommands[inv.sub](inv.rest, stdout, stderr)
 	}
-	return cmdRun(inv.profile, inv.command, args, stderr)
+	return cmdRun(inv.profile, inv.command, args, inv.verbose, stderr)
 }
 
 // invocation is a parsed command line.
@@ -92,6 +94,7 @@ type invocation struct {
 	sub           string
 	rest          []string
 	help, version bool
+	verbose       bool
 }
 
 // parseArgs reads options up to the command. Everything from the command on
@@ -111,6 +114,8 @@ func parseArgs(args []string) (invocation, error) {
 		case a == "--version":
 			inv.version = true
 			return inv, nil
+		case a == "-v" || a == "--verbose":
+			inv.verbose = true
 		case a == "-p" || a == "--profile":
 			if i+1 >= len(args) {
 				return inv, fmt.Errorf("%s needs a profile name or path", a)

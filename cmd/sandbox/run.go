@@ -16,7 +16,7 @@ import (
 // cmdRun loads the profile, compiles it for command and runs it.
 // args is the whole command line after the program's name, which keys the
 // plan cache.
-func cmdRun(name string, command, args []string, stderr io.Writer) int {
+func cmdRun(name string, command, args []string, verbose bool, stderr io.Writer) int {
 	// Catching the signals Run forwards takes the Go runtime a few
 	// hundred microseconds of thread handoffs: start it now, so that it
 	// overlaps loading and compiling the profile.
@@ -69,7 +69,7 @@ func cmdRun(name string, command, args []string, stderr io.Writer) int {
 		defer close(stored)
 		storePlan(plan, c, args, stderr)
 	}()
-	code, err := launcher.Run(plan, launcher.RunOptions{})
+	code, err := launcher.Run(plan, launcher.RunOptions{Verbose: verbose})
 	<-stored
 	if err != nil {
 		printErr(stderr, err)
