@@ -118,7 +118,7 @@ func TestN1DNSToPrivateRefused(t *testing.T) {
 
 // TestN2IPLiteralRefused: an IP address is reached only when it is
 // listed, even when the proxy is asked for it explicitly (curl
-// --noproxy '' sends 127.0.0.1 to the proxy), and even a public one.
+// --noproxy ” sends 127.0.0.1 to the proxy), and even a public one.
 func TestN2IPLiteralRefused(t *testing.T) {
 	bothModes(t, func(t *testing.T, m mode) {
 		f := newEgressFixture(t, "")
