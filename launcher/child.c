@@ -248,6 +248,8 @@ static int sbx_run_step(struct sbx_ctx *c, const struct sbx_step *s)
 		return sbx_step_loopback_up(c);
 	case SBX_USERNS_LIMIT:
 		return sbx_step_userns_limit(c, s);
+	case SBX_LANDLOCK:
+		return sbx_step_landlock(c, s);
 	case SBX_EXEC:
 		sbx_step_exec(c, s);
 	}
@@ -272,6 +274,8 @@ void sbx_child_main(const struct sbx_plan *p)
 	}
 	if (p->job_peer_fd >= 0)
 		close(p->job_peer_fd);
+	if (p->egress_peer_fd >= 0)
+		close(p->egress_peer_fd);
 	if (p->die_with_parent)
 		sbx_arm_parent_death(&c);
 	sbx_setup_stdio(&c);
@@ -343,7 +347,8 @@ void sbx_run_steps(struct sbx_ctx *c, int from)
 		 * payload's stack). The payload goes on from this step; the
 		 * init never comes back. */
 		if (p->init && !c->is_payload &&
-		    (s->kind == SBX_RLIMIT || s->kind == SBX_SECCOMP || s->kind == SBX_EXEC))
+		    (s->kind == SBX_RLIMIT || s->kind == SBX_LANDLOCK || s->kind == SBX_SECCOMP ||
+		     s->kind == SBX_EXEC))
 			sbx_start_init(c, i);
 		if (sbx_run_step(c, s) < 0)
 			sbx_report(c, SBX_REPORT_SETUP);

@@ -40,6 +40,7 @@ enum sbx_kind {
 	SBX_EXEC,
 	SBX_LOOPBACK_UP,
 	SBX_USERNS_LIMIT,
+	SBX_LANDLOCK,
 };
 
 /* sbx_step.flags */
@@ -65,7 +66,15 @@ enum sbx_kind {
  *   ids   SetIDs.Groups, Capabilities.Keep
  *   num1  Tmpfs/Overlay size, Rlimit soft
  *   num2  Rlimit hard
+ *
+ * SBX_LANDLOCK: strv the rule paths, ids one access mask per path (nids
+ * entries, SBX_LL_REQUIRED marks a path that must exist), num1 the handled
+ * file rights, num2 the handled network rights, mode the scopes, uid the
+ * minimum ABI, data the port rules (SBX_LL_PORT_SIZE bytes each: uint32
+ * port, uint32 rights).
  */
+#define SBX_LL_REQUIRED 0x80000000u
+#define SBX_LL_PORT_SIZE 8
 struct sbx_step {
 	int32_t kind;
 	uint32_t flags;
@@ -145,6 +154,14 @@ struct sbx_plan {
 	int32_t job_fd;      /* write end of the job pipe (the init reports the
 			      * payload's stops on it), or -1 */
 	int32_t job_peer_fd; /* the launcher's read end, closed first, or -1 */
+
+	/* network.mode "filtered": the child's end of a unix socketpair on
+	 * which it hands the launcher the proxy's listening socket, made in
+	 * the sandbox's network namespace (child_net.c), or -1; the
+	 * launcher's end, closed first; and the port to listen on. */
+	int32_t egress_fd;
+	int32_t egress_peer_fd;
+	int32_t egress_port;
 };
 
 /* sbx_report.code */

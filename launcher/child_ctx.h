@@ -111,6 +111,9 @@ int sbx_step_caps(struct sbx_ctx *c, const struct sbx_step *s);
 int sbx_step_no_new_privs(struct sbx_ctx *c);
 int sbx_step_new_session(struct sbx_ctx *c);
 int sbx_step_seccomp(struct sbx_ctx *c, const struct sbx_step *s);
+
+/* child_landlock.c */
+int sbx_step_landlock(struct sbx_ctx *c, const struct sbx_step *s);
 int sbx_become(struct sbx_ctx *c, uint32_t uid, uint32_t gid);
 
 /* child_exec.c */
@@ -118,6 +121,7 @@ void sbx_step_exec(struct sbx_ctx *c, const struct sbx_step *s) __attribute__((n
 
 /* child_net.c */
 int sbx_step_loopback_up(struct sbx_ctx *c);
+int sbx_egress_listen(struct sbx_ctx *c);
 void sbx_wait_network(struct sbx_ctx *c);
 
 /* init.c */

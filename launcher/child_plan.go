@@ -265,6 +265,9 @@ func (cp *childPlan) fill(i int, st Step, c *C.struct_sbx_step) error {
 		}
 		c.num1 = C.uint64_t(s.Max)
 		flag(s.Optional, C.SBX_F_OPTIONAL)
+	case Landlock:
+		c.kind = C.SBX_LANDLOCK
+		err = cp.fillLandlock(i, s, c)
 	case Exec:
 		c.kind = C.SBX_EXEC
 		if len(s.Argv) == 0 || s.Argv[0] == "" {
@@ -331,6 +334,7 @@ func buildChildPlan(p *Plan, set childSetup, first uintptr) (*childPlan, error) 
 	c.err_fd, c.sync_fd = -1, -1
 	c.parent_fds[0], c.parent_fds[1] = -1, -1
 	c.fg_tty, c.job_fd, c.job_peer_fd = -1, -1, -1
+	c.egress_fd, c.egress_peer_fd, c.egress_port = -1, -1, 0
 	c.die_with_parent = childBool(p.DieWithParent)
 	c.new_session = childBool(p.NewSession)
 	c.init = childBool(init)
@@ -408,6 +412,13 @@ func (cp *childPlan) setPipes(report, sync [2]int) {
 func (cp *childPlan) setJob(fgTTY int, job [2]int) {
 	cp.c.fg_tty = C.int32_t(fgTTY)
 	cp.c.job_fd, cp.c.job_peer_fd = C.int32_t(job[1]), C.int32_t(job[0])
+}
+
+// setEgress gives the child its end of the egress socketpair, on which it
+// hands over the proxy's listening socket, the launcher's end, which it
+// closes, and the port.
+func (cp *childPlan) setEgress(child, peer, port int) {
+	cp.c.egress_fd, cp.c.egress_peer_fd, cp.c.egress_port = C.int32_t(child), C.int32_t(peer), C.int32_t(port)
 }
 
 func childBool(b bool) C.int32_t {

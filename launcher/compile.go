@@ -223,12 +223,29 @@ func (c *compiler) steps(plan *Plan, argv []string) []Step {
 	for _, l := range p.Limits {
 		s = append(s, Rlimit{From: From{l.At}, Name: l.Name, Resource: rlimitResource[l.Name], Soft: l.Soft, Hard: l.Hard})
 	}
+	// Landlock last but seccomp, on the payload's own thread: after
+	// the init forked it (the init keeps the host /proc it ends the
+	// sandbox through), after every path the setup opens.
+	if ll := c.landlock(s[:pivotIndex(s)]); ll != nil {
+		s = append(s, *ll)
+	}
 	if sc := c.seccomp(); sc != nil {
 		s = append(s, *sc)
 	}
 	path, _ := lookupEnv(plan.Env, "PATH")
 	s = append(s, Exec{From: From{c.origin("programs")}, Argv: append([]string(nil), argv...), Path: path, Init: p.Process.Init})
 	return s
+}
+
+// pivotIndex returns the index of the pivot-root step: the view is what
+// comes before it.
+func pivotIndex(s []Step) int {
+	for i, st := range s {
+		if _, ok := st.(PivotRoot); ok {
+			return i
+		}
+	}
+	return len(s)
 }
 
 // rlimitResource maps profile names to RLIMIT_* numbers.

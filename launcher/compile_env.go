@@ -44,6 +44,13 @@ func (c *compiler) environment() []string {
 			}
 		}
 	}
+	if c.p.Namespaces.Net && c.p.Network.Mode == profile.NetworkFiltered {
+		// Before environment.set, so that a profile can adjust
+		// NO_PROXY; a program that ignores them has no route out.
+		for k, v := range EgressEnv(EgressPort) {
+			vars[k] = v
+		}
+	}
 	for _, v := range e.Set {
 		vars[v.Name] = v.Value
 	}

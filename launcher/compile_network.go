@@ -20,6 +20,18 @@ func (c *compiler) networkSteps(plan *Plan) []Step {
 	}
 	nw := c.p.Network
 	steps := []Step{LoopbackUp{From: From{c.origin("network.mode")}}}
+	if nw.Mode == profile.NetworkFiltered {
+		// The loopback step also makes the proxy's listening socket
+		// (child_net.c): the only way out of this namespace.
+		plan.Egress = &Egress{
+			Port:         EgressPort,
+			Allow:        append([]profile.EgressRule(nil), nw.Allow...),
+			AllowPrivate: append([]profile.EgressRule(nil), nw.AllowPrivate...),
+			Hosts:        append([]profile.HostMapping(nil), nw.Hosts...),
+			At:           c.origin("network.mode"),
+		}
+		return steps
+	}
 	if nw.Mode != profile.NetworkNAT {
 		return steps
 	}
@@ -109,6 +121,9 @@ func (c *compiler) warnings() []*profile.Error {
 func DescribeNetwork(p *Plan) []string {
 	if p.CloneFlags&syscall.CLONE_NEWNET == 0 {
 		return []string{"mode host: the sandbox shares the host's network: every interface, services listening on the host's 127.0.0.1, and abstract unix sockets (@name, which X11 and D-Bus may listen on) are all reachable"}
+	}
+	if p.Egress != nil {
+		return describeEgress(p.Egress)
 	}
 	n := p.NAT
 	if n == nil {

@@ -41,6 +41,8 @@ func goldenHost() Host {
 			"XDG_RUNTIME_DIR=/run/user/1000", "WAYLAND_DISPLAY=wayland-0", "DISPLAY=:0",
 			"XAUTHORITY=/nonexistent/Xauthority", "DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/1000/bus"},
 		Stat: func(p string) (os.FileInfo, error) { return fakeDir{filepath.Base(p)}, nil },
+		// A fixed Landlock ABI: the plans do not depend on this kernel.
+		LandlockABI: func() int { return 6 },
 		// Nothing exists for the walk of trusted files: the plans show
 		// no protection that depends on this machine's home or projects.
 		Lstat: func(p string) (os.FileInfo, error) {

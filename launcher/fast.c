@@ -110,6 +110,9 @@ static void fast_runtime(struct sbx_plan *p, int argc, char **argv, const int re
 	p->fg_tty = -1;
 	p->job_fd = -1;
 	p->job_peer_fd = -1;
+	/* A filtered plan is never cached (plancache_store.go). */
+	p->egress_fd = -1;
+	p->egress_peer_fd = -1;
 }
 
 /* fast_pass_fds_ok checks that every fd the plan passes is open, and that

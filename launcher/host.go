@@ -31,6 +31,9 @@ type Host struct {
 	// LookPath finds a helper program the plan runs on the host (pasta,
 	// slirp4netns, xdg-dbus-proxy); nil means exec.LookPath.
 	LookPath func(string) (string, error)
+	// LandlockABI returns the kernel's Landlock ABI (0: none); nil
+	// asks the kernel.
+	LandlockABI func() int
 	// Lenient turns what this machine lacks (a display socket, a
 	// session bus, a helper program) into Plan.Warnings instead of
 	// errors: `sandbox check` then validates a desktop profile on a

@@ -65,6 +65,10 @@ type Plan struct {
 	// network.mode is "nat".
 	NAT *NAT `json:"nat,omitempty"`
 
+	// Egress is the launcher's filtering proxy (network.mode
+	// "filtered"), nil without one.
+	Egress *Egress `json:"egress,omitempty"`
+
 	// Desktop says, one entry per [desktop] switch that is on, what the
 	// switch connected; the steps themselves are ordinary binds, files
 	// and variables. For explain.
@@ -157,6 +161,17 @@ type NAT struct {
 	// through the gateway address.
 	AllowHostLoopback bool           `json:"allow_host_loopback"`
 	At                profile.Origin `json:"at"`
+}
+
+// Egress is the HTTP proxy a filtered sandbox reaches at 127.0.0.1:Port
+// inside. The sandbox's setup makes the listening socket in its network
+// namespace and hands it over; the launcher serves it (egress_proxy.go).
+type Egress struct {
+	Port         int                   `json:"port"`
+	Allow        []profile.EgressRule  `json:"allow"`
+	AllowPrivate []profile.EgressRule  `json:"allow_private,omitempty"`
+	Hosts        []profile.HostMapping `json:"hosts,omitempty"`
+	At           profile.Origin        `json:"at"`
 }
 
 // IDMapping is how ids in the new user namespace map to host ids.

@@ -286,6 +286,22 @@ int sbx_plan_pack(struct sbx_plan *plan, uintptr_t base, uint64_t len)
 	return walk_plan(&b, plan);
 }
 
+/* blob_landlock_incomplete: a Landlock step has one access mask per rule
+ * path (the child reads ids[i] for each strv[i]) and whole port rules. */
+static int blob_landlock_incomplete(const struct sbx_step *s)
+{
+	uint32_t n = 0;
+
+	if (s->strv == NULL || s->ids == NULL)
+		return 1;
+	while (s->strv[n] != NULL) {
+		if (n >= s->nids)
+			return 1;
+		n++;
+	}
+	return n == 0 || n != s->nids || s->data_len % SBX_LL_PORT_SIZE != 0;
+}
+
 /* blob_step_incomplete reports a step without a field the child reads
  * unconditionally for its kind (fill in child_plan.go always sets them).
  * An unknown kind is incomplete: a kind added to child.h must be added
@@ -306,6 +322,8 @@ static int blob_step_incomplete(const struct sbx_step *s)
 		return 0;
 	case SBX_SECCOMP:
 		return s->data == NULL;
+	case SBX_LANDLOCK:
+		return blob_landlock_incomplete(s);
 	case SBX_BIND:
 	case SBX_SYMLINK:
 	case SBX_CHDIR:

@@ -135,6 +135,8 @@ func planCacheable(p *Plan, in *PlanInputs) string {
 		return "the plan starts a D-Bus proxy"
 	case p.NAT != nil:
 		return "the plan starts a NAT helper"
+	case p.Egress != nil:
+		return "the plan runs the egress proxy (network.mode \"filtered\")"
 	case planLimitsExplained(p):
 		return "the plan sets a memory, cpu or fsize limit, whose failures only the ordinary launch explains"
 	case p.PulseProxy != nil:

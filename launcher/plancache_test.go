@@ -399,8 +399,11 @@ func TestPlanCacheable(t *testing.T) {
 		return &p
 	}
 	for name, p := range map[string]*Plan{
-		"nat":      with(func(p *Plan) { p.NAT = &NAT{} }),
-		"dbus":     with(func(p *Plan) { p.DBusProxy = &DBusProxy{} }),
+		"nat":  with(func(p *Plan) { p.NAT = &NAT{} }),
+		"dbus": with(func(p *Plan) { p.DBusProxy = &DBusProxy{} }),
+		// The fast path has no egress proxy: a cached filtered plan
+		// would start a sandbox whose only way out nobody serves.
+		"egress":   with(func(p *Plan) { p.Egress = &Egress{Port: EgressPort} }),
 		"warnings": with(func(p *Plan) { p.Warnings = []*profile.Error{{Msg: "no display"}} }),
 		// Only the ordinary launch names the line of a limit that
 		// killed the payload (L10).

@@ -20,6 +20,10 @@ type RunOptions struct {
 	// Ended, if set, is called with the payload's wait status once it
 	// ran and was reaped.
 	Ended func(ws syscall.WaitStatus)
+	// Verbose reports each connection of a filtered sandbox's egress
+	// proxy as it happens; refused ones are summed up at the end either
+	// way.
+	Verbose bool
 }
 
 // Run executes the plan and waits for the payload. It returns the
@@ -69,6 +73,16 @@ func Run(p *Plan, opts RunOptions) (int, error) {
 		return 125, err
 	}
 	defer cp.free()
+	if p.Egress != nil {
+		x, child, peer, err := newEgressProxy(p.Egress, runStderr(set.stdio[2]), opts.Verbose)
+		if err != nil {
+			return 125, err
+		}
+		// Stopped (and its report printed) before the helpers.
+		defer x.stop()
+		cp.setEgress(child, peer, p.Egress.Port)
+		svc.egress, svc.egressChild = x, child
+	}
 
 	code, err := runChild(p, cp, set, svc, opts)
 	runtime.KeepAlive(opts)
@@ -113,6 +127,7 @@ func runChild(p *Plan, cp *childPlan, set childSetup, svc *services, opts RunOpt
 	pid, errno := cp.spawn()
 	// The child has its copies; ours would hide its EOF.
 	syscall.Close(report[1])
+	svc.egressStarted()
 	if sync[0] >= 0 {
 		syscall.Close(sync[0])
 	}

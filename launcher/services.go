@@ -63,6 +63,22 @@ type services struct {
 	proxy   *helper // the D-Bus proxy, for its socket paths
 	sockets map[string]string
 	pulse   *pulseProxy // the sound filter, nil when none
+	// egress is the filtered sandbox's proxy, and egressChild the
+	// child's end of its socketpair until the clone.
+	egress      *egressProxy
+	egressChild int
+}
+
+// egressStarted closes the launcher's copy of the child's socketpair end,
+// so that a child that fails before handing over the listening socket
+// ends the wait for it, and starts the proxy.
+func (s *services) egressStarted() {
+	if s.egress == nil {
+		return
+	}
+	syscall.Close(s.egressChild)
+	s.egressChild = -1
+	s.egress.start()
 }
 
 // helper is one running helper process.
@@ -236,6 +252,10 @@ func (s *services) setupDone() {
 
 // stop ends every helper and removes what they left.
 func (s *services) stop() {
+	if s.egress != nil && s.egressChild >= 0 {
+		syscall.Close(s.egressChild) // never cloned
+		s.egressChild = -1
+	}
 	for _, h := range s.helpers {
 		h.stop()
 	}

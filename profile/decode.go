@@ -91,6 +91,9 @@ func (d *fileDecoder) decodeTop(raw map[string]any) {
 	if t, p, ok := d.table(raw, "network"); ok {
 		d.decodeNetwork(t, p)
 	}
+	if t, p, ok := d.table(raw, "landlock"); ok {
+		d.decodeLandlock(t, p)
+	}
 	if t, p, ok := d.table(raw, "test"); ok {
 		d.decodeSmokeTest(t, p)
 	}

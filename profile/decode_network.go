@@ -7,7 +7,7 @@ import (
 )
 
 var (
-	networkModes    = []string{NetworkNone, NetworkHost, NetworkNAT}
+	networkModes    = []string{NetworkNone, NetworkHost, NetworkNAT, NetworkFiltered}
 	networkBackends = []string{BackendAuto, BackendPasta, BackendSlirp4netns}
 )
 
@@ -32,6 +32,9 @@ func (d *fileDecoder) decodeNetwork(t map[string]any, p string) {
 		}
 	}
 	d.boolAt(t, p, "allow_host_loopback")
+	d.decodePorts(t, p, "connect_ports")
+	d.decodePorts(t, p, "bind_ports")
+	d.decodeEgress(t, p)
 	v, kp, ok := d.child(t, p, "forward")
 	if !ok {
 		return

@@ -37,7 +37,8 @@ func finish(name string, layers []*layer, env Env) (*Profile, Errors) {
 			Session: DBusBus{Talk: []string{}, Own: []string{}, See: []string{}, Call: []string{}, Broadcast: []string{}},
 			System:  DBusBus{Talk: []string{}, Own: []string{}, See: []string{}, Call: []string{}, Broadcast: []string{}},
 		},
-		Network: Network{Mode: NetworkNone, Backend: BackendAuto, Forwards: []PortForward{}},
+		Network:  Network{Mode: NetworkNone, Backend: BackendAuto, Forwards: []PortForward{}},
+		Landlock: Landlock{Enabled: true, ReadOnly: []string{}, ReadWrite: []string{}},
 		Test: SmokeTest{
 			Command: []string{}, Timeout: defaultTestTimeout,
 			Requires: []string{}, Setup: []string{}, Check: []string{},
@@ -93,6 +94,8 @@ func scalarTargets(p *Profile) map[string]any {
 		"network.mode":                     &p.Network.Mode,
 		"network.backend":                  &p.Network.Backend,
 		"network.allow_host_loopback":      &p.Network.AllowHostLoopback,
+		"landlock.enabled":                 &p.Landlock.Enabled,
+		"landlock.require":                 &p.Landlock.Require,
 		"test.command":                     &p.Test.Command,
 		"test.setup":                       &p.Test.Setup,
 		"test.check":                       &p.Test.Check,
@@ -192,9 +195,32 @@ func applyLists(p *Profile, m *merged) {
 	for _, e := range m.lists["network.forward"] {
 		p.Network.Forwards = append(p.Network.Forwards, e.val.(PortForward))
 	}
+	for _, e := range m.lists["network.allow"] {
+		p.Network.Allow = append(p.Network.Allow, e.val.(EgressRule))
+	}
+	for _, e := range m.lists["network.allow_private"] {
+		p.Network.AllowPrivate = append(p.Network.AllowPrivate, e.val.(EgressRule))
+	}
+	for _, e := range m.lists["network.hosts"] {
+		p.Network.Hosts = append(p.Network.Hosts, e.val.(HostMapping))
+	}
 	for _, e := range m.lists["test.requires"] {
 		p.Test.Requires = append(p.Test.Requires, e.val.(string))
 	}
+	for _, e := range m.lists["landlock.read_only"] {
+		p.Landlock.ReadOnly = append(p.Landlock.ReadOnly, e.val.(string))
+	}
+	for _, e := range m.lists["landlock.read_write"] {
+		p.Landlock.ReadWrite = append(p.Landlock.ReadWrite, e.val.(string))
+	}
+	for _, e := range m.lists["network.connect_ports"] {
+		p.Network.ConnectPorts = append(p.Network.ConnectPorts, e.val.(int))
+	}
+	sort.Ints(p.Network.ConnectPorts)
+	for _, e := range m.lists["network.bind_ports"] {
+		p.Network.BindPorts = append(p.Network.BindPorts, e.val.(int))
+	}
+	sort.Ints(p.Network.BindPorts)
 	for _, e := range m.lists["process.pass_fds"] {
 		p.Process.PassFDs = append(p.Process.PassFDs, e.val.(int))
 	}

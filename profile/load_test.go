@@ -191,8 +191,9 @@ func TestFullProfile(t *testing.T) {
 			System:  DBusBus{Talk: []string{}, Own: []string{}, See: []string{}, Call: []string{}, Broadcast: []string{}},
 		},
 		// namespaces.net = false alone means the host network.
-		Network: Network{Mode: NetworkHost, Backend: BackendAuto, Forwards: []PortForward{}},
-		Test:    SmokeTest{Command: []string{}, Timeout: 60, Requires: []string{}, Setup: []string{}, Check: []string{}},
+		Network:  Network{Mode: NetworkHost, Backend: BackendAuto, Forwards: []PortForward{}},
+		Landlock: Landlock{Enabled: true, ReadOnly: []string{}, ReadWrite: []string{}},
+		Test:     SmokeTest{Command: []string{}, Timeout: 60, Requires: []string{}, Setup: []string{}, Check: []string{}},
 	}
 	origins := p.Origins
 	p.Origins = nil

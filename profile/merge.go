@@ -47,6 +47,16 @@ var listModes = map[string]listMode{
 	// same host port is an error of the merged profile.
 	"network.forward": stringSet,
 	"test.requires":   stringSet,
+
+	"network.connect_ports": stringSet,
+	"network.bind_ports":    stringSet,
+	// Allow-list entries are keyed by their canonical form; a host
+	// mapping by its name, so a later layer maps a name anew.
+	"network.allow":         stringSet,
+	"network.allow_private": stringSet,
+	"network.hosts":         keyedTable,
+	"landlock.read_only":    stringSet,
+	"landlock.read_write":   stringSet,
 }
 
 // merged is the running result of merging layers, base first.

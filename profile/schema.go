@@ -180,10 +180,22 @@ var schema = []KeyDoc{
 	k("dbus.system.broadcast", shapeStrings, "[]", `"NAME=RULE" entries: signals from NAME that match RULE reach the payload.`),
 
 	k("network", shapeTable, "", "The sandbox's network."),
-	k("network.mode", shapeString, `"none"`, `"none" (only loopback), "host" (share the host network, as namespaces.net = false; the default when only that is written) or "nat" (user-mode NAT through pasta or slirp4netns).`),
+	k("network.mode", shapeString, `"none"`, `"none" (only loopback), "host" (share the host network, as namespaces.net = false; the default when only that is written), "nat" (user-mode NAT through pasta or slirp4netns) or "filtered" (only loopback, and an HTTP proxy at 127.0.0.1:3128 that reaches what network.allow lists).`),
 	k("network.backend", shapeString, `"auto"`, `NAT helper: "auto" (pasta when installed, else slirp4netns), "pasta" or "slirp4netns"; only with mode = "nat".`),
 	k("network.forward", shapeStrings, "[]", `Host ports that reach the sandbox, "HOSTPORT:SANDBOXPORT" with an optional "/tcp" or "/udp"; only with mode = "nat".`),
 	k("network.allow_host_loopback", shapeBool, "false", `Let the sandbox reach the host's 127.0.0.1 (and, with pasta, ::1) through the gateway address; only with mode = "nat".`),
+
+	k("network.allow", shapeStrings, "[]", `Only with mode = "filtered": where the sandbox may connect through the egress proxy. Each entry is "HOST", "HOST:PORT", "*.SUFFIX" (any name below SUFFIX, not SUFFIX itself) or an IP address (which must be listed to be reached); no port means ports 80 and 443.`),
+	k("network.allow_private", shapeStrings, "[]", `Only with mode = "filtered": allowed destinations that may resolve to loopback, link-local, private, unspecified or multicast addresses, as "HOST:PORT" or "IP:PORT" (same forms as network.allow). Every other such address is refused, whatever DNS says.`),
+	k("network.hosts", shapeStrings, "[]", `Only with mode = "filtered": names the egress proxy resolves without DNS, "NAME=IP" (for tests and fixed hosts). The address still goes through network.allow_private.`),
+	k("network.connect_ports", shapeInts, "[]", `TCP ports the payload may connect to; when set, every other TCP connect is refused by Landlock (ABI 4), mainly for mode = "host". Empty means no port rule.`),
+	k("network.bind_ports", shapeInts, "[]", `TCP ports the payload may bind; when set, every other TCP bind is refused by Landlock (ABI 4). Empty means no port rule.`),
+
+	k("landlock", shapeTable, "", "The Landlock ruleset, a second wall derived from the mount view: read and execute where the view is read-only, write where it is writable, nothing elsewhere."),
+	k("landlock.enabled", shapeBool, "true", "false turns Landlock off: a loosening, shown by explain and check."),
+	k("landlock.require", shapeInt, "0", "The minimum Landlock ABI the kernel must offer (1 to 64); an older kernel is an error. 0 uses what the kernel has."),
+	k("landlock.read_only", shapeStrings, "[]", "Extra paths inside the sandbox given read and execute; each must exist in the view."),
+	k("landlock.read_write", shapeStrings, "[]", "Extra paths inside the sandbox given read, write and execute; each must exist in the view."),
 
 	k("test", shapeTable, "", "The profile's own smoke test, run by sandbox test."),
 	k("test.command", shapeStrings, "[]", "The command run inside the sandbox; empty means the profile has no test. A later layer replaces it whole."),
@@ -225,12 +237,12 @@ var (
 	replaceableKeys = []string{"programs", "mount", "capabilities.keep", "environment.keep", "environment.unset", "process.pass_fds", "seccomp.syscalls", "environment.set", "identity.uid_map", "identity.gid_map",
 		"filesystem.unprotect", "dbus.session.talk", "dbus.session.own", "dbus.session.see", "dbus.session.call", "dbus.session.broadcast",
 		"dbus.system.talk", "dbus.system.own", "dbus.system.see", "dbus.system.call", "dbus.system.broadcast",
-		"network.forward", "test.requires", "test.command", "test.setup", "test.check"}
+		"network.forward", "network.allow", "network.allow_private", "network.hosts", "test.requires", "test.command", "test.setup", "test.check"}
 	removableKeys = []string{"programs", "mount", "capabilities.keep", "environment.keep", "environment.unset", "seccomp.syscalls", "environment.set",
 		"filesystem.unprotect",
 		"dbus.session.talk", "dbus.session.own", "dbus.session.see", "dbus.session.call", "dbus.session.broadcast",
 		"dbus.system.talk", "dbus.system.own", "dbus.system.see", "dbus.system.call", "dbus.system.broadcast",
-		"network.forward", "test.requires"}
+		"network.forward", "network.allow", "network.allow_private", "network.hosts", "test.requires"}
 	// wholeValueKeys are arrays that a later layer replaces instead of
 	// appending to.
 	wholeValueKeys   = []string{"test.command", "test.setup", "test.check"}

@@ -38,6 +38,7 @@ type Profile struct {
 	Desktop      Desktop      `json:"desktop"`
 	DBus         DBus         `json:"dbus"`
 	Network      Network      `json:"network"`
+	Landlock     Landlock     `json:"landlock"`
 	Test         SmokeTest    `json:"test"`
 
 	// Origins maps the dotted key of every value that a file set
@@ -335,6 +336,9 @@ const (
 	// NetworkNAT is a new network namespace with user-mode NAT to the
 	// host's network through pasta or slirp4netns.
 	NetworkNAT = "nat"
+	// NetworkFiltered is a new network namespace with only loopback and
+	// an HTTP proxy run by the launcher that reaches network.allow.
+	NetworkFiltered = "filtered"
 )
 
 // The NAT backends.
@@ -359,6 +363,48 @@ type Network struct {
 	// AllowHostLoopback lets the sandbox reach the host's 127.0.0.1
 	// through the gateway address (NAT only).
 	AllowHostLoopback bool `json:"allow_host_loopback"`
+	// ConnectPorts and BindPorts, when set, are the only TCP ports the
+	// payload may connect to and bind, enforced by Landlock (ABI 4); nil
+	// leaves TCP unrestricted.
+	ConnectPorts []int `json:"connect_ports,omitempty"`
+	BindPorts    []int `json:"bind_ports,omitempty"`
+	// Allow and AllowPrivate are the egress proxy's allow-lists and
+	// Hosts its fixed name mappings (NetworkFiltered only), in profile
+	// order.
+	Allow        []EgressRule  `json:"allow,omitempty"`
+	AllowPrivate []EgressRule  `json:"allow_private,omitempty"`
+	Hosts        []HostMapping `json:"hosts,omitempty"`
+}
+
+// EgressRule is one entry of network.allow or network.allow_private.
+type EgressRule struct {
+	// Host is a lower-case name without a trailing dot, "*.suffix", or
+	// an IP address in its canonical form.
+	Host string `json:"host"`
+	// Port is the one port allowed; 0 means 80 and 443.
+	Port int `json:"port,omitempty"`
+	// At is where the entry was written.
+	At Origin `json:"at"`
+}
+
+// HostMapping is one entry of network.hosts: Name resolves to Addr.
+type HostMapping struct {
+	Name string `json:"name"`
+	Addr string `json:"addr"`
+	At   Origin `json:"at"`
+}
+
+// Landlock is the second wall behind the mount view: a Landlock ruleset
+// the compiler derives from the view, with the profile's extra rules.
+type Landlock struct {
+	// Enabled false turns it off: a loosening.
+	Enabled bool `json:"enabled"`
+	// Require is the minimum Landlock ABI the kernel must offer; 0
+	// takes what there is.
+	Require int `json:"require,omitempty"`
+	// ReadOnly and ReadWrite are extra paths inside the sandbox.
+	ReadOnly  []string `json:"read_only"`
+	ReadWrite []string `json:"read_write"`
 }
 
 // PortForward makes host 127.0.0.1:HostPort reach SandboxPort inside.

@@ -1,6 +1,9 @@
 package profile
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // resolveNetwork makes network.mode and namespaces.net agree when a
 // profile writes only one of them: mode = "host" is namespaces.net =
@@ -40,9 +43,6 @@ func (v *validator) network() {
 		return
 	}
 	v.forwardConflicts()
-	if nw.Mode == NetworkNAT {
-		return
-	}
 	// Why the mode is what it is, for the messages below.
 	why := func(from string) string {
 		switch {
@@ -52,6 +52,19 @@ func (v *validator) network() {
 			return fmt.Sprintf("network.mode is %s because namespaces.net = false at %s", quote(nw.Mode), originString(net.at, from))
 		}
 		return fmt.Sprintf("network.mode is %s by default", quote(nw.Mode))
+	}
+	if nw.Mode != NetworkFiltered {
+		// An allow-list under another mode would read as a filter
+		// that is not there.
+		for _, key := range []string{"network.allow", "network.allow_private", "network.hosts"} {
+			if l := v.m.lists[key]; len(l) > 0 {
+				v.errAt(l[0].at, l[0].path, `%s applies only with mode = "filtered" (%s); remove it, or set mode = "filtered"`,
+					strings.TrimPrefix(key, "network."), why(l[0].at.File))
+			}
+		}
+	}
+	if nw.Mode == NetworkNAT {
+		return
 	}
 	// Defaults written out are accepted in any mode, so that a layer can
 	// neutralise what a NAT base set.

@@ -305,7 +305,7 @@ func TestCWDRefusesHomeAndAbove(t *testing.T) {
 		}
 		for _, c := range cases {
 			r := sandboxCmd(t, m, withDirHome(c[0], c[1]), "-p", "agent", "--", "/bin/true")
-			if r.code != 125 || !strings.Contains(r.stderr, "builtin:agent.toml:42:") ||
+			if r.code != 125 || !strings.Contains(r.stderr, "builtin:agent.toml:46:") ||
 				!strings.Contains(r.stderr, "start sandbox from the project's own directory") {
 				t.Errorf("agent from %s with HOME=%s was not refused with a positioned error and the fix:\n%s", c[0], c[1], r)
 			}

@@ -21,6 +21,9 @@ func TestParseArgs(t *testing.T) {
 		// Arguments after the command are never options (B12).
 		{args: []string{"-p", "x", "sh", "-c", "echo $HOME; rm -rf /", "--help"}, want: invocation{profile: "x", command: []string{"sh", "-c", "echo $HOME; rm -rf /", "--help"}}},
 		{args: []string{"firefox", "--private"}, want: invocation{command: []string{"firefox", "--private"}}},
+		{args: []string{"-v", "-p", "agent", "pip"}, want: invocation{profile: "agent", verbose: true, command: []string{"pip"}}},
+		{args: []string{"-p", "agent", "--verbose", "--", "-v"}, want: invocation{profile: "agent", verbose: true, command: []string{"-v"}}},
+		{args: []string{"-p", "agent", "pip", "-v"}, want: invocation{profile: "agent", command: []string{"pip", "-v"}}},
 		{args: []string{"--help"}, want: invocation{help: true}},
 		{args: []string{"--version"}, want: invocation{version: true}},
 		{args: []string{"-x"}, wantErr: true},

@@ -172,6 +172,13 @@ func explicitLoosenings(p *profile.Profile) []string {
 		out = append(out, "a root launch maps the sandbox's ids to host root: the payload owns every file host root owns (identity.host_root = true, "+
 			originString(p.Origins["identity.host_root"])+")")
 	}
+	out = append(out, landlockLoosenings(p)...)
+	if p.Network.Mode == profile.NetworkFiltered {
+		for _, r := range p.Network.AllowPrivate {
+			out = append(out, fmt.Sprintf("the egress proxy may connect %s to loopback, link-local or private addresses: services of this machine or its LAN (network.allow_private, %s)",
+				r.String(), originString(r.At)))
+		}
+	}
 	for _, m := range p.Filesystem.Mounts {
 		if m.Type == profile.MountDevBind && m.Writable {
 			out = append(out, fmt.Sprintf("host path %s is writable at %s, and the host's device nodes in it can be changed (writable = true, %s)",

@@ -32,8 +32,9 @@ const (
 )
 
 const usage = `Usage:
-  sandbox [-p PROFILE] [--name NAME] [--status-fd N] [--] COMMAND [ARG...]
+  sandbox [-p PROFILE] [-v] [--name NAME] [--status-fd N] [--] COMMAND [ARG...]
                                                run COMMAND in the sandbox PROFILE declares
+                                               (-v: report each connection of a filtered network)
   sandbox ps [--json]                          list running sandboxes
   sandbox enter ID|NAME [-- COMMAND [ARG...]]  run COMMAND (default: a shell) in a running sandbox
   sandbox stop ID|NAME [--timeout SECONDS]     stop a running sandbox
@@ -113,6 +114,7 @@ type invocation struct {
 	name     string
 	statusFD int
 	hasFD    bool
+	verbose  bool
 }
 
 // parseArgs reads options up to the command. Everything from the command on
@@ -132,6 +134,8 @@ func parseArgs(args []string) (invocation, error) {
 		case a == "--version":
 			inv.version = true
 			return inv, nil
+		case a == "-v" || a == "--verbose":
+			inv.verbose = true
 		case a == "-p" || a == "--profile":
 			if i+1 >= len(args) {
 				return inv, fmt.Errorf("%s needs a profile name or path", a)

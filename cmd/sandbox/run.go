@@ -18,6 +18,7 @@ import (
 // plan cache.
 func cmdRun(inv invocation, args []string, stderr io.Writer) int {
 	name, command := inv.profile, inv.command
+	verbose := inv.verbose
 	// Catching the signals Run forwards takes the Go runtime a few
 	// hundred microseconds of thread handoffs: start it now, so that it
 	// overlaps loading and compiling the profile.
@@ -80,6 +81,7 @@ func cmdRun(inv invocation, args []string, stderr io.Writer) int {
 		}
 	}()
 	code, err := launcher.Run(plan, launcher.RunOptions{
+		Verbose: verbose,
 		Started: func(pid int) { inst.started(pid, args, stderr) },
 		Ended:   inst.ended,
 	})
