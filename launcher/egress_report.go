@@ -17,6 +17,9 @@ type egressReport struct {
 	verbose bool
 	refused map[string]*egressRefusal
 	allowed int
+	// notify, if set, hears of each connection as it is decided
+	// (RunOptions.Egress): the status stream's egress lines.
+	notify func(verdict, target, reason string)
 }
 
 type egressRefusal struct {
@@ -50,6 +53,9 @@ func (r *egressReport) allow(target, addr string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.allowed++
+	if r.notify != nil {
+		r.notify("allowed", target, "")
+	}
 	if r.verbose {
 		fmt.Fprintf(r.w, "sandbox: egress: allowed %s (%s)\n", target, addr)
 	}
@@ -65,6 +71,9 @@ func (r *egressReport) refuse(target, why string) {
 		r.refused[key] = f
 	}
 	f.count++
+	if r.notify != nil {
+		r.notify("refused", target, why)
+	}
 	if r.verbose {
 		fmt.Fprintf(r.w, "sandbox: egress: refused %s: %s\n", target, why)
 	}

@@ -24,6 +24,11 @@ type RunOptions struct {
 	// proxy as it happens; refused ones are summed up at the end either
 	// way.
 	Verbose bool
+	// Egress, if set, is called for each connection the egress proxy
+	// allows or refuses ("allowed" or "refused", the host:port the
+	// sandbox asked for, the reason of a refusal), from the proxy's
+	// goroutines.
+	Egress func(verdict, target, reason string)
 }
 
 // Run executes the plan and waits for the payload. It returns the
@@ -80,6 +85,7 @@ func Run(p *Plan, opts RunOptions) (int, error) {
 		}
 		// Stopped (and its report printed) before the helpers.
 		defer x.stop()
+		x.rep.notify = opts.Egress
 		cp.setEgress(child, peer, p.Egress.Port)
 		svc.egress, svc.egressChild = x, child
 	}

@@ -1,10 +1,13 @@
 package tests
 
 import (
+	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -232,4 +235,44 @@ func TestFilteredPlanNotCached(t *testing.T) {
 			t.Errorf("explain lacks %q:\n%s", want, r)
 		}
 	}
+}
+
+// TestEgressStatusStream: a program that reads the status stream learns
+// of each refused connection by name and port, and of the allowed ones,
+// as JSON lines between the first and the last.
+func TestEgressStatusStream(t *testing.T) {
+	bothModes(t, func(t *testing.T, m mode) {
+		f := newEgressFixture(t, "")
+		rd, wr, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := sandboxCmd(t, m, func(c *exec.Cmd) { c.ExtraFiles = []*os.File{wr} },
+			"--status-fd", "3", "-p", f.profile, "--", "sh", "-c",
+			curlLine("control", fmt.Sprintf("http://good.test:%d/", f.httpPort))+
+				curlLine("unlisted", fmt.Sprintf("http://bad.test:%d/", f.httpPort)))
+		wr.Close()
+		b, _ := io.ReadAll(rd)
+		rd.Close()
+		if !strings.Contains(r.stdout, "control=hello-egress") || !strings.Contains(r.stdout, "unlisted=fail:") {
+			t.Fatalf("the control or the refusal did not happen:\n%s", r)
+		}
+		var allowed, refused bool
+		for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+			var v map[string]any
+			if err := json.Unmarshal([]byte(line), &v); err != nil {
+				t.Fatalf("status line %q is not JSON: %v", line, err)
+			}
+			switch {
+			case v["egress"] == "allowed" && v["target"] == fmt.Sprintf("good.test:%d", f.httpPort):
+				allowed = true
+			case v["egress"] == "refused" && v["target"] == fmt.Sprintf("bad.test:%d", f.httpPort) &&
+				strings.Contains(fmt.Sprint(v["reason"]), "network.allow"):
+				refused = true
+			}
+		}
+		if !allowed || !refused {
+			t.Errorf("the status stream lacks the allowed or the refused connection (allowed %v, refused %v):\n%s", allowed, refused, b)
+		}
+	})
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"regexp"
 	"strconv"
+	"sync"
 	"syscall"
 
 	"sandbox/internal/instance"
@@ -39,6 +40,7 @@ type runInstance struct {
 	name   string
 	base   string
 	dirs   []string
+	mu     sync.Mutex // emit comes from the egress proxy's goroutines too
 	status *os.File
 	id     string
 	path   string
@@ -110,8 +112,21 @@ func (ri *runInstance) finish(code int, err error) {
 func (ri *runInstance) ended(ws syscall.WaitStatus) {
 	if ws.Signaled() {
 		ri.emit(map[string]any{"signal": int(ws.Signal())})
+		ri.mu.Lock()
 		ri.status = nil // the last line is written
+		ri.mu.Unlock()
 	}
+}
+
+// egress writes one line for each connection the egress proxy of a
+// filtered network decides, for a program to offer the user the
+// network.allow line a refusal calls for.
+func (ri *runInstance) egress(verdict, target, reason string) {
+	v := map[string]any{"egress": verdict, "target": target}
+	if reason != "" {
+		v["reason"] = reason
+	}
+	ri.emit(v)
 }
 
 func (ri *runInstance) end() {
@@ -122,6 +137,8 @@ func (ri *runInstance) end() {
 }
 
 func (ri *runInstance) emit(v map[string]any) {
+	ri.mu.Lock()
+	defer ri.mu.Unlock()
 	if ri.status == nil {
 		return
 	}

@@ -82,6 +82,7 @@ func cmdRun(inv invocation, args []string, stderr io.Writer) int {
 	}()
 	code, err := launcher.Run(plan, launcher.RunOptions{
 		Verbose: verbose,
+		Egress:  inst.egress,
 		Started: func(pid int) { inst.started(pid, args, stderr) },
 		Ended:   inst.ended,
 	})
