@@ -87,6 +87,9 @@ type helperRun struct {
 	stderr  lockedBuffer
 	waited  chan struct{}
 	code    int
+	// killed: the launcher died of SIGKILL, so its instance record is
+	// left for the next `sandbox ps` to prune as stale.
+	killed bool
 }
 
 // startWithHelpers starts `sandbox args...` in mode m with env added to
@@ -179,6 +182,7 @@ func (r *helperRun) finish(t *testing.T) (int, string) {
 // checks that its helpers and sandbox go with it and leave nothing.
 func (r *helperRun) killLauncher(t *testing.T) {
 	t.Helper()
+	r.killed = true
 	r.cmd.Process.Kill()
 	go func() {
 		for range r.lines {
@@ -210,7 +214,7 @@ func (r *helperRun) checkNothingLeft(t *testing.T) {
 	}
 	for _, e := range ents {
 		if e.Name() == "sandbox" {
-			checkOnlyPlanCache(t, filepath.Join(r.runtime, "sandbox"))
+			checkOnlyPlanCache(t, filepath.Join(r.runtime, "sandbox"), r.killed)
 			continue
 		}
 		t.Errorf("left in the caller's runtime directory: %s", e.Name())
@@ -219,11 +223,18 @@ func (r *helperRun) checkNothingLeft(t *testing.T) {
 
 // checkOnlyPlanCache fails unless dir holds the plan cache and nothing
 // else: plans/*.plan, no temporary file.
-func checkOnlyPlanCache(t *testing.T, dir string) {
+func checkOnlyPlanCache(t *testing.T, dir string, killed bool) {
 	t.Helper()
 	for _, e := range entries(dir) {
-		if e != "plans" {
+		if e != "plans" && e != "instances" {
 			t.Errorf("left in the caller's runtime directory: sandbox/%s", e)
+		}
+	}
+	// A launcher that ended removed its instance record; one killed
+	// could not, and the record is stale (its pid is gone).
+	if !killed {
+		for _, e := range entries(filepath.Join(dir, "instances")) {
+			t.Errorf("instance record left after the launcher ended: %s", e)
 		}
 	}
 	for _, e := range entries(filepath.Join(dir, "plans")) {
