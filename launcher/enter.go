@@ -181,7 +181,7 @@ func enterPlan(p *Plan, pl enterPayload, argv []string) *Plan {
 		switch st := s.(type) {
 		case SetIDs:
 			ids.From = st.From
-		case Chdir, Rlimit, Capabilities, NoNewPrivs, NewSession, Seccomp:
+		case Chdir, Rlimit, Capabilities, NoNewPrivs, NewSession, Landlock, Seccomp:
 			rest = append(rest, s)
 		case Exec:
 			st.Argv, st.Init = argv, false
