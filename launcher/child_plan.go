@@ -286,6 +286,7 @@ type childSetup struct {
 	stdio     [3]int
 	ids       runIDMode
 	waitMaps  bool
+	hold      bool // wait for the release even without maps to write
 	lastCap   int
 	argvStart uintptr
 	argvLen   uintptr
@@ -340,7 +341,7 @@ func buildChildPlan(p *Plan, set childSetup, first uintptr) (*childPlan, error) 
 	c.init = childBool(init)
 	c.time_ns = childBool(p.TimeNamespace)
 	c.cap_last_cap = C.int32_t(set.lastCap)
-	c.wait_release = childBool(set.waitMaps)
+	c.wait_release = childBool(set.waitMaps || set.hold)
 	c.wait_network = childBool(p.NAT != nil)
 	if len(p.PassFDs) > 0 {
 		fds := make([]uint32, len(p.PassFDs))

@@ -138,7 +138,12 @@ func Enter(p *Plan, t EnterTarget, argv []string, opts RunOptions) (int, error) 
 	job.started(child)
 	sig.attach(child)
 	if opts.Started != nil {
-		opts.Started(child)
+		var ns map[string]uint64
+		if opts.Namespaces {
+			// The entered process has the payload's, which outlives it.
+			ns = namespaceIDs(pid)
+		}
+		opts.Started(child, ns)
 	}
 	rec, got, rerr := runReadReport(report[0])
 	sig.setupDone()

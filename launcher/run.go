@@ -14,9 +14,16 @@ type RunOptions struct {
 	// Stdin, Stdout and Stderr become the payload's 0, 1 and 2; nil
 	// means the launcher's own.
 	Stdin, Stdout, Stderr *os.File
-	// Started, if set, is called with the sandbox's host pid once it
-	// is cloned and released, before its setup is known to succeed.
-	Started func(pid int)
+	// Started, if set, is called with the sandbox's host pid and the
+	// inode numbers of its namespaces once it is cloned and released,
+	// before its setup is known to succeed.
+	Started func(pid int, namespaces map[string]uint64)
+	// Namespaces asks for the namespaces' inode numbers in Started
+	// (nil otherwise). The child then waits for the launcher before its
+	// setup: once the setup made it non-dumpable, a rootless launcher
+	// can no longer read them, and a payload that ends at once leaves
+	// only a zombie without them. It costs one more pipe round trip.
+	Namespaces bool
 	// Ended, if set, is called with the payload's wait status once it
 	// ran and was reaped.
 	Ended func(ws syscall.WaitStatus)
@@ -49,6 +56,7 @@ func Run(p *Plan, opts RunOptions) (int, error) {
 	set := childSetup{ids: runIDModeFor(p)}
 	set.lastCap, set.argvStart, set.argvLen = childHost()
 	set.waitMaps = set.ids == idsParent || set.ids == idsHelper
+	set.hold = opts.Namespaces && opts.Started != nil
 	for i, f := range []*os.File{opts.Stdin, opts.Stdout, opts.Stderr} {
 		set.stdio[i] = i
 		if f != nil {
@@ -107,7 +115,7 @@ func runChild(p *Plan, cp *childPlan, set childSetup, svc *services, opts RunOpt
 	}
 	defer syscall.Close(report[0])
 	sync = [2]int{-1, -1}
-	if set.waitMaps || p.DieWithParent || p.NAT != nil {
+	if set.waitMaps || set.hold || p.DieWithParent || p.NAT != nil {
 		if err := syscall.Pipe2(sync[:], syscall.O_CLOEXEC); err != nil {
 			syscall.Close(report[1])
 			return 0, fmt.Errorf("sandbox: sync pipe: %w", err)
@@ -142,6 +150,11 @@ func runChild(p *Plan, cp *childPlan, set childSetup, svc *services, opts RunOpt
 	}
 	job.started(pid)
 	sig.attach(pid)
+	// Read while the child waits for its release (RunOptions.Namespaces).
+	var nsIDs map[string]uint64
+	if set.hold {
+		nsIDs = namespaceIDs(pid)
+	}
 
 	if set.waitMaps {
 		if err := runMapIDs(sig.abortCtx, pid, p, cp, set.ids); err != nil {
@@ -149,6 +162,8 @@ func runChild(p *Plan, cp *childPlan, set childSetup, svc *services, opts RunOpt
 			_, _ = sig.wait(job)
 			return sig.stoppedOr(err)
 		}
+	}
+	if set.waitMaps || set.hold {
 		if _, err := syscall.Write(sync[1], []byte{1}); err != nil {
 			_ = syscall.Kill(pid, syscall.SIGKILL)
 			_, _ = sig.wait(job)
@@ -166,7 +181,7 @@ func runChild(p *Plan, cp *childPlan, set childSetup, svc *services, opts RunOpt
 	}
 
 	if opts.Started != nil {
-		opts.Started(pid)
+		opts.Started(pid, nsIDs)
 	}
 	rec, got, rerr := runReadReport(report[0])
 	svc.setupDone()

@@ -85,7 +85,7 @@ func runFcntlGet(fd int) (int, error) {
 }
 
 // started records the instance and writes the status stream's first line.
-func (ri *runInstance) started(pid int, args []string, stderr io.Writer) {
+func (ri *runInstance) started(pid int, ns map[string]uint64, args []string, stderr io.Writer) {
 	if ri.base != "" {
 		id, path, err := launcher.WriteInstance(ri.base, pid, ri.name, args)
 		if err != nil {
@@ -93,7 +93,7 @@ func (ri *runInstance) started(pid int, args []string, stderr io.Writer) {
 		}
 		ri.id, ri.path = id, path
 	}
-	ri.emit(map[string]any{"instance": ri.id, "name": ri.name, "child_pid": pid, "namespaces": namespaceIDs(pid)})
+	ri.emit(map[string]any{"instance": ri.id, "name": ri.name, "child_pid": pid, "namespaces": ns})
 }
 
 // finish writes the status stream's last line.
@@ -144,17 +144,4 @@ func (ri *runInstance) emit(v map[string]any) {
 	}
 	b, _ := json.Marshal(v)
 	_, _ = ri.status.Write(append(b, '\n'))
-}
-
-// namespaceIDs are the inode numbers of pid's namespaces, as
-// /proc/PID/ns shows them ("net:[4026531840]" gives net: 4026531840).
-func namespaceIDs(pid int) map[string]uint64 {
-	out := map[string]uint64{}
-	for _, ns := range []string{"cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts"} {
-		var st syscall.Stat_t
-		if err := syscall.Stat(fmt.Sprintf("/proc/%d/ns/%s", pid, ns), &st); err == nil {
-			out[ns] = st.Ino
-		}
-	}
-	return out
 }

@@ -83,8 +83,10 @@ func cmdRun(inv invocation, args []string, stderr io.Writer) int {
 	code, err := launcher.Run(plan, launcher.RunOptions{
 		Verbose: verbose,
 		Egress:  inst.egress,
-		Started: func(pid int) { inst.started(pid, args, stderr) },
-		Ended:   inst.ended,
+		Started: func(pid int, ns map[string]uint64) { inst.started(pid, ns, args, stderr) },
+		// Only the status stream shows them.
+		Namespaces: inv.hasFD,
+		Ended:      inst.ended,
 	})
 	<-stored
 	inst.finish(code, err)
