@@ -2,6 +2,7 @@
 #
 #   make              build bin/sandbox (installs libseccomp's headers first if missing)
 #   make test         go vet, go test and a check of every shipped profile
+#   make generate     rewrite the generated files (make test fails when one is stale)
 #   make fuzz         run every fuzz target for FUZZTIME each (default 150000x)
 #   make bench        compare launch time and memory with bubblewrap
 #   make install      install into $(DESTDIR)$(PREFIX)
@@ -27,7 +28,7 @@ export CGO_ENABLED := 1
 # sudo only when we are not root already (CI and containers run as root).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all build seccomp-dev deps-check test vet fmt-check check-profiles fuzz bench install uninstall deb deps clean
+.PHONY: all build generate seccomp-dev deps-check test vet fmt-check check-profiles fuzz bench install uninstall deb deps clean
 
 all: build
 
@@ -86,6 +87,13 @@ seccomp-dev:
 test: build deps-check fmt-check vet
 	$(GO) test -count=1 -timeout 30m ./...
 	$(MAKE) --no-print-directory check-profiles
+
+# Rewrites every generated file: the system call table (from the x/sys in
+# go.mod), the precompiled default seccomp filters (with the libseccomp
+# installed here) and the pre-decoded shipped profiles. make test fails
+# when one of them is stale.
+generate: seccomp-dev
+	$(GO) generate ./...
 
 vet: seccomp-dev
 	$(GO) vet ./...
