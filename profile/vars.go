@@ -3,7 +3,6 @@ package profile
 import (
 	"fmt"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -50,9 +49,6 @@ var variableNames = []string{
 	"XDG_DOWNLOAD_DIR", "XDG_DOCUMENTS_DIR", "XDG_MUSIC_DIR", "XDG_PICTURES_DIR",
 	"XDG_VIDEOS_DIR", "XDG_DESKTOP_DIR", "PROFILE_DIR", "CWD",
 }
-
-// Variables returns the names a profile may write as ${NAME}.
-func Variables() []string { return slices.Clone(variableNames) }
 
 // expander expands ${NAME} in the strings of one file.
 type expander struct {
