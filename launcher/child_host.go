@@ -20,12 +20,7 @@ var childHostOnce struct {
 func childHost() (lastCap int, argvStart, argvLen uintptr) {
 	h := &childHostOnce
 	h.Do(func() {
-		h.lastCap = 40
-		if b, err := childReadProc("/proc/sys/kernel/cap_last_cap"); err == nil {
-			if n, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && n > 0 && n < 64 {
-				h.lastCap = n
-			}
-		}
+		h.lastCap = capLastCap()
 		h.argvStart, h.argvLen = childArgvArea()
 	})
 	return h.lastCap, h.argvStart, h.argvLen

@@ -170,8 +170,8 @@ func TestRootIDsInCacheKey(t *testing.T) {
 		if i := planVolatileIndex(name + "=1000"); i >= 0 {
 			t.Errorf("%s is left out of the plan cache key", name)
 		}
-		a := planCacheKey([]string{"-p", "minimal"}, []string{name + "=1000"}, 0)
-		b := planCacheKey([]string{"-p", "minimal"}, []string{name + "=1001"}, 0)
+		a, _ := planCacheKey([]string{"-p", "minimal"}, []string{name + "=1000"}, 0)
+		b, _ := planCacheKey([]string{"-p", "minimal"}, []string{name + "=1001"}, 0)
 		if a == b {
 			t.Errorf("%s does not change the plan cache key", name)
 		}

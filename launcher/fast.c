@@ -53,6 +53,7 @@
 #include "idmap.h"
 #include "instance.h"
 #include "jobctl.h"
+#include "launch_rules.h"
 #include "launcher_death.h"
 #include "pass_fds.h"
 #include "startup_fds.h"
@@ -72,20 +73,6 @@ static void fast_say(int verbose, const char *what, const char *why)
 		return;
 }
 
-static int fast_cap_last_cap(void)
-{
-	char buf[16];
-	int fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC), n, v = 0, i;
-
-	if (fd < 0)
-		return 40;
-	n = (int)read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	for (i = 0; i < n && buf[i] >= '0' && buf[i] <= '9'; i++)
-		v = v * 10 + buf[i] - '0';
-	return v > 0 && v < 64 ? v : 40;
-}
-
 /* fast_runtime fills in what the plan leaves to the launch: the standard
  * files, the pipes, the host's last capability and the argument area the
  * init blanks. */
@@ -99,7 +86,7 @@ static void fast_runtime(struct sbx_plan *p, int argc, char **argv, const int re
 	p->sync_fd = sync[0];
 	p->parent_fds[0] = report[0];
 	p->parent_fds[1] = sync[1];
-	p->cap_last_cap = fast_cap_last_cap();
+	p->cap_last_cap = sbx_cap_last_cap();
 	p->argv_start = (uint64_t)(uintptr_t)argv[0];
 	p->argv_len = (uint64_t)(uintptr_t)(argv[argc - 1] + strlen(argv[argc - 1]) + 1) -
 		      (uint64_t)(uintptr_t)argv[0];
@@ -154,19 +141,6 @@ static int fast_release(const struct sbx_plan *p, int pid, int sync_w)
 	while (waitpid(pid, &status, __WALL) < 0 && errno == EINTR) {
 	}
 	return -1;
-}
-
-/* fast_exit_code maps the payload's wait status as Run does. */
-static int fast_exit_code(const struct sbx_fast_run *r)
-{
-	if (WIFEXITED(r->status))
-		return WEXITSTATUS(r->status);
-	if (WIFSIGNALED(r->status)) {
-		if (WTERMSIG(r->status) == SIGKILL && r->killed_for)
-			return 128 + r->killed_for;
-		return 128 + WTERMSIG(r->status);
-	}
-	return 125;
 }
 
 /*
@@ -246,7 +220,7 @@ static void fast_run(struct sbx_cached *c, int argc, char **argv, char **envp, i
 	}
 	/* The record `sandbox ps` lists, as the ordinary path writes it
 	 * (instance.c); a launch without a runtime directory has none. */
-	if (sbx_cache_base(envp, base, sizeof(base)) < 0 ||
+	if (sbx_cache_base(envp, geteuid(), base, sizeof(base)) < 0 ||
 	    sbx_instance_write(base, (int)pid, "", argc - 1, argv + 1, id, rec, sizeof(rec)) < 0)
 		rec[0] = 0;
 	r.pid = (int)pid;
@@ -259,7 +233,7 @@ static void fast_run(struct sbx_cached *c, int argc, char **argv, char **envp, i
 	if (sbx_fast_wait(&r) == 0) {
 		sbx_instance_remove(rec);
 		sbx_job_end(&job);
-		_exit(fast_exit_code(&r));
+		_exit(sbx_exit_code(r.status, r.killed_for));
 	}
 	sbx_instance_remove(rec);
 	fast_say(verbose, "not used", "the sandbox's setup failed; starting over");
@@ -284,7 +258,7 @@ restore_mask:
 
 __attribute__((constructor)) static void sbx_fast_start(int argc, char **argv, char **envp)
 {
-	const char *mode, *why = NULL;
+	const char *why = NULL;
 	struct sbx_cached c;
 	int verbose;
 
@@ -294,10 +268,8 @@ __attribute__((constructor)) static void sbx_fast_start(int argc, char **argv, c
 	sbx_record_start_parent();
 	if (argc < 2 || argv == NULL || envp == NULL)
 		return;
-	mode = sbx_cache_getenv(envp, "SANDBOX_PLAN_CACHE");
-	if (mode && (strcmp(mode, "0") == 0 || strcmp(mode, "off") == 0))
+	if (!sbx_cache_mode(envp, &verbose))
 		return;
-	verbose = mode && strcmp(mode, "verbose") == 0;
 	if (sbx_cache_lookup(argc, argv, envp, &c, &why) < 0) {
 		fast_say(verbose, "miss", why);
 		return;

@@ -55,8 +55,9 @@ void sbx_sha256_write(struct sbx_sha256 *s, const void *data, size_t n);
 void sbx_sha256_sum(struct sbx_sha256 *s, unsigned char out[32]);
 
 /* sbx_cache_base writes the cache directory's parent (the directory that
- * holds "sandbox/plans") to buf; -1 when this caller has none. */
-int sbx_cache_base(char **envp, char *buf, size_t size);
+ * holds "sandbox/plans") for a caller with effective uid euid to buf; -1
+ * when this caller has none. */
+int sbx_cache_base(char **envp, unsigned euid, char *buf, size_t size);
 
 /* fast_wait.c: the launcher's side once the child is cloned. */
 struct sbx_fast_run {

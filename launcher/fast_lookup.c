@@ -63,13 +63,13 @@ static int join(char *buf, size_t size, const char *a, const char *b)
  * disk: a cached plan holds the variables a profile passes in, which must
  * not outlive the session on a disk.
  */
-int sbx_cache_base(char **envp, char *buf, size_t size)
+int sbx_cache_base(char **envp, unsigned euid, char *buf, size_t size)
 {
 	const char *d = sbx_cache_getenv(envp, "XDG_RUNTIME_DIR");
 
 	if (d && d[0] == '/')
 		return join(buf, size, d, "");
-	if (geteuid() == 0)
+	if (euid == 0)
 		return join(buf, size, "/run", "");
 	return -1;
 }
@@ -136,7 +136,7 @@ static void *read_cache(const char *name, char **envp, uint64_t *len, const char
 	uint64_t got = 0;
 	void *buf;
 
-	if (sbx_cache_base(envp, base, sizeof(base)) < 0) {
+	if (sbx_cache_base(envp, geteuid(), base, sizeof(base)) < 0) {
 		*why = "no cache directory (no $XDG_RUNTIME_DIR)";
 		return NULL;
 	}

@@ -10,13 +10,10 @@ package launcher
 import "C"
 
 import (
-	"crypto/sha256"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"unsafe"
@@ -28,44 +25,6 @@ import (
 // the same invocation runs before the Go runtime even starts (fast.c).
 // StorePlan writes one; fast_lookup.c reads and checks it; plan_cache.h is
 // the format.
-
-// PlanCacheMode is the plan cache's setting in an environment: off when
-// SANDBOX_PLAN_CACHE is "0" or "off", verbose (say what the cache does) when
-// it is "verbose".
-func PlanCacheMode(env []string) (on, verbose bool) {
-	for _, kv := range env {
-		if v, ok := strings.CutPrefix(kv, "SANDBOX_PLAN_CACHE="); ok {
-			return v != "0" && v != "off", v == "verbose"
-		}
-	}
-	return true, false
-}
-
-// PlanCacheDir is the directory of the plan cache for a caller with this
-// environment: $XDG_RUNTIME_DIR/sandbox/plans, else /run/sandbox/plans for
-// root; "" when there is none. Both are memory, not disk: a cached plan
-// holds the variables the profile passes in. fast_lookup.c's
-// sbx_cache_base decides the same way.
-func PlanCacheDir(env []string, euid int) string {
-	get := func(name string) string {
-		for _, kv := range env {
-			if v, ok := strings.CutPrefix(kv, name+"="); ok {
-				return v
-			}
-		}
-		return ""
-	}
-	base := ""
-	switch d := get("XDG_RUNTIME_DIR"); {
-	case strings.HasPrefix(d, "/"):
-		base = d
-	case euid == 0:
-		base = "/run"
-	default:
-		return ""
-	}
-	return base + "/" + C.SBX_CACHE_SUBDIR
-}
 
 // planCacheKeep bounds the files in the cache directory; the oldest go
 // first.
@@ -87,12 +46,15 @@ func StorePlan(p *Plan, in *PlanInputs, args, env []string, cwd string) (stored 
 		return false, "", err
 	}
 	kept := planVolatileKept(p, in)
-	file, err := planCacheFile(p, in, planCacheKey(args, env, kept), kept, cwd)
+	key, _ := planCacheKey(args, env, kept)
+	file, err := planCacheFile(p, in, key, kept, cwd)
 	if err != nil {
 		return false, "", err
 	}
-	named := planCacheKey(args, env, 0)
-	name := filepath.Join(dir, fmt.Sprintf("%x.plan", named[:8]))
+	// The file is named by the key without the volatile variables: the
+	// lookup knows which it keeps only after reading the file.
+	_, base := planCacheKey(args, env, 0)
+	name := filepath.Join(dir, base)
 	if err := planCacheWrite(dir, name, file); err != nil {
 		return false, "", err
 	}
@@ -151,29 +113,6 @@ func planCacheable(p *Plan, in *PlanInputs) string {
 		}
 	}
 	return ""
-}
-
-// planCacheKey is the SHA-256 of an invocation as plan_cache.h defines it
-// (fast_lookup.c's sbx_cache_key): the volatile variables (fast_volatile.c)
-// are left out but for those whose bit is set in kept.
-func planCacheKey(args, env []string, kept uint64) [32]byte {
-	h := sha256.New()
-	h.Write([]byte(C.SBX_CACHE_KEY_TAG + "\x00"))
-	h.Write([]byte(strconv.Itoa(len(args)) + "\x00"))
-	for _, s := range args {
-		h.Write([]byte(s))
-		h.Write([]byte{0})
-	}
-	for _, s := range env {
-		if i := planVolatileIndex(s); i >= 0 && kept>>i&1 == 0 {
-			continue
-		}
-		h.Write([]byte(s))
-		h.Write([]byte{0})
-	}
-	var key [32]byte
-	h.Sum(key[:0])
-	return key
 }
 
 // planVolatile lists fast_volatile.c's variables.
@@ -270,9 +209,7 @@ func planCacheFile(p *Plan, in *PlanInputs, key [32]byte, kept uint64, cwd strin
 	h.exe = exeStat.c()
 	h.uid, h.gid = C.uint32_t(os.Getuid()), C.uint32_t(os.Getgid())
 	h.euid, h.egid = C.uint32_t(os.Geteuid()), C.uint32_t(os.Getegid())
-	sum := fnv.New64a()
-	sum.Write(out[headSize:])
-	h.sum = C.uint64_t(sum.Sum64())
+	h.sum = C.uint64_t(planCacheSum(out[headSize:]))
 	copy(out, unsafe.Slice((*byte)(unsafe.Pointer(&h)), headSize))
 	if len(out) > C.SBX_CACHE_MAX_SIZE {
 		return nil, errors.New("plan cache: the plan is too large to cache")

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -322,10 +323,30 @@ func FuzzPlanBlob(f *testing.F) {
 	})
 }
 
-// TestPlanCacheKeyMatchesC checks that the Go side names and keys a cache
-// file exactly as the C side looks it up, and that the C SHA-256 is
-// SHA-256.
-func TestPlanCacheKeyMatchesC(t *testing.T) {
+// planCacheKeySpec is the key as plan_cache.h defines it, written out
+// independently of fast_lookup.c, which both launch paths use.
+func planCacheKeySpec(args, env []string, kept uint64) [32]byte {
+	h := sha256.New()
+	h.Write([]byte(planCacheKeyTag + "\x00"))
+	h.Write([]byte(strconv.Itoa(len(args)) + "\x00"))
+	for _, s := range args {
+		h.Write([]byte(s + "\x00"))
+	}
+	for _, s := range env {
+		if i := planVolatileIndex(s); i >= 0 && kept>>i&1 == 0 {
+			continue
+		}
+		h.Write([]byte(s + "\x00"))
+	}
+	var key [32]byte
+	h.Sum(key[:0])
+	return key
+}
+
+// TestPlanCacheKeyAsDefined checks that the key both launch paths compute
+// is the one plan_cache.h defines, that it names the file by its first 8
+// bytes, and that the C SHA-256 is SHA-256.
+func TestPlanCacheKeyAsDefined(t *testing.T) {
 	long := strings.Repeat("x", 200)
 	oldpwd, token := planVolatileIndex("OLDPWD=/a"), planVolatileIndex("DESKTOP_STARTUP_ID=x")
 	if oldpwd < 0 || token < 0 || planVolatileIndex("OLDPWDX=/a") >= 0 || planVolatileIndex("PWD=/") >= 0 {
@@ -346,13 +367,12 @@ func TestPlanCacheKeyMatchesC(t *testing.T) {
 		{nil, volatileEnv, 1 << token},
 		{nil, volatileEnv, 1<<token | 1<<oldpwd},
 	} {
-		key := planCacheKey(tc.args, tc.env, tc.kept)
-		ckey, name := cacheKeyC(append([]string{"sandbox"}, tc.args...), tc.env, tc.kept)
-		if key != ckey {
-			t.Errorf("%q %q kept %#x: Go key %x, C key %x", tc.args, tc.env, tc.kept, key, ckey)
+		key, name := planCacheKey(tc.args, tc.env, tc.kept)
+		if want := planCacheKeySpec(tc.args, tc.env, tc.kept); key != want {
+			t.Errorf("%q %q kept %#x: key %x, plan_cache.h defines %x", tc.args, tc.env, tc.kept, key, want)
 		}
 		if want := fmt.Sprintf("%x.plan", key[:8]); name != want {
-			t.Errorf("C names the file %q, Go %q", name, want)
+			t.Errorf("the key names the file %q, want %q", name, want)
 		}
 	}
 	a, _ := cacheKeyC([]string{"sandbox", "X=1"}, nil, 0)
@@ -362,13 +382,17 @@ func TestPlanCacheKeyMatchesC(t *testing.T) {
 	}
 	// Volatile variables are left out unless kept; everything else
 	// counts.
-	base := planCacheKey(nil, []string{"HOME=/root"}, 0)
-	if planCacheKey(nil, volatileEnv[:3], 0) != planCacheKey(nil, []string{"HOME=/root", "OLDPWD=/b"}, 0) ||
-		planCacheKey(nil, volatileEnv, 0) != base {
+	key := func(args, env []string, kept uint64) [32]byte {
+		k, _ := planCacheKey(args, env, kept)
+		return k
+	}
+	base := key(nil, []string{"HOME=/root"}, 0)
+	if key(nil, volatileEnv[:3], 0) != key(nil, []string{"HOME=/root", "OLDPWD=/b"}, 0) ||
+		key(nil, volatileEnv, 0) != base {
 		t.Error("a volatile variable changes the key")
 	}
-	if planCacheKey(nil, volatileEnv, 1<<token) == base ||
-		planCacheKey(nil, []string{"HOME=/home"}, 0) == base {
+	if key(nil, volatileEnv, 1<<token) == base ||
+		key(nil, []string{"HOME=/home"}, 0) == base {
 		t.Error("a kept volatile variable, or another variable, leaves the key as it was")
 	}
 	r := rand.New(rand.NewSource(1))

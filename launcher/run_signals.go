@@ -289,17 +289,8 @@ const runCLDStopped = 5
 
 // exitCode maps the child's status to the launcher's exit code.
 func (f *runSignals) exitCode(ws syscall.WaitStatus) int {
-	switch {
-	case ws.Exited():
-		return ws.ExitStatus()
-	case ws.Signaled():
-		f.mu.Lock()
-		k := f.killedFor
-		f.mu.Unlock()
-		if ws.Signal() == syscall.SIGKILL && k != 0 {
-			return 128 + int(k)
-		}
-		return 128 + int(ws.Signal())
-	}
-	return 125
+	f.mu.Lock()
+	k := f.killedFor
+	f.mu.Unlock()
+	return exitCodeOf(ws, k)
 }

@@ -1,0 +1,72 @@
+package launcher
+
+/*
+#include <stdlib.h>
+#include "fast.h"
+#include "launch_rules.h"
+#include "plan_cache.h"
+*/
+import "C"
+
+import (
+	"syscall"
+	"unsafe"
+)
+
+// The Go path's view of the rules both launch paths follow
+// (launch_rules.h, fast.h). The cached path runs before Go starts, so the
+// rules are C, and Go calls them rather than keep a copy that could drift.
+
+// capLastCap is sbx_cap_last_cap.
+func capLastCap() int { return int(C.sbx_cap_last_cap()) }
+
+// exitCodeOf is sbx_exit_code for a wait status.
+func exitCodeOf(ws syscall.WaitStatus, killedFor syscall.Signal) int {
+	return int(C.sbx_exit_code(C.int(ws), C.int(killedFor)))
+}
+
+// PlanCacheMode is the plan cache's setting in an environment: off when
+// SANDBOX_PLAN_CACHE is "0" or "off", verbose (say what the cache does)
+// when it is "verbose".
+func PlanCacheMode(env []string) (on, verbose bool) {
+	var a childArena
+	defer a.free()
+	var v C.int
+	on = C.sbx_cache_mode(a.strv(env), &v) != 0
+	return on, v != 0
+}
+
+// PlanCacheDir is the directory of the plan cache for a caller with this
+// environment and effective uid: $XDG_RUNTIME_DIR/sandbox/plans, else
+// /run/sandbox/plans for root; "" when there is none. Both are memory, not
+// disk: a cached plan holds the variables the profile passes in.
+func PlanCacheDir(env []string, euid int) string {
+	var a childArena
+	defer a.free()
+	var buf [4096]C.char
+	if C.sbx_cache_base(a.strv(env), C.uint(euid), &buf[0], C.size_t(len(buf))) < 0 {
+		return ""
+	}
+	return C.GoString(&buf[0]) + "/" + C.SBX_CACHE_SUBDIR
+}
+
+// planCacheKey is the key of an invocation (plan plan_cache.h): args are
+// the launcher's arguments after its name; the volatile variables are left
+// out but for those whose bit is set in kept. It also returns the name of
+// the file the key gives.
+func planCacheKey(args, env []string, kept uint64) ([32]byte, string) {
+	return cacheKeyC(append([]string{"sandbox"}, args...), env, kept)
+}
+
+// planCacheSum is the checksum plan_cache.h's header keeps over the rest
+// of the file.
+func planCacheSum(b []byte) uint64 {
+	if len(b) == 0 {
+		return uint64(C.SBX_FNV_OFFSET)
+	}
+	return uint64(C.sbx_cache_hash(C.SBX_FNV_OFFSET, unsafe.Pointer(&b[0]), C.size_t(len(b))))
+}
+
+// planCacheKeyTag starts every key (plan_cache.h), so that a change of the
+// key's definition changes every key.
+const planCacheKeyTag = C.SBX_CACHE_KEY_TAG
