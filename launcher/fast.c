@@ -227,8 +227,8 @@ static void fast_run(struct sbx_cached *c, int argc, char **argv, char **envp, i
 	r.report_fd = report[0];
 	r.job_fd = jobp[0];
 	r.job = &job;
-	r.init = p->init;
-	r.pid1 = (p->clone_flags & CLONE_NEWPID) && !p->init;
+	r.fwd.init = p->init;
+	r.fwd.pid1 = (p->clone_flags & CLONE_NEWPID) && !p->init;
 	r.stops = !p->init && sbx_job_watch(&job);
 	if (sbx_fast_wait(&r) == 0) {
 		sbx_instance_remove(rec);

@@ -11,6 +11,7 @@
 
 #include "child.h"
 #include "jobctl.h"
+#include "launch_rules.h"
 #include "plan_cache.h"
 
 /* A cached plan found for this invocation, in malloc'd memory. */
@@ -67,17 +68,15 @@ struct sbx_fast_run {
 	int sig_fd;    /* signalfd for the forwarded signals and SIGCHLD */
 	int job_fd;    /* the job pipe's read end (the init reports stops), or -1 */
 	struct sbx_job *job; /* the caller's job and terminal (jobctl.c) */
-	int init;      /* the child is the init, which relays signals */
-	int pid1;      /* the payload is PID 1 of a new pid namespace */
 	int stops;     /* the child itself is watched for stops (no init) */
+	/* What forwarding knows (launch_rules.h): whether there is an init,
+	 * whether the payload is PID 1, whether it was executed. */
+	struct sbx_forward fwd;
 
-	int execd;
 	int failed; /* the child sent a failure record */
 	int reaped;
 	int status;
 	int killed_for;
-	int early;
-	int abort_armed;     /* a stop of the setup is scheduled */
 	int abort_sig;       /* the signal that scheduled it */
 	int64_t abort_at_ms; /* when it stops a setup still running */
 };

@@ -1,7 +1,8 @@
 /*
  * The fast path's launcher once the sandbox is cloned: it reads the report
- * pipe, forwards signals and reaps the child, with the rules of the
- * ordinary path (run_signals.go), which says why each exists:
+ * pipe, forwards signals and reaps the child, as the ordinary path does
+ * (run_signals.go says why); both decide each signal with
+ * sbx_forward_decide (launch_rules.c):
  *
  *  - every signal is forwarded: the sandbox has a process group of its
  *    own, so what the terminal sends reaches it without us;
@@ -33,8 +34,7 @@
 #include <unistd.h>
 
 #include "fast.h"
-
-#define FAST_ABORT_GRACE_MS 1000
+#include "launch_rules.h"
 
 static int64_t now_ms(void)
 {
@@ -50,73 +50,31 @@ static int setup_over(const struct sbx_fast_run *r)
 {
 	struct pollfd pfd = {.fd = r->report_fd, .events = POLLIN};
 
-	if (r->execd)
+	if (r->fwd.execd)
 		return 1;
 	return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLHUP);
 }
 
-/* handles reports whether process pid catches or ignores s (SigCgt and
- * SigIgn of /proc/PID/status); a process gone or unreadable counts as
- * handling it, so that kill decides. */
-static int handles(int pid, int s)
-{
-	char path[64], buf[4096], *line;
-	uint64_t bit = (uint64_t)1 << (s - 1);
-	int fd, n;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 1;
-	n = (int)read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 1;
-	buf[n] = 0;
-	for (line = buf; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
-		if (strncmp(line, "SigCgt:", 7) == 0 || strncmp(line, "SigIgn:", 7) == 0) {
-			if (strtoull(line + 7, NULL, 16) & bit)
-				return 1;
-		}
-	}
-	return 0;
-}
-
-/* stops reports whether s is one sent to stop a process (runStops). */
-static int stops(int s)
-{
-	return s == SIGINT || s == SIGTERM || s == SIGHUP || s == SIGQUIT;
-}
-
 static void forward(struct sbx_fast_run *r, int s)
 {
+	int arm;
+
 	if (r->reaped)
 		return;
-	if (!r->execd && setup_over(r))
-		r->execd = 1;
-	if (!r->execd) {
-		if (s == SIGWINCH)
-			return;
-		r->early++;
-		if (!r->init) {
-			r->killed_for = s;
-			kill(r->pid, SIGKILL);
-			return;
-		}
+	switch (sbx_forward_decide(&r->fwd, r->pid, s, setup_over(r), &arm)) {
+	case SBX_FWD_SEND:
 		kill(r->pid, s);
-		if (!r->abort_armed && (stops(s) || r->early >= 2)) {
-			r->abort_armed = 1;
-			r->abort_at_ms = now_ms() + FAST_ABORT_GRACE_MS;
-			r->abort_sig = s;
-		}
-		return;
-	}
-	if (r->pid1 && s != SIGWINCH && !handles(r->pid, s)) {
+		break;
+	case SBX_FWD_KILL:
+	case SBX_FWD_STOP_SETUP:
 		r->killed_for = s;
 		kill(r->pid, SIGKILL);
-		return;
+		break;
 	}
-	kill(r->pid, s);
+	if (arm) {
+		r->abort_at_ms = now_ms() + SBX_ABORT_GRACE_MS;
+		r->abort_sig = s;
+	}
 }
 
 /* read_report reads the child's failure record: 1 for a record, 0 for
@@ -200,7 +158,7 @@ int sbx_fast_wait(struct sbx_fast_run *r)
 			if (read_report(r))
 				r->failed = 1;
 			else
-				r->execd = 1;
+				r->fwd.execd = 1;
 		}
 		if (pfd[2].revents & (POLLIN | POLLHUP | POLLERR)) {
 			char buf[64];

@@ -4,6 +4,9 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -43,4 +46,57 @@ int sbx_cache_mode(char **envp, int *verbose)
 
 	*verbose = mode && strcmp(mode, "verbose") == 0;
 	return !(mode && (strcmp(mode, "0") == 0 || strcmp(mode, "off") == 0));
+}
+
+int sbx_handles(int pid, int s)
+{
+	char path[64], buf[4096], *line;
+	uint64_t bit = (uint64_t)1 << (s - 1);
+	int fd, n;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 1;
+	n = (int)read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 1;
+	buf[n] = 0;
+	for (line = buf; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+		if (strncmp(line, "SigCgt:", 7) == 0 || strncmp(line, "SigIgn:", 7) == 0) {
+			if (strtoull(line + 7, NULL, 16) & bit)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/* stops reports whether s is one a user or a tool sends to stop a
+ * process, as opposed to one a payload may handle as a request (SIGUSR1). */
+static int stops(int s)
+{
+	return s == SIGINT || s == SIGTERM || s == SIGHUP || s == SIGQUIT;
+}
+
+int sbx_forward_decide(struct sbx_forward *f, int pid, int s, int setup_over, int *arm)
+{
+	*arm = 0;
+	if (!f->execd && setup_over)
+		f->execd = 1;
+	if (!f->execd) {
+		if (s == SIGWINCH)
+			return SBX_FWD_NONE;
+		f->early++;
+		if (!f->init)
+			return SBX_FWD_STOP_SETUP;
+		if (!f->abort_armed && (stops(s) || f->early >= 2)) {
+			f->abort_armed = 1;
+			*arm = 1;
+		}
+		return SBX_FWD_SEND;
+	}
+	if (f->pid1 && s != SIGWINCH && !sbx_handles(pid, s))
+		return SBX_FWD_KILL;
+	return SBX_FWD_SEND;
 }

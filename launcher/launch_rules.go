@@ -70,3 +70,11 @@ func planCacheSum(b []byte) uint64 {
 // planCacheKeyTag starts every key (plan_cache.h), so that a change of the
 // key's definition changes every key.
 const planCacheKeyTag = C.SBX_CACHE_KEY_TAG
+
+// cBool is a C truth value.
+func cBool(b bool) C.int {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -1,10 +1,11 @@
 package launcher
 
+// #include "launch_rules.h"
+import "C"
+
 import (
 	"context"
 	"os"
-	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -41,18 +42,17 @@ type runSignals struct {
 	quit chan struct{}
 	wg   sync.WaitGroup
 
-	pid1   bool // the payload is PID 1 of a new pid namespace
 	init   bool // the child is the init, which relays signals
 	report int  // the launcher's end of the report pipe
 
-	mu        sync.Mutex
+	mu sync.Mutex
+	// fwd is what the forwarding rule (launch_rules.h, shared with the
+	// cached path) knows: init, pid1, whether the payload was executed,
+	// the signals of the setup and whether a stop of it is scheduled.
+	fwd       C.struct_sbx_forward
 	pid       int
-	execd     bool           // setup is over: the payload runs
 	reaped    bool           // never signal a pid that may be reused
 	killedFor syscall.Signal // the signal a SIGKILL stood in for
-	early     int            // terminating signals received during setup
-	// abortArmed: a stop of the setup is scheduled (duringSetup).
-	abortArmed bool
 	// abortCtx ends when the setup was stopped: the launcher's own waits
 	// in the setup (the id map helpers, the NAT helper) end with it.
 	abortCtx context.Context
@@ -66,10 +66,11 @@ func newRunSignals(p *Plan, init bool, report int) *runSignals {
 	f := &runSignals{
 		ch:     make(chan os.Signal, 8),
 		quit:   make(chan struct{}),
-		pid1:   p.CloneFlags&syscall.CLONE_NEWPID != 0 && !init,
 		init:   init,
 		report: report,
 	}
+	f.fwd.init = cBool(init)
+	f.fwd.pid1 = cBool(p.CloneFlags&syscall.CLONE_NEWPID != 0 && !init)
 	f.abortCtx, f.abortFn = context.WithCancel(context.Background())
 	// Registered before clone, so a ^C during setup does not kill the
 	// launcher and leave the child to its death signal.
@@ -131,7 +132,7 @@ func (f *runSignals) attach(pid int) {
 
 func (f *runSignals) setupDone() {
 	f.mu.Lock()
-	f.execd = true
+	f.fwd.execd = 1
 	f.mu.Unlock()
 }
 
@@ -147,31 +148,11 @@ func (f *runSignals) forward(s syscall.Signal) {
 	f.forwardLocked(s)
 }
 
-func (f *runSignals) forwardLocked(s syscall.Signal) {
-	if f.pid <= 0 || f.reaped {
-		return
-	}
-	if !f.execd && f.setupOver() {
-		f.execd = true
-	}
-	if !f.execd {
-		f.duringSetup(s)
-		return
-	}
-	if f.pid1 && s != syscall.SIGWINCH && !runHandles(f.pid, s) {
-		f.killedFor = s
-		_ = syscall.Kill(f.pid, syscall.SIGKILL)
-		return
-	}
-	_ = syscall.Kill(f.pid, s)
-}
-
-// runAbortGrace is how long a setup may still run after a second signal
-// asked to stop it, when an init is there to relay signals.
-const runAbortGrace = time.Second
-
-// duringSetup handles a signal that came while the sandbox was being set up,
-// with every signal blocked.
+// forwardLocked acts on signal s as sbx_forward_decide says, the rule the
+// cached path follows too (launch_rules.h).
+//
+// A signal that comes while the sandbox is being set up finds every
+// signal blocked in the child.
 //
 // Without an init, the report pipe reaches EOF exactly when the payload is
 // executed, so the setup is surely still running: it is stopped at once and
@@ -185,32 +166,30 @@ const runAbortGrace = time.Second
 // kind, then stops the setup if it has still not ended a moment later: a
 // setup stuck on something (B16) must end on the one SIGTERM a tool such as
 // timeout sends, and the init cannot relay it before the setup is over.
-func (f *runSignals) duringSetup(s syscall.Signal) {
-	if s == syscall.SIGWINCH {
+func (f *runSignals) forwardLocked(s syscall.Signal) {
+	if f.pid <= 0 || f.reaped {
 		return
 	}
-	f.early++
-	if !f.init {
+	var arm C.int
+	over := f.fwd.execd != 0 || f.setupOver()
+	switch C.sbx_forward_decide(&f.fwd, C.int(f.pid), C.int(s), cBool(over), &arm) {
+	case C.SBX_FWD_SEND:
+		_ = syscall.Kill(f.pid, s)
+	case C.SBX_FWD_KILL:
+		f.killedFor = s
+		_ = syscall.Kill(f.pid, syscall.SIGKILL)
+	case C.SBX_FWD_STOP_SETUP:
 		f.stopSetup(s)
-		return
 	}
-	_ = syscall.Kill(f.pid, s)
-	if !f.abortArmed && (runStops(s) || f.early >= 2) {
-		f.abortArmed = true
-		time.AfterFunc(runAbortGrace, func() {
+	if arm != 0 {
+		time.AfterFunc(C.SBX_ABORT_GRACE_MS*time.Millisecond, func() {
 			f.mu.Lock()
 			defer f.mu.Unlock()
-			if !f.reaped && !f.execd && !f.setupOver() {
+			if !f.reaped && f.fwd.execd == 0 && !f.setupOver() {
 				f.stopSetup(s)
 			}
 		})
 	}
-}
-
-// runStops reports whether s is one a user or a tool sends to stop a
-// process, as opposed to one a payload may handle as a request (SIGUSR1).
-func runStops(s syscall.Signal) bool {
-	return s == syscall.SIGINT || s == syscall.SIGTERM || s == syscall.SIGHUP || s == syscall.SIGQUIT
 }
 
 // setupOver reports whether the report pipe has reached EOF, which it does
@@ -220,27 +199,6 @@ func (f *runSignals) setupOver() bool {
 	fds := []unix.PollFd{{Fd: int32(f.report), Events: unix.POLLIN}}
 	n, err := unix.Poll(fds, 0)
 	return err == nil && n == 1 && fds[0].Revents&unix.POLLHUP != 0
-}
-
-// runHandles reports whether process pid catches or ignores s, from the
-// SigCgt and SigIgn masks of /proc/PID/status.
-func runHandles(pid int, s syscall.Signal) bool {
-	b, err := childReadProc("/proc/" + strconv.Itoa(pid) + "/status")
-	if err != nil {
-		return true // gone or unreadable: let kill decide
-	}
-	bit := uint64(1) << (uint(s) - 1)
-	for _, line := range strings.Split(string(b), "\n") {
-		name, val, ok := strings.Cut(line, ":")
-		if !ok || (name != "SigCgt" && name != "SigIgn") {
-			continue
-		}
-		mask, err := strconv.ParseUint(strings.TrimSpace(val), 16, 64)
-		if err == nil && mask&bit != 0 {
-			return true
-		}
-	}
-	return false
 }
 
 // wait waits for the child and reaps it. It first waits without reaping,
