@@ -157,8 +157,9 @@ func Enter(p *Plan, t EnterTarget, argv []string, opts RunOptions) (int, error) 
 	if got {
 		r := decodeChildReport(rec)
 		if r.exec {
-			fmt.Fprintln(runStderr(2), runExecMessage(r.detail, r.errno))
-			return runExecCode(r.errno), nil
+			msg, code := execFailure(r.errno, r.detail)
+			fmt.Fprintln(runStderr(2), msg)
+			return code, nil
 		}
 		return 125, runSetupError(ep, r)
 	}

@@ -110,24 +110,3 @@ func runHint(kind, msg string, errno syscall.Errno) string {
 	}
 	return ""
 }
-
-// runExecMessage is what the launcher prints when the payload cannot be
-// executed, in the words a shell uses.
-func runExecMessage(cmd string, errno syscall.Errno) string {
-	switch errno {
-	case syscall.ENOENT:
-		return fmt.Sprintf("sandbox: %s: command not found", cmd)
-	case syscall.EACCES:
-		return fmt.Sprintf("sandbox: %s: permission denied", cmd)
-	}
-	return fmt.Sprintf("sandbox: %s: %v", cmd, errno)
-}
-
-// runExecCode is the exit code for a payload that could not be executed:
-// 127 when it was not found, 126 when it was found but could not run.
-func runExecCode(errno syscall.Errno) int {
-	if errno == syscall.ENOENT {
-		return 127
-	}
-	return 126
-}

@@ -144,6 +144,34 @@ static int fast_release(const struct sbx_plan *p, int pid, int sync_w)
 }
 
 /*
+ * fast_exec_failed says whether the sandbox was set up and only the exec
+ * of the payload failed. That is reported here, as the ordinary path
+ * would, rather than set up again there just to fail the same way: unless
+ * a resource limit could be the cause, where the ordinary path names the
+ * profile lines that set it.
+ */
+static int fast_exec_failed(const struct sbx_fast_run *r)
+{
+	return r->failed && r->report.code == SBX_REPORT_EXEC && !sbx_exec_limits(r->report.err);
+}
+
+/* fast_report_exec prints the exec failure and returns the exit code. */
+static int fast_report_exec(struct sbx_report *rep)
+{
+	char msg[600];
+	int code;
+	size_t n;
+
+	rep->detail[sizeof(rep->detail) - 1] = 0;
+	code = sbx_exec_failure(rep->err, rep->detail, msg, sizeof(msg) - 1);
+	n = strlen(msg);
+	msg[n++] = '\n';
+	if (write(2, msg, n) < 0)
+		return code;
+	return code;
+}
+
+/*
  * fast_run runs the plan; it returns only when the launch must go the
  * ordinary way, with everything it made undone.
  */
@@ -236,6 +264,10 @@ static void fast_run(struct sbx_cached *c, int argc, char **argv, char **envp, i
 		_exit(sbx_exit_code(r.status, r.killed_for));
 	}
 	sbx_instance_remove(rec);
+	if (fast_exec_failed(&r)) {
+		sbx_job_end(&job);
+		_exit(fast_report_exec(&r.report));
+	}
 	fast_say(verbose, "not used", "the sandbox's setup failed; starting over");
 
 close_job:

@@ -73,7 +73,8 @@ struct sbx_fast_run {
 	 * whether the payload is PID 1, whether it was executed. */
 	struct sbx_forward fwd;
 
-	int failed; /* the child sent a failure record */
+	int failed; /* the child sent a failure record: */
+	struct sbx_report report;
 	int reaped;
 	int status;
 	int killed_for;

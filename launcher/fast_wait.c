@@ -81,11 +81,11 @@ static void forward(struct sbx_fast_run *r, int s)
  * EOF (the payload was executed, or the child died). */
 static int read_report(struct sbx_fast_run *r)
 {
-	struct sbx_report rec;
+	struct sbx_report *rec = &r->report;
 	size_t got = 0;
 
-	while (got < sizeof(rec)) {
-		ssize_t n = read(r->report_fd, (char *)&rec + got, sizeof(rec) - got);
+	while (got < sizeof(*rec)) {
+		ssize_t n = read(r->report_fd, (char *)rec + got, sizeof(*rec) - got);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -93,7 +93,7 @@ static int read_report(struct sbx_fast_run *r)
 			break;
 		got += (size_t)n;
 	}
-	return got == sizeof(rec);
+	return got == sizeof(*rec);
 }
 
 /* try_reap reaps the child if it has exited, and acts on its stop. */

@@ -2,6 +2,8 @@
  * Rules a launch follows on both paths (launch_rules.h).
  */
 #define _GNU_SOURCE
+#include <ctype.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
@@ -99,4 +101,40 @@ int sbx_forward_decide(struct sbx_forward *f, int pid, int s, int setup_over, in
 	if (f->pid1 && s != SIGWINCH && !sbx_handles(pid, s))
 		return SBX_FWD_KILL;
 	return SBX_FWD_SEND;
+}
+
+int sbx_exec_failure(int err, const char *cmd, char *buf, size_t size)
+{
+	int n;
+
+	switch (err) {
+	case ENOENT:
+		snprintf(buf, size, "sandbox: %s: command not found", cmd);
+		return 127;
+	case EACCES:
+		snprintf(buf, size, "sandbox: %s: permission denied", cmd);
+		return 126;
+	}
+	/* In lower case, as the rest of a message continues. */
+	n = snprintf(buf, size, "sandbox: %s: ", cmd);
+	if (n < 0 || (size_t)n >= size)
+		return 126;
+	snprintf(buf + n, size - (size_t)n, "%s", strerror(err));
+	buf[n] = (char)tolower((unsigned char)buf[n]);
+	return 126;
+}
+
+const char *sbx_exec_limits(int err)
+{
+	switch (err) {
+	case E2BIG: /* arguments and environment get a quarter of the stack limit */
+		return "stack";
+	case ENOMEM:
+		return "as data stack";
+	case EAGAIN:
+		return "nproc";
+	case EMFILE:
+		return "nofile";
+	}
+	return NULL;
 }

@@ -9,6 +9,7 @@ package launcher
 import "C"
 
 import (
+	"strings"
 	"syscall"
 	"unsafe"
 )
@@ -77,4 +78,24 @@ func cBool(b bool) C.int {
 		return 1
 	}
 	return 0
+}
+
+// execFailure is sbx_exec_failure: the message for a payload that could
+// not be executed, and the exit code.
+func execFailure(errno syscall.Errno, cmd string) (string, int) {
+	ccmd := C.CString(cmd)
+	defer C.free(unsafe.Pointer(ccmd))
+	var buf [1024]C.char
+	code := C.sbx_exec_failure(C.int(errno), ccmd, &buf[0], C.size_t(len(buf)))
+	return C.GoString(&buf[0]), int(code)
+}
+
+// execLimits is sbx_exec_limits: the limits that can make exec fail with
+// errno.
+func execLimits(errno syscall.Errno) []string {
+	names := C.sbx_exec_limits(C.int(errno))
+	if names == nil {
+		return nil
+	}
+	return strings.Fields(C.GoString(names))
 }

@@ -6,6 +6,8 @@
 #ifndef SANDBOX_LAUNCHER_LAUNCH_RULES_H
 #define SANDBOX_LAUNCHER_LAUNCH_RULES_H
 
+#include <stddef.h>
+
 /* sbx_cap_last_cap is the highest capability number the running kernel
  * knows (every one up to it is dropped from the bounding set); 40 when
  * /proc does not say. */
@@ -56,5 +58,15 @@ int sbx_forward_decide(struct sbx_forward *f, int pid, int s, int setup_over, in
  * SigIgn of /proc/PID/status); a process gone or unreadable counts as
  * handling it, so that kill decides. */
 int sbx_handles(int pid, int s);
+
+/* sbx_exec_failure writes what the launcher prints when the payload
+ * cannot be executed (exec failed with err), in the words a shell uses,
+ * to buf, and returns the exit code: 127 when the command was not found,
+ * 126 when it was found but could not run. */
+int sbx_exec_failure(int err, const char *cmd, char *buf, size_t size);
+
+/* sbx_exec_limits names the resource limits (space-separated, as in
+ * [limits]) that can make exec fail with err, or NULL when none can. */
+const char *sbx_exec_limits(int err);
 
 #endif

@@ -196,12 +196,12 @@ func runChild(p *Plan, cp *childPlan, set childSetup, svc *services, opts RunOpt
 	if got {
 		r := decodeChildReport(rec)
 		if r.exec {
-			msg := runExecMessage(r.detail, r.errno)
+			msg, code := execFailure(r.errno, r.detail)
 			if h := runExecLimitHint(p, r.errno); h != "" {
 				msg += "\nhint: " + h
 			}
 			fmt.Fprintln(runStderr(set.stdio[2]), msg)
-			return runExecCode(r.errno), nil
+			return code, nil
 		}
 		return 0, runSetupError(p, r)
 	}

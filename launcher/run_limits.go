@@ -14,15 +14,6 @@ import (
 // The limits apply to the payload alone, after every setup step, so
 // these are the only failures they can cause.
 
-// runLimitErrnos are the errors exec reports for a limit, and the limits
-// that can cause each.
-var runLimitErrnos = map[syscall.Errno][]string{
-	syscall.E2BIG:  {"stack"}, // arguments and environment get a quarter of the stack limit
-	syscall.ENOMEM: {"as", "data", "stack"},
-	syscall.EAGAIN: {"nproc"},
-	syscall.EMFILE: {"nofile"},
-}
-
 // runLimitSignals are the signals a limit kills with, and the limits that
 // can cause each: a program too large for limits.as gets SIGSEGV from exec
 // itself, past the point where exec could still return an error.
@@ -49,7 +40,7 @@ func runLimitLines(p *Plan, names []string) string {
 // runExecLimitHint names the limits that can explain exec failing with
 // errno, or "".
 func runExecLimitHint(p *Plan, errno syscall.Errno) string {
-	if lines := runLimitLines(p, runLimitErrnos[errno]); lines != "" {
+	if lines := runLimitLines(p, execLimits(errno)); lines != "" {
 		return "the payload's resource limits may be too small to start it: " + lines + "; raise them in [limits]"
 	}
 	return ""
