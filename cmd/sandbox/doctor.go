@@ -89,7 +89,13 @@ func cmdDoctor(args []string, stdout, stderr io.Writer) int {
 			return exitLauncher
 		}
 	}
-	r := diagnose(realDoctorHost())
+	return runDoctor(realDoctorHost(), asJSON, stdout, stderr)
+}
+
+// runDoctor diagnoses h, writes the report as text or JSON, and returns
+// the exit status: 0 when the minimal profile can run, 1 when it cannot.
+func runDoctor(h doctorHost, asJSON bool, stdout, stderr io.Writer) int {
+	r := diagnose(h)
 	if asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
@@ -133,7 +139,7 @@ func writeDoctorText(w io.Writer, r doctorReport) {
 	case warns > 0:
 		fmt.Fprintf(w, "\nThe minimal profile can run on this machine; %s: only the profiles that need those parts are affected.\n", doctorPlural(warns, "warning"))
 	default:
-		fmt.Fprintln(w, "\nEverything a sandbox can use is here.")
+		fmt.Fprintln(w, "\nThe minimal profile can run on this machine, and everything the other profiles use is here.")
 	}
 }
 
