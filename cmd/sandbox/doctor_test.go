@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"sandbox/launcher"
 )
 
 // fakeDoctor builds a machine on which every check passes, for a user
@@ -334,5 +336,20 @@ func TestDoctorArgs(t *testing.T) {
 	var out, errb bytes.Buffer
 	if code := cmdDoctor([]string{"--bogus"}, &out, &errb); code != exitLauncher || !strings.Contains(errb.String(), "Usage: sandbox doctor") {
 		t.Errorf("exit %d, stderr %q", code, errb.String())
+	}
+}
+
+// TestDoctorUsernsSettingsKnown: every sysctl the launcher's hint knows is
+// one the doctor checks, with the launcher's fix.
+func TestDoctorUsernsSettingsKnown(t *testing.T) {
+	for _, st := range launcher.UsernsSettings() {
+		switch st.Name {
+		case sysctlUnprivClone, sysctlMaxUserns, sysctlAppArmor:
+		default:
+			t.Errorf("the doctor does not check %s", st.Name)
+		}
+		if fix := usernsAllow(st.Name); !strings.Contains(fix, st.Name+"="+st.Allow) {
+			t.Errorf("fix for %s: %q", st.Name, fix)
+		}
 	}
 }

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"sandbox/launcher"
 )
 
 // User namespaces. Every launch needs one, root's too: a root launch maps
@@ -50,19 +52,16 @@ func usernsFindings(h doctorHost) []doctorFinding {
 		}
 		return findWarn(check, fix, format+" (yet the probe succeeded)", a...)
 	}
-	persist := func(name, value string) string {
-		return fmt.Sprintf("sudo sysctl -w %s=%s, and keep it with a line %q in /etc/sysctl.d/50-sandbox.conf", name, value, name+" = "+value)
-	}
 	var fs []doctorFinding
 	if v, ok := h.sysctl(sysctlUnprivClone); ok {
 		switch {
 		case v != "0":
 			fs = append(fs, findOK("unprivileged_userns_clone", "%s = %s: unprivileged users may create user namespaces", sysctlUnprivClone, v))
 		case h.root():
-			fs = append(fs, findWarn("unprivileged_userns_clone", persist(sysctlUnprivClone, "1"),
+			fs = append(fs, findWarn("unprivileged_userns_clone", usernsAllow(sysctlUnprivClone),
 				"%s = 0: root can launch, but no other user can run a sandbox", sysctlUnprivClone))
 		default:
-			fs = append(fs, blocked("unprivileged_userns_clone", persist(sysctlUnprivClone, "1"),
+			fs = append(fs, blocked("unprivileged_userns_clone", usernsAllow(sysctlUnprivClone),
 				"%s = 0: only root may create user namespaces", sysctlUnprivClone))
 		}
 	}
@@ -71,13 +70,13 @@ func usernsFindings(h doctorHost) []doctorFinding {
 		fs = append(fs, blocked("max_user_namespaces", "use a kernel built with CONFIG_USER_NS=y",
 			"%s does not exist: this kernel has no user namespaces", sysctlMaxUserns))
 	case v == "0":
-		fs = append(fs, blocked("max_user_namespaces", persist(sysctlMaxUserns, "15000"),
+		fs = append(fs, blocked("max_user_namespaces", usernsAllow(sysctlMaxUserns),
 			"%s = 0: nobody, not even root, may create a user namespace", sysctlMaxUserns))
 	default:
 		fs = append(fs, findOK("max_user_namespaces", "%s = %s", sysctlMaxUserns, v))
 	}
 	apparmorFix := "allow user namespaces to this binary with an AppArmor profile (a file in /etc/apparmor.d with `profile sandbox /PATH/TO/sandbox flags=(unconfined) { userns, }`, then sudo apparmor_parser -r FILE), or " +
-		persist(sysctlAppArmor, "0")
+		usernsAllow(sysctlAppArmor)
 	if v, ok := h.sysctl(sysctlAppArmor); ok && v != "0" {
 		if h.root() {
 			fs = append(fs, findWarn("apparmor_userns", apparmorFix,
@@ -124,6 +123,17 @@ func unprivilegedUsernsFinding(h doctorHost) doctorFinding {
 			"%s cannot create a user namespace and mount in it, so it cannot run a sandbox without root: %v", who, err)
 	}
 	return findOK("userns_unprivileged", "%s can create a user namespace and mount in it: rootless launches work", who)
+}
+
+// usernsAllow is the command that lifts a sysctl of
+// launcher.UsernsSettings, the same one a failed launch suggests.
+func usernsAllow(name string) string {
+	for _, st := range launcher.UsernsSettings() {
+		if st.Name == name {
+			return launcher.UsernsAllowCommand(name, st.Allow)
+		}
+	}
+	return "sudo sysctl -w " + name + "=..."
 }
 
 func anyStatus(fs []doctorFinding, status string) bool {
@@ -190,9 +200,15 @@ func probeUsernsMain(stderr io.Writer) int {
 
 // probeMountMain runs inside the probe's namespaces: it makes the mounts
 // private and mounts a tmpfs, the first things the launcher's child does.
-// Nothing leaves the namespace, which dies with the process.
+// It first takes a mount namespace of its own, so that even when someone
+// runs `sandbox doctor --probe-mount` by hand as root, on the host, the
+// tmpfs lands nowhere but in a namespace that dies with this thread.
 func probeMountMain(stderr io.Writer) int {
-	runtime.LockOSThread()
+	runtime.LockOSThread() // never unlocked: the namespace is this thread's
+	if err := unix.Unshare(unix.CLONE_NEWNS); err != nil {
+		fmt.Fprintf(stderr, "creating a mount namespace: %v\n", err)
+		return 1
+	}
 	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
 		fmt.Fprintf(stderr, "making the mounts private: %v\n", err)
 		return 1
