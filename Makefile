@@ -123,6 +123,10 @@ bench: build
 	# at 1 MB/s each; CPU, memory per connection, CONNECT latency.
 	$(GO) test ./launcher -run '^$$' -bench BenchmarkEgressProxy -benchtime 1x -count=1
 
+# The profiles go to $(PREFIX)/share/sandbox/profiles, which the binary
+# searches for PREFIX=/usr/local (the default) and PREFIX=/usr: the list is
+# profile.SystemDirs. With another PREFIX they are not searched, and
+# `sandbox doctor` says so.
 install: build
 	install -D -m 0755 bin/sandbox $(BINDIR)/sandbox
 	install -d $(DATADIR)/profiles

@@ -135,7 +135,7 @@ _sandbox()
     if [[ $cur == -* ]]; then
         _sandbox_reply "-p --profile --name --status-fd --help --version --"
     elif [[ -z $profile_given && $cword -eq 1 ]]; then
-        _sandbox_reply "check explain list test export diff desktop ps enter stop help version"
+        _sandbox_reply "check explain list test export diff desktop ps enter stop help version doctor"
         local IFS=$'\n'
         COMPREPLY+=($(compgen -c -- "$cur"))
     else
@@ -183,6 +183,9 @@ _sandbox_subcommand()
             fi
             ;;
         ps)
+            _sandbox_reply "--json"
+            ;;
+        doctor)
             _sandbox_reply "--json"
             ;;
         enter)

@@ -85,7 +85,7 @@ complete -c sandbox -n __sandbox_before_command -l name -x -d 'Name the running 
 complete -c sandbox -n __sandbox_before_command -l status-fd -x -d 'Write JSON status lines to this descriptor'
 complete -c sandbox -n __sandbox_first_word -s h -l help -d 'Show the usage'
 complete -c sandbox -n __sandbox_first_word -l version -d 'Show the version'
-complete -c sandbox -n 'not __sandbox_subcommand check explain list test export diff desktop ps enter stop help version' \
+complete -c sandbox -n 'not __sandbox_subcommand check explain list test export diff desktop ps enter stop help version doctor' \
     -x -a '(__fish_complete_subcommand -- -p --profile)'
 
 # Subcommands.
@@ -101,6 +101,7 @@ complete -c sandbox -n __sandbox_first_word -a enter -d 'Run a command in a runn
 complete -c sandbox -n __sandbox_first_word -a stop -d 'Stop a running sandbox'
 complete -c sandbox -n __sandbox_first_word -a help -d 'Show the usage'
 complete -c sandbox -n __sandbox_first_word -a version -d 'Show the version'
+complete -c sandbox -n __sandbox_first_word -a doctor -d 'Check what a sandbox needs on this machine'
 
 complete -c sandbox -n '__sandbox_subcommand check test explain' -a '(__sandbox_profiles)' -d Profile
 complete -c sandbox -n '__sandbox_subcommand check test' -F
@@ -113,6 +114,7 @@ complete -c sandbox -n '__sandbox_subcommand export' -a 'oci bwrap systemd (__sa
 complete -c sandbox -n '__sandbox_subcommand export' -l allow-gaps -d 'Write even when a gap weakens isolation'
 
 complete -c sandbox -n '__sandbox_subcommand ps' -l json -d 'Print the running sandboxes as JSON'
+complete -c sandbox -n '__sandbox_subcommand doctor' -l json -d 'Print the findings as JSON'
 complete -c sandbox -n '__sandbox_subcommand enter; and not contains -- -- (commandline -opc)' -x -a '(__sandbox_instances)' -d 'Running sandbox'
 complete -c sandbox -n '__sandbox_subcommand enter; and contains -- -- (commandline -opc)' -x -a '(__fish_complete_subcommand --fcs-skip=4)'
 complete -c sandbox -n '__sandbox_subcommand stop' -a '(__sandbox_instances)' -d 'Running sandbox'

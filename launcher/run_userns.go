@@ -33,9 +33,7 @@ func runUsernsBlock() string {
 		if err != nil || strings.TrimSpace(string(b)) != s.blocked {
 			continue
 		}
-		hint := s.why + " (" + s.name + " = " + s.blocked + "); allow them with: sudo sysctl -w " +
-			s.name + "=" + s.fix + ", and keep it across reboots with: echo " + s.name + "=" + s.fix +
-			" | sudo tee /etc/sysctl.d/60-sandbox-userns.conf"
+		hint := s.why + " (" + s.name + " = " + s.blocked + "); allow them with: " + UsernsAllowCommand(s.name, s.fix)
 		if strings.Contains(s.name, "apparmor") {
 			hint += "; or give the sandbox binary an AppArmor profile with the \"userns,\" rule"
 		}

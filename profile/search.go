@@ -30,9 +30,21 @@ func (src Source) observe(path string) {
 	}
 }
 
+// SystemDirs are the system-wide profile directories, most important
+// first: the administrator's own files, then the profiles of an install
+// under /usr/local (`make install`'s default PREFIX), then the
+// distribution's (PREFIX=/usr, the Debian package). This is the one list:
+// the usage text, the manual pages, the README and `sandbox doctor` are
+// tested against it. An install under another PREFIX is not searched;
+// doctor says so.
+var SystemDirs = []string{
+	"/etc/sandbox/profiles",
+	"/usr/local/share/sandbox/profiles",
+	"/usr/share/sandbox/profiles",
+}
+
 // DefaultDirs is the search path of the installed profiles, most
-// important first: the user's own, the administrator's, the
-// distribution's.
+// important first: the user's own, then SystemDirs.
 func DefaultDirs(env Env) []string {
 	var dirs []string
 	cfg := env.Vars["XDG_CONFIG_HOME"]
@@ -45,7 +57,7 @@ func DefaultDirs(env Env) []string {
 	if cfg != "" {
 		dirs = append(dirs, filepath.Join(cfg, "sandbox", "profiles"))
 	}
-	return append(dirs, "/etc/sandbox/profiles", "/usr/share/sandbox/profiles")
+	return append(dirs, SystemDirs...)
 }
 
 // sourceFile is one profile file: where it is and how it is shown.

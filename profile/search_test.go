@@ -9,7 +9,10 @@ import (
 )
 
 func TestDefaultDirs(t *testing.T) {
-	system := []string{"/etc/sandbox/profiles", "/usr/share/sandbox/profiles"}
+	system := []string{"/etc/sandbox/profiles", "/usr/local/share/sandbox/profiles", "/usr/share/sandbox/profiles"}
+	if !slices.Equal(SystemDirs, system) {
+		t.Errorf("SystemDirs = %v, want %v (update the docs with the list)", SystemDirs, system)
+	}
 	for _, tc := range []struct {
 		name string
 		env  Env

@@ -11,9 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"sandbox/internal/testutil"
+	"sandbox/launcher"
 )
 
 // Landlock (K1-K4): the ruleset the compiler derives from the mount view,
@@ -21,14 +20,9 @@ import (
 // proves with landlock.enabled = false that the same attack works, so it
 // cannot pass for another reason.
 
-// landlockABI is this kernel's Landlock ABI, 0 without Landlock.
-func landlockABI() int {
-	v, _, errno := unix.Syscall(unix.SYS_LANDLOCK_CREATE_RULESET, 0, 0, unix.LANDLOCK_CREATE_RULESET_VERSION)
-	if errno != 0 {
-		return 0
-	}
-	return int(v)
-}
+// landlockABI is this kernel's Landlock ABI, 0 without Landlock: the
+// launcher's own reader, so a test and the compiler agree.
+func landlockABI() int { return launcher.KernelLandlockABI() }
 
 // needLandlockABI skips, with the measured ABI, where the kernel lacks the
 // feature under test: another machine's kernel is not a failure.

@@ -11,6 +11,7 @@
 //	sandbox enter ID|NAME [-- COMMAND [ARG...]]
 //	sandbox stop ID|NAME [--timeout SECONDS]
 //	sandbox desktop install|remove|audit
+//	sandbox doctor [--json]
 package main
 
 import (
@@ -52,11 +53,13 @@ const usage = `Usage:
                                                make the menu entry of APP start it sandboxed
   sandbox desktop remove APP...                undo desktop install
   sandbox desktop audit                        list applications the menu or D-Bus starts unsandboxed
+  sandbox doctor [--json]                      check what a sandbox needs on this machine, with fixes
+                                               (exit 0: the minimal profile can run here; 1: it cannot)
   sandbox --help | --version
 
 PROFILE is a name (looked up in $XDG_CONFIG_HOME/sandbox/profiles,
-/etc/sandbox/profiles, /usr/share/sandbox/profiles, then the built-in
-profiles) or a path (it contains "/" or ends in ".toml").
+/etc/sandbox/profiles, /usr/local/share/sandbox/profiles,
+/usr/share/sandbox/profiles, then the built-in profiles) or a path (it contains "/" or ends in ".toml").
 Without -p, the profile whose "programs" lists COMMAND is used.
 Everything after COMMAND is passed to it verbatim; a program whose name is a
 subcommand runs after "--".
