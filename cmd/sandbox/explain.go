@@ -219,9 +219,14 @@ func explainServices(w io.Writer, plan *launcher.Plan) {
 		fmt.Fprintf(w, "    %s\n", line)
 	}
 	if len(plan.Warnings) > 0 {
-		fmt.Fprintln(w, "\n  missing on this machine (`sandbox run` refuses to start until they are there):")
+		// A launch leaves these parts out and goes on (report.go).
+		fmt.Fprintln(w, "\n  missing on this machine (a launch leaves these parts out; it warns about each WARNING, and shows the others only with -v):")
 		for _, e := range plan.Warnings {
-			fmt.Fprintf(w, "    WARNING: %s\n", e.Error())
+			label := "WARNING"
+			if e.Optional {
+				label = "not running"
+			}
+			fmt.Fprintf(w, "    %s: %s\n", label, e.Error())
 		}
 	}
 }

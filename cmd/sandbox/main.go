@@ -32,9 +32,11 @@ const (
 )
 
 const usage = `Usage:
-  sandbox [-p PROFILE] [-v] [--name NAME] [--status-fd N] [--] COMMAND [ARG...]
+  sandbox [-p PROFILE] [-v|-q] [--name NAME] [--status-fd N] [--] COMMAND [ARG...]
                                                run COMMAND in the sandbox PROFILE declares
-                                               (-v: report each connection of a filtered network)
+                                               (-v: also say what a missing display or sound
+                                               server left out, and report each connection of
+                                               a filtered network; -q: no warnings or notices)
   sandbox ps [--json]                          list running sandboxes
   sandbox enter ID|NAME [-- COMMAND [ARG...]]  run COMMAND (default: a shell) in a running sandbox
   sandbox stop ID|NAME [--timeout SECONDS]     stop a running sandbox
@@ -115,6 +117,20 @@ type invocation struct {
 	statusFD int
 	hasFD    bool
 	verbose  bool
+	// quiet is -q: no warnings or notices of the launcher (report.go).
+	quiet bool
+}
+
+// reporter is where the launch's warnings and notices go, at the
+// verbosity -q or -v asked for.
+func (inv invocation) reporter(stderr io.Writer) reporter {
+	switch {
+	case inv.quiet:
+		return reporter{w: stderr, level: quietLevel}
+	case inv.verbose:
+		return reporter{w: stderr, level: verboseLevel}
+	}
+	return reporter{w: stderr, level: normalLevel}
 }
 
 // parseArgs reads options up to the command. Everything from the command on
@@ -136,6 +152,14 @@ func parseArgs(args []string) (invocation, error) {
 			return inv, nil
 		case a == "-v" || a == "--verbose":
 			inv.verbose = true
+			if inv.quiet {
+				return inv, fmt.Errorf("-v and -q ask for opposite things; choose one")
+			}
+		case a == "-q" || a == "--quiet":
+			inv.quiet = true
+			if inv.verbose {
+				return inv, fmt.Errorf("-v and -q ask for opposite things; choose one")
+			}
 		case a == "-p" || a == "--profile":
 			if i+1 >= len(args) {
 				return inv, fmt.Errorf("%s needs a profile name or path", a)
