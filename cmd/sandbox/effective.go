@@ -58,8 +58,9 @@ func settings(p *profile.Profile) []setting {
 		cwd = "(the caller's directory if visible, else HOME, else /)"
 	}
 	add("filesystem.cwd", cwd)
-	for i, m := range p.Filesystem.Mounts {
-		addAt(fmt.Sprintf("mount[%d]", i), mountString(m), m.At)
+	// Each entry is named as in the file that declares it (From).
+	for _, m := range p.Filesystem.Mounts {
+		addAt(m.Key, mountString(m), m.At)
 	}
 	add("capabilities.keep", list(p.Capabilities.Keep))
 	add("capabilities.ambient", b(p.Capabilities.Ambient))
