@@ -138,7 +138,7 @@ func explainText(w io.Writer, p *profile.Profile, plan *launcher.Plan, cache str
 	fmt.Fprintln(w, "Effective profile (value, then the file that set it):")
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, s := range settings(p) {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\n", s.Key, s.Value, s.From)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", s.Key, s.Text, s.From)
 	}
 	tw.Flush()
 
