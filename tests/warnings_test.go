@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -150,5 +151,29 @@ func TestDesktopInstallAcceptsAHeadlessSession(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(home, ".local", "share", "applications", "firefox-esr.desktop")); err != nil {
 		t.Errorf("no entry written: %v\n%s", err, r)
+	}
+}
+
+// TestQuietLeavesOutTheEgressSummary checks that -q also silences the
+// list of refused connections a filtered sandbox prints when it ends,
+// while the same run without -q prints it.
+func TestQuietLeavesOutTheEgressSummary(t *testing.T) {
+	f := newEgressFixture(t, "")
+	script := curlLine("control", fmt.Sprintf("http://good.test:%d/", f.httpPort)) +
+		curlLine("sneaky", fmt.Sprintf("http://sneaky.test:%d/", f.httpPort))
+	m := asRootOrSelf()
+	if os.Geteuid() == 0 {
+		m = asRootless
+	}
+	loud := sandbox(t, m, "-p", f.profile, "--", "sh", "-c", script)
+	if !strings.Contains(loud.stdout, "control=hello-egress") || !strings.Contains(loud.stderr, "sandbox: egress: refused connections") {
+		t.Fatalf("without -q, want the control request to work and the summary:\n%s", loud)
+	}
+	quiet := sandbox(t, m, "-q", "-p", f.profile, "--", "sh", "-c", script)
+	if !strings.Contains(quiet.stdout, "control=hello-egress") || !strings.Contains(quiet.stdout, "sneaky=fail:") {
+		t.Fatalf("with -q, the run differs:\n%s", quiet)
+	}
+	if quiet.stderr != "" {
+		t.Errorf("-q printed:\n%s", quiet.stderr)
 	}
 }

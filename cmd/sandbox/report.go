@@ -26,6 +26,10 @@ type reporter struct {
 	level verbosity
 }
 
+// quiet reports whether -q silences notices, for those the launcher
+// package prints itself (launcher.RunOptions.Quiet).
+func (r reporter) quiet() bool { return r.level == quietLevel }
+
 // warnf prints a problem the user should act on; -q silences it.
 func (r reporter) warnf(format string, args ...any) {
 	if r.level > quietLevel {

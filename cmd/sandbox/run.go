@@ -81,6 +81,7 @@ func cmdRun(inv invocation, args []string, stderr io.Writer) int {
 	}()
 	code, err := launcher.Run(plan, launcher.RunOptions{
 		Verbose: verbose,
+		Quiet:   rep.quiet(),
 		Egress:  inst.egress,
 		Started: func(pid int, ns map[string]uint64) { inst.started(pid, ns, args, rep) },
 		// Only the status stream shows them.
