@@ -121,18 +121,6 @@ type invocation struct {
 	quiet bool
 }
 
-// reporter is where the launch's warnings and notices go, at the
-// verbosity -q or -v asked for.
-func (inv invocation) reporter(stderr io.Writer) reporter {
-	switch {
-	case inv.quiet:
-		return reporter{w: stderr, level: quietLevel}
-	case inv.verbose:
-		return reporter{w: stderr, level: verboseLevel}
-	}
-	return reporter{w: stderr, level: normalLevel}
-}
-
 // parseArgs reads options up to the command. Everything from the command on
 // is kept verbatim: it is never parsed as options and never given to a
 // shell (checklist B12).
@@ -152,14 +140,8 @@ func parseArgs(args []string) (invocation, error) {
 			return inv, nil
 		case a == "-v" || a == "--verbose":
 			inv.verbose = true
-			if inv.quiet {
-				return inv, fmt.Errorf("-v and -q ask for opposite things; choose one")
-			}
 		case a == "-q" || a == "--quiet":
-			inv.quiet = true
-			if inv.verbose {
-				return inv, fmt.Errorf("-v and -q ask for opposite things; choose one")
-			}
+			inv.quiet = true // wins over -v (reporter)
 		case a == "-p" || a == "--profile":
 			if i+1 >= len(args) {
 				return inv, fmt.Errorf("%s needs a profile name or path", a)

@@ -26,6 +26,18 @@ type reporter struct {
 	level verbosity
 }
 
+// reporter is where the launch's warnings and notices go, at the
+// verbosity -q or -v asked for; -q wins, whatever the order.
+func (inv invocation) reporter(stderr io.Writer) reporter {
+	switch {
+	case inv.quiet:
+		return reporter{w: stderr, level: quietLevel}
+	case inv.verbose:
+		return reporter{w: stderr, level: verboseLevel}
+	}
+	return reporter{w: stderr, level: normalLevel}
+}
+
 // quiet reports whether -q silences notices, for those the launcher
 // package prints itself (launcher.RunOptions.Quiet).
 func (r reporter) quiet() bool { return r.level == quietLevel }

@@ -21,9 +21,11 @@ func TestParseQuiet(t *testing.T) {
 	if got, _ := parseArgs([]string{"-p", "agent", "pip", "-q"}); got.quiet {
 		t.Error("a -q after the command was taken as the launcher's")
 	}
+	// -q wins over -v, in either order.
 	for _, args := range [][]string{{"-q", "-v", "ls"}, {"-v", "--quiet", "ls"}} {
-		if _, err := parseArgs(args); err == nil {
-			t.Errorf("parseArgs(%q): no error for -q with -v", args)
+		inv, err := parseArgs(args)
+		if err != nil || inv.reporter(nil).level != quietLevel {
+			t.Errorf("parseArgs(%q) = %+v, %v; want the quiet level", args, inv, err)
 		}
 	}
 }

@@ -18,8 +18,8 @@ import (
 // plan cache.
 func cmdRun(inv invocation, args []string, stderr io.Writer) int {
 	name, command := inv.profile, inv.command
-	verbose := inv.verbose
 	rep := inv.reporter(stderr)
+	verbose := inv.verbose && !rep.quiet()
 	// Catching the signals Run forwards takes the Go runtime a few
 	// hundred microseconds of thread handoffs: start it now, so that it
 	// overlaps loading and compiling the profile.
