@@ -64,7 +64,7 @@ type compiler struct {
 	p     *profile.Profile
 	h     Host
 	errs  profile.Errors
-	warns profile.Errors // what this machine lacks, with Host.Lenient
+	warns []Warning // what this machine lacks, with Host.Lenient
 }
 
 func (c *compiler) fail(at profile.Origin, key, format string, args ...any) {

@@ -40,6 +40,9 @@ type desktopCompiler struct {
 type problem struct {
 	at  profile.Origin
 	msg string
+	// absent marks a part of the desktop session that is simply not
+	// running (see absent).
+	absent bool
 }
 
 // desktopSteps compiles [desktop] and [dbus]. The caller places the steps
@@ -89,7 +92,17 @@ func (c *compiler) desktopSteps(plan *Plan) []Step {
 
 // need records that key cannot work on this machine, and why.
 func (d *desktopCompiler) need(key string, at profile.Origin, format string, args ...any) {
-	d.problems[key] = append(d.problems[key], problem{at, fmt.Sprintf(format, args...)})
+	d.problems[key] = append(d.problems[key], problem{at: at, msg: fmt.Sprintf(format, args...)})
+}
+
+// absent records that key cannot work because a part of the caller's
+// desktop session (a display, a sound server, the session bus) is not
+// running at all: a headless or command-line run of a desktop profile.
+// Unlike a broken socket or a missing helper program, that is what the
+// user expects, so a launch does not warn about it by default
+// (Warning.Optional).
+func (d *desktopCompiler) absent(key string, at profile.Origin, format string, args ...any) {
+	d.problems[key] = append(d.problems[key], problem{at: at, msg: fmt.Sprintf(format, args...), absent: true})
 }
 
 // item records what a switch gives the sandbox, for explain.
@@ -117,8 +130,14 @@ func (d *desktopCompiler) settle() {
 	for _, key := range keys {
 		for _, p := range d.problems[key] {
 			if other, ok := pairs[key]; ok && d.ok[other] {
-				d.c.warns = append(d.c.warns, &profile.Error{File: p.at.File, Line: p.at.Line, Col: p.at.Col, Key: key,
-					Msg: p.msg + fmt.Sprintf(" (left out: %s works)", other)})
+				// The other of the pair works: nothing the user
+				// needs is missing, whatever the reason.
+				d.c.warns = append(d.c.warns, Warning{Optional: true, Problem: &profile.Error{File: p.at.File, Line: p.at.Line, Col: p.at.Col, Key: key,
+					Msg: p.msg + fmt.Sprintf("; %s works instead", other)}})
+				continue
+			}
+			if p.absent {
+				d.c.hostAbsent(p.at, key, "%s", p.msg)
 				continue
 			}
 			d.c.hostProblem(p.at, key, "%s", p.msg)
@@ -164,19 +183,20 @@ func (d *desktopCompiler) optional(at profile.Origin, paths ...string) []string 
 
 func (d *desktopCompiler) wayland(at profile.Origin) {
 	name, _ := d.c.h.getenv("WAYLAND_DISPLAY")
+	report := d.need // $WAYLAND_DISPLAY names a display that is not there
 	if name == "" {
-		name = "wayland-0"
+		name, report = "wayland-0", d.absent
 	}
 	src := name
 	if !path.IsAbs(name) {
 		if d.hostRuntime == "" {
-			d.need("desktop.wayland", at, "$XDG_RUNTIME_DIR is not set, so the Wayland socket cannot be found; run from a Wayland session or set desktop.wayland = false")
+			d.absent("desktop.wayland", at, "$XDG_RUNTIME_DIR is not set, so the Wayland socket cannot be found; run from a Wayland session or set desktop.wayland = false")
 			return
 		}
 		src = path.Join(d.hostRuntime, name)
 	}
 	if !d.exists(src) {
-		d.need("desktop.wayland", at, "there is no Wayland socket at %s; run from a Wayland session or set desktop.wayland = false", src)
+		report("desktop.wayland", at, "there is no Wayland socket at %s; run from a Wayland session or set desktop.wayland = false", src)
 		return
 	}
 	base := path.Base(src)

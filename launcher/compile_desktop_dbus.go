@@ -119,15 +119,16 @@ func (d *desktopCompiler) busAddress(bus, key string, at profile.Origin) (string
 		return v, true
 	}
 	if usual == "" {
-		d.need(key, at, "the session bus cannot be found: $DBUS_SESSION_BUS_ADDRESS and $XDG_RUNTIME_DIR are not set; run from a desktop session, or remove the rules")
+		d.absent(key, at, "the session bus cannot be found: $DBUS_SESSION_BUS_ADDRESS and $XDG_RUNTIME_DIR are not set; run from a desktop session, or remove the rules")
 		return "", false
 	}
 	if !d.exists(usual) {
-		fix := "run from a desktop session"
+		fix, report := "run from a desktop session", d.absent
 		if bus == "system" {
-			fix = "start the system bus (the dbus package)"
+			// Every Debian system runs one: its absence is a fault.
+			fix, report = "start the system bus (the dbus package)", d.need
 		}
-		d.need(key, at, "the %s bus cannot be found: $%s is not set and %s does not exist; %s, or remove the rules", bus, envName, usual, fix)
+		report(key, at, "the %s bus cannot be found: $%s is not set and %s does not exist; %s, or remove the rules", bus, envName, usual, fix)
 		return "", false
 	}
 	return "unix:path=" + usual, true

@@ -30,17 +30,18 @@ import (
 //     checking every method of every object type, so no filter is offered.
 
 func (d *desktopCompiler) pulseAudio(at profile.Origin) {
-	src := ""
+	src, report := "", d.absent
 	if v, ok := d.c.h.getenv("PULSE_SERVER"); ok && strings.HasPrefix(v, "unix:") && path.IsAbs(v[5:]) {
-		src = path.Clean(v[5:])
+		// The caller named a server: its socket missing is a fault.
+		src, report = path.Clean(v[5:]), d.need
 	} else if d.hostRuntime != "" {
 		src = path.Join(d.hostRuntime, "pulse", "native")
 	} else {
-		d.need("desktop.pulseaudio", at, "$XDG_RUNTIME_DIR is not set, so the PulseAudio socket cannot be found; run from a desktop session or set desktop.pulseaudio = false")
+		d.absent("desktop.pulseaudio", at, "$XDG_RUNTIME_DIR is not set, so the PulseAudio socket cannot be found; run from a desktop session or set desktop.pulseaudio = false")
 		return
 	}
 	if !d.exists(src) {
-		d.need("desktop.pulseaudio", at, "there is no PulseAudio socket at %s; start PulseAudio (or pipewire-pulse), or set desktop.pulseaudio = false", src)
+		report("desktop.pulseaudio", at, "there is no PulseAudio socket at %s; start PulseAudio (or pipewire-pulse), or set desktop.pulseaudio = false", src)
 		return
 	}
 	target := path.Join(d.runtime, "pulse", "native")
@@ -86,12 +87,12 @@ func (d *desktopCompiler) pipeWire(at profile.Origin) {
 		return
 	}
 	if d.hostRuntime == "" {
-		d.need("desktop.pipewire", at, "$XDG_RUNTIME_DIR is not set, so the PipeWire socket cannot be found; run from a desktop session or set desktop.pipewire = false")
+		d.absent("desktop.pipewire", at, "$XDG_RUNTIME_DIR is not set, so the PipeWire socket cannot be found; run from a desktop session or set desktop.pipewire = false")
 		return
 	}
 	src := path.Join(d.hostRuntime, "pipewire-0")
 	if !d.exists(src) {
-		d.need("desktop.pipewire", at, "there is no PipeWire socket at %s; start PipeWire, or set desktop.pipewire = false", src)
+		d.absent("desktop.pipewire", at, "there is no PipeWire socket at %s; start PipeWire, or set desktop.pipewire = false", src)
 		return
 	}
 	target := d.socket(at, src, "pipewire-0")

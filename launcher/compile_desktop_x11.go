@@ -42,7 +42,7 @@ type xauthEntry struct {
 func (d *desktopCompiler) x11(at profile.Origin) {
 	display, _ := d.c.h.getenv("DISPLAY")
 	if display == "" {
-		d.need("desktop.x11", at, "$DISPLAY is not set; run from an X session or set desktop.x11 = false")
+		d.absent("desktop.x11", at, "$DISPLAY is not set; run from an X session or set desktop.x11 = false")
 		return
 	}
 	n, err := x11DisplayNumber(display)

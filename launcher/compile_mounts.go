@@ -27,8 +27,8 @@ const maxCopySize = 16 << 20
 // and have a type the entry can use.
 func (c *compiler) mountSteps() []Step {
 	var out []Step
-	for i, m := range c.p.Filesystem.Mounts {
-		key := fmt.Sprintf("mount[%d]", i)
+	for _, m := range c.p.Filesystem.Mounts {
+		key := mountKey(m)
 		from := From{m.At}
 		switch m.Type {
 		case profile.MountBind, profile.MountROBind, profile.MountDevBind:
@@ -210,4 +210,14 @@ func (c *compiler) visible(dir string) bool {
 // attributes, which are the host's, cannot be changed (R2).
 func readOnlyBind(m profile.Mount) bool {
 	return m.Type == profile.MountROBind || (m.Type == profile.MountDevBind && !m.Writable)
+}
+
+// mountKey names a [[mount]] entry in messages as every profile error
+// does: its index among its own file's entries (profile.Mount.Key), not
+// its place in the merged list.
+func mountKey(m profile.Mount) string {
+	if m.Key != "" {
+		return m.Key
+	}
+	return "mount"
 }

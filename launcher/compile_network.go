@@ -93,13 +93,24 @@ func (c *compiler) hostProblem(at profile.Origin, key, format string, args ...an
 // hostProblemWarn reports a fact of this machine as a warning whatever
 // the mode; Survey compiles use it for what a launch would refuse.
 func (c *compiler) hostProblemWarn(at profile.Origin, key, format string, args ...any) {
-	c.warns = append(c.warns, &profile.Error{File: at.File, Line: at.Line, Col: at.Col, Key: key,
-		Msg: fmt.Sprintf(format, args...)})
+	c.warns = append(c.warns, Warning{Problem: &profile.Error{File: at.File, Line: at.Line, Col: at.Col, Key: key,
+		Msg: fmt.Sprintf(format, args...)}})
+}
+
+// hostAbsent is hostProblem for a part of the desktop session that is not
+// running at all (Warning.Optional).
+func (c *compiler) hostAbsent(at profile.Origin, key, format string, args ...any) {
+	if !c.h.Lenient {
+		c.fail(at, key, format, args...)
+		return
+	}
+	c.warns = append(c.warns, Warning{Optional: true, Problem: &profile.Error{File: at.File, Line: at.Line, Col: at.Col, Key: key,
+		Msg: fmt.Sprintf(format, args...)}})
 }
 
 // warnings are the lenient compile's warnings in profile order: files in
 // the order they were first met, then by line.
-func (c *compiler) warnings() []*profile.Error {
+func (c *compiler) warnings() []Warning {
 	rank := map[string]int{}
 	for _, w := range c.warns {
 		if _, ok := rank[w.File]; !ok {

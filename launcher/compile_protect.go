@@ -1,7 +1,6 @@
 package launcher
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -87,9 +86,9 @@ func (c *compiler) writableViews(steps []Step) []writableView {
 
 // mountKey is the key of the [[mount]] entry written at o.
 func (c *compiler) mountKey(o profile.Origin) string {
-	for i, m := range c.p.Filesystem.Mounts {
+	for _, m := range c.p.Filesystem.Mounts {
 		if m.At == o {
-			return fmt.Sprintf("mount[%d]", i)
+			return mountKey(m)
 		}
 	}
 	return "mount"

@@ -189,23 +189,30 @@ func TestDesktopMissing(t *testing.T) {
 		env       []string
 		exist     []string
 		want      string
+		// optional: the session part is simply not running, which a
+		// launch reports only with -v (Warning.Optional).
+		optional bool
 	}{
 		{"no DISPLAY", "x11", nil, nil,
-			"desktop.x11: $DISPLAY is not set; run from an X session or set desktop.x11 = false"},
+			"desktop.x11: $DISPLAY is not set; run from an X session or set desktop.x11 = false", true},
 		{"remote DISPLAY", "x11", []string{"DISPLAY=example.org:10.0"}, nil,
-			`desktop.x11: DISPLAY="example.org:10.0" is a display reached over the network; only a local display (:N) can be given to a sandbox; set desktop.x11 = false`},
+			`desktop.x11: DISPLAY="example.org:10.0" is a display reached over the network; only a local display (:N) can be given to a sandbox; set desktop.x11 = false`, false},
 		{"no X socket", "x11", []string{"DISPLAY=:5"}, nil,
-			"desktop.x11: there is no X socket at /tmp/.X11-unix/X5 for DISPLAY=:5; run from an X session or set desktop.x11 = false"},
+			"desktop.x11: there is no X socket at /tmp/.X11-unix/X5 for DISPLAY=:5; run from an X session or set desktop.x11 = false", false},
 		{"no runtime dir for Wayland", "wayland", nil, nil,
-			"desktop.wayland: $XDG_RUNTIME_DIR is not set, so the Wayland socket cannot be found; run from a Wayland session or set desktop.wayland = false"},
+			"desktop.wayland: $XDG_RUNTIME_DIR is not set, so the Wayland socket cannot be found; run from a Wayland session or set desktop.wayland = false", true},
 		{"no Wayland socket", "wayland", []string{"XDG_RUNTIME_DIR=/run/user/1000"}, nil,
-			"desktop.wayland: there is no Wayland socket at /run/user/1000/wayland-0; run from a Wayland session or set desktop.wayland = false"},
+			"desktop.wayland: there is no Wayland socket at /run/user/1000/wayland-0; run from a Wayland session or set desktop.wayland = false", true},
+		{"named Wayland display gone", "wayland", []string{"XDG_RUNTIME_DIR=/run/user/1000", "WAYLAND_DISPLAY=wayland-1"}, nil,
+			"desktop.wayland: there is no Wayland socket at /run/user/1000/wayland-1; run from a Wayland session or set desktop.wayland = false", false},
+		{"named PulseAudio server gone", "pulseaudio", []string{"PULSE_SERVER=unix:/run/pulse.sock"}, nil,
+			"desktop.pulseaudio: there is no PulseAudio socket at /run/pulse.sock; start PulseAudio (or pipewire-pulse), or set desktop.pulseaudio = false", false},
 		{"no PulseAudio", "pulseaudio", []string{"XDG_RUNTIME_DIR=/run/user/1000"}, nil,
-			"desktop.pulseaudio: there is no PulseAudio socket at /run/user/1000/pulse/native; start PulseAudio (or pipewire-pulse), or set desktop.pulseaudio = false"},
+			"desktop.pulseaudio: there is no PulseAudio socket at /run/user/1000/pulse/native; start PulseAudio (or pipewire-pulse), or set desktop.pulseaudio = false", true},
 		{"no PipeWire", "pipewire = true\npipewire_unrestricted", []string{"XDG_RUNTIME_DIR=/run/user/1000"}, nil,
-			"desktop.pipewire: there is no PipeWire socket at /run/user/1000/pipewire-0; start PipeWire, or set desktop.pipewire = false"},
+			"desktop.pipewire: there is no PipeWire socket at /run/user/1000/pipewire-0; start PipeWire, or set desktop.pipewire = false", true},
 		{"no session bus", "portal", nil, nil,
-			"desktop.portal: the session bus cannot be found: $DBUS_SESSION_BUS_ADDRESS and $XDG_RUNTIME_DIR are not set; run from a desktop session, or remove the rules"},
+			"desktop.portal: the session bus cannot be found: $DBUS_SESSION_BUS_ADDRESS and $XDG_RUNTIME_DIR are not set; run from a desktop session, or remove the rules", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -225,6 +232,8 @@ func TestDesktopMissing(t *testing.T) {
 			}
 			if len(plan.Warnings) != 1 || !strings.HasSuffix(plan.Warnings[0].Error(), "/p.toml:4:1: "+tt.want) {
 				t.Errorf("lenient warnings %v, want the error as the one warning", plan.Warnings)
+			} else if plan.Warnings[0].Optional != tt.optional {
+				t.Errorf("warning optional = %v, want %v", plan.Warnings[0].Optional, tt.optional)
 			}
 			if len(plan.Desktop) != 0 || plan.DBusProxy != nil {
 				t.Errorf("a switch whose socket is missing was still compiled: %+v", plan.Desktop)
@@ -252,7 +261,7 @@ func TestDesktopEitherDisplay(t *testing.T) {
 	if _, ok := bindOf(plan, "/tmp/.X11-unix/X0"); !ok {
 		t.Error("the X socket is not bound")
 	}
-	if len(plan.Warnings) != 1 || !strings.HasSuffix(plan.Warnings[0].Msg, "(left out: desktop.x11 works)") {
+	if len(plan.Warnings) != 1 || !strings.HasSuffix(plan.Warnings[0].Msg, "; desktop.x11 works instead") || !plan.Warnings[0].Optional {
 		t.Errorf("warnings %v, want one for desktop.wayland", plan.Warnings)
 	}
 	if _, ok := envOf(plan, "XAUTHORITY"); ok {

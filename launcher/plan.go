@@ -81,7 +81,25 @@ type Plan struct {
 
 	// Warnings are problems of this machine that a lenient compile
 	// (Host.Lenient) let through; the parts they concern are left out.
-	Warnings []*profile.Error `json:"warnings,omitempty"`
+	Warnings []Warning `json:"warnings,omitempty"`
+}
+
+// Problem is the profile error a Warning carries. It is embedded under
+// this name, not as "Error", so that the Error method stays promoted and a
+// Warning is an error that prints as file:line:col: key: message.
+type Problem = profile.Error
+
+// Warning is one thing this machine lacks for the profile; the part it
+// concerns is left out of the plan.
+type Warning struct {
+	*Problem
+	// Optional marks a part of the desktop session that is simply not
+	// running (no display, no sound server, no session bus), or one of
+	// a pair whose other half works: what a headless or command-line run
+	// of a desktop profile meets. The launcher reports it only when
+	// asked (-v); anything else is a fault of this machine worth a
+	// warning every time.
+	Optional bool `json:"optional"`
 }
 
 // ProtectedPath is one host path the host trusts, reachable through a

@@ -428,7 +428,7 @@ func TestPlanCacheable(t *testing.T) {
 		// The fast path has no egress proxy: a cached filtered plan
 		// would start a sandbox whose only way out nobody serves.
 		"egress":   with(func(p *Plan) { p.Egress = &Egress{Port: EgressPort} }),
-		"warnings": with(func(p *Plan) { p.Warnings = []*profile.Error{{Msg: "no display"}} }),
+		"warnings": with(func(p *Plan) { p.Warnings = []Warning{{Problem: &profile.Error{Msg: "no display"}}} }),
 		// Only the ordinary launch names the line of a limit that
 		// killed the payload (L10).
 		"limits.as": with(func(p *Plan) {

@@ -31,6 +31,9 @@ type RunOptions struct {
 	// proxy as it happens; refused ones are summed up at the end either
 	// way.
 	Verbose bool
+	// Quiet (sandbox -q) leaves out that summary too, the one notice
+	// the launcher prints itself; errors are printed whatever it is.
+	Quiet bool
 	// Egress, if set, is called for each connection the egress proxy
 	// allows or refuses ("allowed" or "refused", the host:port the
 	// sandbox asked for, the reason of a refusal), from the proxy's
@@ -87,7 +90,11 @@ func Run(p *Plan, opts RunOptions) (int, error) {
 	}
 	defer cp.free()
 	if p.Egress != nil {
-		x, child, peer, err := newEgressProxy(p.Egress, runStderr(set.stdio[2]), opts.Verbose)
+		notices := runStderr(set.stdio[2])
+		if opts.Quiet {
+			notices = io.Discard
+		}
+		x, child, peer, err := newEgressProxy(p.Egress, notices, opts.Verbose)
 		if err != nil {
 			return 125, err
 		}

@@ -38,6 +38,7 @@ func (d *fileDecoder) decodeMounts(v any, p string) {
 			continue
 		}
 		if m, ok := d.decodeMount(elem.(map[string]any), ep); ok {
+			m.Key = ep
 			d.l.lists["mount"] = append(d.l.lists["mount"], entry{key: m.Target, val: m, at: m.At, path: ep})
 		}
 	}

@@ -13,11 +13,11 @@ import (
 // empty when the problem is not about one key. Msg says what is wrong and
 // what to write instead.
 type Error struct {
-	File string
-	Line int
-	Col  int
-	Key  string
-	Msg  string
+	File string `json:"file"`
+	Line int    `json:"line"`
+	Col  int    `json:"col"`
+	Key  string `json:"key"`
+	Msg  string `json:"message"`
 }
 
 // Error formats the problem as "file:line:col: key: message", the form

@@ -141,9 +141,12 @@ func (d *fileDecoder) parseError(text string, err error) *Error {
 		msg = "unexpected end of file" + strings.TrimPrefix(msg, "unexpected EOF") + "; close the string, array or table that is still open"
 	case strings.Contains(msg, "out of range"):
 		msg += "; write a smaller number"
+	case strings.Contains(msg, "leading zero"):
+		msg = leadingZeroMsg(msg, e.Key)
 	default:
 		msg = "invalid TOML: " + msg
 	}
+	e.Key = indexMountKey(text, pe.Position.Start, e.Key)
 	// The parser quotes pieces of the input; a control character there
 	// must not reach the terminal (checklist B8).
 	e.Key, e.Msg = escapeControls(e.Key), escapeControls(msg)

@@ -1,6 +1,7 @@
 package profile
 
 import (
+	"fmt"
 	"reflect"
 	"testing"
 	"testing/fstest"
@@ -197,6 +198,13 @@ func TestFullProfile(t *testing.T) {
 	}
 	origins := p.Origins
 	p.Origins = nil
+	// Each entry is named by its index in its file (one file here).
+	for i := range p.Filesystem.Mounts {
+		if want := fmt.Sprintf("mount[%d]", i); p.Filesystem.Mounts[i].Key != want {
+			t.Errorf("mount %d: Key %q, want %q", i, p.Filesystem.Mounts[i].Key, want)
+		}
+		p.Filesystem.Mounts[i].Key = ""
+	}
 	if !reflect.DeepEqual(p, want) {
 		t.Errorf("profile differs\n got: %+v\nwant: %+v", p, want)
 		for i := range min(len(p.Filesystem.Mounts), len(want.Filesystem.Mounts)) {

@@ -143,6 +143,10 @@ type Mount struct {
 	Work  string `json:"work,omitempty"`
 	// At is where this entry was declared.
 	At Origin `json:"at"`
+	// Key names the entry in messages as the profile format reference
+	// does: "mount[N]" for the file's (N+1)th [[mount]] entry, counted
+	// per file from 0, whatever the layers below it declare.
+	Key string `json:"key"`
 }
 
 // Filesystem is the payload's view: an empty root filled by Mounts in order.

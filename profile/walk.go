@@ -3,7 +3,6 @@ package profile
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 )
 
@@ -34,7 +33,7 @@ func (d *fileDecoder) walkValue(v any, path, parentSchema, k string) {
 		d.unknownKey(path, parentPath(path), parentSchema, k)
 		return
 	}
-	if msg := shapeMismatch(v, doc.shape); msg != "" {
+	if msg := keyShapeMismatch(v, doc); msg != "" {
 		d.bad[path] = true
 		d.errorf(path, "%s", msg)
 		return
@@ -216,8 +215,8 @@ func intMismatch(v any) string {
 	case float64:
 		return fmt.Sprintf("must be an integer, not a float (%v)", t)
 	case string:
-		if _, err := strconv.ParseInt(t, 0, 64); err == nil {
-			return fmt.Sprintf("must be an integer, not a string; write %s without quotes", t)
+		if lit, ok := tomlInteger(t); ok {
+			return fmt.Sprintf("must be an integer, not a string; write %s without quotes", lit)
 		}
 	}
 	return fmt.Sprintf("must be an integer, not %s", typeName(v))

@@ -37,6 +37,12 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 			continue
 		}
 		for _, w := range plan.Warnings {
+			// The same rule as a launch's (report.go): a part of the
+			// desktop session that is not running is no fault.
+			if w.Optional {
+				fmt.Fprintf(stderr, "note: %s (not running in this session)\n", w.Error())
+				continue
+			}
 			fmt.Fprintf(stderr, "warning: %s (not on this machine)\n", w.Error())
 		}
 		// Loosenings this grave are said even when the profile is valid.

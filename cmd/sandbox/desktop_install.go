@@ -55,6 +55,9 @@ type installPlan struct {
 	serviceID   *nofollow.FileID
 	profile     string
 	notes       []string // what the user should know; nothing is wrong
+	// warnings are what this machine lacks for the profile now, which a
+	// launch would leave out, as `sandbox run` reports them.
+	warnings []launcher.Warning
 }
 
 func (ctx *desktopCtx) installOne(app string, o installOptions, self string, system map[string]string) error {
@@ -80,6 +83,7 @@ func (ctx *desktopCtx) installOne(app string, o installOptions, self string, sys
 	for _, n := range plan.notes {
 		fmt.Fprintf(ctx.stderr, "sandbox: %s: note: %s\n", id, n)
 	}
+	reporter{w: ctx.stderr, level: normalLevel}.planWarnings(plan.warnings, id)
 	if plan.service != nil {
 		if err := ctx.writeUserFile(plan.servicePath, plan.service.String(), plan.serviceID); err != nil {
 			return err
@@ -131,7 +135,7 @@ func (ctx *desktopCtx) planInstall(id string, o installOptions, self, systemPath
 	if _, has := src.get(groupEntry, "Exec"); !has {
 		addMain = mainArgv
 	}
-	plan.profile, err = ctx.installProfile(o.profile, mainArgv, source)
+	plan.profile, plan.warnings, err = ctx.installProfile(o.profile, mainArgv, source)
 	if err != nil {
 		return nil, err
 	}
@@ -244,30 +248,38 @@ func commandLines(src *keyFile, source, systemService string) (main, service []s
 // compile for the entry's command, so that an entry we write launches; a
 // path is made absolute, since a menu starts programs in its own
 // directory.
-func (ctx *desktopCtx) installProfile(asked string, mainArgv []string, source string) (string, error) {
+//
+// It compiles the way a launch does (cmdRun): what this machine lacks now
+// (a sound server, a display, a helper program) is left out with a
+// warning, not an error. install accepts exactly what run accepts, and
+// the session the menu later starts the entry in may well have it.
+func (ctx *desktopCtx) installProfile(asked string, mainArgv []string, source string) (string, []launcher.Warning, error) {
 	name := asked
 	if name == "" {
 		prog := programOf(mainArgv)
 		found, ok := profile.FindByProgram(prog, ctx.c.env, ctx.c.src)
 		if !ok {
-			return "", fmt.Errorf("%s runs %s, and no profile declares %q in its programs; choose one with -p PROFILE ('sandbox list' shows them)", source, prog, filepath.Base(prog))
+			return "", nil, fmt.Errorf("%s runs %s, and no profile declares %q in its programs; choose one with -p PROFILE ('sandbox list' shows them)", source, prog, filepath.Base(prog))
 		}
 		name = found
 	} else if strings.Contains(name, "/") || strings.HasSuffix(name, ".toml") {
 		abs, err := filepath.Abs(name)
 		if err != nil {
-			return "", fmt.Errorf("profile %s: %w", name, err)
+			return "", nil, fmt.Errorf("profile %s: %w", name, err)
 		}
 		name = abs
 	}
 	p, err := profile.Load(name, ctx.c.env, ctx.c.src)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
-	if _, err := launcher.Compile(p, expandFieldCodes(mainArgv, fieldCodeValues{}), ctx.c.host); err != nil {
-		return "", err
+	host := ctx.c.host
+	host.Lenient = true
+	plan, err := launcher.Compile(p, expandFieldCodes(mainArgv, fieldCodeValues{}), host)
+	if err != nil {
+		return "", nil, err
 	}
-	return name, nil
+	return name, plan.Warnings, nil
 }
 
 // checkFree fails when something is at path already: a file that does not

@@ -10,91 +10,120 @@ import (
 )
 
 // setting is one line of the effective profile: a key, its value and the
-// file that set it ("default" when no file did).
+// file that set it ("default" when no file did). Value is typed for
+// `explain --json` (a boolean, a number, an array, an object, or null for
+// "the caller's own"); Text is how the text view shows it.
 type setting struct {
-	Key   string `json:"key"`
-	Value string `json:"value"`
-	From  string `json:"from"`
+	Key   string         `json:"key"`
+	Value any            `json:"value"`
+	Text  string         `json:"-"`
+	From  string         `json:"from"`
+	At    profile.Origin `json:"at"`
+}
+
+// limitJSON is a resource limit in `explain --json`; null is unlimited.
+type limitJSON struct {
+	Soft *uint64 `json:"soft"`
+	Hard *uint64 `json:"hard"`
 }
 
 // settings flattens an effective profile, in the order of the reference.
 func settings(p *profile.Profile) []setting {
 	var out []setting
-	add := func(key, value string) {
-		out = append(out, setting{Key: key, Value: value, From: originString(latestOrigin(p, key))})
+	addAt := func(key string, value any, text string, at profile.Origin) {
+		out = append(out, setting{Key: key, Value: value, Text: text, From: originString(at), At: at})
 	}
-	addAt := func(key, value string, at profile.Origin) {
-		out = append(out, setting{Key: key, Value: value, From: originString(at)})
-	}
-	b := strconv.FormatBool
-	add("description", strconv.Quote(p.Description))
-	add("programs", list(p.Programs))
+	add := func(key string, value any, text string) { addAt(key, value, text, latestOrigin(p, key)) }
+	addBool := func(key string, v bool) { add(key, v, strconv.FormatBool(v)) }
+	addList := func(key string, v []string) { add(key, nonNil(v), list(v)) }
+
+	add("description", p.Description, strconv.Quote(p.Description))
+	addList("programs", p.Programs)
 	ns := p.Namespaces
 	for _, n := range []struct {
 		k string
 		v bool
 	}{{"user", ns.User}, {"mount", ns.Mount}, {"pid", ns.PID}, {"net", ns.Net}, {"ipc", ns.IPC},
 		{"uts", ns.UTS}, {"cgroup", ns.Cgroup}, {"time", ns.Time}} {
-		add("namespaces."+n.k, b(n.v))
+		addBool("namespaces."+n.k, n.v)
 	}
 	id := p.Identity
-	add("identity.uid", optID(id.UID))
-	add("identity.gid", optID(id.GID))
-	add("identity.subids", b(id.Subids))
+	add("identity.uid", id.UID, optID(id.UID))
+	add("identity.gid", id.GID, optID(id.GID))
+	addBool("identity.subids", id.Subids)
 	if len(id.UIDMap) > 0 {
-		add("identity.uid_map", ranges(id.UIDMap))
+		add("identity.uid_map", id.UIDMap, ranges(id.UIDMap))
 	}
 	if len(id.GIDMap) > 0 {
-		add("identity.gid_map", ranges(id.GIDMap))
+		add("identity.gid_map", id.GIDMap, ranges(id.GIDMap))
 	}
 	if p.Hostname != "" {
-		add("hostname", strconv.Quote(p.Hostname))
+		add("hostname", p.Hostname, strconv.Quote(p.Hostname))
 	}
 	if p.Domainname != "" {
-		add("domainname", strconv.Quote(p.Domainname))
+		add("domainname", p.Domainname, strconv.Quote(p.Domainname))
 	}
-	cwd := p.Filesystem.Cwd
-	if cwd == "" {
-		cwd = "(the caller's directory if visible, else HOME, else /)"
+	if cwd := p.Filesystem.Cwd; cwd != "" {
+		add("filesystem.cwd", cwd, cwd)
+	} else {
+		add("filesystem.cwd", nil, "(the caller's directory if visible, else HOME, else /)")
 	}
-	add("filesystem.cwd", cwd)
-	for i, m := range p.Filesystem.Mounts {
-		addAt(fmt.Sprintf("mount[%d]", i), mountString(m), m.At)
+	// Each entry is named as in the file that declares it (From).
+	for _, m := range p.Filesystem.Mounts {
+		addAt(m.Key, m, mountString(m), m.At)
 	}
-	add("capabilities.keep", list(p.Capabilities.Keep))
-	add("capabilities.ambient", b(p.Capabilities.Ambient))
-	add("seccomp.policy", string(p.Seccomp.Policy))
+	addList("capabilities.keep", p.Capabilities.Keep)
+	addBool("capabilities.ambient", p.Capabilities.Ambient)
+	add("seccomp.policy", string(p.Seccomp.Policy), string(p.Seccomp.Policy))
 	if p.Seccomp.Policy == profile.PolicyAllowList {
-		add("seccomp.default_action", actionString(p.Seccomp.DefaultAction))
+		a := actionString(p.Seccomp.DefaultAction)
+		add("seccomp.default_action", a, a)
 	}
 	if p.Seccomp.Policy != profile.PolicyNone {
-		add("seccomp.allow_terminal_injection", b(p.Seccomp.AllowTerminalInjection))
+		addBool("seccomp.allow_terminal_injection", p.Seccomp.AllowTerminalInjection)
 	}
 	for _, r := range p.Seccomp.Syscalls {
-		addAt("seccomp.syscalls."+r.Name, actionString(r.Action), r.At)
+		a := actionString(r.Action)
+		addAt("seccomp.syscalls."+r.Name, a, a, r.At)
 	}
-	add("environment.keep", list(p.Environment.Keep))
-	add("environment.unset", list(p.Environment.Unset))
+	addList("environment.keep", p.Environment.Keep)
+	addList("environment.unset", p.Environment.Unset)
 	for _, v := range p.Environment.Set {
-		add("environment.set."+v.Name, strconv.Quote(v.Value))
+		add("environment.set."+v.Name, v.Value, strconv.Quote(v.Value))
 	}
 	for _, l := range p.Limits {
-		addAt("limits."+l.Name, limit(l), l.At)
+		addAt("limits."+l.Name, limitJSON{Soft: limitValue(l.Soft), Hard: limitValue(l.Hard)}, limit(l), l.At)
 	}
 	pr := p.Process
-	add("process.die_with_parent", b(pr.DieWithParent))
-	add("process.new_session", b(pr.NewSession))
-	add("process.init", b(pr.Init))
-	add("process.nested_user_namespaces", b(pr.NestedUserNamespaces))
-	add("process.no_new_privs", b(pr.NoNewPrivs))
+	addBool("process.die_with_parent", pr.DieWithParent)
+	addBool("process.new_session", pr.NewSession)
+	addBool("process.init", pr.Init)
+	addBool("process.nested_user_namespaces", pr.NestedUserNamespaces)
+	addBool("process.no_new_privs", pr.NoNewPrivs)
 	if len(pr.PassFDs) > 0 {
 		var s []string
 		for _, fd := range pr.PassFDs {
 			s = append(s, strconv.Itoa(fd))
 		}
-		add("process.pass_fds", list(s))
+		add("process.pass_fds", pr.PassFDs, list(s))
 	}
 	return out
+}
+
+// nonNil makes an empty list an empty JSON array rather than null.
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// limitValue is a limit for JSON: nil (null) when unlimited.
+func limitValue(v uint64) *uint64 {
+	if v == profile.Unlimited {
+		return nil
+	}
+	return &v
 }
 
 // latestOrigin is where key was set; for a list, whose entries are recorded

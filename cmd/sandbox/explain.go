@@ -1,13 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
-	"text/tabwriter"
 
 	"sandbox/launcher"
 	"sandbox/profile"
@@ -73,7 +73,11 @@ func cmdExplain(args []string, stdout, stderr io.Writer) int {
 		printScore(stdout, sc)
 		return 0
 	}
-	explainText(stdout, p, plan, cache)
+	// Built whole, then fitted to the terminal (textfit.go).
+	width := outputWidth(stdout)
+	var text bytes.Buffer
+	explainText(&text, p, plan, cache, width)
+	fitLines(stdout, text.String(), width)
 	return 0
 }
 
@@ -128,7 +132,7 @@ func explainJSON(stdout, stderr io.Writer, p *profile.Profile, plan *launcher.Pl
 	return 0
 }
 
-func explainText(w io.Writer, p *profile.Profile, plan *launcher.Plan, cache string) {
+func explainText(w io.Writer, p *profile.Profile, plan *launcher.Plan, cache string, width int) {
 	fmt.Fprintf(w, "Profile %s", p.Name)
 	if p.Description != "" {
 		fmt.Fprintf(w, ": %s", p.Description)
@@ -136,11 +140,7 @@ func explainText(w io.Writer, p *profile.Profile, plan *launcher.Plan, cache str
 	fmt.Fprintf(w, "\nLayers, base first: %s\n\n", strings.Join(p.Files, ", "))
 
 	fmt.Fprintln(w, "Effective profile (value, then the file that set it):")
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	for _, s := range settings(p) {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\n", s.Key, s.Value, s.From)
-	}
-	tw.Flush()
+	explainSettings(w, settings(p), width)
 
 	fmt.Fprintf(w, "\nPlan:\n  namespaces: %s\n", describeNamespaces(p.Namespaces))
 	if plan.IDs != nil {
@@ -178,6 +178,30 @@ func explainText(w io.Writer, p *profile.Profile, plan *launcher.Plan, cache str
 	} else {
 		fmt.Fprintf(w, "\n  launch: compiled at every launch (not cached: %s)\n", cache)
 	}
+}
+
+// explainSettings prints the effective profile as a table: key, value,
+// file. In a terminal too narrow for three columns with a readable value,
+// the file follows the value in parentheses instead.
+func explainSettings(w io.Writer, set []setting, width int) {
+	keyW, fromW := 0, 0
+	for _, s := range set {
+		keyW, fromW = max(keyW, len(s.Key)), max(fromW, len(s.From))
+	}
+	const readable = 32
+	if width > 0 && 2+keyW+columnGap+readable+columnGap+fromW > width {
+		tw := &textTable{indent: "  ", wrap: []int{0, 1}}
+		for _, s := range set {
+			tw.add(s.Key, s.Text+"  ("+s.From+")")
+		}
+		tw.write(w, width)
+		return
+	}
+	tw := &textTable{indent: "  ", wrap: []int{0, 1, 0}}
+	for _, s := range set {
+		tw.add(s.Key, s.Text, s.From)
+	}
+	tw.write(w, width)
 }
 
 // explainProtected lists the files the host trusts that a writable bind
@@ -219,9 +243,14 @@ func explainServices(w io.Writer, plan *launcher.Plan) {
 		fmt.Fprintf(w, "    %s\n", line)
 	}
 	if len(plan.Warnings) > 0 {
-		fmt.Fprintln(w, "\n  missing on this machine (`sandbox run` refuses to start until they are there):")
+		// A launch leaves these parts out and goes on (report.go).
+		fmt.Fprintln(w, "\n  missing on this machine (a launch leaves these parts out; it warns about each WARNING, and shows the others only with -v):")
 		for _, e := range plan.Warnings {
-			fmt.Fprintf(w, "    WARNING: %s\n", e.Error())
+			label := "WARNING"
+			if e.Optional {
+				label = "not running"
+			}
+			fmt.Fprintf(w, "    %s: %s\n", label, e.Error())
 		}
 	}
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"regexp"
 	"strconv"
@@ -85,11 +84,11 @@ func runFcntlGet(fd int) (int, error) {
 }
 
 // started records the instance and writes the status stream's first line.
-func (ri *runInstance) started(pid int, ns map[string]uint64, args []string, stderr io.Writer) {
+func (ri *runInstance) started(pid int, ns map[string]uint64, args []string, rep reporter) {
 	if ri.base != "" {
 		id, path, err := launcher.WriteInstance(ri.base, pid, ri.name, args)
 		if err != nil {
-			fmt.Fprintf(stderr, "sandbox: warning: %v; 'sandbox ps' will not list this sandbox\n", err)
+			rep.warnf("%v; 'sandbox ps' will not list this sandbox", err)
 		}
 		ri.id, ri.path = id, path
 	}

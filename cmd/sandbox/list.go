@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 
 	"sandbox/profile"
 	"sandbox/review"
@@ -27,11 +26,13 @@ func cmdList(args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	// The long columns wrap to fit the terminal (textfit.go).
+	tw := &textTable{wrap: []int{0, 1, 1, 2}}
 	if withScore {
-		fmt.Fprintln(tw, "NAME\tEXPOSURE\tGRADE\tHEAVIEST")
+		tw.wrap = []int{0, 0, 0, 1}
+		tw.add("NAME", "EXPOSURE", "GRADE", "HEAVIEST")
 	} else {
-		fmt.Fprintln(tw, "NAME\tPROGRAMS\tDESCRIPTION\tFROM")
+		tw.add("NAME", "PROGRAMS", "DESCRIPTION", "FROM")
 	}
 	for _, e := range profile.List(c.src) {
 		desc := e.Description
@@ -39,12 +40,12 @@ func cmdList(args []string, stdout, stderr io.Writer) int {
 			desc = "BROKEN: " + firstLine(e.Err.Error())
 		}
 		if withScore {
-			fmt.Fprintln(tw, listScoreLine(e.Name, e.Err))
+			tw.add(strings.Split(listScoreLine(e.Name, e.Err), "\t")...)
 			continue
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", e.Name, strings.Join(e.Programs, ","), desc, e.Place)
+		tw.add(e.Name, strings.Join(e.Programs, ","), desc, e.Place)
 	}
-	tw.Flush()
+	tw.write(stdout, outputWidth(stdout))
 	return 0
 }
 

@@ -33,9 +33,11 @@ const (
 )
 
 const usage = `Usage:
-  sandbox [-p PROFILE] [-v] [--name NAME] [--status-fd N] [--] COMMAND [ARG...]
+  sandbox [-p PROFILE] [-v|-q] [--name NAME] [--status-fd N] [--] COMMAND [ARG...]
                                                run COMMAND in the sandbox PROFILE declares
-                                               (-v: report each connection of a filtered network)
+                                               (-v: also say what a missing display or sound
+                                               server left out, and report each connection of
+                                               a filtered network; -q: no warnings or notices)
   sandbox ps [--json]                          list running sandboxes
   sandbox enter ID|NAME [-- COMMAND [ARG...]]  run COMMAND (default: a shell) in a running sandbox
   sandbox stop ID|NAME [--timeout SECONDS]     stop a running sandbox
@@ -118,6 +120,8 @@ type invocation struct {
 	statusFD int
 	hasFD    bool
 	verbose  bool
+	// quiet is -q: no warnings or notices of the launcher (report.go).
+	quiet bool
 }
 
 // parseArgs reads options up to the command. Everything from the command on
@@ -139,6 +143,8 @@ func parseArgs(args []string) (invocation, error) {
 			return inv, nil
 		case a == "-v" || a == "--verbose":
 			inv.verbose = true
+		case a == "-q" || a == "--quiet":
+			inv.quiet = true // wins over -v (reporter)
 		case a == "-p" || a == "--profile":
 			if i+1 >= len(args) {
 				return inv, fmt.Errorf("%s needs a profile name or path", a)

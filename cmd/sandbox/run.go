@@ -18,7 +18,8 @@ import (
 // plan cache.
 func cmdRun(inv invocation, args []string, stderr io.Writer) int {
 	name, command := inv.profile, inv.command
-	verbose := inv.verbose
+	rep := inv.reporter(stderr)
+	verbose := inv.verbose && !rep.quiet()
 	// Catching the signals Run forwards takes the Go runtime a few
 	// hundred microseconds of thread handoffs: start it now, so that it
 	// overlaps loading and compiling the profile.
@@ -46,18 +47,16 @@ func cmdRun(inv invocation, args []string, stderr io.Writer) int {
 		command = []string{p.Programs[0]}
 	}
 	// A part of the desktop session this machine lacks (no display, no
-	// sound server, no bus) is left out with a warning: the sandbox then
-	// has less, never more, and a headless run of a desktop profile
-	// still works.
+	// sound server, no bus) is left out: the sandbox then has less,
+	// never more, and a headless run of a desktop profile still works.
+	// desktop install accepts the same (installProfile).
 	c.host.Lenient = true
 	plan, err := launcher.Compile(p, command, c.host)
 	if err != nil {
 		printErr(stderr, err)
 		return exitLauncher
 	}
-	for _, w := range plan.Warnings {
-		fmt.Fprintf(stderr, "sandbox: warning: %s (left out)\n", w.Error())
-	}
+	rep.planWarnings(plan.Warnings, "")
 	// pass_fds name the caller's descriptors; by now this process
 	// has opened some of its own under numbers the caller left free.
 	if err := launcher.CheckInheritedFDs(plan); err != nil {
@@ -82,8 +81,9 @@ func cmdRun(inv invocation, args []string, stderr io.Writer) int {
 	}()
 	code, err := launcher.Run(plan, launcher.RunOptions{
 		Verbose: verbose,
+		Quiet:   rep.quiet(),
 		Egress:  inst.egress,
-		Started: func(pid int, ns map[string]uint64) { inst.started(pid, ns, args, stderr) },
+		Started: func(pid int, ns map[string]uint64) { inst.started(pid, ns, args, rep) },
 		// Only the status stream shows them.
 		Namespaces: inv.hasFD,
 		Ended:      inst.ended,
