@@ -94,6 +94,29 @@ struct sbx_step {
 	uint64_t num2;
 };
 
+/*
+ * The pointer fields of a step and of the plan, each listed once:
+ * X(type, field, count, size) where type is STR (a string), STRV (a
+ * NULL-terminated array of strings) or BYTES (count elements of size
+ * bytes, aligned to size). The plan cache's packing, unpacking and checks
+ * (plan_blob.c) and its Go tests (plancache_flat.go) walk these lists, so a
+ * new pointer field is added here and nowhere else. The plan's steps
+ * array is walked on its own, step by step.
+ */
+#define SBX_STEP_POINTERS(X)                            \
+	X(STR, path, 0, 1)                              \
+	X(STR, src, 0, 1)                               \
+	X(STR, aux, 0, 1)                               \
+	X(STRV, strv, 0, 1)                             \
+	X(BYTES, data, data_len, 1)                     \
+	X(BYTES, ids, nids, sizeof(uint32_t))
+
+#define SBX_PLAN_POINTERS(X)                            \
+	X(STRV, envp, 0, 1)                             \
+	X(BYTES, pass_fds, npass, sizeof(int32_t))      \
+	X(STR, uid_map, 0, 1)                           \
+	X(STR, gid_map, 0, 1)
+
 struct sbx_plan {
 	unsigned long clone_flags; /* CLONE_NEW* only */
 	int32_t nsteps;

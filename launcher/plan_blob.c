@@ -234,16 +234,22 @@ static int walk_strv(struct blob *b, void *field)
 	return 0;
 }
 
+/* WALK_FIELD walks one field of SBX_STEP_POINTERS or SBX_PLAN_POINTERS
+ * of the object s. */
+#define WALK_STR(f, n, size) walk_str(b, &s->f)
+#define WALK_STRV(f, n, size) walk_strv(b, &s->f)
+#define WALK_BYTES(f, n, size) walk_bytes(b, &s->f, (uint64_t)s->n * (size), (size))
+#define WALK_FIELD(type, f, n, size)                 \
+	if (WALK_##type(f, n, size) < 0)             \
+		return -1;
+
 /* walk_step: every pointer field of one step. The counts (data_len,
  * nids) are plain numbers, never rewritten, so every walk reads the same. */
 static int walk_step(struct blob *b, struct sbx_step *s)
 {
 	if (s->nids > BLOB_MAX_IDS || s->data_len > b->len)
 		return -1;
-	if (walk_str(b, &s->path) < 0 || walk_str(b, &s->src) < 0 || walk_str(b, &s->aux) < 0 ||
-	    walk_strv(b, &s->strv) < 0 || walk_bytes(b, &s->data, s->data_len, 1) < 0 ||
-	    walk_bytes(b, &s->ids, (uint64_t)s->nids * sizeof(uint32_t), sizeof(uint32_t)) < 0)
-		return -1;
+	SBX_STEP_POINTERS(WALK_FIELD)
 	return 0;
 }
 
@@ -272,12 +278,33 @@ static int walk_plan(struct blob *b, struct sbx_plan *plan)
 			return -1;
 	}
 	settle(b, &plan->steps, a);
-	if (walk_strv(b, &plan->envp) < 0 ||
-	    walk_bytes(b, &plan->pass_fds, (uint64_t)plan->npass * sizeof(int32_t), sizeof(int32_t)) < 0 ||
-	    walk_str(b, &plan->uid_map) < 0 || walk_str(b, &plan->gid_map) < 0)
-		return -1;
+	{
+		struct sbx_plan *s = plan;
+
+		SBX_PLAN_POINTERS(WALK_FIELD)
+	}
 	return 0;
 }
+
+/* A field added to a step or to the plan changes its size, and fails the
+ * build here until the pointer lists above are checked: a pointer field
+ * missing from SBX_STEP_POINTERS or SBX_PLAN_POINTERS would be cached as
+ * the launcher's own address and followed by the next launch. */
+_Static_assert(sizeof(struct sbx_step) == 104,
+	       "struct sbx_step changed: list any new pointer field in SBX_STEP_POINTERS (child.h), then update this size");
+_Static_assert(sizeof(struct sbx_plan) == 208,
+	       "struct sbx_plan changed: list any new pointer field in SBX_PLAN_POINTERS (child.h), then update this size");
+
+#define PTR_STR(S, f, n, size) {SBX_PTR_STR, offsetof(S, f), 0, 0, size},
+#define PTR_STRV(S, f, n, size) {SBX_PTR_STRV, offsetof(S, f), 0, 0, size},
+#define PTR_BYTES(S, f, n, size) {SBX_PTR_BYTES, offsetof(S, f), offsetof(S, n), sizeof(((S *)0)->n), size},
+#define STEP_PTR(type, f, n, size) PTR_##type(struct sbx_step, f, n, size)
+#define PLAN_PTR(type, f, n, size) PTR_##type(struct sbx_plan, f, n, size)
+
+const struct sbx_ptr_field sbx_step_ptr_fields[] = {SBX_STEP_POINTERS(STEP_PTR)};
+const int sbx_step_ptr_nfields = sizeof(sbx_step_ptr_fields) / sizeof(sbx_step_ptr_fields[0]);
+const struct sbx_ptr_field sbx_plan_ptr_fields[] = {SBX_PLAN_POINTERS(PLAN_PTR)};
+const int sbx_plan_ptr_nfields = sizeof(sbx_plan_ptr_fields) / sizeof(sbx_plan_ptr_fields[0]);
 
 int sbx_plan_pack(struct sbx_plan *plan, uintptr_t base, uint64_t len)
 {

@@ -33,4 +33,20 @@ int sbx_claims_init(struct sbx_claims *c, uint64_t len);
 int sbx_claim(struct sbx_claims *c, uint64_t off, uint64_t n);
 void sbx_claims_free(struct sbx_claims *c);
 
+/* The pointer fields of SBX_STEP_POINTERS and SBX_PLAN_POINTERS as data,
+ * for code that cannot expand the lists (the Go tests read plans through
+ * them). count_off and count_size locate a BYTES field's count. */
+enum { SBX_PTR_STR, SBX_PTR_STRV, SBX_PTR_BYTES };
+struct sbx_ptr_field {
+	uint32_t type;
+	uint32_t off;
+	uint32_t count_off;
+	uint32_t count_size;
+	uint32_t size;
+};
+extern const struct sbx_ptr_field sbx_step_ptr_fields[];
+extern const int sbx_step_ptr_nfields;
+extern const struct sbx_ptr_field sbx_plan_ptr_fields[];
+extern const int sbx_plan_ptr_nfields;
+
 #endif

@@ -33,23 +33,23 @@ type flatStep struct {
 	ptrs []string
 }
 
-// Where the pointer fields are, to zero them in the raw bytes.
+// ptrField is one entry of child.h's SBX_STEP_POINTERS or
+// SBX_PLAN_POINTERS, read from plan_blob.c's tables.
+type ptrField = C.struct_sbx_ptr_field
+
 var (
-	flatPlanPtrs = []uintptr{
-		unsafe.Offsetof(C.struct_sbx_plan{}.steps), unsafe.Offsetof(C.struct_sbx_plan{}.envp),
-		unsafe.Offsetof(C.struct_sbx_plan{}.pass_fds), unsafe.Offsetof(C.struct_sbx_plan{}.uid_map),
-		unsafe.Offsetof(C.struct_sbx_plan{}.gid_map),
-	}
-	flatStepPtrs = []uintptr{
-		unsafe.Offsetof(C.struct_sbx_step{}.path), unsafe.Offsetof(C.struct_sbx_step{}.src),
-		unsafe.Offsetof(C.struct_sbx_step{}.aux), unsafe.Offsetof(C.struct_sbx_step{}.strv),
-		unsafe.Offsetof(C.struct_sbx_step{}.data), unsafe.Offsetof(C.struct_sbx_step{}.ids),
-	}
+	flatStepFields = unsafe.Slice((*ptrField)(unsafe.Pointer(&C.sbx_step_ptr_fields)), C.sbx_step_ptr_nfields)
+	flatPlanFields = unsafe.Slice((*ptrField)(unsafe.Pointer(&C.sbx_plan_ptr_fields)), C.sbx_plan_ptr_nfields)
 )
 
-// flatRaw copies n bytes at p with the pointer fields at offs zeroed.
-func flatRaw(p unsafe.Pointer, n uintptr, offs []uintptr) []byte {
+// flatRaw copies n bytes at p with the pointer fields zeroed, and the
+// plan's steps pointer at extra if not zero.
+func flatRaw(p unsafe.Pointer, n uintptr, fields []ptrField, extra ...uintptr) []byte {
 	b := C.GoBytes(p, C.int(n))
+	offs := extra
+	for _, f := range fields {
+		offs = append(offs, uintptr(f.off))
+	}
 	for _, o := range offs {
 		clear(b[o : o+unsafe.Sizeof(uintptr(0))])
 	}
@@ -81,25 +81,50 @@ func flatBytes(p unsafe.Pointer, n uintptr) string {
 	return fmt.Sprintf("%x", C.GoBytes(p, C.int(n)))
 }
 
+// flatPtrs describes what each pointer field of the object at obj leads
+// to.
+func flatPtrs(obj unsafe.Pointer, fields []ptrField) []string {
+	var out []string
+	for _, f := range fields {
+		at := unsafe.Add(obj, f.off)
+		switch f._type {
+		case C.SBX_PTR_STR:
+			out = append(out, flatStr(*(**C.char)(at)))
+		case C.SBX_PTR_STRV:
+			out = append(out, flatStrv(*(***C.char)(at)))
+		case C.SBX_PTR_BYTES:
+			var n uintptr
+			switch cnt := unsafe.Add(obj, f.count_off); f.count_size {
+			case 8:
+				n = uintptr(*(*uint64)(cnt))
+			case 4:
+				n = uintptr(*(*uint32)(cnt))
+			default:
+				panic("child.h: a count of an unknown size")
+			}
+			out = append(out, flatBytes(*(*unsafe.Pointer)(at), n*uintptr(f.size)))
+		default:
+			panic("child.h: a pointer field of an unknown type")
+		}
+	}
+	return out
+}
+
 // readFlat reads the flat plan at p, whose pointers are pointers.
 func readFlat(p *C.struct_sbx_plan) flatPlan {
-	f := flatPlan{raw: flatRaw(unsafe.Pointer(p), C.sizeof_struct_sbx_plan, flatPlanPtrs)}
-	f.ptrs = []string{
-		flatStrv((**C.char)(unsafe.Pointer(p.envp))),
-		flatBytes(unsafe.Pointer(p.pass_fds), uintptr(p.npass)*4),
-		flatStr(p.uid_map), flatStr(p.gid_map),
+	f := flatPlan{
+		raw:  flatRaw(unsafe.Pointer(p), C.sizeof_struct_sbx_plan, flatPlanFields, unsafe.Offsetof(p.steps)),
+		ptrs: flatPtrs(unsafe.Pointer(p), flatPlanFields),
 	}
 	if p.steps == nil {
 		f.ptrs = append(f.ptrs, "steps NULL")
 		return f
 	}
-	for _, s := range unsafe.Slice(p.steps, p.nsteps) {
+	for i := range unsafe.Slice(p.steps, p.nsteps) {
+		s := unsafe.Pointer(&unsafe.Slice(p.steps, p.nsteps)[i])
 		f.steps = append(f.steps, flatStep{
-			raw: flatRaw(unsafe.Pointer(&s), C.sizeof_struct_sbx_step, flatStepPtrs),
-			ptrs: []string{flatStr(s.path), flatStr(s.src), flatStr(s.aux),
-				flatStrv((**C.char)(unsafe.Pointer(s.strv))),
-				flatBytes(unsafe.Pointer(s.data), uintptr(s.data_len)),
-				flatBytes(unsafe.Pointer(s.ids), uintptr(s.nids)*4)},
+			raw:  flatRaw(s, C.sizeof_struct_sbx_step, flatStepFields),
+			ptrs: flatPtrs(s, flatStepFields),
 		})
 	}
 	return f
