@@ -20,7 +20,7 @@ type finding struct {
 // activation that finds the system's service file.
 func (ctx *desktopCtx) audit() int {
 	system := ctx.dirs.systemApps()
-	index := programIndex(profile.List(ctx.c.src))
+	index := programIndex(profile.List(ctx.c.src), ctx.c.src)
 	profileFor := func(prog string) string { return index[filepath.Base(prog)] }
 	checked := 0
 	var found []finding
@@ -157,16 +157,15 @@ func (ctx *desktopCtx) auditService(id, systemPath string, sys *keyFile, fix str
 }
 
 // programIndex maps each program basename to its profile by the rule of
-// profile.FindByProgram (a profile named like the program wins, else the
-// first by name), from one listing: FindByProgram lists every profile per
-// call, and a desktop has hundreds of entries.
-func programIndex(entries []profile.Entry) map[string]string {
+// profile.Resolve, from one listing: Resolve lists every profile per
+// call, and a desktop has hundreds of entries. A program two profiles of
+// one level claim maps to no profile: running it fails the same way.
+func programIndex(entries []profile.Entry, src profile.Source) map[string]string {
+	ix := profile.IndexPrograms(entries, src)
 	index := map[string]string{}
-	for _, e := range entries { // sorted by name
-		for _, prog := range e.Programs {
-			if _, taken := index[prog]; !taken || e.Name == prog {
-				index[prog] = e.Name
-			}
+	for _, prog := range ix.Programs() {
+		if c, err := ix.Resolve(prog); err == nil {
+			index[prog] = c.Name
 		}
 	}
 	return index

@@ -123,13 +123,14 @@ func TestDesktopAuditCleanSystem(t *testing.T) {
 
 // TestProgramIndexAgreesWithFindByProgram checks audit's one-pass index
 // against the lookup a launch uses, for every program of every installed
-// profile, including one that two profiles list.
+// profile, including one that two profiles of one level list (neither is
+// chosen) and one that a user profile takes from a built-in one.
 func TestProgramIndexAgreesWithFindByProgram(t *testing.T) {
 	w := newDesktopWorld(t)
-	w.write(w.root+"/config/sandbox/profiles/aaa.toml", "programs = [\"fakeapp\", \"aaa\"]\nextends = [\"minimal\"]\n")
+	w.write(w.root+"/config/sandbox/profiles/aaa.toml", "programs = [\"fakeapp\", \"aaa\", \"vim\"]\nextends = [\"minimal\"]\n")
 	c := newCaller()
 	entries := profile.List(c.src)
-	index := programIndex(entries)
+	index := programIndex(entries, c.src)
 	checked := 0
 	for _, e := range entries {
 		for _, prog := range e.Programs {
@@ -140,7 +141,8 @@ func TestProgramIndexAgreesWithFindByProgram(t *testing.T) {
 			checked++
 		}
 	}
-	if index["fakeapp"] != "fakeapp" || checked < 3 {
-		t.Errorf("fakeapp maps to %q (want the profile named like it), %d programs checked", index["fakeapp"], checked)
+	if index["fakeapp"] != "" || index["vim"] != "aaa" || checked < 3 {
+		t.Errorf("fakeapp maps to %q (want none: two user profiles list it), vim to %q (want the user's aaa), %d programs checked",
+			index["fakeapp"], index["vim"], checked)
 	}
 }

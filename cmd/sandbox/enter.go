@@ -67,12 +67,12 @@ func enterCompile(inv invocation, stderr io.Writer) (*launcher.Plan, int) {
 	c := newCaller()
 	name, command := inv.profile, inv.command
 	if name == "" {
-		found, ok := profile.FindByProgram(filepath.Base(command[0]), c.env, c.src)
-		if !ok {
-			fmt.Fprintf(stderr, "sandbox: enter: no profile declares %q in its programs any more\n", command[0])
+		choice, err := profile.Resolve(filepath.Base(command[0]), c.env, c.src)
+		if err != nil {
+			fmt.Fprintf(stderr, "sandbox: enter: %v\n", err)
 			return nil, exitLauncher
 		}
-		name = found
+		name = choice.Name
 	}
 	p, err := profile.Load(name, c.env, c.src)
 	if err != nil {

@@ -25,13 +25,12 @@ func cmdRun(inv invocation, args []string, stderr io.Writer) int {
 	launcher.PrepareSignals()
 	c := newCaller()
 	if name == "" {
-		prog := filepath.Base(command[0])
-		found, ok := profile.FindByProgram(prog, c.env, c.src)
-		if !ok {
-			fmt.Fprintf(stderr, "sandbox: no profile declares %q in its programs; choose one with -p PROFILE ('sandbox list' shows them)\n", prog)
+		choice, err := profile.Resolve(filepath.Base(command[0]), c.env, c.src)
+		if err != nil {
+			fmt.Fprintf(stderr, "sandbox: %v\n", err)
 			return exitLauncher
 		}
-		name = found
+		name = choice.Name
 	}
 	p, err := profile.Load(name, c.env, c.src)
 	if err != nil {
