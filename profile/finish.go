@@ -18,6 +18,7 @@ const defaultTestTimeout = 60
 // and checks the rules that involve more than one value.
 func finish(name string, layers []*layer, env Env) (*Profile, Errors) {
 	m, errs := mergeLayers(layers)
+	dropRedundantCwdMounts(m)
 	p := &Profile{
 		Name:    name,
 		Origins: map[string]Origin{},

@@ -76,7 +76,7 @@ func enterCompile(inv invocation, stderr io.Writer) (*launcher.Plan, int) {
 	}
 	p, err := profile.Load(name, c.env, c.src)
 	if err != nil {
-		printErr(stderr, err)
+		printLoadErr(stderr, name, err)
 		return nil, exitLauncher
 	}
 	if len(command) == 0 && len(p.Programs) > 0 {

@@ -47,7 +47,7 @@ func cmdExplain(args []string, stdout, stderr io.Writer) int {
 	c := newCaller()
 	p, err := profile.Load(name, c.env, c.src)
 	if err != nil {
-		printErr(stderr, err)
+		printLoadErr(stderr, name, err)
 		return exitLauncher
 	}
 	if len(command) == 0 {

@@ -34,7 +34,7 @@ func cmdRun(inv invocation, args []string, stderr io.Writer) int {
 	}
 	p, err := profile.Load(name, c.env, c.src)
 	if err != nil {
-		printErr(stderr, err)
+		printLoadErr(stderr, name, err)
 		return exitLauncher
 	}
 	if len(command) == 0 {
