@@ -131,8 +131,8 @@ func TestFindByProgram(t *testing.T) {
 	}{
 		{"/usr/bin/vim", "zz-editor", true}, // a name claims nothing: only programs do
 		{"nvim", "zz-editor", true},
-		{"ed", "derived", true},   // inherited programs count, and the user's level beats the built-in
-		{"brk", "broken", true},   // broken profiles still match, so running reports why
+		{"ed", "derived", true}, // inherited programs count, and the user's level beats the built-in
+		{"brk", "broken", true}, // broken profiles still match, so running reports why
 		{"nano", "", false},
 		{"/", "", false},
 	} {
