@@ -57,6 +57,8 @@ func cmdRun(inv invocation, args []string, stderr io.Writer) int {
 	for _, w := range plan.Warnings {
 		fmt.Fprintf(stderr, "sandbox: warning: %s (left out)\n", w.Error())
 	}
+	notice := cwdNotice(p, plan, c.host.Cwd)
+	printCwdNotice(stderr, notice)
 	// pass_fds name the caller's descriptors; by now this process
 	// has opened some of its own under numbers the caller left free.
 	if err := launcher.CheckInheritedFDs(plan); err != nil {
@@ -71,11 +73,13 @@ func cmdRun(inv invocation, args []string, stderr io.Writer) int {
 	defer inst.end()
 	// Storing the plan for the next launch overlaps this one's setup;
 	// it is finished before the launcher exits. A launch with --name or
-	// --status-fd is never cached: the fast path knows neither.
+	// --status-fd is never cached: the fast path knows neither; nor is
+	// one that prints the working-directory notice, which only this
+	// path prints.
 	stored := make(chan struct{})
 	go func() {
 		defer close(stored)
-		if inv.name == "" && !inv.hasFD {
+		if inv.name == "" && !inv.hasFD && notice == "" {
 			storePlan(plan, c, args, stderr)
 		}
 	}()
