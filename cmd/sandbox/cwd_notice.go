@@ -16,8 +16,12 @@ import (
 // caller's own directory, writable, or when the profile says this is
 // intended (filesystem.cwd_notice = false). It is read from the compiled
 // plan, the same one the launch runs.
+//
+// Started from /, nothing is said: no one keeps files in the host's root,
+// and a command line run from there (a service, a script with cd /) would
+// get the line at every launch.
 func cwdNotice(p *profile.Profile, plan *launcher.Plan, caller string) string {
-	if !p.Filesystem.CwdNotice || caller == "" {
+	if !p.Filesystem.CwdNotice || caller == "" || caller == "/" {
 		return ""
 	}
 	v := launcher.CwdOf(plan, caller)
