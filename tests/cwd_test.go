@@ -207,6 +207,21 @@ func TestCwdNotice(t *testing.T) {
 				t.Errorf("sandbox %v: want one notice saying %q: %s", tc.args, tc.says, r)
 			}
 		}
+		// A cached plan starts before any Go code and would print no
+		// notice: a launch with one is compiled every time, and says
+		// it every time.
+		rt := filepath.Join(w.home, "run")
+		os.Mkdir(rt, 0o700)
+		os.Chown(rt, nobody, nobody)
+		for i := 0; i < 2; i++ {
+			r := sandboxCmd(t, m, func(c *exec.Cmd) {
+				c.Dir = w.proj
+				c.Env = append(c.Env, "XDG_RUNTIME_DIR="+rt, "SANDBOX_PLAN_CACHE=verbose")
+			}, "-p", "minimal", "--", "true")
+			if r.code != 0 || !strings.Contains(r.stderr, "sandbox: notice: "+w.proj) || !strings.Contains(r.stderr, "plan cache: not stored (the launch prints a notice") {
+				t.Errorf("launch %d with a notice and the plan cache on: %s", i+1, r)
+			}
+		}
 		r := w.in(t, m, w.proj, "explain", "build", "--json")
 		var out struct {
 			Cwd struct {

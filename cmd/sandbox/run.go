@@ -79,7 +79,11 @@ func cmdRun(inv invocation, args []string, stderr io.Writer) int {
 	stored := make(chan struct{})
 	go func() {
 		defer close(stored)
-		if inv.name == "" && !inv.hasFD && notice == "" {
+		switch {
+		case inv.name != "" || inv.hasFD:
+		case notice != "":
+			cwdNoticeNotStored(stderr)
+		default:
 			storePlan(plan, c, args, stderr)
 		}
 	}()
