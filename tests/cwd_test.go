@@ -145,8 +145,9 @@ func TestCwdBuildMakesProject(t *testing.T) {
 	})
 }
 
-// TestCwdRefusedWithOneLine: from the home directory, from / and from a
-// directory the profile mounts itself, a profile that binds ${CWD} refuses
+// TestCwdRefusedWithOneLine: from the home directory, from /, from a
+// directory the profile mounts itself and from one where the command
+// could create files the host trusts, a profile that binds ${CWD} refuses
 // in one line that says what the user can change, not with a line number
 // of a built-in file.
 func TestCwdRefusedWithOneLine(t *testing.T) {
@@ -163,6 +164,10 @@ func TestCwdRefusedWithOneLine(t *testing.T) {
 			{w.home, []string{"-p", "agent", "true"}, "your home directory " + w.home},
 			{"/", []string{"curl", "--version"}, "you started it from /"},
 			{"/var/tmp", []string{"-p", "build", "true"}, "you started it from /var/tmp, a place the profile mounts something else on"},
+			// Files the host trusts that a writable bind of ~/.config
+			// would let the command create: the user creates them or
+			// starts elsewhere.
+			{filepath.Join(w.home, ".config"), []string{"curl", "--version"}, "where files the host trusts (autostart"},
 		} {
 			r := w.in(t, m, tc.dir, tc.args...)
 			lines := strings.Split(strings.TrimSpace(r.stderr), "\n")

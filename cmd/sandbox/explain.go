@@ -61,7 +61,7 @@ func cmdExplain(args []string, stdout, stderr io.Writer) int {
 	c.host.Lenient = true
 	plan, err := launcher.Compile(p, command, c.host)
 	if err != nil {
-		printErr(stderr, err)
+		printLoadErr(stderr, name, err)
 		return exitLauncher
 	}
 	cache := launcher.PlanCacheable(plan, c.inputs, os.Environ())

@@ -51,7 +51,7 @@ func cmdRun(inv invocation, args []string, stderr io.Writer) int {
 	c.host.Lenient = true
 	plan, err := launcher.Compile(p, command, c.host)
 	if err != nil {
-		printErr(stderr, err)
+		printLoadErr(stderr, name, err)
 		return exitLauncher
 	}
 	for _, w := range plan.Warnings {
