@@ -1,11 +1,13 @@
 package tests
 
 import (
+	"bufio"
 	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -279,6 +281,47 @@ func TestWhichPrecedence(t *testing.T) {
 			if r.code == 0 || !strings.Contains(r.stderr, a) || !strings.Contains(r.stderr, b) {
 				t.Errorf("sandbox %v with two user profiles listing it: want an error naming both: %s", args, r)
 			}
+		}
+	})
+}
+
+// TestCwdEnterFromElsewhere: `sandbox enter` into a sandbox of a profile
+// that binds ${CWD} works from another directory (the home, where the
+// profile would not load): the profile is compiled for the directory the
+// sandbox was started from.
+func TestCwdEnterFromElsewhere(t *testing.T) {
+	bothModes(t, func(t *testing.T, m mode) {
+		w := newUserWorld(t)
+		w.own(t)
+		env := append(instanceEnv(t, m), "HOME="+w.home)
+		name := uniqueName("cwd-enter", m)
+		cmd := exec.Command(sandboxBin, "--name", name, "-p", "build", "--", "sh", "-c", "echo ready; exec sleep 60")
+		cmd.Dir = w.proj
+		if m.rootless() {
+			cmd.SysProcAttr = &syscall.SysProcAttr{Credential: m.cred}
+		}
+		cmd.Env = append([]string{"PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8", "TERM=dumb"}, env...)
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd.Stderr = os.Stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+		if line, _ := bufio.NewReader(out).ReadString('\n'); strings.TrimSpace(line) != "ready" {
+			t.Fatalf("the sandbox did not start: %q", line)
+		}
+		r := sandboxCmd(t, m, func(c *exec.Cmd) {
+			c.Dir = w.home
+			c.Env = append(c.Env, env...)
+		}, "enter", name, "--", "sh", "-c", "echo entered > "+w.proj+"/from-enter")
+		if r.code != 0 {
+			t.Fatalf("sandbox enter from the home directory: %s", r)
+		}
+		if got, err := os.ReadFile(filepath.Join(w.proj, "from-enter")); err != nil || string(got) != "entered\n" {
+			t.Errorf("the entered command could not write the project: %q, %v", got, err)
 		}
 	})
 }
