@@ -51,10 +51,14 @@ type Choice struct {
 	Losers  []Claim `json:"losers"`
 }
 
-// NoClaimError says that no profile lists a program.
-type NoClaimError struct{ Program string }
+// NoClaimError says that no profile lists a program. Named is a profile
+// named like the program, which claims nothing by its name.
+type NoClaimError struct{ Program, Named string }
 
 func (e *NoClaimError) Error() string {
+	if e.Named != "" {
+		return fmt.Sprintf("no profile declares %q in its programs (profile %s is named like it, but a name claims nothing); run it with -p %s, or add it to that profile's programs", e.Program, e.Named, e.Named)
+	}
 	return fmt.Sprintf("no profile declares %q in its programs; choose one with -p PROFILE ('sandbox list' shows them)", e.Program)
 }
 
@@ -74,12 +78,14 @@ func (e *ConflictError) Error() string {
 // from one listing: desktop audit resolves hundreds of programs.
 type ProgramIndex struct {
 	claims map[string][]Claim
+	names  map[string]bool
 }
 
 // IndexPrograms indexes the claims of entries (from List) found on src.
 func IndexPrograms(entries []Entry, src Source) ProgramIndex {
-	ix := ProgramIndex{claims: map[string][]Claim{}}
+	ix := ProgramIndex{claims: map[string][]Claim{}, names: map[string]bool{}}
 	for _, e := range entries {
+		ix.names[e.Name] = true
 		seen := map[string]bool{}
 		for _, prog := range e.Programs {
 			if seen[prog] {
@@ -113,7 +119,11 @@ func (ix ProgramIndex) Resolve(prog string) (Choice, error) {
 	}
 	claims := append([]Claim(nil), ix.claims[base]...)
 	if len(claims) == 0 {
-		return Choice{}, &NoClaimError{Program: base}
+		e := &NoClaimError{Program: base}
+		if ix.names[base] {
+			e.Named = base
+		}
+		return Choice{}, e
 	}
 	sort.SliceStable(claims, func(i, j int) bool {
 		if claims[i].Level != claims[j].Level {

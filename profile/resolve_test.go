@@ -60,6 +60,12 @@ func TestResolvePrecedence(t *testing.T) {
 	if _, err := Resolve("emacs", testEnv(), src); !errors.As(err, &none) {
 		t.Errorf("emacs: %v; want no claim", err)
 	}
+	// A profile named like a program it does not list is not chosen;
+	// the error says so.
+	writeFile(t, user, "htop.toml", `programs = ["top"]`)
+	if _, err := Resolve("htop", testEnv(), src); !errors.As(err, &none) || none.Named != "htop" || !strings.Contains(err.Error(), "-p htop") {
+		t.Errorf("htop: %v; want no claim, naming the profile named like it", err)
+	}
 }
 
 // TestResolveIgnoresCwd checks that the caller's directory does not change
