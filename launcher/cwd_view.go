@@ -230,10 +230,10 @@ func landlockWrites(ll Landlock, dir string) bool {
 	return write
 }
 
-// landlockOf finds the plan's Landlock step.
+// landlockOf finds the plan's Landlock step, when this kernel applies it.
 func landlockOf(steps []Step) (Landlock, bool) {
 	for _, s := range steps {
-		if ll, ok := s.(Landlock); ok {
+		if ll, ok := s.(Landlock); ok && ll.ABI > 0 {
 			return ll, true
 		}
 	}

@@ -15,7 +15,7 @@ func TestCwdOf(t *testing.T) {
 	if err := os.Mkdir(proj, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	ll := Landlock{Paths: []LandlockPath{{Path: "/"}, {Path: "/home/u", Write: true}, {Path: proj, Write: true}}}
+	ll := Landlock{ABI: 1, Paths: []LandlockPath{{Path: "/"}, {Path: "/home/u", Write: true}, {Path: proj, Write: true}}}
 	view := []Step{MakePrivate{}, NewRoot{}, BindMount{Source: "/usr", Target: "/usr", ReadOnly: true}, Tmpfs{Target: "/home/u"}}
 	plan := func(extra []Step, ch Chdir) *Plan {
 		s := append(append(append([]Step{}, view...), extra...), PivotRoot{}, ch, ll)
