@@ -65,10 +65,11 @@ func situationOnly(err error) string {
 	return errs[0].Situation
 }
 
-// loadForCheck loads a profile for `sandbox check`, which validates the
-// profile, not the directory it happens to be run from: when only that
-// directory stops a profile that binds ${CWD}, check says so in a warning
-// and checks the profile as if started from an empty project directory.
+// loadForCheck loads a profile for `sandbox check` (and for list --score
+// and diff), which judge the profile, not the directory they happen to be
+// run from: when only that directory stops a profile that binds ${CWD},
+// the profile is loaded as if started from an empty project directory,
+// and check says so in a warning on stderr (nil: nothing is said).
 func loadForCheck(name string, c caller, stderr io.Writer) (*profile.Profile, launcher.Host, func(), error) {
 	p, err := profile.Load(name, c.env, c.src)
 	situation := situationOnly(err)
@@ -79,7 +80,9 @@ func loadForCheck(name string, c caller, stderr io.Writer) (*profile.Profile, la
 	if derr != nil {
 		return p, c.host, func() {}, err
 	}
-	fmt.Fprintf(stderr, "warning: %s: it works on the directory it is started from, and %s: a launch from here refuses; checked as if started from a project directory\n", name, situation)
+	if stderr != nil {
+		fmt.Fprintf(stderr, "warning: %s: it works on the directory it is started from, and %s: a launch from here refuses; checked as if started from a project directory\n", name, situation)
+	}
 	env, host := c.env, c.host
 	env.Cwd, host.Cwd = dir, dir
 	p, err = profile.Load(name, env, c.src)
