@@ -135,7 +135,7 @@ _sandbox()
     if [[ $cur == -* ]]; then
         _sandbox_reply "-p --profile --name --status-fd --help --version --"
     elif [[ -z $profile_given && $cword -eq 1 ]]; then
-        _sandbox_reply "check explain list test export diff desktop ps enter stop help version doctor"
+        _sandbox_reply "check explain list which test export diff desktop ps enter stop help version doctor"
         local IFS=$'\n'
         COMPREPLY+=($(compgen -c -- "$cur"))
     else
@@ -165,6 +165,11 @@ _sandbox_subcommand()
             ;;
         list)
             _sandbox_reply "--score --names"
+            ;;
+        which)
+            _sandbox_reply "--json"
+            local IFS=$'\n'
+            COMPREPLY+=($(compgen -c -- "$cur"))
             ;;
         diff)
             _sandbox_reply "--json -- $(_sandbox_profiles "$sandbox")"

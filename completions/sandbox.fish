@@ -85,13 +85,14 @@ complete -c sandbox -n __sandbox_before_command -l name -x -d 'Name the running 
 complete -c sandbox -n __sandbox_before_command -l status-fd -x -d 'Write JSON status lines to this descriptor'
 complete -c sandbox -n __sandbox_first_word -s h -l help -d 'Show the usage'
 complete -c sandbox -n __sandbox_first_word -l version -d 'Show the version'
-complete -c sandbox -n 'not __sandbox_subcommand check explain list test export diff desktop ps enter stop help version doctor' \
+complete -c sandbox -n 'not __sandbox_subcommand check explain list which test export diff desktop ps enter stop help version doctor' \
     -x -a '(__fish_complete_subcommand -- -p --profile)'
 
 # Subcommands.
 complete -c sandbox -n __sandbox_first_word -a check -d 'Validate profiles'
 complete -c sandbox -n __sandbox_first_word -a explain -d 'Show the effective profile and the launch plan'
 complete -c sandbox -n __sandbox_first_word -a list -d 'List installed profiles'
+complete -c sandbox -n __sandbox_first_word -a which -d 'Say which profile a program runs in, and why'
 complete -c sandbox -n __sandbox_first_word -a export -d 'Write the sandbox for runc, crun, bubblewrap or systemd'
 complete -c sandbox -n __sandbox_first_word -a diff -d 'Compare two compiled sandboxes'
 complete -c sandbox -n __sandbox_first_word -a test -d "Run profiles' smoke tests"
@@ -107,6 +108,8 @@ complete -c sandbox -n '__sandbox_subcommand check test explain' -a '(__sandbox_
 complete -c sandbox -n '__sandbox_subcommand check test' -F
 complete -c sandbox -n '__sandbox_subcommand explain' -l json -d 'Print the effective profile and the plan as JSON'
 complete -c sandbox -n '__sandbox_subcommand explain' -l score -d 'Print the exposure summary and grade'
+complete -c sandbox -n '__sandbox_subcommand which' -x -a '(__fish_complete_command)' -d Program
+complete -c sandbox -n '__sandbox_subcommand which' -l json -d 'Print the choice as JSON'
 complete -c sandbox -n '__sandbox_subcommand list' -l score -d "Show each profile's exposure and grade"
 complete -c sandbox -n '__sandbox_subcommand diff' -a '(__sandbox_profiles)' -d Profile
 complete -c sandbox -n '__sandbox_subcommand diff' -l json -d 'Print the changes as JSON'

@@ -1,6 +1,7 @@
 package launcher
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -329,7 +330,21 @@ func (pr *protector) refuseMissing(readOnly []string) {
 		report(v.at, v.key,
 			"this writable bind of %s lets the payload create files the host would trust (%s), and these do not exist yet, so they cannot be kept read-only without leaving files on the host: %s; create them on the host (%s), bind a narrower directory, or release each with filesystem.unprotect (such as [%q])",
 			v.src, pr.whyOf(i), strings.Join(names, " "), strings.Join(create, " && "), first)
+		pr.markSituation(v, names, create)
 	}
+}
+
+// markSituation marks the refusal just reported as the caller's situation
+// when the bind is of the directory sandbox was started from (a profile
+// that binds ${CWD}): the user changes where they start it, or creates
+// the files, not the profile, which may be a built-in one.
+func (pr *protector) markSituation(v writableView, names, create []string) {
+	c := pr.c
+	if c.h.Survey || len(c.errs) == 0 || !filepath.IsAbs(c.h.Cwd) || c.walk(c.h.Cwd).final != v.src {
+		return
+	}
+	c.errs[len(c.errs)-1].Situation = fmt.Sprintf("you started it from %s, where files the host trusts (%s) do not exist yet and the command could create them; create them first (%s)",
+		v.src, strings.Join(names, " "), strings.Join(create, " && "))
 }
 
 // whyOf names the reasons of the missing paths of view i, once each.

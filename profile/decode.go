@@ -51,6 +51,7 @@ func (d *fileDecoder) decodeTop(raw map[string]any) {
 				d.setScalar(cp, s)
 			}
 		}
+		d.boolAt(t, p, "cwd_notice")
 		if v, up, ok := d.child(t, p, "unprotect"); ok {
 			arr, _ := v.([]any)
 			for i, e := range arr {

@@ -39,7 +39,7 @@ func (d *fileDecoder) decodeMounts(v any, p string) {
 		}
 		if m, ok := d.decodeMount(elem.(map[string]any), ep); ok {
 			m.Key = ep
-			d.l.lists["mount"] = append(d.l.lists["mount"], entry{key: m.Target, val: m, at: m.At, path: ep})
+			d.l.lists["mount"] = append(d.l.lists["mount"], entry{key: m.Target, val: m, at: m.At, path: ep, cwd: namesCwd(elem.(map[string]any))})
 		}
 	}
 }
@@ -279,4 +279,15 @@ func (d *fileDecoder) optionalPath(t map[string]any, p, key string, good *bool) 
 		*good = false
 	}
 	return s, kp, ok
+}
+
+// namesCwd reports whether a [[mount]] entry's source or target uses
+// ${CWD}.
+func namesCwd(t map[string]any) bool {
+	for _, key := range []string{"source", "target"} {
+		if s, ok := t[key].(string); ok && strings.Contains(s, "${CWD}") {
+			return true
+		}
+	}
+	return false
 }

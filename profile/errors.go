@@ -18,6 +18,11 @@ type Error struct {
 	Col  int    `json:"col"`
 	Key  string `json:"key"`
 	Msg  string `json:"message"`
+	// Situation is set when the caller's situation, not the file, caused
+	// the problem (the directory sandbox was started from, for ${CWD}):
+	// it says what that situation is, so that the CLI can tell the user
+	// what to change when the file is a built-in one they cannot edit.
+	Situation string `json:"-"`
 }
 
 // Error formats the problem as "file:line:col: key: message", the form

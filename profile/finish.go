@@ -18,6 +18,7 @@ const defaultTestTimeout = 60
 // and checks the rules that involve more than one value.
 func finish(name string, layers []*layer, env Env) (*Profile, Errors) {
 	m, errs := mergeLayers(layers)
+	dropRedundantCwdMounts(m)
 	p := &Profile{
 		Name:    name,
 		Origins: map[string]Origin{},
@@ -29,7 +30,7 @@ func finish(name string, layers []*layer, env Env) (*Profile, Errors) {
 		Process: Process{DieWithParent: true, Init: true, NoNewPrivs: true},
 		// Empty, not nil, so that JSON shows [] for "nothing".
 		Programs:     []string{},
-		Filesystem:   Filesystem{Mounts: []Mount{}, Unprotect: []string{}},
+		Filesystem:   Filesystem{Mounts: []Mount{}, Unprotect: []string{}, CwdNotice: true},
 		Capabilities: Capabilities{Keep: []string{}},
 		Environment:  Environment{Keep: []string{}, Unset: []string{}, Set: []EnvVar{}},
 		Limits:       []Limit{},
@@ -73,6 +74,7 @@ func scalarTargets(p *Profile) map[string]any {
 		"identity.subids":                  &p.Identity.Subids,
 		"identity.host_root":               &p.Identity.HostRoot,
 		"filesystem.cwd":                   &p.Filesystem.Cwd,
+		"filesystem.cwd_notice":            &p.Filesystem.CwdNotice,
 		"capabilities.ambient":             &p.Capabilities.Ambient,
 		"seccomp.policy":                   &p.Seccomp.Policy,
 		"seccomp.default_action":           &p.Seccomp.DefaultAction,

@@ -45,6 +45,9 @@ type entry struct {
 	val  any
 	at   Origin
 	path string // key path in its own file, for messages
+	// cwd marks a [[mount]] whose source or target names ${CWD}: what
+	// it mounts depends on where the caller stands, not on the file.
+	cwd bool
 }
 
 // fileDecoder turns one file's text into a layer, collecting errors.
@@ -241,9 +244,11 @@ func (d *fileDecoder) str(v any, path string, flags strFlags) (string, bool) {
 		return "", false
 	}
 	if flags&verbatim == 0 {
+		d.x.cwdRefused = ""
 		exp, msg := d.x.expand(s)
 		if msg != "" {
 			d.errorf(path, "%s", msg)
+			d.errs[len(d.errs)-1].Situation = d.x.cwdRefused
 			return "", false
 		}
 		if msg := controlCharMessage(exp, flags); msg != "" {

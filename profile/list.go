@@ -15,6 +15,10 @@ type Entry struct {
 	// Place is the file's path, or "builtin:NAME.toml".
 	Place    string
 	Programs []string
+	// Level is the search level the file was found at: an index into
+	// Source.Dirs, or len(Source.Dirs) for a built-in profile. A lower
+	// level wins when profiles claim one program (see Resolve).
+	Level int
 	// Err is not nil when the profile does not load; Description and
 	// Programs then come from the file alone, when it can be read.
 	Err error
@@ -39,7 +43,7 @@ func listWith(env Env, src Source) []Entry {
 	var out []Entry
 	for _, sf := range installed(src) {
 		res := loadSource(sf.name, sf, env, src)
-		e := Entry{Name: sf.name, Place: sf.display}
+		e := Entry{Name: sf.name, Place: sf.display, Level: sf.level}
 		switch {
 		case res.profile != nil:
 			e.Description = res.profile.Description
@@ -107,28 +111,12 @@ func listedName(file string) (string, bool) {
 }
 
 // FindByProgram returns the profile made for the program prog (a path or
-// a basename), matched by basename against each profile's programs. A
-// profile named like the program wins; otherwise the first by name. A
-// broken profile still matches, so that running it reports its errors
-// rather than "no profile".
+// a basename) by the rule of Resolve, and false when no profile claims it
+// or when two profiles of one level do (Resolve says which).
 func FindByProgram(prog string, env Env, src Source) (string, bool) {
-	base := filepath.Base(prog)
-	if base == "" || base == "." || base == "/" {
+	c, err := Resolve(prog, env, src)
+	if err != nil {
 		return "", false
 	}
-	first := ""
-	for _, e := range listWith(env, src) {
-		for _, p := range e.Programs {
-			if p != base {
-				continue
-			}
-			if e.Name == base {
-				return e.Name, true
-			}
-			if first == "" {
-				first = e.Name
-			}
-		}
-	}
-	return first, first != ""
+	return c.Name, true
 }

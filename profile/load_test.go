@@ -151,6 +151,7 @@ func TestFullProfile(t *testing.T) {
 		Domainname:  "example.org",
 		Filesystem: Filesystem{
 			Cwd:       "/home/alice/work",
+			CwdNotice: true,
 			Unprotect: []string{},
 			Mounts: []Mount{
 				{Type: MountROBind, Source: "/usr", Target: "/usr", At: Origin{"builtin:t.toml", 17, 1}},

@@ -108,6 +108,7 @@ var schema = []KeyDoc{
 
 	k("filesystem", shapeTable, "", "Settings of the filesystem view."),
 	k("filesystem.cwd", shapeString, `""`, "Absolute working directory inside; empty means the caller's directory when visible inside, else $HOME, else /."),
+	k("filesystem.cwd_notice", shapeBool, "true", "Say in one line before a launch when the directory sandbox was started from is not the payload's working directory, or is a throw-away tmpfs or read-only there; false declares that this is intended and silences the line."),
 	k("filesystem.unprotect", shapeStrings, "[]", "Absolute host paths released from the protection of files the host trusts (start-up files, .git/hooks, ...): the protected paths equal to or under one stay writable where the profile binds them. A loosening, shown by explain and check."),
 
 	k("mount", shapeTables, "[]", "The filesystem view, built in order on an empty root: one [[mount]] per entry."),

@@ -97,6 +97,7 @@ var schemaSamples = map[string]string{
 	"identity.gid_map[].count":         "identity.gid_map = [{inside = 1000, outside = 5, count = 1}]",
 	"filesystem":                       "[filesystem]\ncwd = \"/\"",
 	"filesystem.cwd":                   `filesystem.cwd = "/w"`,
+	"filesystem.cwd_notice":            `filesystem.cwd_notice = false`,
 	"filesystem.unprotect":             `filesystem.unprotect = ["/w/.git/hooks"]`,
 	"mount":                            "[[mount]]\ntype = \"proc\"\ntarget = \"/proc\"",
 	"mount[].type":                     "[[mount]]\ntype = \"dev\"\ntarget = \"/dev\"",

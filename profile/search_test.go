@@ -121,8 +121,8 @@ func TestList(t *testing.T) {
 func TestFindByProgram(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir, "zz-editor.toml", `programs = ["vim", "nvim"]`)
-	writeFile(t, dir, "aa-editor.toml", `programs = ["nvim"]`)
-	writeFile(t, dir, "vim.toml", `programs = ["vim"]`)
+	writeFile(t, dir, "aa-editor.toml", `programs = ["emacs"]`)
+	writeFile(t, dir, "vim.toml", `programs = ["gvim"]`)
 	writeFile(t, dir, "derived.toml", `extends = ["inherits"]`)
 	writeFile(t, dir, "broken.toml", "programs = [\"brk\"]\nhostname = 1\n")
 	src := Source{Dirs: []string{dir}, Builtin: builtins(map[string]string{
@@ -132,11 +132,11 @@ func TestFindByProgram(t *testing.T) {
 		prog, want string
 		ok         bool
 	}{
-		{"/usr/bin/vim", "vim", true}, // the profile named like the program wins
-		{"nvim", "aa-editor", true},   // else the first by name
-		{"ed", "derived", true},       // inherited programs count
-		{"brk", "broken", true},       // broken profiles still match, so running reports why
-		{"emacs", "", false},
+		{"/usr/bin/vim", "zz-editor", true}, // a name claims nothing: only programs do
+		{"nvim", "zz-editor", true},
+		{"ed", "derived", true}, // inherited programs count, and the user's level beats the built-in
+		{"brk", "broken", true}, // broken profiles still match, so running reports why
+		{"nano", "", false},
 		{"/", "", false},
 	} {
 		got, ok := FindByProgram(tc.prog, testEnv(), src)

@@ -110,7 +110,7 @@ func TestShippedProfilesWithinShape(t *testing.T) {
 func TestProgramScanSurvivesBombs(t *testing.T) {
 	dir := t.TempDir()
 	for i, b := range nestingBombs(800 << 10) {
-		writeFile(t, dir, fmt.Sprintf("bomb%d.toml", i), "programs = [\"tool\"]\n"+b.text)
+		writeFile(t, dir, fmt.Sprintf("bomb%d.toml", i), "programs = [\"bombed\"]\n"+b.text)
 	}
 	writeFile(t, dir, "tool.toml", "programs = [\"tool\"]\n")
 	src := Source{Dirs: []string{dir}}

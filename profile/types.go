@@ -155,6 +155,11 @@ type Filesystem struct {
 	// Cwd is the working directory inside the sandbox; "" means the
 	// caller's directory when it is visible inside, else HOME, else "/".
 	Cwd string `json:"cwd,omitempty"`
+	// CwdNotice is whether a launch says, in one line before it runs,
+	// that the directory it was started from is not what the payload
+	// works in (hidden, a throw-away tmpfs, read-only). false declares
+	// that this is intended.
+	CwdNotice bool `json:"cwd_notice"`
 	// Unprotect are host paths released from the compiler's protection
 	// of files the host trusts: a protected path equal to or under one
 	// is left as the profile binds it.

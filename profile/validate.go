@@ -164,5 +164,8 @@ func (v *validator) mounts() {
 		}
 		v.errAt(e.at, e.path+".target", "target %s is already mounted by the entry at %s; %s",
 			quote(mt.Target), originString(prev.at, e.at.File), hint)
+		if e.cwd || prev.cwd {
+			v.errs[len(v.errs)-1].Situation = cwdDuplicateSituation(mt.Target)
+		}
 	}
 }

@@ -54,6 +54,9 @@ var variableNames = []string{
 type expander struct {
 	env        Env
 	profileDir string
+	// cwdRefused is why ${CWD} had no value in the last expansion,
+	// without the fix: the caller's situation, not the file's mistake.
+	cwdRefused string
 }
 
 // lookup returns the value of variable name. The message explains why a
@@ -79,7 +82,11 @@ func (x *expander) lookup(name string) (string, string) {
 	case "PROFILE_DIR":
 		return x.profileDir, ""
 	case "CWD":
-		return cwdValue(x.env)
+		v, msg := cwdValue(x.env)
+		if msg != "" {
+			x.cwdRefused = cwdSituation(x.env)
+		}
+		return v, msg
 	case "XDG_RUNTIME_DIR":
 		if v := x.env.Vars[name]; filepath.IsAbs(v) {
 			return v, ""
@@ -137,6 +144,22 @@ func cwdValue(env Env) (string, string) {
 		}
 	}
 	return cwd, ""
+}
+
+// cwdSituation says, in the caller's terms, why the directory they started
+// from cannot be ${CWD}.
+func cwdSituation(env Env) string {
+	cwd := filepath.Clean(env.Cwd)
+	home := filepath.Clean(env.Home)
+	switch {
+	case !filepath.IsAbs(env.Cwd):
+		return "the current directory could not be read"
+	case cwd == "/":
+		return "you started it from /, the whole host"
+	case filepath.IsAbs(env.Home) && cwd == home:
+		return fmt.Sprintf("you started it from your home directory %s, which it will not expose whole", home)
+	}
+	return fmt.Sprintf("you started it from %s, which holds your home directory", cwd)
 }
 
 func joinVars(names []string) string {

@@ -5,7 +5,6 @@ import (
 	"io"
 
 	"sandbox/launcher"
-	"sandbox/profile"
 )
 
 // cmdCheck validates each profile: the language checks, then a compile
@@ -26,11 +25,12 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	c.host.Survey = true
 	code := 0
 	for _, name := range args {
-		p, err := profile.Load(name, c.env, c.src)
+		p, host, done, err := loadForCheck(name, c, stderr)
 		var plan *launcher.Plan
 		if err == nil {
-			plan, err = launcher.Compile(p, []string{"true"}, c.host)
+			plan, err = launcher.Compile(p, []string{"true"}, host)
 		}
+		done()
 		if err != nil {
 			printErr(stderr, err)
 			code = exitLauncher

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -20,8 +21,15 @@ type finding struct {
 // activation that finds the system's service file.
 func (ctx *desktopCtx) audit() int {
 	system := ctx.dirs.systemApps()
-	index := programIndex(profile.List(ctx.c.src))
-	profileFor := func(prog string) string { return index[filepath.Base(prog)] }
+	claims := profile.IndexPrograms(profile.List(ctx.c.src), ctx.c.src)
+	profileFor := func(prog string) (string, error) {
+		c, err := claims.Resolve(prog)
+		var none *profile.NoClaimError
+		if errors.As(err, &none) {
+			return "", nil
+		}
+		return c.Name, err
+	}
 	checked := 0
 	var found []finding
 	for _, id := range sortedIDs(system) {
@@ -43,7 +51,7 @@ func (ctx *desktopCtx) audit() int {
 
 // auditApp checks one system entry. ok is false when the entry is not an
 // application with a profile, and so was not checked.
-func (ctx *desktopCtx) auditApp(id, systemPath string, profileFor func(string) string) (found []finding, ok bool) {
+func (ctx *desktopCtx) auditApp(id, systemPath string, profileFor func(string) (string, error)) (found []finding, ok bool) {
 	sys, err := readKeyFile(systemPath)
 	switch {
 	case err != nil && !glibCannotLoad(err):
@@ -77,7 +85,13 @@ func (ctx *desktopCtx) auditApp(id, systemPath string, profileFor func(string) s
 	if user != nil && ours(user) {
 		prof = user.str(groupEntry, keyProfile)
 	} else if prog != "" {
-		prof = profileFor(prog)
+		var err error
+		if prof, err = profileFor(prog); err != nil {
+			// Two profiles of one level claim the program: a launch
+			// refuses it, and so would install.
+			return []finding{{id, fmt.Sprintf("the menu starts %s unsandboxed, and no profile is chosen for it: %v", prog, err),
+				fmt.Sprintf("remove %s from the programs of one of the profiles, then run sandbox desktop install %s", filepath.Base(prog), shellWord(id))}}, true
+		}
 	}
 	if prof == "" {
 		return nil, false
@@ -154,22 +168,6 @@ func (ctx *desktopCtx) auditService(id, systemPath string, sys *keyFile, fix str
 		return finding{id, fmt.Sprintf("stale D-Bus service file %s: %s", path, why), fix}, true
 	}
 	return finding{id, fmt.Sprintf("your own D-Bus service file %s starts it unsandboxed: %s", path, why), "sandbox desktop install --force " + shellWord(id)}, true
-}
-
-// programIndex maps each program basename to its profile by the rule of
-// profile.FindByProgram (a profile named like the program wins, else the
-// first by name), from one listing: FindByProgram lists every profile per
-// call, and a desktop has hundreds of entries.
-func programIndex(entries []profile.Entry) map[string]string {
-	index := map[string]string{}
-	for _, e := range entries { // sorted by name
-		for _, prog := range e.Programs {
-			if _, taken := index[prog]; !taken || e.Name == prog {
-				index[prog] = e.Name
-			}
-		}
-	}
-	return index
 }
 
 // shellWord quotes s for a command line a user copies into a shell.

@@ -123,13 +123,21 @@ func TestDesktopAuditCleanSystem(t *testing.T) {
 
 // TestProgramIndexAgreesWithFindByProgram checks audit's one-pass index
 // against the lookup a launch uses, for every program of every installed
-// profile, including one that two profiles list.
+// profile, including one that two profiles of one level list (neither is
+// chosen) and one that a user profile takes from a built-in one.
 func TestProgramIndexAgreesWithFindByProgram(t *testing.T) {
 	w := newDesktopWorld(t)
-	w.write(w.root+"/config/sandbox/profiles/aaa.toml", "programs = [\"fakeapp\", \"aaa\"]\nextends = [\"minimal\"]\n")
+	w.write(w.root+"/config/sandbox/profiles/aaa.toml", "programs = [\"fakeapp\", \"aaa\", \"vim\"]\nextends = [\"minimal\"]\n")
 	c := newCaller()
 	entries := profile.List(c.src)
-	index := programIndex(entries)
+	// audit's one-pass index, as desktop_audit.go builds it.
+	claims := profile.IndexPrograms(entries, c.src)
+	index := map[string]string{}
+	for _, prog := range claims.Programs() {
+		if ch, err := claims.Resolve(prog); err == nil {
+			index[prog] = ch.Name
+		}
+	}
 	checked := 0
 	for _, e := range entries {
 		for _, prog := range e.Programs {
@@ -140,7 +148,26 @@ func TestProgramIndexAgreesWithFindByProgram(t *testing.T) {
 			checked++
 		}
 	}
-	if index["fakeapp"] != "fakeapp" || checked < 3 {
-		t.Errorf("fakeapp maps to %q (want the profile named like it), %d programs checked", index["fakeapp"], checked)
+	if index["fakeapp"] != "" || index["vim"] != "aaa" || checked < 3 {
+		t.Errorf("fakeapp maps to %q (want none: two user profiles list it), vim to %q (want the user's aaa), %d programs checked",
+			index["fakeapp"], index["vim"], checked)
+	}
+}
+
+// TestDesktopAuditNamesAClaimConflict: an application whose program two of
+// the user's profiles list has no profile chosen (a launch and install
+// refuse it); audit says so, naming both files, rather than skipping it.
+func TestDesktopAuditNamesAClaimConflict(t *testing.T) {
+	w := newDesktopWorld(t)
+	w.write(w.root+"/config/sandbox/profiles/other.toml", "programs = [\"fakeapp\"]\nextends = [\"minimal\"]\n")
+	w.systemEntry("clash.desktop", "[Desktop Entry]\nType=Application\nName=C\nExec=/usr/bin/fakeapp %U\n")
+	code, out, _ := w.sandbox("desktop", "audit")
+	if code != 1 || !strings.Contains(out, "clash.desktop: the menu starts /usr/bin/fakeapp unsandboxed, and no profile is chosen") ||
+		!strings.Contains(out, "other.toml") || !strings.Contains(out, "fakeapp.toml") {
+		t.Errorf("audit with two profiles claiming fakeapp: exit %d\n%s", code, out)
+	}
+	code, _, errb := w.sandbox("desktop", "install", "clash")
+	if code == 0 || !strings.Contains(errb, "other.toml") {
+		t.Errorf("install with two profiles claiming fakeapp: exit %d\n%s", code, errb)
 	}
 }

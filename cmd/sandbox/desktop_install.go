@@ -257,11 +257,11 @@ func (ctx *desktopCtx) installProfile(asked string, mainArgv []string, source st
 	name := asked
 	if name == "" {
 		prog := programOf(mainArgv)
-		found, ok := profile.FindByProgram(prog, ctx.c.env, ctx.c.src)
-		if !ok {
-			return "", nil, fmt.Errorf("%s runs %s, and no profile declares %q in its programs; choose one with -p PROFILE ('sandbox list' shows them)", source, prog, filepath.Base(prog))
+		choice, err := profile.Resolve(prog, ctx.c.env, ctx.c.src)
+		if err != nil {
+			return "", nil, fmt.Errorf("%s runs %s: %w", source, prog, err)
 		}
-		name = found
+		name = choice.Name
 	} else if strings.Contains(name, "/") || strings.HasSuffix(name, ".toml") {
 		abs, err := filepath.Abs(name)
 		if err != nil {

@@ -46,7 +46,7 @@ func cmdEnter(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "sandbox: enter: sandbox %s: its record's command line cannot be read back: %v\n", r.ID, err)
 		return exitLauncher
 	}
-	plan, code := enterCompile(inv, stderr)
+	plan, code := enterCompile(inv, launchCwd(r), stderr)
 	if plan == nil {
 		return code
 	}
@@ -62,21 +62,25 @@ func cmdEnter(args []string, stdout, stderr io.Writer) int {
 }
 
 // enterCompile loads the sandbox's profile and compiles it for its
-// command, as the launch did.
-func enterCompile(inv invocation, stderr io.Writer) (*launcher.Plan, int) {
+// command, as the launch did: for cwd, the directory the launch was
+// started from, when it is known.
+func enterCompile(inv invocation, cwd string, stderr io.Writer) (*launcher.Plan, int) {
 	c := newCaller()
+	if cwd != "" {
+		c.env.Cwd, c.host.Cwd = cwd, cwd
+	}
 	name, command := inv.profile, inv.command
 	if name == "" {
-		found, ok := profile.FindByProgram(filepath.Base(command[0]), c.env, c.src)
-		if !ok {
-			fmt.Fprintf(stderr, "sandbox: enter: no profile declares %q in its programs any more\n", command[0])
+		choice, err := profile.Resolve(filepath.Base(command[0]), c.env, c.src)
+		if err != nil {
+			fmt.Fprintf(stderr, "sandbox: enter: %v\n", err)
 			return nil, exitLauncher
 		}
-		name = found
+		name = choice.Name
 	}
 	p, err := profile.Load(name, c.env, c.src)
 	if err != nil {
-		printErr(stderr, err)
+		printLoadErr(stderr, name, err)
 		return nil, exitLauncher
 	}
 	if len(command) == 0 && len(p.Programs) > 0 {

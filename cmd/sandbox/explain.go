@@ -47,7 +47,7 @@ func cmdExplain(args []string, stdout, stderr io.Writer) int {
 	c := newCaller()
 	p, err := profile.Load(name, c.env, c.src)
 	if err != nil {
-		printErr(stderr, err)
+		printLoadErr(stderr, name, err)
 		return exitLauncher
 	}
 	if len(command) == 0 {
@@ -61,7 +61,7 @@ func cmdExplain(args []string, stdout, stderr io.Writer) int {
 	c.host.Lenient = true
 	plan, err := launcher.Compile(p, command, c.host)
 	if err != nil {
-		printErr(stderr, err)
+		printLoadErr(stderr, name, err)
 		return exitLauncher
 	}
 	cache := launcher.PlanCacheable(plan, c.inputs, os.Environ())
@@ -117,7 +117,8 @@ func explainJSON(stdout, stderr io.Writer, p *profile.Profile, plan *launcher.Pl
 		Loosened  []looseLine      `json:"loosened"`
 		PlanCache planCacheJSON    `json:"plan_cache"`
 		Score     review.Score     `json:"score"`
-	}{Score: sc, Profile: p, Effective: settings(p), Plan: plan, PlanCache: planCacheJSON{Cached: cache == "", WhyNot: cache},
+		Cwd       cwdJSON          `json:"cwd"`
+	}{Cwd: explainCwd(p, plan), Score: sc, Profile: p, Effective: settings(p), Plan: plan, PlanCache: planCacheJSON{Cached: cache == "", WhyNot: cache},
 		Loosened: explainLoosened(p, plan)}
 	for i, s := range plan.Steps {
 		out.Steps = append(out.Steps, step{Index: i + 1, Kind: s.Kind(), Description: s.Describe(),
@@ -162,6 +163,7 @@ func explainText(w io.Writer, p *profile.Profile, plan *launcher.Plan, cache str
 		}
 	}
 	explainProtected(w, plan)
+	explainCwdText(w, p, plan)
 	explainServices(w, plan)
 	fmt.Fprintf(w, "\n  environment (everything else is cleared):\n")
 	for _, kv := range plan.Env {

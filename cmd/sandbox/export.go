@@ -86,7 +86,7 @@ func cmdExport(args []string, stdout, stderr io.Writer) int {
 	}
 	plan, err := exportPlan(e.name, e.command)
 	if err != nil {
-		printErr(stderr, err)
+		printLoadErr(stderr, e.name, err)
 		return exitLauncher
 	}
 	var (

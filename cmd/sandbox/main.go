@@ -5,6 +5,7 @@
 //	sandbox check PROFILE...
 //	sandbox explain PROFILE [--json]
 //	sandbox list
+//	sandbox which PROGRAM [--json]
 //	sandbox export oci|bwrap|systemd ...
 //	sandbox diff A B [--json]
 //	sandbox ps [--json]
@@ -44,6 +45,7 @@ const usage = `Usage:
   sandbox check PROFILE...                     validate profiles (exit 0, or 125 with the errors)
   sandbox explain PROFILE [--json|--score]     show the effective profile and the launch plan
   sandbox list [--score]                       list installed profiles
+  sandbox which PROGRAM [--json]               say which profile 'sandbox PROGRAM' runs, and why
   sandbox export oci DIR PROFILE [-- COMMAND...]
                                                write an OCI runtime bundle (runc, crun)
   sandbox export bwrap PROFILE [-0] [-o DIR] [-- COMMAND...]
@@ -61,8 +63,11 @@ const usage = `Usage:
 
 PROFILE is a name (looked up in $XDG_CONFIG_HOME/sandbox/profiles,
 /etc/sandbox/profiles, /usr/local/share/sandbox/profiles,
-/usr/share/sandbox/profiles, then the built-in profiles) or a path (it contains "/" or ends in ".toml").
-Without -p, the profile whose "programs" lists COMMAND is used.
+/usr/share/sandbox/profiles, then the built-in profiles) or a path (it
+contains "/" or ends in ".toml").
+Without -p, the profile whose "programs" lists COMMAND is used; when several
+do, the one found earliest on that search path wins, and two in one
+directory are an error ('sandbox which COMMAND' shows the choice).
 Everything after COMMAND is passed to it verbatim; a program whose name is a
 subcommand runs after "--".
 
@@ -85,6 +90,7 @@ var subcommands = map[string]func(args []string, stdout, stderr io.Writer) int{
 	"list":    cmdList,
 	"test":    cmdTest,
 	"desktop": cmdDesktop,
+	"which":   cmdWhich,
 	"help":    func(_ []string, stdout, _ io.Writer) int { fmt.Fprint(stdout, usage); return 0 },
 	"version": func(_ []string, stdout, _ io.Writer) int { fmt.Fprintln(stdout, "sandbox", version); return 0 },
 }

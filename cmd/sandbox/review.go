@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"sandbox/launcher"
-	"sandbox/profile"
 	"sandbox/review"
 )
 
@@ -87,15 +86,20 @@ func cmdDiff(args []string, stdout, stderr io.Writer) int {
 
 // reviewPlan compiles a profile the way explain does: leniently, so what
 // this machine lacks (a display, a bus) does not stop a review.
+//
+// A profile that binds ${CWD} is reviewed as if started from a project
+// directory when the one it is run from would be refused: the review is
+// of the profile.
 func reviewPlan(name string, command []string) (*launcher.Plan, string, error) {
 	c := newCaller()
-	p, err := profile.Load(name, c.env, c.src)
+	p, host, done, err := loadForCheck(name, c, nil)
+	defer done()
 	if err != nil {
 		return nil, "", err
 	}
-	c.host.Lenient = true
-	plan, err := launcher.Compile(p, command, c.host)
-	return plan, c.host.Home, err
+	host.Lenient = true
+	plan, err := launcher.Compile(p, command, host)
+	return plan, host.Home, err
 }
 
 // printScore writes a plan's exposure, heaviest item first.

@@ -26,17 +26,16 @@ func cmdRun(inv invocation, args []string, stderr io.Writer) int {
 	launcher.PrepareSignals()
 	c := newCaller()
 	if name == "" {
-		prog := filepath.Base(command[0])
-		found, ok := profile.FindByProgram(prog, c.env, c.src)
-		if !ok {
-			fmt.Fprintf(stderr, "sandbox: no profile declares %q in its programs; choose one with -p PROFILE ('sandbox list' shows them)\n", prog)
+		choice, err := profile.Resolve(filepath.Base(command[0]), c.env, c.src)
+		if err != nil {
+			fmt.Fprintf(stderr, "sandbox: %v\n", err)
 			return exitLauncher
 		}
-		name = found
+		name = choice.Name
 	}
 	p, err := profile.Load(name, c.env, c.src)
 	if err != nil {
-		printErr(stderr, err)
+		printLoadErr(stderr, name, err)
 		return exitLauncher
 	}
 	if len(command) == 0 {
@@ -53,10 +52,12 @@ func cmdRun(inv invocation, args []string, stderr io.Writer) int {
 	c.host.Lenient = true
 	plan, err := launcher.Compile(p, command, c.host)
 	if err != nil {
-		printErr(stderr, err)
+		printLoadErr(stderr, name, err)
 		return exitLauncher
 	}
 	rep.planWarnings(plan.Warnings, "")
+	notice := cwdNotice(p, plan, c.host.Cwd)
+	printCwdNotice(rep, notice)
 	// pass_fds name the caller's descriptors; by now this process
 	// has opened some of its own under numbers the caller left free.
 	if err := launcher.CheckInheritedFDs(plan); err != nil {
@@ -71,11 +72,17 @@ func cmdRun(inv invocation, args []string, stderr io.Writer) int {
 	defer inst.end()
 	// Storing the plan for the next launch overlaps this one's setup;
 	// it is finished before the launcher exits. A launch with --name or
-	// --status-fd is never cached: the fast path knows neither.
+	// --status-fd is never cached: the fast path knows neither; nor is
+	// one that prints the working-directory notice, which only this
+	// path prints.
 	stored := make(chan struct{})
 	go func() {
 		defer close(stored)
-		if inv.name == "" && !inv.hasFD {
+		switch {
+		case inv.name != "" || inv.hasFD:
+		case notice != "":
+			cwdNoticeNotStored(stderr)
+		default:
 			storePlan(plan, c, args, stderr)
 		}
 	}()

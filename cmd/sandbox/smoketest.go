@@ -63,6 +63,16 @@ func cmdTest(args []string, stdout, stderr io.Writer) int {
 			return exitLauncher
 		}
 	}
+	// A profile given by a relative path names a file from here, not
+	// from the project directory below.
+	args = append([]string(nil), args...)
+	for i, a := range args {
+		if strings.Contains(a, "/") || strings.HasSuffix(a, ".toml") {
+			if abs, err := filepath.Abs(a); err == nil {
+				args[i] = abs
+			}
+		}
+	}
 	// Tests run from a fresh, empty project directory, so that a
 	// profile that binds ${CWD} (a build or an agent profile) works on
 	// something disposable and never on whatever directory the caller
