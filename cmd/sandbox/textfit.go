@@ -5,6 +5,7 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -135,7 +136,8 @@ func breakAt(r []rune, width int, ok func(prev, next rune) bool) int {
 
 // itemPrefix is the part of a line its continuation lines align under:
 // the indentation, and a list marker ("12. ", "- ") if there is one.
-var itemPrefix = regexp.MustCompile(`^ *(?:[0-9]+\. +|- +)?`)
+// Compiled when explain first wraps a line, not at every start.
+var itemPrefix = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^ *(?:[0-9]+\. +|- +)?`) })
 
 // fitLines wraps every line of text longer than width (0: none) at word
 // boundaries, continuing under the line's own text, so that explain's
@@ -147,7 +149,7 @@ func fitLines(w io.Writer, text string, width int) {
 			io.WriteString(w, line)
 			continue
 		}
-		prefix := itemPrefix.FindString(body)
+		prefix := itemPrefix().FindString(body)
 		hang := strings.Repeat(" ", utf8.RuneCountInString(prefix))
 		if prefix == strings.Repeat(" ", len(prefix)) {
 			hang += "  " // a plain line: continue a little further in
