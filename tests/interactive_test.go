@@ -1,0 +1,202 @@
+package tests
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Interactive use on a real terminal, as a user types at it: the launcher
+// runs as the leader of a session whose controlling terminal is a
+// pseudo-terminal's slave (stdin, stdout and stderr), and the test types
+// into the master and reads what the terminal shows.
+
+// ttyRun is one launch on a pseudo-terminal.
+type ttyRun struct {
+	t    *testing.T
+	p    pty
+	cmd  *exec.Cmd
+	mu   sync.Mutex
+	seen bytes.Buffer
+	done chan struct{}
+	err  error
+}
+
+// startTTYRun starts argv in dir as m, on a new pty as its
+// controlling terminal and every standard file.
+func startTTYRun(t *testing.T, m mode, dir string, argv ...string) *ttyRun {
+	t.Helper()
+	s := &ttyRun{t: t, p: openPTY(t), done: make(chan struct{})}
+	home := "/root"
+	if m.rootless() {
+		home = "/nonexistent"
+	}
+	s.cmd = exec.Command(argv[0], argv[1:]...)
+	s.cmd.Dir = dir
+	s.cmd.Env = []string{"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=" + home, "LANG=C.UTF-8", "TERM=dumb"}
+	s.cmd.Stdin, s.cmd.Stdout, s.cmd.Stderr = s.p.slave, s.p.slave, s.p.slave
+	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0, Credential: m.cred}
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := s.p.master.Read(buf)
+			s.mu.Lock()
+			s.seen.Write(buf[:n])
+			s.mu.Unlock()
+			if err != nil {
+				return
+			}
+		}
+	}()
+	go func() { s.err = s.cmd.Wait(); close(s.done) }()
+	t.Cleanup(func() {
+		select {
+		case <-s.done:
+		default:
+			s.cmd.Process.Kill()
+			<-s.done
+		}
+	})
+	return s
+}
+
+// output is everything the terminal showed so far.
+func (s *ttyRun) output() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.seen.String()
+}
+
+// typeIn writes keys to the terminal as typed.
+func (s *ttyRun) typeIn(keys string) {
+	s.t.Helper()
+	if _, err := s.p.master.Write([]byte(keys)); err != nil {
+		s.t.Fatalf("typing %q: %v", keys, err)
+	}
+}
+
+// waitFor waits until the terminal has shown want count times in all.
+func (s *ttyRun) waitFor(want string, count int) {
+	s.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if strings.Count(s.output(), want) >= count {
+			return
+		}
+		select {
+		case <-s.done:
+			if strings.Count(s.output(), want) >= count {
+				return
+			}
+			s.t.Fatalf("the launcher ended (%v) before the terminal showed %q:\n%s", s.err, want, s.output())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	s.t.Fatalf("the terminal never showed %q:\n%s", want, s.output())
+}
+
+// wait waits for the launcher to end and returns its exit code.
+func (s *ttyRun) wait() int {
+	s.t.Helper()
+	select {
+	case <-s.done:
+	case <-time.After(20 * time.Second):
+		s.t.Fatalf("the launcher did not end:\n%s", s.output())
+	}
+	return s.cmd.ProcessState.ExitCode()
+}
+
+// projectDir is a directory the payload can enter and write in either
+// mode, as the agent profile's project.
+func projectDir(t *testing.T) string {
+	dir := sharedDir(t, 0o777)
+	return dir
+}
+
+// TestInteractiveTTYName runs tty and os.ttyname(0) in the shell and agent
+// profiles on a terminal: the caller's terminal has a name inside
+// (/dev/console, the host's node bound there), and it is the very
+// terminal the payload holds. Without a terminal there is no such node.
+func TestInteractiveTTYName(t *testing.T) {
+	_, err := exec.LookPath("python3")
+	requireOrSkip(t, err == nil, "python3 is needed for os.ttyname")
+	bothModes(t, func(t *testing.T, m mode) {
+		for _, prof := range []string{"shell", "agent"} {
+			s := startTTYRun(t, m, projectDir(t), sandboxBin, "-p", prof, "--", "/bin/sh", "-c",
+				`tty; python3 -c 'import os; print("ttyname=" + os.ttyname(0))'; stty size >/dev/null && echo "stty=ok"; echo "tty-$?-done"`)
+			s.waitFor("-done", 1)
+			if code := s.wait(); code != 0 {
+				t.Errorf("%s: exit %d:\n%s", prof, code, s.output())
+			}
+			out := s.output()
+			for _, want := range []string{"/dev/console\r\n", "ttyname=/dev/console", "stty=ok", "tty-0-done"} {
+				if !strings.Contains(out, want) {
+					t.Errorf("%s: the terminal shows no %q:\n%s", prof, want, out)
+				}
+			}
+		}
+		r := sandboxCmd(t, m, func(c *exec.Cmd) { c.Stdin = nil }, "-p", "shell", "--", "/bin/sh", "-c", "tty; ls -A /dev")
+		if strings.Contains(r.stdout, "console") || !strings.Contains(r.stdout, "not a tty") {
+			t.Errorf("without a terminal: %s", r)
+		}
+	})
+}
+
+// TestInteractiveJobControl runs an interactive bash in the agent and
+// shell profiles on a terminal: it has job control, ^C interrupts a
+// foreground command inside without ending the sandbox, ^Z stops it and fg
+// brings it back, and exit ends the launcher with the shell's status.
+func TestInteractiveJobControl(t *testing.T) {
+	_, err := os.Stat("/bin/bash")
+	requireOrSkip(t, err == nil, "bash is needed")
+	bothModes(t, func(t *testing.T, m mode) {
+		for _, prof := range []string{"agent", "shell"} {
+			t.Run(prof, func(t *testing.T) {
+				s := startTTYRun(t, m, projectDir(t), sandboxBin, "-p", prof, "--", "/bin/bash", "--norc", "--noprofile", "-i")
+				// Each marker is printed from two halves, so that the
+				// terminal's echo of the typed line never matches it.
+				s.typeIn("echo J''C=$-\n")
+				s.waitFor("JC=", 1)
+				s.typeIn("printf 'S%sD\\n' TARTE; sleep 100\n")
+				s.waitFor("STARTED", 1)
+				time.Sleep(200 * time.Millisecond)
+				s.typeIn("\x03")
+				s.typeIn("echo A''FTER-INT $?\n")
+				s.waitFor("AFTER-INT 130", 1)
+				s.typeIn("printf 'S%sD\\n' TARTE; sleep 100\n")
+				s.waitFor("STARTED", 2)
+				time.Sleep(200 * time.Millisecond)
+				s.typeIn("\x1a")
+				s.waitFor("Stopped", 1)
+				s.typeIn("jobs; echo J''OBS-DONE\n")
+				s.waitFor("JOBS-DONE", 1)
+				s.typeIn("fg\n")
+				time.Sleep(300 * time.Millisecond)
+				s.typeIn("\x03")
+				s.typeIn("echo A''FTER-FG $?\n")
+				s.waitFor("AFTER-FG 130", 1)
+				s.typeIn("exit 7\n")
+				if code := s.wait(); code != 7 {
+					t.Errorf("exit code %d, want the shell's 7:\n%s", code, s.output())
+				}
+				out := s.output()
+				for _, bad := range []string{"no job control", "cannot set terminal process group"} {
+					if strings.Contains(out, bad) {
+						t.Errorf("bash says %q:\n%s", bad, out)
+					}
+				}
+				if i := strings.Index(out, "JC="); i < 0 || !strings.Contains(strings.SplitN(out[i:], "\n", 2)[0], "m") {
+					t.Errorf("bash's flags lack m (job control):\n%s", out)
+				}
+			})
+		}
+	})
+}
