@@ -83,8 +83,10 @@ seccomp-dev:
 # Every test: formatting, vet, the Go tests (the ones that need root run when
 # make test runs as root, as in CI), then every shipped profile and example
 # through the built binary.
+# tools/test-leftovers fails the run when a test left anything behind in
+# /tmp (temporary directories, an X server's socket).
 test: build deps-check fmt-check vet
-	$(GO) test -count=1 -timeout 30m ./...
+	./tools/test-leftovers $(GO) test -count=1 -timeout 30m ./...
 	$(MAKE) --no-print-directory check-profiles
 
 vet: seccomp-dev
