@@ -2,8 +2,10 @@ package tests
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -197,6 +199,39 @@ func TestInteractiveJobControl(t *testing.T) {
 					t.Errorf("bash's flags lack m (job control):\n%s", out)
 				}
 			})
+		}
+	})
+}
+
+// TestInteractiveEarlyCtrlC types ^C at once after the launcher starts on
+// a terminal, at a range of moments during its setup, with the cached
+// plan (shell) and without (agent): every launch ends, and no payload
+// outlives it. (Under script(1) a ^C typed before script's child has the
+// terminal, or before `sh -c` has started the launcher, goes to script or
+// sh: the sandbox never sees it, and such a run is not one of these.)
+func TestInteractiveEarlyCtrlC(t *testing.T) {
+	bothModes(t, func(t *testing.T, m mode) {
+		for _, prof := range []string{"shell", "agent"} {
+			for i := 0; i < 12; i++ {
+				arg := fmt.Sprintf("7%d%03d", os.Getpid()%1000, i)
+				s := startTTYRun(t, m, projectDir(t), sandboxBin, "-p", prof, "--", "sleep", arg)
+				time.Sleep(time.Duration(i*2) * time.Millisecond)
+				s.typeIn("\x03")
+				select {
+				case <-s.done:
+				case <-time.After(10 * time.Second):
+					t.Errorf("%s, ^C after %d ms: the launcher still runs:\n%s", prof, i*2, s.output())
+				}
+				time.Sleep(50 * time.Millisecond)
+				if out, _ := exec.Command("pgrep", "-f", "^sleep "+arg+"$").Output(); len(out) > 0 {
+					t.Errorf("%s, ^C after %d ms: the payload outlived the launcher: %s", prof, i*2, out)
+					for _, pid := range strings.Fields(string(out)) {
+						if n, err := strconv.Atoi(pid); err == nil {
+							syscall.Kill(n, syscall.SIGKILL)
+						}
+					}
+				}
+			}
 		}
 	})
 }
