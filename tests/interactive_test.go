@@ -95,8 +95,12 @@ func (s *ttyRun) waitFor(want string, count int) {
 		}
 		select {
 		case <-s.done:
-			if strings.Count(s.output(), want) >= count {
-				return
+			// What it wrote last may still be on its way from the
+			// master.
+			for end := time.Now().Add(2 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+				if strings.Count(s.output(), want) >= count {
+					return
+				}
 			}
 			s.t.Fatalf("the launcher ended (%v) before the terminal showed %q:\n%s", s.err, want, s.output())
 		case <-time.After(20 * time.Millisecond):
@@ -125,21 +129,26 @@ func projectDir(t *testing.T) string {
 
 // TestInteractiveTTYName runs tty and os.ttyname(0) in the shell and agent
 // profiles on a terminal: the caller's terminal has a name inside
-// (/dev/console, the host's node bound there), and it is the very
-// terminal the payload holds. Without a terminal there is no such node.
+// (/dev/console, the host's node bound there), it is the very terminal
+// the payload holds, and its mode cannot be changed from inside (the bind
+// is read-only: EROFS whoever the payload is). Without a terminal there is
+// no such node.
 func TestInteractiveTTYName(t *testing.T) {
 	_, err := exec.LookPath("python3")
 	requireOrSkip(t, err == nil, "python3 is needed for os.ttyname")
 	bothModes(t, func(t *testing.T, m mode) {
 		for _, prof := range []string{"shell", "agent"} {
 			s := startTTYRun(t, m, projectDir(t), sandboxBin, "-p", prof, "--", "/bin/sh", "-c",
-				`tty; python3 -c 'import os; print("ttyname=" + os.ttyname(0))'; stty size >/dev/null && echo "stty=ok"; echo "tty-$?-done"`)
+				`tty; python3 -c 'import os; print("ttyname=" + os.ttyname(0))'; stty size >/dev/null && echo "stty=ok"
+[ "$(stat -c %t:%T:%i /dev/console)" = "$(stat -L -c %t:%T:%i /proc/self/fd/0)" ] && echo "same=yes"
+chmod 0666 /dev/console 2>&1 | grep -q "Read-only file system" && echo "chmod=refused"
+echo "tty-$?-done"`)
 			s.waitFor("-done", 1)
 			if code := s.wait(); code != 0 {
 				t.Errorf("%s: exit %d:\n%s", prof, code, s.output())
 			}
 			out := s.output()
-			for _, want := range []string{"/dev/console\r\n", "ttyname=/dev/console", "stty=ok", "tty-0-done"} {
+			for _, want := range []string{"/dev/console\r\n", "ttyname=/dev/console", "stty=ok", "same=yes", "chmod=refused", "tty-0-done"} {
 				if !strings.Contains(out, want) {
 					t.Errorf("%s: the terminal shows no %q:\n%s", prof, want, out)
 				}
