@@ -33,6 +33,13 @@ type ttyRun struct {
 // controlling terminal and every standard file.
 func startTTYRun(t *testing.T, m mode, dir string, argv ...string) *ttyRun {
 	t.Helper()
+	return startTTYRunEnv(t, m, dir, nil, argv...)
+}
+
+// startTTYRunEnv is startTTYRun with env added to the launcher's
+// environment.
+func startTTYRunEnv(t *testing.T, m mode, dir string, env []string, argv ...string) *ttyRun {
+	t.Helper()
 	s := &ttyRun{t: t, p: openPTY(t), done: make(chan struct{})}
 	home := "/root"
 	if m.rootless() {
@@ -40,7 +47,7 @@ func startTTYRun(t *testing.T, m mode, dir string, argv ...string) *ttyRun {
 	}
 	s.cmd = exec.Command(argv[0], argv[1:]...)
 	s.cmd.Dir = dir
-	s.cmd.Env = []string{"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=" + home, "LANG=C.UTF-8", "TERM=dumb"}
+	s.cmd.Env = append([]string{"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=" + home, "LANG=C.UTF-8", "TERM=dumb"}, env...)
 	s.cmd.Stdin, s.cmd.Stdout, s.cmd.Stderr = s.p.slave, s.p.slave, s.p.slave
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0, Credential: m.cred}
 	if err := s.cmd.Start(); err != nil {
@@ -152,6 +159,18 @@ echo "tty-$?-done"`)
 				if !strings.Contains(out, want) {
 					t.Errorf("%s: the terminal shows no %q:\n%s", prof, want, out)
 				}
+			}
+		}
+		// The cached plan's launch, which runs before Go starts, does
+		// the same.
+		rt, dir := newCacheRun(t, m), projectDir(t)
+		for i, want := range []string{"plan cache: stored", "plan cache: hit"} {
+			s := startTTYRunEnv(t, m, dir, []string{"XDG_RUNTIME_DIR=" + rt.runtime, "SANDBOX_PLAN_CACHE=verbose"},
+				sandboxBin, "-p", "shell", "--", "/bin/sh", "-c", `echo "tty=$(tty)"; echo "cached-done"`)
+			s.waitFor("cached-done", 1)
+			s.wait()
+			if out := s.output(); !strings.Contains(out, want) || !strings.Contains(out, "tty=/dev/console") {
+				t.Errorf("launch %d: want %q and tty=/dev/console:\n%s", i+1, want, out)
 			}
 		}
 		r := sandboxCmd(t, m, func(c *exec.Cmd) { c.Stdin = nil }, "-p", "shell", "--", "/bin/sh", "-c", "tty; ls -A /dev")
