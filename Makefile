@@ -84,8 +84,10 @@ seccomp-dev:
 # Every test: formatting, vet, the Go tests (the ones that need root run when
 # make test runs as root, as in CI), then every shipped profile and example
 # through the built binary.
+# tools/test-leftovers fails the run when a test left anything behind in
+# /tmp (temporary directories, an X server's socket).
 test: build deps-check fmt-check vet
-	$(GO) test -count=1 -timeout 30m ./...
+	./tools/test-leftovers $(GO) test -count=1 -timeout 30m ./...
 	$(MAKE) --no-print-directory check-profiles
 
 # Rewrites every generated file: the system call table (from the x/sys in
@@ -181,7 +183,8 @@ deb: build
 # and python3-gi (its test backend) for the portal tests, python3-gi with
 # GLib's introspection data for the desktop entry parser's GLib oracle.
 # runc and crun run the exported OCI bundles; systemd's systemd-analyze
-# verifies the exported drop-ins (no systemd needs to run). Then the programs the shipped profiles' smoke tests (sandbox test) run.
+# verifies the exported drop-ins (no systemd needs to run); bash-completion
+# so that the completion tests run the path most users have. Then the programs the shipped profiles' smoke tests (sandbox test) run.
 # One list: `make deps` installs it and `make test` checks it.
 DEPS_PKGS := \
 	bubblewrap firejail uidmap libseccomp-dev pkg-config iproute2 util-linux procps libc6-dev zsh fish \
@@ -191,7 +194,8 @@ DEPS_PKGS := \
 	slirp4netns xdg-dbus-proxy dbus-daemon dbus-bin dbus-tests x11-utils \
 	pulseaudio pulseaudio-utils pipewire pipewire-bin pipewire-pulse wireplumber \
 	xdg-desktop-portal libglib2.0-bin python3-gi gir1.2-glib-2.0 \
-	runc crun systemd
+	runc crun systemd \
+	bash-completion
 
 deps:
 	$(SUDO) apt-get update -q

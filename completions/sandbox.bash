@@ -52,13 +52,32 @@ _sandbox_reply()
     COMPREPLY+=($(compgen -W "$1" -- "$cur"))
 }
 
+# _sandbox_raw_index INDEX: the index in COMP_WORDS of words[INDEX].
+# _init_completion -s joins "--profile", "=" and "minimal", which bash
+# split at "=", into one word, while _command_offset counts in bash's own
+# words: given the joined index it would start the command at "=" and
+# complete file names where a command belongs.
+_sandbox_raw_index()
+{
+    local want=$1 k r=0 acc n=${#COMP_WORDS[@]}
+    for ((k = 0; k < want && r < n; k++)); do
+        acc=${COMP_WORDS[r]}
+        ((r++))
+        while [[ $acc != "${words[k]}" ]] && ((r < n && ${#acc} < ${#words[k]})); do
+            acc+=${COMP_WORDS[r]}
+            ((r++))
+        done
+    done
+    echo "$r"
+}
+
 # The command after "--" or after the options: its own completion when
 # bash-completion provides one, else commands then files.
 _sandbox_command()
 {
     local offset=$1
     if declare -F _command_offset >/dev/null; then
-        _command_offset "$offset"
+        _command_offset "$(_sandbox_raw_index "$offset")"
     elif ((cword == offset)); then
         local IFS=$'\n'
         COMPREPLY=($(compgen -c -- "$cur"))

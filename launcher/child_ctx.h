@@ -95,6 +95,9 @@ int sbx_clone_tree(struct sbx_ctx *c, int from, const char *path, uint64_t set,
 /* child_dev.c: proc and /dev */
 int sbx_step_proc(struct sbx_ctx *c, const struct sbx_step *s);
 int sbx_step_dev(struct sbx_ctx *c, const struct sbx_step *s);
+/* sbx_dev_console binds the caller's terminal among stdio, if any, onto
+ * console in the /dev tmpfs dev (child_dev_tty.c). */
+int sbx_dev_console(struct sbx_ctx *c, int dev);
 
 /* child_files.c: entries created inside the new root */
 int sbx_step_symlink(struct sbx_ctx *c, const struct sbx_step *s);

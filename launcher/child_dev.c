@@ -221,6 +221,8 @@ int sbx_step_dev(struct sbx_ctx *c, const struct sbx_step *s)
 		return -1;
 	close(fd);
 	close(mnt);
+	if (sbx_dev_console(c, dev) < 0)
+		return -1;
 	for (i = 0; sbx_dev_links[i]; i += 2) {
 		if (symlinkat(sbx_dev_links[i + 1], dev, sbx_dev_links[i]) < 0)
 			return sbx_fail(c, "symlink", sbx_dev_links[i]);

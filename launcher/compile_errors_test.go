@@ -14,7 +14,7 @@ import (
 
 // loadText loads a profile from text, with the shipped profiles available
 // to extend.
-func loadText(t *testing.T, text string) *profile.Profile {
+func loadText(t testing.TB, text string) *profile.Profile {
 	t.Helper()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "p.toml")

@@ -48,7 +48,7 @@ func (s Proc) Describe() string {
 }
 
 func (s Dev) Describe() string {
-	return fmt.Sprintf("%s is a minimal device directory: null zero full random urandom tty (read-only binds of the host's nodes, which cannot be changed), a private pts and shm; no other devices", s.Target)
+	return fmt.Sprintf("%s is a minimal device directory: null zero full random urandom tty (read-only binds of the host's nodes, which cannot be changed), a private pts and shm; console is the caller's terminal when the payload is handed one; no other devices", s.Target)
 }
 
 func (s Mqueue) Describe() string {

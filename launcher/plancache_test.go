@@ -30,11 +30,9 @@ func cacheHost() Host {
 // minimalPlan compiles the shipped minimal profile for this process.
 func minimalPlan(t testing.TB, extra string, command ...string) *Plan {
 	t.Helper()
-	tt, ok := t.(*testing.T)
-	if !ok {
-		tt = &testing.T{} // a fuzz target's seeds, as FuzzPlanBlob loads them
-	}
-	p := loadText(tt, "extends = [\"minimal\"]\n"+extra)
+	// t, whatever it is: a bare testing.T made here would have no
+	// cleanup to remove the profile's directory.
+	p := loadText(t, "extends = [\"minimal\"]\n"+extra)
 	plan, err := Compile(p, command, cacheHost())
 	if err != nil {
 		t.Fatalf("compile: %v", err)
@@ -291,7 +289,7 @@ func TestPlanBlobRefusesOtherShapes(t *testing.T) {
 // aliasing cases.
 func FuzzPlanBlob(f *testing.F) {
 	for _, cmd := range [][]string{{"/bin/true"}, {"/bin/sh", "-c", "echo hi"}} {
-		p := loadText(&testing.T{}, "extends = [\"minimal\"]\n")
+		p := loadText(f, "extends = [\"minimal\"]\n")
 		plan, err := Compile(p, cmd, cacheHost())
 		if err != nil {
 			f.Fatal(err)

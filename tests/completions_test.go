@@ -32,6 +32,12 @@ func TestCompletionsCoverTheCommandLine(t *testing.T) {
 	for _, opt := range []string{"--json", "--force", "--profile", "--help", "--version", "list --names"} {
 		words[opt] = true
 	}
+	// The options of a run are listed in the usage, not only completed.
+	for _, opt := range []string{"-p, --profile PROFILE", "--profile=PROFILE", "--verbose", "--name NAME", "--status-fd N"} {
+		if !strings.Contains(usage, opt) {
+			t.Errorf("sandbox --help does not list %q:\n%s", opt, usage)
+		}
+	}
 	for _, file := range completionFiles {
 		text, err := os.ReadFile(file)
 		if err != nil {
@@ -88,6 +94,11 @@ func TestBashCompletion(t *testing.T) {
 		{[]string{"sandbox", "-p", "mi"}, []string{"minimal"}, true},
 		// bash splits --profile=mi into three words.
 		{[]string{"sandbox", "--profile", "=", "mi"}, []string{"minimal"}, true},
+		// The command after --profile=NAME is a command, not a file
+		// name, and its arguments are its own.
+		{[]string{"sandbox", "--profile", "=", "minimal", "l"}, []string{"ls"}, false},
+		{[]string{"sandbox", "--profile", "=", "minimal", "ls", "completion-fi"}, []string{"completion-file"}, true},
+		{[]string{"sandbox", "-p", "minimal", "l"}, []string{"ls"}, false},
 		{[]string{"sandbox", "-"}, []string{"-p", "--profile", "--help", "--version"}, false},
 		{[]string{"sandbox", "-p", "minimal", "--", "l"}, []string{"ls"}, false},
 		{[]string{"sandbox", "check", "mi"}, []string{"minimal"}, false},
@@ -104,15 +115,33 @@ func TestBashCompletion(t *testing.T) {
 	preludes := map[string]string{"without bash-completion": ""}
 	if _, err := os.Stat("/usr/share/bash-completion/bash_completion"); err == nil {
 		preludes["with bash-completion"] = "source /usr/share/bash-completion/bash_completion\n"
+	} else {
+		// make deps installs it: CI must run the path most users have.
+		t.Run("with bash-completion", func(t *testing.T) {
+			requireOrSkip(t, false, "the bash-completion package is not installed (make deps)")
+		})
+	}
+	script, err := filepath.Abs("../completions/sandbox.bash")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The directory completion runs in: file names are offered only
+	// where a command's arguments are.
+	cwd := t.TempDir()
+	if err := os.WriteFile(filepath.Join(cwd, "completion-file"), nil, 0o644); err != nil {
+		t.Fatal(err)
 	}
 	for name, prelude := range preludes {
 		t.Run(name, func(t *testing.T) {
 			for _, tt := range tests {
-				script := prelude + "source ../completions/sandbox.bash\n" +
-					`COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}` + "\n" +
+				script := prelude + "source " + script + "\n" +
+					// The line as typed: bash splits "--profile=mi" at "="
+					// into words with no blank between them.
+					`COMP_LINE=; p=; for w in "$@"; do if [[ $w == = || $p == = ]]; then COMP_LINE+=$w; else COMP_LINE+="${COMP_LINE:+ }$w"; fi; p=$w; done` + "\n" +
+					`COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_POINT=${#COMP_LINE}` + "\n" +
 					`_sandbox; printf '%s\n' "${COMPREPLY[@]}"`
 				cmd := exec.Command("bash", append([]string{"-c", script, "bash"}, tt.words...)...)
-				cmd.Env = env
+				cmd.Env, cmd.Dir = env, cwd
 				out, err := cmd.Output()
 				if err != nil {
 					t.Errorf("completing %q: %v", tt.words, err)

@@ -139,17 +139,39 @@ func xvfb(t *testing.T) (int, []byte) {
 		t.Fatal(err)
 	}
 	w.Close()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
+	display := -1
+	t.Cleanup(func() { stopXvfb(cmd, display) })
 	r.SetReadDeadline(time.Now().Add(time.Minute))
 	line, err := bufio.NewReader(r).ReadString('\n')
 	n, perr := strconv.Atoi(strings.TrimSpace(line))
 	if perr != nil {
 		t.Fatalf("Xvfb did not start: %q, %v", line, err)
 	}
+	display = n
 	return n, cookie
+}
+
+// stopXvfb ends the X server the way it removes its socket and lock file
+// itself (SIGTERM); killed outright, it would leave /tmp/.X11-unix/XN and
+// /tmp/.XN-lock behind after every test run. Whatever of them survives a
+// server that had to be killed is removed here.
+func stopXvfb(cmd *exec.Cmd, display int) {
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-done:
+		return
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		<-done
+	}
+	// Only when killed: a server that ended by itself removed its files,
+	// and the number may already be another server's.
+	if display >= 0 {
+		os.Remove(fmt.Sprintf("/tmp/.X11-unix/X%d", display))
+		os.Remove(fmt.Sprintf("/tmp/.X%d-lock", display))
+	}
 }
 
 // x11Probe shows the display, the cookies the sandbox holds, and whether

@@ -61,6 +61,13 @@ const usage = `Usage:
                                                (exit 0: the minimal profile can run here; 1: it cannot)
   sandbox --help | --version
 
+Options of a run (before COMMAND):
+  -p, --profile PROFILE, --profile=PROFILE     the profile to run COMMAND in
+  -v, --verbose                                report each connection of a filtered network
+  --name NAME                                  name the sandbox, for ps, enter and stop
+  --status-fd N                                write the sandbox's status to descriptor N
+  --                                           end of the options: COMMAND follows
+
 PROFILE is a name (looked up in $XDG_CONFIG_HOME/sandbox/profiles,
 /etc/sandbox/profiles, /usr/local/share/sandbox/profiles,
 /usr/share/sandbox/profiles, then the built-in profiles) or a path (it

@@ -82,7 +82,7 @@ func cmdTest(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "sandbox: test: %v\n", err)
 		return exitLauncher
 	}
-	defer os.RemoveAll(project)
+	defer smokeRemove(project, stderr)
 	if old, err := os.Getwd(); err == nil {
 		defer os.Chdir(old)
 	}
@@ -91,12 +91,12 @@ func cmdTest(args []string, stdout, stderr io.Writer) int {
 		return exitLauncher
 	}
 	c := newCaller()
-	_, cleanup, err := smokeHome(&c)
+	home, err := smokeHome(&c)
 	if err != nil {
 		fmt.Fprintf(stderr, "sandbox: test: %v\n", err)
 		return exitLauncher
 	}
-	defer cleanup()
+	defer smokeRemove(home, stderr)
 	ci := os.Getenv("CI") == "true"
 	worst := smokePassed
 	for _, name := range args {
@@ -174,10 +174,13 @@ func smokeTest(name string, c caller, ci bool, stdout, stderr io.Writer) smokeOu
 		}
 	}
 	if why := smokeSteps(name, c, t, timeout, smokeOutputOwner(plan)); why != "" {
+		if from := smokeInheritedFrom(p); from != "" {
+			why = "the test inherited from " + from + ": " + why
+		}
 		fmt.Fprintf(stdout, "FAIL %s: %s\n", name, why)
 		return smokeFailed
 	}
-	fmt.Fprintf(stdout, "ok   %s  %.1fs\n", name, time.Since(start).Seconds())
+	fmt.Fprintf(stdout, "ok   %s  %.1fs%s\n", name, time.Since(start).Seconds(), smokeInheritedNote(p))
 	return smokePassed
 }
 

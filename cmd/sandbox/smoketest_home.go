@@ -28,10 +28,10 @@ const smokeDirsVar = "SANDBOX_TEST_PROFILE_DIRS"
 var smokeHomeVars = []string{"XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"}
 
 // smokeHome makes the scratch home and points c at it.
-func smokeHome(c *caller) (home string, cleanup func(), err error) {
+func smokeHome(c *caller) (home string, err error) {
 	home, err = os.MkdirTemp("", "sandbox-test-home-")
 	if err != nil {
-		return "", nil, err
+		return "", err
 	}
 	c.env.Home = home
 	c.env.UserDirs = nil
@@ -46,7 +46,7 @@ func smokeHome(c *caller) (home string, cleanup func(), err error) {
 	c.env.Vars = vars
 	c.host.Home = home
 	c.host.Env = smokeEnv(c.host.Env, home, c.src.Dirs)
-	return home, func() { os.RemoveAll(home) }, nil
+	return home, nil
 }
 
 // smokeEnv is env with HOME set to home, the XDG base directory variables
