@@ -50,6 +50,7 @@ func finish(name string, layers []*layer, env Env) (*Profile, Errors) {
 	applyScalars(p, m)
 	applyLists(p, m)
 	resolveNetwork(p, m)
+	errs = append(errs, applyPersistentHome(p, env)...)
 	errs = append(errs, validate(p, m, env)...)
 	return p, errs
 }
@@ -73,6 +74,7 @@ func scalarTargets(p *Profile) map[string]any {
 		"identity.subids":                  &p.Identity.Subids,
 		"identity.host_root":               &p.Identity.HostRoot,
 		"filesystem.cwd":                   &p.Filesystem.Cwd,
+		"filesystem.persistent_home":       &p.Filesystem.PersistentHome,
 		"capabilities.ambient":             &p.Capabilities.Ambient,
 		"seccomp.policy":                   &p.Seccomp.Policy,
 		"seccomp.default_action":           &p.Seccomp.DefaultAction,

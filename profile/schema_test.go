@@ -98,6 +98,7 @@ var schemaSamples = map[string]string{
 	"filesystem":                       "[filesystem]\ncwd = \"/\"",
 	"filesystem.cwd":                   `filesystem.cwd = "/w"`,
 	"filesystem.unprotect":             `filesystem.unprotect = ["/w/.git/hooks"]`,
+	"filesystem.persistent_home":       `filesystem.persistent_home = true`,
 	"mount":                            "[[mount]]\ntype = \"proc\"\ntarget = \"/proc\"",
 	"mount[].type":                     "[[mount]]\ntype = \"dev\"\ntarget = \"/dev\"",
 	"mount[].source":                   "[[mount]]\ntype = \"bind\"\nsource = \"/s\"",

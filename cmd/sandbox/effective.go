@@ -58,6 +58,9 @@ func settings(p *profile.Profile) []setting {
 		cwd = "(the caller's directory if visible, else HOME, else /)"
 	}
 	add("filesystem.cwd", cwd)
+	if p.Filesystem.PersistentHome {
+		add("filesystem.persistent_home", "true ("+p.Filesystem.HomeDir+")")
+	}
 	for i, m := range p.Filesystem.Mounts {
 		addAt(fmt.Sprintf("mount[%d]", i), mountString(m), m.At)
 	}
@@ -152,6 +155,10 @@ func loosenings(p *profile.Profile) []string {
 	}
 	out = append(out, unprotectLoosenings(p)...)
 	for _, m := range p.Filesystem.Mounts {
+		if m.Type == profile.MountBind && m.Home {
+			out = append(out, fmt.Sprintf("the persistent home %s is writable at %s and outlives the sandbox (filesystem.persistent_home, %s)", m.Source, m.Target, originString(m.At)))
+			continue
+		}
 		if m.Type == profile.MountBind {
 			out = append(out, fmt.Sprintf("host path %s is writable at %s (%s)", m.Source, m.Target, originString(m.At)))
 		}

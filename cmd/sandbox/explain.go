@@ -149,6 +149,9 @@ func explainText(w io.Writer, p *profile.Profile, plan *launcher.Plan, cache str
 			fmt.Fprintf(w, "       (%s)\n", plan.IDs.Note)
 		}
 	}
+	if l := homeLine(p, plan); l != "" {
+		fmt.Fprintf(w, "  %s\n", l)
+	}
 	for i, s := range plan.Steps {
 		from := ""
 		if o := s.Origin(); o.File != "" {

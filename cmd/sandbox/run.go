@@ -58,6 +58,10 @@ func cmdRun(inv invocation, args []string, stderr io.Writer) int {
 	for _, w := range plan.Warnings {
 		fmt.Fprintf(stderr, "sandbox: warning: %s (left out)\n", w.Error())
 	}
+	if err := ensureHome(p, plan, c.host.Home); err != nil {
+		printErr(stderr, err)
+		return exitLauncher
+	}
 	// pass_fds name the caller's descriptors; by now this process
 	// has opened some of its own under numbers the caller left free.
 	if err := launcher.CheckInheritedFDs(plan); err != nil {
