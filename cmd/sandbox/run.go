@@ -33,7 +33,8 @@ func cmdRun(inv invocation, args []string, stderr io.Writer) int {
 		}
 		name = found
 	}
-	p, err := profile.Load(name, c.env, c.src)
+	cl := commandLine(inv.flags, c.env.Cwd)
+	p, err := profile.LoadWith(name, c.env, c.src, cl)
 	if err != nil {
 		printErr(stderr, err)
 		return exitLauncher
@@ -52,7 +53,7 @@ func cmdRun(inv invocation, args []string, stderr io.Writer) int {
 	c.host.Lenient = true
 	plan, err := launcher.Compile(p, command, c.host)
 	if err != nil {
-		printErr(stderr, err)
+		printErr(stderr, cl.Rewrite(err))
 		return exitLauncher
 	}
 	for _, w := range plan.Warnings {
