@@ -32,6 +32,12 @@ func (c *compiler) mountSteps() []Step {
 		from := From{m.At}
 		switch m.Type {
 		case profile.MountBind, profile.MountROBind, profile.MountDevBind:
+			if m.Home {
+				// Each launch looks for a running sandbox with this
+				// home first (cmd/sandbox home_running.go), which the
+				// fast path cannot.
+				c.h.Inputs.Refuse("a persistent home: each launch first looks for a running sandbox that has it")
+			}
 			if m.Home && c.homeMissing(m) {
 				// The launch creates it (cmd/sandbox home.go) after
 				// the compile has said whose it is; explain shows it

@@ -74,7 +74,8 @@ func enterCompile(inv invocation, stderr io.Writer) (*launcher.Plan, int) {
 		}
 		name = found
 	}
-	p, err := profile.Load(name, c.env, c.src)
+	// The record's loosening flags are part of the rules it runs under.
+	p, err := profile.LoadWith(name, c.env, c.src, commandLine(inv.flags, c.env.Cwd))
 	if err != nil {
 		printErr(stderr, err)
 		return nil, exitLauncher

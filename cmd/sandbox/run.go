@@ -46,6 +46,11 @@ func cmdRun(inv invocation, args []string, stderr io.Writer) int {
 		}
 		command = []string{p.Programs[0]}
 	}
+	if p.Filesystem.PersistentHome {
+		if r, ok := runningWithHome(p.Filesystem.HomeDir, c); ok {
+			return enterRunning(r, p.Filesystem.HomeDir, command, stderr)
+		}
+	}
 	// A part of the desktop session this machine lacks (no display, no
 	// sound server, no bus) is left out with a warning: the sandbox then
 	// has less, never more, and a headless run of a desktop profile
