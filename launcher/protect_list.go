@@ -45,6 +45,7 @@ const (
 	whySSH        = "ssh configuration and keys: a config runs ProxyCommand, authorized_keys admits logins"
 	whyLoginPath  = "a directory the login shell puts on $PATH"
 	whyCallerPath = "a directory on the caller's $PATH"
+	whyHomes      = "the persistent homes of sandboxes (filesystem.persistent_home): a launch binds what it finds there writable"
 )
 
 // trustedPaths is the single list of protected host paths: the launcher's
@@ -121,6 +122,9 @@ func (c *compiler) homeTrusted() []trusted {
 	}
 	dirs(whyDesktop, filepath.Join(data, "applications"))
 	dirs(whyDBus, filepath.Join(data, "dbus-1"))
+	// A link planted here would make a later launch bind what it
+	// points to as an application's home; missing is normal.
+	out = append(out, trusted{path: filepath.Join(data, "sandbox", "homes"), why: whyHomes, dir: true, optional: true})
 	dirs(whyAutostart, filepath.Join(cfg, "autostart"))
 	dirs(whySystemd, filepath.Join(cfg, "systemd"), filepath.Join(data, "systemd"))
 	dirs(whyEnvD, filepath.Join(cfg, "environment.d"))

@@ -157,3 +157,22 @@ func TestPersistentHomeFirefox(t *testing.T) {
 		}
 	})
 }
+
+// The homes directory stays read-only under another sandbox's writable
+// bind of ~/.local/share: what is there decides what later launches bind.
+func TestPersistentHomesProtected(t *testing.T) {
+	bothModes(t, func(t *testing.T, m mode) {
+		home := flagsDir(t, m)
+		share := filepath.Join(home, ".local", "share")
+		writeAs(t, filepath.Join(share, "sandbox", "homes", "app", "f"), "state\n")
+		writeAs(t, filepath.Join(share, "other"), "o\n")
+		for _, d := range []string{"applications", "dbus-1", "systemd"} {
+			writeAs(t, filepath.Join(share, d, ".keep"), "")
+		}
+		r := homeRun(t, m, home, nil, "--bind", share, "-p", "minimal", "sh", "-c",
+			`echo ok >> "$1/other" && echo CONTROL-OK; ln -s / "$1/sandbox/homes/evil" && echo PLANTED; echo x >> "$1/sandbox/homes/app/f" && echo CHANGED; true`, "sh", share)
+		if !strings.Contains(r.stdout, "CONTROL-OK") || strings.Contains(r.stdout, "PLANTED") || strings.Contains(r.stdout, "CHANGED") {
+			t.Errorf("the homes directory was writable under --bind %s: %s", share, r)
+		}
+	})
+}
