@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -136,6 +137,10 @@ func (cl *CommandLine) layerText() (string, Errors) {
 				bad("needs a variable name: --env NAME[=VALUE]")
 				continue
 			}
+			// A variable given twice takes the last value, as a
+			// later layer's would: TOML refuses a repeated key.
+			set = slices.DeleteFunc(set, func(j int) bool { return envName(cl.Flags[j].Value) == name })
+			keep = slices.DeleteFunc(keep, func(j int) bool { return cl.Flags[j].Value == name })
 			if hasValue {
 				set = append(set, i)
 			} else {
@@ -154,10 +159,12 @@ func (cl *CommandLine) layerText() (string, Errors) {
 			"[network]", "mode = "+tomlString(mode))
 	}
 	if len(keep) > 0 {
-		add(keep[0], "[environment]")
+		// One array, an element a line: a key may not repeat.
+		add(keep[0], "[environment]", "keep = [")
 		for _, i := range keep {
-			add(i, "keep = ["+tomlString(cl.Flags[i].Value)+"]")
+			add(i, tomlString(cl.Flags[i].Value)+",")
 		}
+		add(keep[len(keep)-1], "]")
 	}
 	if len(set) > 0 {
 		add(set[0], "[environment.set]")
@@ -190,6 +197,11 @@ func (cl *CommandLine) Rewrite(err error) error {
 		out = append(out, &Error{Msg: "sandbox: " + what + ": " + e.Msg})
 	}
 	return out
+}
+
+func envName(v string) string {
+	name, _, _ := strings.Cut(v, "=")
+	return name
 }
 
 // literal keeps "$" literal: a path or value on the command line is
