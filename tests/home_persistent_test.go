@@ -46,9 +46,11 @@ func TestPersistentHome(t *testing.T) {
 		if b, err := os.ReadFile(filepath.Join(dir, "state")); err != nil || string(b) != "kept\n" {
 			t.Errorf("the state is not in the home on the host: %q %v", b, err)
 		}
-		r = homeRun(t, m, home, nil, "-p", prof, "cat", home+"/state")
-		if r.code != 0 || r.stdout != "kept\n" {
-			t.Errorf("second run does not see the first's state: %s", r)
+		// The second run finds the home existing (the homes directory
+		// is then protected from other sandboxes) and still writes it.
+		r = homeRun(t, m, home, nil, "-p", prof, "sh", "-c", `cat "$HOME/state" && echo more >> "$HOME/state" && echo wrote`)
+		if r.code != 0 || r.stdout != "kept\nwrote\n" {
+			t.Errorf("second run does not see the first's state, or cannot write its home: %s", r)
 		}
 		out, _ := exec.Command(sandboxBin, "explain", prof).CombinedOutput()
 		if !strings.Contains(string(out), "persistent home ") {
@@ -139,8 +141,9 @@ func TestPersistentHomeFirefox(t *testing.T) {
 		// would be: Firefox copies user.js into prefs.js when it runs.
 		writeAs(t, filepath.Join(pdir, "user.js"), `user_pref("browser.startup.homepage", "https://sandbox.invalid/persisted");`+"\n")
 		os.Chown(filepath.Join(pdir, "user.js"), nobody, nobody)
-		if r := shot("two.png"); r.code != 0 {
-			t.Fatalf("second run: %s", r)
+		r2 := shot("two.png")
+		if r2.code != 0 {
+			t.Fatalf("second run: %s", r2)
 		}
 		ini2, _ := os.ReadFile(filepath.Join(ffdir, "profiles.ini"))
 		if string(ini2) != string(ini) {
@@ -148,7 +151,7 @@ func TestPersistentHomeFirefox(t *testing.T) {
 		}
 		prefs, err := os.ReadFile(filepath.Join(pdir, "prefs.js"))
 		if err != nil || !strings.Contains(string(prefs), "sandbox.invalid/persisted") {
-			t.Errorf("the second run did not use the persisted profile (prefs.js: %v)", err)
+			t.Errorf("the second run did not use the persisted profile (prefs.js: %v): %s", err, r2)
 		}
 		for _, png := range []string{"one.png", "two.png"} {
 			if b, err := os.ReadFile(filepath.Join(dl, png)); err != nil || !strings.HasPrefix(string(b), "\x89PNG") {
