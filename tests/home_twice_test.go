@@ -124,3 +124,41 @@ func TestPersistentHomeChromiumTwice(t *testing.T) {
 		}
 	})
 }
+
+// Firefox reaches a running instance only over D-Bus, which the firefox
+// profile does not give it: the second launch runs inside the running
+// sandbox, says so, and Firefox itself says the profile is in use; no
+// second sandbox is left running.
+func TestPersistentHomeFirefoxTwice(t *testing.T) {
+	_, err := exec.LookPath("firefox-esr")
+	testutil.RequireOrSkip(t, err == nil, "firefox-esr is not installed (make deps installs it)")
+	bothModes(t, func(t *testing.T, m mode) {
+		home, rt := flagsDir(t, m), flagsDir(t, m)
+		os.Chmod(rt, 0o700)
+		writeAs(t, filepath.Join(home, "Downloads", "a.html"), "<title>a</title>a\n")
+		env := []string{"HOME=" + home, "XDG_RUNTIME_DIR=" + rt}
+		prof := writeProfile(t, "firefox.toml", "extends = [\"firefox\"]\n[filesystem]\npersistent_home = true\n")
+		startBackground(t, m, env, "-p", prof, "firefox-esr", "--headless", "about:blank")
+		waitRecord(t, m, env, "firefox-esr --headless about:blank")
+		lock := filepath.Join(home, ".local", "share", "sandbox", "homes", "firefox", ".config", "mozilla", "firefox")
+		deadline := time.Now().Add(60 * time.Second)
+		for {
+			if locks, _ := filepath.Glob(filepath.Join(lock, "*.default-esr", "lock")); len(locks) > 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the first Firefox locked no profile in %s", lock)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		r := sandboxCmd(t, m, func(c *exec.Cmd) { c.Env = append(c.Env, env...) }, "-p", prof, "firefox-esr", "--headless",
+			"--screenshot", filepath.Join(home, "Downloads", "a.png"), "file://"+filepath.Join(home, "Downloads", "a.html"))
+		if !strings.Contains(r.stderr, "is in use by the running sandbox") || !strings.Contains(r.stderr, "already running") {
+			t.Errorf("the second launch did not say why it cannot open a second Firefox: %s", r)
+		}
+		ps := sandboxCmd(t, m, func(c *exec.Cmd) { c.Env = append(c.Env, env...) }, "ps")
+		if n := strings.Count(ps.stdout, "firefox-esr"); n != 1 {
+			t.Errorf("%d sandboxes of Firefox run, want 1:\n%s", n, ps.stdout)
+		}
+	})
+}
