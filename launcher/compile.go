@@ -110,7 +110,11 @@ func (c *compiler) origin(key string) profile.Origin {
 	var first profile.Origin
 	for k, o := range c.p.Origins {
 		if strings.HasPrefix(k, key+"[") || strings.HasPrefix(k, key+".") {
-			if first.File == "" || o.Line < first.Line || (o.Line == first.Line && o.Col < first.Col) {
+			// The command line's flags (a layer of its own) name a
+			// whole group only when no file does.
+			cmdline, firstCmdline := o.File == profile.CommandLineFile, first.File == profile.CommandLineFile
+			if first.File == "" || (firstCmdline && !cmdline) ||
+				(cmdline == firstCmdline && (o.Line < first.Line || (o.Line == first.Line && o.Col < first.Col))) {
 				first = o
 			}
 		}
@@ -118,8 +122,10 @@ func (c *compiler) origin(key string) profile.Origin {
 	if first.File != "" {
 		return first
 	}
-	if n := len(c.p.Files); n > 0 {
-		return profile.Origin{File: c.p.Files[n-1]}
+	for i := len(c.p.Files) - 1; i >= 0; i-- {
+		if c.p.Files[i] != profile.CommandLineFile {
+			return profile.Origin{File: c.p.Files[i]}
+		}
 	}
 	return profile.Origin{}
 }

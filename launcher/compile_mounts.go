@@ -32,6 +32,19 @@ func (c *compiler) mountSteps() []Step {
 		from := From{m.At}
 		switch m.Type {
 		case profile.MountBind, profile.MountROBind, profile.MountDevBind:
+			if m.Home {
+				// Each launch looks for a running sandbox with this
+				// home first (cmd/sandbox home_running.go), which the
+				// fast path cannot.
+				c.h.Inputs.Refuse("a persistent home: each launch first looks for a running sandbox that has it")
+			}
+			if m.Home && c.homeMissing(m) {
+				// The launch creates it (cmd/sandbox home.go) after
+				// the compile has said whose it is; explain shows it
+				// as it will be.
+				out = append(out, BindMount{From: from, Source: m.Source, Target: m.Target})
+				continue
+			}
 			if !c.checkSource(m, key+".source", m.Source) {
 				continue
 			}
@@ -88,6 +101,25 @@ func (c *compiler) checkSource(m profile.Mount, key, src string) bool {
 		c.fail(m.At, key, "%s cannot be reached by %s (permission denied); bind a path you can read", src, c.who())
 	default:
 		c.fail(m.At, key, "cannot use %s: %v", src, err)
+	}
+	return false
+}
+
+// homeMissing reports whether the persistent home is not there yet. The
+// lookup is recorded, so that a plan cached while it was missing is not
+// used once it exists, nor one cached while it existed once it is gone.
+// Anything but a directory there is refused: a link planted by a sandbox
+// that could write the homes directory would otherwise make the next
+// launch bind whatever it points to (~/.ssh) as a writable home.
+func (c *compiler) homeMissing(m profile.Mount) bool {
+	fi, err := c.h.lstat(m.Source)
+	switch {
+	case os.IsNotExist(err):
+		return true
+	case err != nil:
+		c.fail(m.At, "filesystem.persistent_home", "cannot use the persistent home %s: %v", m.Source, err)
+	case !fi.IsDir():
+		c.fail(m.At, "filesystem.persistent_home", "the persistent home %s is a %s, not a directory; remove it and launch again to get a new, empty home", m.Source, fileKind(fi.Mode()))
 	}
 	return false
 }

@@ -180,7 +180,7 @@ func (pr *protector) protect(t trusted) {
 			pr.add(v, rel, d.path, final, why)
 		}
 	}
-	if w.final != "" && w.dir {
+	if w.final != "" && w.dir && !t.coverOnly {
 		// A bind of something below a protected directory is that
 		// directory's content too.
 		for _, v := range pr.views {

@@ -26,6 +26,10 @@ type trusted struct {
 	// lies in it: otherwise the first plan stored would change what the
 	// plan was compiled from, and never be used.
 	ownState bool
+	// coverOnly: kept read-only where a writable bind covers it, but a
+	// bind of something below it is not its content: the persistent
+	// homes, each of which its own sandbox binds writable.
+	coverOnly bool
 }
 
 // Why each kind of path is protected, as explain shows it.
@@ -45,6 +49,7 @@ const (
 	whySSH        = "ssh configuration and keys: a config runs ProxyCommand, authorized_keys admits logins"
 	whyLoginPath  = "a directory the login shell puts on $PATH"
 	whyCallerPath = "a directory on the caller's $PATH"
+	whyHomes      = "the persistent homes of sandboxes (filesystem.persistent_home): a launch binds what it finds there writable"
 )
 
 // trustedPaths is the single list of protected host paths: the launcher's
@@ -121,6 +126,9 @@ func (c *compiler) homeTrusted() []trusted {
 	}
 	dirs(whyDesktop, filepath.Join(data, "applications"))
 	dirs(whyDBus, filepath.Join(data, "dbus-1"))
+	// A link planted here would make a later launch bind what it
+	// points to as an application's home; missing is normal.
+	out = append(out, trusted{path: filepath.Join(data, "sandbox", "homes"), why: whyHomes, dir: true, optional: true, coverOnly: true})
 	dirs(whyAutostart, filepath.Join(cfg, "autostart"))
 	dirs(whySystemd, filepath.Join(cfg, "systemd"), filepath.Join(data, "systemd"))
 	dirs(whyEnvD, filepath.Join(cfg, "environment.d"))

@@ -46,6 +46,7 @@ func (d *fileDecoder) decodeTop(raw map[string]any) {
 		d.decodeIdentity(t, p)
 	}
 	if t, p, ok := d.table(raw, "filesystem"); ok {
+		d.boolAt(t, p, "persistent_home")
 		if v, cp, ok := d.child(t, p, "cwd"); ok {
 			if s, ok := d.path(v, cp); ok {
 				d.setScalar(cp, s)

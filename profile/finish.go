@@ -51,6 +51,7 @@ func finish(name string, layers []*layer, env Env) (*Profile, Errors) {
 	applyScalars(p, m)
 	applyLists(p, m)
 	resolveNetwork(p, m)
+	errs = append(errs, applyPersistentHome(p, env)...)
 	errs = append(errs, validate(p, m, env)...)
 	return p, errs
 }
@@ -75,6 +76,7 @@ func scalarTargets(p *Profile) map[string]any {
 		"identity.host_root":               &p.Identity.HostRoot,
 		"filesystem.cwd":                   &p.Filesystem.Cwd,
 		"filesystem.cwd_notice":            &p.Filesystem.CwdNotice,
+		"filesystem.persistent_home":       &p.Filesystem.PersistentHome,
 		"capabilities.ambient":             &p.Capabilities.Ambient,
 		"seccomp.policy":                   &p.Seccomp.Policy,
 		"seccomp.default_action":           &p.Seccomp.DefaultAction,

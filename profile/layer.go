@@ -29,6 +29,10 @@ type layer struct {
 	// checks do not pile a second, misleading error on top: a uid
 	// written as "0" should not also be reported as outside uid_map.
 	bad map[string]bool
+
+	// replaceTargets makes this layer's mounts replace inherited ones
+	// with the same target, in place (the command line's layer).
+	replaceTargets bool
 }
 
 // scalar is a single value and where it was set.

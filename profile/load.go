@@ -52,6 +52,7 @@ func loadProfile(nameOrPath string, env Env, src Source) loadResult {
 func loadSource(name string, sf *sourceFile, env Env, src Source) loadResult {
 	ld := &loader{env: env, src: src, done: map[string]bool{}}
 	ld.load(sf, nil, nil)
+	ld.addExtra()
 	var res loadResult
 	for _, l := range ld.order {
 		if l.src == sf {

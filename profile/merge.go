@@ -104,6 +104,9 @@ func mergeLayers(layers []*layer) (*merged, Errors) {
 		}
 		for _, list := range sortedListKeys(l.lists) {
 			for _, e := range l.lists[list] {
+				if list == "mount" && l.replaceTargets && m.replaceMount(e) {
+					continue
+				}
 				m.add(list, e)
 			}
 		}
@@ -166,4 +169,29 @@ func sortedListKeys(m map[string][]entry) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// replaceMount puts e in the place of the first inherited mount with its
+// target, other than a remount-ro, and drops the rest; false when there is
+// none.
+func (m *merged) replaceMount(e entry) bool {
+	target := e.val.(Mount).Target
+	found := false
+	kept := m.lists["mount"][:0:0]
+	for _, x := range m.lists["mount"] {
+		xm := x.val.(Mount)
+		if xm.Target != target || xm.Type == MountRemountRO {
+			kept = append(kept, x)
+			continue
+		}
+		if !found {
+			kept = append(kept, e)
+			found = true
+		}
+	}
+	if found {
+		m.lists["mount"] = kept
+		delete(m.at, "mount")
+	}
+	return found
 }

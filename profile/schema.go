@@ -111,6 +111,8 @@ var schema = []KeyDoc{
 	k("filesystem.cwd_notice", shapeBool, "true", "Say in one line before a launch when the directory sandbox was started from is not the payload's working directory, or is a throw-away tmpfs or read-only there; false declares that this is intended and silences the line."),
 	k("filesystem.unprotect", shapeStrings, "[]", "Absolute host paths released from the protection of files the host trusts (start-up files, .git/hooks, ...): the protected paths equal to or under one stay writable where the profile binds them. A loosening, shown by explain and check."),
 
+	k("filesystem.persistent_home", shapeBool, "false", "Give the application a persistent private home: $XDG_DATA_HOME/sandbox/homes/NAME (NAME is the profile's name), created at the first launch with mode 0700 and owned by the id the payload runs as on the host, is bound at $HOME in place of the profile's tmpfs there."),
+
 	k("mount", shapeTables, "[]", "The filesystem view, built in order on an empty root: one [[mount]] per entry."),
 	mk("mount[].type", shapeString, "", "Required: one of "+allMountText+".", nil),
 	mk("mount[].source", shapeString, "", "Absolute host path: the bind source, or the host file a file entry copies. Required for binds.", sourceFor),

@@ -99,6 +99,7 @@ var schemaSamples = map[string]string{
 	"filesystem.cwd":                   `filesystem.cwd = "/w"`,
 	"filesystem.cwd_notice":            `filesystem.cwd_notice = false`,
 	"filesystem.unprotect":             `filesystem.unprotect = ["/w/.git/hooks"]`,
+	"filesystem.persistent_home":       `filesystem.persistent_home = true`,
 	"mount":                            "[[mount]]\ntype = \"proc\"\ntarget = \"/proc\"",
 	"mount[].type":                     "[[mount]]\ntype = \"dev\"\ntarget = \"/dev\"",
 	"mount[].source":                   "[[mount]]\ntype = \"bind\"\nsource = \"/s\"",

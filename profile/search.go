@@ -21,6 +21,9 @@ type Source struct {
 	// path, a directory it lists), before it does: what the result was
 	// built from, for a cache of compiled plans to check later.
 	Observe func(path string)
+
+	// extra is a layer merged after every file: the command line's.
+	extra *extraLayer
 }
 
 // observe reports a host path about to be consulted.

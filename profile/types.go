@@ -141,6 +141,9 @@ type Mount struct {
 	// its work dir; empty Upper means a tmpfs upper (changes are lost).
 	Upper string `json:"upper,omitempty"`
 	Work  string `json:"work,omitempty"`
+	// Home marks the bind of the persistent home (filesystem
+	// persistent_home): the launcher creates its source at launch.
+	Home bool `json:"home,omitempty"`
 	// At is where this entry was declared.
 	At Origin `json:"at"`
 	// Key names the entry in messages as the profile format reference
@@ -164,6 +167,11 @@ type Filesystem struct {
 	// of files the host trusts: a protected path equal to or under one
 	// is left as the profile binds it.
 	Unprotect []string `json:"unprotect"`
+	// PersistentHome gives the application a home of its own that
+	// outlives it: HomeDir on the host, bound at the caller's $HOME in
+	// place of the profile's tmpfs there (home.go).
+	PersistentHome bool   `json:"persistent_home"`
+	HomeDir        string `json:"home_dir,omitempty"`
 }
 
 // Capabilities lists what the payload keeps; everything else is dropped

@@ -50,6 +50,9 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "note: %s: LOOSENED: %s\n", name, l)
 		}
 		fmt.Fprintf(stdout, "%s: ok\n", name)
+		if l := homeLine(p, plan); l != "" {
+			fmt.Fprintf(stdout, "  %s\n", l)
+		}
 		for _, l := range explicitLoosenings(p) {
 			fmt.Fprintf(stdout, "  LOOSENED: %s\n", l)
 		}

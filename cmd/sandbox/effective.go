@@ -68,6 +68,9 @@ func settings(p *profile.Profile) []setting {
 	} else {
 		add("filesystem.cwd", nil, "(the caller's directory if visible, else HOME, else /)")
 	}
+	if p.Filesystem.PersistentHome {
+		add("filesystem.persistent_home", true, "true ("+p.Filesystem.HomeDir+")")
+	}
 	// Each entry is named as in the file that declares it (From).
 	for _, m := range p.Filesystem.Mounts {
 		addAt(m.Key, m, mountString(m), m.At)
@@ -181,6 +184,10 @@ func loosenings(p *profile.Profile) []string {
 	}
 	out = append(out, unprotectLoosenings(p)...)
 	for _, m := range p.Filesystem.Mounts {
+		if m.Type == profile.MountBind && m.Home {
+			out = append(out, fmt.Sprintf("the persistent home %s is writable at %s and outlives the sandbox (filesystem.persistent_home, %s)", m.Source, m.Target, originString(m.At)))
+			continue
+		}
 		if m.Type == profile.MountBind {
 			out = append(out, fmt.Sprintf("host path %s is writable at %s (%s)", m.Source, m.Target, originString(m.At)))
 		}

@@ -78,7 +78,8 @@ func enterCompile(inv invocation, cwd string, stderr io.Writer) (*launcher.Plan,
 		}
 		name = choice.Name
 	}
-	p, err := profile.Load(name, c.env, c.src)
+	// The record's loosening flags are part of the rules it runs under.
+	p, err := profile.LoadWith(name, c.env, c.src, commandLine(inv.flags, c.env.Cwd))
 	if err != nil {
 		printLoadErr(stderr, name, err)
 		return nil, exitLauncher

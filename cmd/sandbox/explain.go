@@ -20,8 +20,16 @@ func cmdExplain(args []string, stdout, stderr io.Writer) int {
 	var name string
 	asJSON, score := false, false
 	var command []string
-	for i, a := range args {
+	var flags []profile.Flag
+	for i := 0; i < len(args); i++ {
+		a := args[i]
 		switch {
+		case command == nil && profile.IsFlag(a) && i+1 < len(args):
+			flags = append(flags, profile.Flag{Opt: a, Value: args[i+1]})
+			i++
+		case command == nil && isFlagAssign(a):
+			k, v, _ := strings.Cut(a, "=")
+			flags = append(flags, profile.Flag{Opt: k, Value: v})
 		case a == "--json":
 			asJSON = true
 		case a == "--score":
@@ -45,7 +53,8 @@ func cmdExplain(args []string, stdout, stderr io.Writer) int {
 		return exitLauncher
 	}
 	c := newCaller()
-	p, err := profile.Load(name, c.env, c.src)
+	cl := commandLine(flags, c.env.Cwd)
+	p, err := profile.LoadWith(name, c.env, c.src, cl)
 	if err != nil {
 		printLoadErr(stderr, name, err)
 		return exitLauncher
@@ -61,7 +70,7 @@ func cmdExplain(args []string, stdout, stderr io.Writer) int {
 	c.host.Lenient = true
 	plan, err := launcher.Compile(p, command, c.host)
 	if err != nil {
-		printLoadErr(stderr, name, err)
+		printLoadErr(stderr, name, cl.Rewrite(err))
 		return exitLauncher
 	}
 	cache := launcher.PlanCacheable(plan, c.inputs, os.Environ())
@@ -149,6 +158,9 @@ func explainText(w io.Writer, p *profile.Profile, plan *launcher.Plan, cache str
 		if plan.IDs.Note != "" {
 			fmt.Fprintf(w, "       (%s)\n", plan.IDs.Note)
 		}
+	}
+	if l := homeLine(p, plan); l != "" {
+		fmt.Fprintf(w, "  %s\n", l)
 	}
 	for i, s := range plan.Steps {
 		from := ""
@@ -262,6 +274,9 @@ func originString(o profile.Origin) string {
 		return "default"
 	}
 	f := o.File
+	if f == profile.CommandLineFile {
+		return f
+	}
 	if !strings.HasPrefix(f, "builtin:") {
 		f = filepath.Base(f)
 	}

@@ -20,6 +20,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"sandbox/profile"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -39,6 +41,9 @@ const usage = `Usage:
                                                (-v: also say what a missing display or sound
                                                server left out, and report each connection of
                                                a filtered network; -q: no warnings or notices)
+                                               [--bind SRC[:DEST]] [--ro-bind SRC[:DEST]]
+                                               [--net none|host|nat|filtered] [--env NAME[=VALUE]]
+                                               change the profile for this run (shown by explain)
   sandbox ps [--json]                          list running sandboxes
   sandbox enter ID|NAME [-- COMMAND [ARG...]]  run COMMAND (default: a shell) in a running sandbox
   sandbox stop ID|NAME [--timeout SECONDS]     stop a running sandbox
@@ -135,6 +140,8 @@ type invocation struct {
 	verbose  bool
 	// quiet is -q: no warnings or notices of the launcher (report.go).
 	quiet bool
+	// flags are the loosening flags, a last profile layer (flags.go).
+	flags []profile.Flag
 }
 
 // parseArgs reads options up to the command. Everything from the command on
@@ -179,6 +186,16 @@ func parseArgs(args []string) (invocation, error) {
 			if err := inv.setInstanceOption(k, v); err != nil {
 				return inv, err
 			}
+		// The loosening flags (flags.go): --bind, --ro-bind, --net, --env.
+		case profile.IsFlag(a):
+			if i+1 >= len(args) {
+				return inv, fmt.Errorf("%s needs a value (%s)", a, flagUsage[a])
+			}
+			i++
+			inv.flags = append(inv.flags, profile.Flag{Opt: a, Value: args[i]})
+		case isFlagAssign(a):
+			k, v, _ := strings.Cut(a, "=")
+			inv.flags = append(inv.flags, profile.Flag{Opt: k, Value: v})
 		case strings.HasPrefix(a, "-") && a != "-":
 			return inv, fmt.Errorf("unknown option %q (to run a command that starts with \"-\", put it after \"--\")", a)
 		default:

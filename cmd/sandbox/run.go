@@ -33,7 +33,8 @@ func cmdRun(inv invocation, args []string, stderr io.Writer) int {
 		}
 		name = choice.Name
 	}
-	p, err := profile.Load(name, c.env, c.src)
+	cl := commandLine(inv.flags, c.env.Cwd)
+	p, err := profile.LoadWith(name, c.env, c.src, cl)
 	if err != nil {
 		printLoadErr(stderr, name, err)
 		return exitLauncher
@@ -45,6 +46,11 @@ func cmdRun(inv invocation, args []string, stderr io.Writer) int {
 		}
 		command = []string{p.Programs[0]}
 	}
+	if p.Filesystem.PersistentHome {
+		if r, ok := runningWithHome(p.Filesystem.HomeDir, c); ok {
+			return enterRunning(r, p.Filesystem.HomeDir, command, stderr)
+		}
+	}
 	// A part of the desktop session this machine lacks (no display, no
 	// sound server, no bus) is left out: the sandbox then has less,
 	// never more, and a headless run of a desktop profile still works.
@@ -52,12 +58,16 @@ func cmdRun(inv invocation, args []string, stderr io.Writer) int {
 	c.host.Lenient = true
 	plan, err := launcher.Compile(p, command, c.host)
 	if err != nil {
-		printLoadErr(stderr, name, err)
+		printLoadErr(stderr, name, cl.Rewrite(err))
 		return exitLauncher
 	}
 	rep.planWarnings(plan.Warnings, "")
 	notice := cwdNotice(p, plan, c.host.Cwd)
 	printCwdNotice(rep, notice)
+	if err := ensureHome(p, plan, c.host.Home); err != nil {
+		printErr(stderr, err)
+		return exitLauncher
+	}
 	// pass_fds name the caller's descriptors; by now this process
 	// has opened some of its own under numbers the caller left free.
 	if err := launcher.CheckInheritedFDs(plan); err != nil {

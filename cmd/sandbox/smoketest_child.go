@@ -61,6 +61,12 @@ func smokeChild(args []string, stderr io.Writer) int {
 	for _, w := range plan.Warnings {
 		fmt.Fprintf(stderr, "sandbox: warning: %v (left out of this test)\n", w)
 	}
+	// A persistent home is made in the test's scratch home, like any
+	// launch's: the caller's real one is not touched.
+	if err := ensureHome(p, plan, c.host.Home); err != nil {
+		printErr(stderr, err)
+		return exitLauncher
+	}
 	code, err := launcher.Run(plan, launcher.RunOptions{})
 	if err != nil {
 		printErr(stderr, err)
