@@ -228,6 +228,11 @@ static void fast_run(struct sbx_cached *c, int argc, char **argv, char **envp, i
 		p->job_peer_fd = jobp[0];
 	}
 
+	/* What the ordinary launch said before it started the sandbox (the
+	 * working-directory notice). Should the setup fail below, the
+	 * ordinary path starts over and says it once more. */
+	if (c->say[0] && write(2, c->say, strlen(c->say)) < 0) {
+	}
 	pid = sbx_spawn(p, &err);
 	close(report[1]);
 	report[1] = -1;

@@ -18,6 +18,7 @@
 struct sbx_cached {
 	void *file;             /* the whole file */
 	struct sbx_plan *plan;  /* unpacked, inside file */
+	const char *say;        /* written to stderr before the sandbox starts */
 };
 
 /* sbx_cache_lookup finds and checks the plan cached for this invocation.

@@ -269,12 +269,14 @@ static int check_regions(const struct sbx_cache_head *h, const char *f, uint64_t
 
 	if (h->ndeps > 65536 || h->deps_off % 8 != 0 || h->plan_off % 8 != 0 ||
 	    !in_file(len, h->deps_off, h->ndeps * sizeof(struct sbx_cache_dep)) ||
-	    string_at(f, len, h->cwd_off) == NULL || strlen(f + h->cwd_off) + 1 != h->cwd_len)
+	    string_at(f, len, h->cwd_off) == NULL || strlen(f + h->cwd_off) + 1 != h->cwd_len ||
+	    string_at(f, len, h->say_off) == NULL || strlen(f + h->say_off) + 1 != h->say_len)
 		return 0;
 	if (sbx_claims_init(&c, len) < 0)
 		return 0;
 	deps = (const void *)(f + h->deps_off);
 	ok = sbx_claim(&c, 0, sizeof(*h)) == 0 && sbx_claim(&c, h->cwd_off, h->cwd_len) == 0 &&
+	     sbx_claim(&c, h->say_off, h->say_len) == 0 &&
 	     sbx_claim(&c, h->deps_off, h->ndeps * sizeof(struct sbx_cache_dep)) == 0 &&
 	     sbx_claim(&c, h->plan_off, h->plan_len) == 0;
 	for (i = 0; ok && i < h->ndeps; i++)
@@ -368,5 +370,6 @@ int sbx_cache_lookup(int argc, char **argv, char **envp, struct sbx_cached *out,
 	}
 	out->file = f;
 	out->plan = (struct sbx_plan *)(f + h->plan_off);
+	out->say = f + h->say_off;
 	return 0;
 }

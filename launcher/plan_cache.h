@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #define SBX_CACHE_MAGIC "sbxplan"
-#define SBX_CACHE_VERSION 2
+#define SBX_CACHE_VERSION 3
 #define SBX_CACHE_KEY_TAG "sandbox plan key 2"
 /* Larger files are not plans of ours (a plan with a 16 MiB file is). */
 #define SBX_CACHE_MAX_SIZE (64u << 20)
@@ -79,6 +79,11 @@ struct sbx_cache_head {
 	/* The working directory the plan saw (${CWD}), NUL-terminated. */
 	uint64_t cwd_off;
 	uint64_t cwd_len;
+	/* What the launch that stored the plan said on standard error before
+	 * the sandbox started (the working-directory notice), said again by
+	 * each cached launch; NUL-terminated, "" for nothing. */
+	uint64_t say_off;
+	uint64_t say_len;
 
 	uint64_t deps_off;
 	uint64_t ndeps;

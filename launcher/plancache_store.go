@@ -37,7 +37,10 @@ const planCacheKeep = 64
 // D-Bus proxy), one with warnings, or one compiled from
 // something the cache cannot check. Failing to store is never an error for
 // the launch.
-func StorePlan(p *Plan, in *PlanInputs, args, env []string, cwd string) (stored bool, why string, err error) {
+//
+// say is what this launch wrote to standard error before it ran (a
+// notice), which a launch from the cache writes too; "" for nothing.
+func StorePlan(p *Plan, in *PlanInputs, args, env []string, cwd, say string) (stored bool, why string, err error) {
 	if why := PlanCacheable(p, in, env); why != "" {
 		return false, why, nil
 	}
@@ -47,7 +50,7 @@ func StorePlan(p *Plan, in *PlanInputs, args, env []string, cwd string) (stored 
 	}
 	kept := planVolatileKept(p, in)
 	key, _ := planCacheKey(args, env, kept)
-	file, err := planCacheFile(p, in, key, kept, cwd)
+	file, err := planCacheFile(p, in, key, kept, cwd, say)
 	if err != nil {
 		return false, "", err
 	}
@@ -157,7 +160,7 @@ func planVolatileKept(p *Plan, in *PlanInputs) uint64 {
 }
 
 // planCacheFile lays the file out as plan_cache.h describes.
-func planCacheFile(p *Plan, in *PlanInputs, key [32]byte, kept uint64, cwd string) ([]byte, error) {
+func planCacheFile(p *Plan, in *PlanInputs, key [32]byte, kept uint64, cwd, say string) ([]byte, error) {
 	blob, err := packPlan(p)
 	if err != nil {
 		return nil, err
@@ -182,6 +185,9 @@ func planCacheFile(p *Plan, in *PlanInputs, key [32]byte, kept uint64, cwd strin
 	h.cwd_off = C.uint64_t(len(out))
 	out = append(append(out, cwd...), 0)
 	h.cwd_len = C.uint64_t(len(cwd) + 1)
+	h.say_off = C.uint64_t(len(out))
+	out = append(append(out, say...), 0)
+	h.say_len = C.uint64_t(len(say) + 1)
 
 	in.mu.Lock()
 	deps := append([]planInput(nil), in.deps...)

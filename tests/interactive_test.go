@@ -162,8 +162,10 @@ echo "tty-$?-done"`)
 			}
 		}
 		// The cached plan's launch, which runs before Go starts, does
-		// the same.
-		rt, dir := newCacheRun(t, m), projectDir(t)
+		// the same. Started from /: from a directory the shell profile
+		// hides, the launch prints a notice about its working
+		// directory, and such a plan is not cached.
+		rt, dir := newCacheRun(t, m), "/"
 		for i, want := range []string{"plan cache: stored", "plan cache: hit"} {
 			s := startTTYRunEnv(t, m, dir, []string{"XDG_RUNTIME_DIR=" + rt.runtime, "SANDBOX_PLAN_CACHE=verbose"},
 				sandboxBin, "-p", "shell", "--", "/bin/sh", "-c", `echo "tty=$(tty)"; echo "cached-done"`)

@@ -466,19 +466,21 @@ func TestPlanCacheRefusesEditedPlan(t *testing.T) {
 		}
 		file := filepath.Join(c.plans(), names[0])
 		orig := mustRead(t, file)
-		// plan_cache.h's header: 200 bytes, whose last six words are
-		// cwd_off, cwd_len, deps_off, ndeps, plan_off, plan_len.
+		// plan_cache.h's header: 216 bytes, whose last eight words are
+		// cwd_off, cwd_len, say_off, say_len, deps_off, ndeps,
+		// plan_off, plan_len.
 		le := binary.NativeEndian
-		if le.Uint32(orig[12:]) != 200 {
-			t.Fatalf("the cache header is %d bytes; this test knows the 200-byte one", le.Uint32(orig[12:]))
+		if le.Uint32(orig[12:]) != 216 {
+			t.Fatalf("the cache header is %d bytes; this test knows the 216-byte one", le.Uint32(orig[12:]))
 		}
-		planOff := le.Uint64(orig[184:])
+		planOff := le.Uint64(orig[200:])
 		for _, edit := range []struct {
 			name string
 			f    func(b []byte)
 		}{
 			{"the working directory inside the header", func(b []byte) { le.PutUint64(b[152:], 8); le.PutUint64(b[160:], 2) }},
-			{"the plan over the dependencies", func(b []byte) { le.PutUint64(b[184:], le.Uint64(b[168:])) }},
+			{"the notice inside the header", func(b []byte) { le.PutUint64(b[168:], 8); le.PutUint64(b[176:], 2) }},
+			{"the plan over the dependencies", func(b []byte) { le.PutUint64(b[200:], le.Uint64(b[184:])) }},
 			// The plan's step array (its third word) at the plan's
 			// own first byte.
 			{"the steps over the plan's header", func(b []byte) { le.PutUint64(b[planOff+16:], 1) }},
@@ -486,7 +488,7 @@ func TestPlanCacheRefusesEditedPlan(t *testing.T) {
 			b := append([]byte(nil), orig...)
 			edit.f(b)
 			sum := fnv.New64a()
-			sum.Write(b[200:])
+			sum.Write(b[216:])
 			le.PutUint64(b[24:], sum.Sum64())
 			if err := os.WriteFile(file, b, 0o600); err != nil {
 				t.Fatal(err)

@@ -2,8 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
-	"os"
 
 	"sandbox/launcher"
 	"sandbox/profile"
@@ -45,21 +43,13 @@ func cwdNotice(p *profile.Profile, plan *launcher.Plan, caller string) string {
 	return fmt.Sprintf("%s %s; the command starts in %s, %s", caller, status, v.Inside, v.Describe())
 }
 
-// cwdNoticeNotStored says, in the plan cache's verbose mode, why a launch
-// that printed the notice stored no plan: the fast path that runs a cached
-// plan starts before any Go code and prints no notice, so such a plan is
-// compiled at every launch, and the notice said every time.
-func cwdNoticeNotStored(stderr io.Writer) {
-	if _, verbose := launcher.PlanCacheMode(os.Environ()); verbose {
-		fmt.Fprintln(stderr, "sandbox: plan cache: not stored (the launch prints a notice about its working directory, which a cached launch would not)")
-	}
-}
-
 // printCwdNotice prints the notice, the one place it is printed, so that
-// an option that quiets the launcher's warnings quiets it too.
-func printCwdNotice(rep reporter, line string) {
+// an option that quiets the launcher's warnings quiets it too. It returns
+// what it wrote, which the plan cache stores for a cached launch, started
+// before any Go code, to write as well.
+func printCwdNotice(rep reporter, line string) string {
 	if line == "" {
-		return
+		return ""
 	}
-	rep.noticef("notice: %s", line)
+	return rep.notice("notice: %s", line)
 }

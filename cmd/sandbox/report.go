@@ -57,6 +57,17 @@ func (r reporter) noticef(format string, args ...any) {
 	}
 }
 
+// notice prints a notice line like noticef and returns exactly what it
+// wrote, "" under -q: a launch from the plan cache says it again.
+func (r reporter) notice(format string, args ...any) string {
+	if r.level <= quietLevel {
+		return ""
+	}
+	text := fmt.Sprintf("sandbox: "+format+"\n", args...)
+	io.WriteString(r.w, text)
+	return text
+}
+
 // infof prints what only -v asks for.
 func (r reporter) infof(format string, args ...any) {
 	if r.level >= verboseLevel {

@@ -63,7 +63,7 @@ func cmdRun(inv invocation, args []string, stderr io.Writer) int {
 	}
 	rep.planWarnings(plan.Warnings, "")
 	notice := cwdNotice(p, plan, c.host.Cwd)
-	printCwdNotice(rep, notice)
+	said := printCwdNotice(rep, notice)
 	if err := ensureHome(p, plan, c.host.Home); err != nil {
 		printErr(stderr, err)
 		return exitLauncher
@@ -82,18 +82,16 @@ func cmdRun(inv invocation, args []string, stderr io.Writer) int {
 	defer inst.end()
 	// Storing the plan for the next launch overlaps this one's setup;
 	// it is finished before the launcher exits. A launch with --name or
-	// --status-fd is never cached: the fast path knows neither; nor is
-	// one that prints the working-directory notice, which only this
-	// path prints.
+	// --status-fd is never cached: the fast path knows neither. What
+	// this launch said before it ran (the working-directory notice) is
+	// stored with the plan and said by each cached launch.
 	stored := make(chan struct{})
 	go func() {
 		defer close(stored)
 		switch {
 		case inv.name != "" || inv.hasFD:
-		case notice != "":
-			cwdNoticeNotStored(stderr)
 		default:
-			storePlan(plan, c, args, stderr)
+			storePlan(plan, c, args, said, stderr)
 		}
 	}()
 	code, err := launcher.Run(plan, launcher.RunOptions{
@@ -121,7 +119,7 @@ func cmdRun(inv invocation, args []string, stderr io.Writer) int {
 //
 // The cache is keyed by the process's own arguments, which the fast path
 // sees; a run with other arguments (a test calling run) stores nothing.
-func storePlan(plan *launcher.Plan, c caller, args []string, stderr io.Writer) {
+func storePlan(plan *launcher.Plan, c caller, args []string, said string, stderr io.Writer) {
 	if !slices.Equal(args, os.Args[1:]) {
 		return
 	}
@@ -130,7 +128,7 @@ func storePlan(plan *launcher.Plan, c caller, args []string, stderr io.Writer) {
 	if !on {
 		return
 	}
-	stored, why, err := launcher.StorePlan(plan, c.inputs, args, env, c.host.Cwd)
+	stored, why, err := launcher.StorePlan(plan, c.inputs, args, env, c.host.Cwd, said)
 	if !verbose {
 		return
 	}
