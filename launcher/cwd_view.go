@@ -241,6 +241,9 @@ func landlockOf(steps []Step) (Landlock, bool) {
 }
 
 // sameDir reports whether two host paths name one directory.
+// SameDir reports whether a and b are the same host directory.
+func SameDir(a, b string) bool { return sameDir(a, b) }
+
 func sameDir(a, b string) bool {
 	if filepath.Clean(a) == filepath.Clean(b) {
 		return true

@@ -64,6 +64,9 @@ func cmdRun(inv invocation, args []string, stderr io.Writer) int {
 	rep.planWarnings(plan.Warnings, "")
 	notice := cwdNotice(p, plan, c.host.Cwd)
 	said := printCwdNotice(rep, notice)
+	for _, line := range argNotices(p, plan, command, c.inputs) {
+		said += rep.notice("%s", line)
+	}
 	if err := ensureHome(p, plan, c.host.Home); err != nil {
 		printErr(stderr, err)
 		return exitLauncher
