@@ -117,6 +117,21 @@ _sandbox()
         --name | --status-fd)
             return
             ;;
+        --bind | --ro-bind)
+            local IFS=$'\n'
+            COMPREPLY=($(compgen -f -- "$cur"))
+            compopt -o filenames 2>/dev/null
+            return
+            ;;
+        --net)
+            _sandbox_reply "none host nat filtered"
+            return
+            ;;
+        --env)
+            local IFS=$'\n'
+            COMPREPLY=($(compgen -v -- "$cur"))
+            return
+            ;;
     esac
 
     # Walk the words before the cursor: options, then a subcommand (only
@@ -131,7 +146,7 @@ _sandbox()
                 [[ ${words[i]} == = ]] && ((i++))
                 ;;
             --profile=*) profile_given=1 ;;
-            --name | --status-fd)
+            --name | --status-fd | --bind | --ro-bind | --net | --env)
                 ((i++))
                 [[ ${words[i]} == = ]] && ((i++))
                 ;;
@@ -152,7 +167,7 @@ _sandbox()
     done
 
     if [[ $cur == -* ]]; then
-        _sandbox_reply "-p --profile --name --status-fd --help --version --"
+        _sandbox_reply "-p --profile -v --verbose -q --quiet --name --status-fd --bind --ro-bind --net --env --help --version --"
     elif [[ -z $profile_given && $cword -eq 1 ]]; then
         _sandbox_reply "check explain list which test export diff desktop ps enter stop help version doctor"
         local IFS=$'\n'

@@ -47,7 +47,7 @@ function __sandbox_before_command
     set -e cmd[1]
     while set -q cmd[1]
         switch $cmd[1]
-            case -p --profile --name --status-fd
+            case -p --profile --name --status-fd --bind --ro-bind --net --env
                 set -e cmd[1]
             case --
                 return 1
@@ -83,6 +83,12 @@ complete -c sandbox -f
 complete -c sandbox -n __sandbox_before_command -s p -l profile -x -a '(__sandbox_profiles)' -d 'Profile to run the command in'
 complete -c sandbox -n __sandbox_before_command -l name -x -d 'Name the running sandbox (see sandbox ps)'
 complete -c sandbox -n __sandbox_before_command -l status-fd -x -d 'Write JSON status lines to this descriptor'
+complete -c sandbox -n __sandbox_before_command -s v -l verbose -d 'Also say what was left out'
+complete -c sandbox -n __sandbox_before_command -s q -l quiet -d 'No warnings or notices'
+complete -c sandbox -n __sandbox_before_command -l bind -r -F -d 'Bind a host path writable for this run'
+complete -c sandbox -n __sandbox_before_command -l ro-bind -r -F -d 'Bind a host path read-only for this run'
+complete -c sandbox -n __sandbox_before_command -l net -x -a 'none host nat filtered' -d 'Network mode for this run'
+complete -c sandbox -n __sandbox_before_command -l env -x -a '(set -n)' -d 'Pass or set a variable for this run'
 complete -c sandbox -n __sandbox_first_word -s h -l help -d 'Show the usage'
 complete -c sandbox -n __sandbox_first_word -l version -d 'Show the version'
 complete -c sandbox -n 'not __sandbox_subcommand check explain list which test export diff desktop ps enter stop help version doctor' \
