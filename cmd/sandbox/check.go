@@ -16,9 +16,6 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		return exitLauncher
 	}
 	c := newCaller()
-	// A display, a bus or a helper this machine lacks is a warning: a
-	// desktop profile is valid on a headless machine too.
-	c.host.Lenient = true
 	// A writable bind of the current directory is checked against the
 	// profile, not against this directory's files: a missing .git/hooks
 	// here is a warning, which the launch itself refuses.
@@ -28,7 +25,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		p, host, done, err := loadForCheck(name, c, stderr)
 		var plan *launcher.Plan
 		if err == nil {
-			plan, err = launcher.Compile(p, []string{"true"}, host)
+			plan, err = compile(p, []string{"true"}, host)
 		}
 		done()
 		if err != nil {

@@ -273,9 +273,7 @@ func (ctx *desktopCtx) installProfile(asked string, mainArgv []string, source st
 	if err != nil {
 		return "", nil, err
 	}
-	host := ctx.c.host
-	host.Lenient = true
-	plan, err := launcher.Compile(p, expandFieldCodes(mainArgv, fieldCodeValues{}), host)
+	plan, err := compile(p, expandFieldCodes(mainArgv, fieldCodeValues{}), ctx.c.host)
 	if err != nil {
 		return "", nil, err
 	}

@@ -91,8 +91,7 @@ func enterCompile(inv invocation, cwd string, stderr io.Writer) (*launcher.Plan,
 		fmt.Fprintf(stderr, "sandbox: enter: profile %s declares no programs any more\n", name)
 		return nil, exitLauncher
 	}
-	c.host.Lenient = true
-	plan, err := launcher.Compile(p, command, c.host)
+	plan, err := compile(p, command, c.host)
 	if err != nil {
 		printErr(stderr, err)
 		return nil, exitLauncher

@@ -67,8 +67,7 @@ func cmdExplain(args []string, stdout, stderr io.Writer) int {
 	}
 	// What this machine lacks (a display, a bus) is shown as a
 	// warning: explain describes the profile on a headless machine too.
-	c.host.Lenient = true
-	plan, err := launcher.Compile(p, command, c.host)
+	plan, err := compile(p, command, c.host)
 	if err != nil {
 		printLoadErr(stderr, name, cl.Rewrite(err))
 		return exitLauncher

@@ -164,6 +164,5 @@ func exportPlan(name string, command []string) (*launcher.Plan, error) {
 			command = []string{p.Programs[0]}
 		}
 	}
-	c.host.Lenient = true
-	return launcher.Compile(p, command, c.host)
+	return compile(p, command, c.host)
 }

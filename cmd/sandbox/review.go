@@ -97,8 +97,7 @@ func reviewPlan(name string, command []string) (*launcher.Plan, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	host.Lenient = true
-	plan, err := launcher.Compile(p, command, host)
+	plan, err := compile(p, command, host)
 	return plan, host.Home, err
 }
 

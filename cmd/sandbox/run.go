@@ -51,12 +51,7 @@ func cmdRun(inv invocation, args []string, stderr io.Writer) int {
 			return enterRunning(r, p.Filesystem.HomeDir, command, stderr)
 		}
 	}
-	// A part of the desktop session this machine lacks (no display, no
-	// sound server, no bus) is left out: the sandbox then has less,
-	// never more, and a headless run of a desktop profile still works.
-	// desktop install accepts the same (installProfile).
-	c.host.Lenient = true
-	plan, err := launcher.Compile(p, command, c.host)
+	plan, err := compile(p, command, c.host)
 	if err != nil {
 		printLoadErr(stderr, name, cl.Rewrite(err))
 		return exitLauncher

@@ -14,7 +14,6 @@ import (
 	"syscall"
 	"time"
 
-	"sandbox/launcher"
 	"sandbox/profile"
 )
 
@@ -159,9 +158,7 @@ func smokeTest(name string, c caller, ci bool, stdout, stderr io.Writer) smokeOu
 	// profile binds, and before the launch, so that a profile error is
 	// reported as one (125) rather than as a launcher failure. It is as
 	// lenient as the launch in smokeChild.
-	host := c.host
-	host.Lenient = true
-	plan, err := launcher.Compile(p, t.Command, host)
+	plan, err := compile(p, t.Command, c.host)
 	if err != nil {
 		printErr(stderr, err)
 		fmt.Fprintf(stdout, "FAIL %s: the profile does not compile\n", name)

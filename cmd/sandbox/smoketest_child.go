@@ -51,9 +51,7 @@ func smokeChild(args []string, stderr io.Writer) int {
 		printErr(stderr, err)
 		return exitLauncher
 	}
-	host := c.host
-	host.Lenient = true
-	plan, err := launcher.Compile(p, command, host)
+	plan, err := compile(p, command, c.host)
 	if err != nil {
 		printErr(stderr, err)
 		return exitLauncher
