@@ -27,88 +27,198 @@ type limitJSON struct {
 	Hard *uint64 `json:"hard"`
 }
 
-// settings flattens an effective profile, in the order of the reference.
+// settings flattens an effective profile, in the order of the reference:
+// it walks profile.Schema(), so that a key the profile format gains is
+// shown here too (TestEffectiveCoversSchema fails until it has a value).
 func settings(p *profile.Profile) []setting {
 	var out []setting
 	addAt := func(key string, value any, text string, at profile.Origin) {
 		out = append(out, setting{Key: key, Value: value, Text: text, From: originString(at), At: at})
 	}
-	add := func(key string, value any, text string) { addAt(key, value, text, latestOrigin(p, key)) }
-	addBool := func(key string, v bool) { add(key, v, strconv.FormatBool(v)) }
-	addList := func(key string, v []string) { add(key, nonNil(v), list(v)) }
-
-	add("description", p.Description, strconv.Quote(p.Description))
-	addList("programs", p.Programs)
-	ns := p.Namespaces
-	for _, n := range []struct {
-		k string
-		v bool
-	}{{"user", ns.User}, {"mount", ns.Mount}, {"pid", ns.PID}, {"net", ns.Net}, {"ipc", ns.IPC},
-		{"uts", ns.UTS}, {"cgroup", ns.Cgroup}, {"time", ns.Time}} {
-		addBool("namespaces."+n.k, n.v)
-	}
-	id := p.Identity
-	add("identity.uid", id.UID, optID(id.UID))
-	add("identity.gid", id.GID, optID(id.GID))
-	addBool("identity.subids", id.Subids)
-	if len(id.UIDMap) > 0 {
-		add("identity.uid_map", id.UIDMap, ranges(id.UIDMap))
-	}
-	if len(id.GIDMap) > 0 {
-		add("identity.gid_map", id.GIDMap, ranges(id.GIDMap))
-	}
-	if p.Hostname != "" {
-		add("hostname", p.Hostname, strconv.Quote(p.Hostname))
-	}
-	if p.Domainname != "" {
-		add("domainname", p.Domainname, strconv.Quote(p.Domainname))
-	}
-	if cwd := p.Filesystem.Cwd; cwd != "" {
-		add("filesystem.cwd", cwd, cwd)
-	} else {
-		add("filesystem.cwd", nil, "(the caller's directory if visible, else HOME, else /)")
-	}
-	if p.Filesystem.PersistentHome {
-		add("filesystem.persistent_home", true, "true ("+p.Filesystem.HomeDir+")")
-	}
-	// Each entry is named as in the file that declares it (From).
-	for _, m := range p.Filesystem.Mounts {
-		addAt(m.Key, m, mountString(m), m.At)
-	}
-	addList("capabilities.keep", p.Capabilities.Keep)
-	addBool("capabilities.ambient", p.Capabilities.Ambient)
-	add("seccomp.policy", string(p.Seccomp.Policy), string(p.Seccomp.Policy))
-	if p.Seccomp.Policy == profile.PolicyAllowList {
-		a := actionString(p.Seccomp.DefaultAction)
-		add("seccomp.default_action", a, a)
-	}
-	if p.Seccomp.Policy != profile.PolicyNone {
-		addBool("seccomp.allow_terminal_injection", p.Seccomp.AllowTerminalInjection)
-	}
-	for _, r := range p.Seccomp.Syscalls {
-		a := actionString(r.Action)
-		addAt("seccomp.syscalls."+r.Name, a, a, r.At)
-	}
-	addList("environment.keep", p.Environment.Keep)
-	addList("environment.unset", p.Environment.Unset)
-	for _, v := range p.Environment.Set {
-		add("environment.set."+v.Name, v.Value, strconv.Quote(v.Value))
-	}
-	for _, l := range p.Limits {
-		addAt("limits."+l.Name, limitJSON{Soft: limitValue(l.Soft), Hard: limitValue(l.Hard)}, limit(l), l.At)
-	}
-	pr := p.Process
-	addBool("process.die_with_parent", pr.DieWithParent)
-	addBool("process.new_session", pr.NewSession)
-	addBool("process.init", pr.Init)
-	addBool("process.nested_user_namespaces", pr.NestedUserNamespaces)
-	addBool("process.no_new_privs", pr.NoNewPrivs)
-	if len(pr.PassFDs) > 0 {
-		var s []string
-		for _, fd := range pr.PassFDs {
-			s = append(s, strconv.Itoa(fd))
+	leaves := leafSettings(p)
+	for _, d := range profile.Schema() {
+		switch {
+		case d.Key == "mount":
+			// Each entry is named as in the file that declares it.
+			for _, m := range p.Filesystem.Mounts {
+				addAt(m.Key, m, mountString(m), m.At)
+			}
+		case d.Key == "seccomp.syscalls":
+			for _, r := range p.Seccomp.Syscalls {
+				a := actionString(r.Action)
+				addAt("seccomp.syscalls."+r.Name, a, a, r.At)
+			}
+		case d.Key == "environment.set":
+			for _, v := range p.Environment.Set {
+				addAt("environment.set."+v.Name, v.Value, strconv.Quote(v.Value), latestOrigin(p, "environment.set."+v.Name))
+			}
+		case d.Key == "limits":
+			for _, l := range p.Limits {
+				addAt("limits."+l.Name, limitJSON{Soft: limitValue(l.Soft), Hard: limitValue(l.Hard)}, limit(l), l.At)
+			}
+		default:
+			leaf, ok := leaves[d.Key]
+			if !ok {
+				continue // a section, an entry's field, or how files combine
+			}
+			if v, text, shown := leaf(); shown {
+				addAt(d.Key, v, text, latestOrigin(p, d.Key))
+			}
 		}
-		add("process.pass_fds", pr.PassFDs, list(s))
+	}
+	return out
+}
+
+// leaf is the effective value of one key, typed for JSON, and its text;
+// shown is false where the key is only shown when it says something (an
+// unset host name, an allow-list's default action under another policy).
+type leaf func() (value any, text string, shown bool)
+
+// schemaNotShown are the keys that say how profile files combine, not
+// what the sandbox is: the effective profile is what they produced.
+var schemaNotShown = map[string]bool{"extends": true, "merge.replace": true}
+
+// leafSettings gives each key of the schema that holds a value its leaf.
+func leafSettings(p *profile.Profile) map[string]leaf {
+	always := func(v any, text string) leaf { return func() (any, string, bool) { return v, text, true } }
+	b := func(v bool) leaf { return always(v, strconv.FormatBool(v)) }
+	strs := func(v []string) leaf { return always(nonNil(v), list(v)) }
+	quoted := func(v string) leaf { return always(v, strconv.Quote(v)) }
+	word := func(v string) leaf { return always(v, v) }
+	num := func(v int) leaf { return always(v, strconv.Itoa(v)) }
+	nums := func(v []int) leaf {
+		s := make([]string, len(v))
+		for i, n := range v {
+			s[i] = strconv.Itoa(n)
+		}
+		if v == nil {
+			v = []int{}
+		}
+		return always(v, list(s))
+	}
+	ifSet := func(v string) leaf {
+		return func() (any, string, bool) { return v, strconv.Quote(v), v != "" }
+	}
+	id, ns, fs, pr := p.Identity, p.Namespaces, p.Filesystem, p.Process
+	dt, net, ll, tst := p.Desktop, p.Network, p.Landlock, p.Test
+	m := map[string]leaf{
+		"description":        quoted(p.Description),
+		"programs":           strs(p.Programs),
+		"hostname":           ifSet(p.Hostname),
+		"domainname":         ifSet(p.Domainname),
+		"namespaces.user":    b(ns.User),
+		"namespaces.mount":   b(ns.Mount),
+		"namespaces.pid":     b(ns.PID),
+		"namespaces.net":     b(ns.Net),
+		"namespaces.ipc":     b(ns.IPC),
+		"namespaces.uts":     b(ns.UTS),
+		"namespaces.cgroup":  b(ns.Cgroup),
+		"namespaces.time":    b(ns.Time),
+		"identity.uid":       always(id.UID, optID(id.UID)),
+		"identity.gid":       always(id.GID, optID(id.GID)),
+		"identity.subids":    b(id.Subids),
+		"identity.host_root": b(id.HostRoot),
+		"identity.uid_map":   func() (any, string, bool) { return id.UIDMap, ranges(id.UIDMap), len(id.UIDMap) > 0 },
+		"identity.gid_map":   func() (any, string, bool) { return id.GIDMap, ranges(id.GIDMap), len(id.GIDMap) > 0 },
+		"filesystem.cwd": func() (any, string, bool) {
+			if fs.Cwd == "" {
+				return nil, "(the caller's directory if visible, else HOME, else /)", true
+			}
+			return fs.Cwd, fs.Cwd, true
+		},
+		"filesystem.cwd_notice": b(fs.CwdNotice),
+		"filesystem.unprotect":  strs(fs.Unprotect),
+		"filesystem.persistent_home": func() (any, string, bool) {
+			if fs.PersistentHome {
+				return true, "true (" + fs.HomeDir + ")", true
+			}
+			return false, "false", true
+		},
+		"capabilities.keep":    strs(p.Capabilities.Keep),
+		"capabilities.ambient": b(p.Capabilities.Ambient),
+		"seccomp.policy":       word(string(p.Seccomp.Policy)),
+		"seccomp.default_action": func() (any, string, bool) {
+			a := actionString(p.Seccomp.DefaultAction)
+			return a, a, p.Seccomp.Policy == profile.PolicyAllowList
+		},
+		"seccomp.allow_terminal_injection": func() (any, string, bool) {
+			v := p.Seccomp.AllowTerminalInjection
+			return v, strconv.FormatBool(v), p.Seccomp.Policy != profile.PolicyNone
+		},
+		"environment.keep":               strs(p.Environment.Keep),
+		"environment.unset":              strs(p.Environment.Unset),
+		"process.die_with_parent":        b(pr.DieWithParent),
+		"process.new_session":            b(pr.NewSession),
+		"process.init":                   b(pr.Init),
+		"process.nested_user_namespaces": b(pr.NestedUserNamespaces),
+		"process.no_new_privs":           b(pr.NoNewPrivs),
+		"process.pass_fds":               nums(pr.PassFDs),
+		"desktop.wayland":                b(dt.Wayland),
+		"desktop.x11":                    b(dt.X11),
+		"desktop.pulseaudio":             b(dt.PulseAudio),
+		"desktop.pipewire":               b(dt.PipeWire),
+		"desktop.pipewire_unrestricted":  b(dt.PipeWireUnrestricted),
+		"desktop.gpu":                    b(dt.GPU),
+		"desktop.fonts":                  b(dt.Fonts),
+		"desktop.themes":                 b(dt.Themes),
+		"desktop.portal":                 b(dt.Portal),
+		"network.mode":                   word(net.Mode),
+		"network.backend":                word(net.Backend),
+		"network.allow_host_loopback":    b(net.AllowHostLoopback),
+		"network.forward":                strs(forwardStrings(net.Forwards)),
+		"network.allow":                  strs(egressStrings(net.Allow)),
+		"network.allow_private":          strs(egressStrings(net.AllowPrivate)),
+		"network.hosts":                  strs(hostStrings(net.Hosts)),
+		"network.connect_ports":          nums(net.ConnectPorts),
+		"network.bind_ports":             nums(net.BindPorts),
+		"landlock.enabled":               b(ll.Enabled),
+		"landlock.require":               num(ll.Require),
+		"landlock.read_only":             strs(ll.ReadOnly),
+		"landlock.read_write":            strs(ll.ReadWrite),
+		"test.command":                   strs(tst.Command),
+		"test.expect_exit":               num(tst.ExpectExit),
+		"test.expect_output":             quoted(tst.ExpectOutput),
+		"test.timeout":                   num(tst.Timeout),
+		"test.requires":                  strs(tst.Requires),
+		"test.setup":                     strs(tst.Setup),
+		"test.check":                     strs(tst.Check),
+	}
+	for _, bus := range []struct {
+		name string
+		b    profile.DBusBus
+	}{{"session", p.DBus.Session}, {"system", p.DBus.System}} {
+		m["dbus."+bus.name+".talk"] = strs(bus.b.Talk)
+		m["dbus."+bus.name+".own"] = strs(bus.b.Own)
+		m["dbus."+bus.name+".see"] = strs(bus.b.See)
+		m["dbus."+bus.name+".call"] = strs(bus.b.Call)
+		m["dbus."+bus.name+".broadcast"] = strs(bus.b.Broadcast)
+	}
+	return m
+}
+
+// forwardStrings are port forwards as a profile writes them.
+func forwardStrings(fs []profile.PortForward) []string {
+	var out []string
+	for _, f := range fs {
+		out = append(out, fmt.Sprintf("%d:%d/%s", f.HostPort, f.SandboxPort, f.Proto))
+	}
+	return out
+}
+
+// egressStrings are allow-list entries as a profile writes them.
+func egressStrings(rs []profile.EgressRule) []string {
+	var out []string
+	for _, r := range rs {
+		out = append(out, r.String())
+	}
+	return out
+}
+
+// hostStrings are name mappings as a profile writes them.
+func hostStrings(hs []profile.HostMapping) []string {
+	var out []string
+	for _, h := range hs {
+		out = append(out, h.Name+"="+h.Addr)
 	}
 	return out
 }
