@@ -95,6 +95,9 @@ func (c *compiler) checkSource(m profile.Mount, key, src string) bool {
 		return true
 	case os.IsNotExist(err) && m.Optional:
 		return false
+	case os.IsNotExist(err) && m.At.File == profile.CommandLineFile:
+		// A flag has no optional = true to add.
+		c.fail(m.At, key, "%s does not exist on this machine", src)
 	case os.IsNotExist(err):
 		c.fail(m.At, key, "%s does not exist on this machine; fix the path or add optional = true to skip it when missing", src)
 	case os.IsPermission(err):

@@ -70,20 +70,20 @@ const (
 func newEgressProxy(e *Egress, w io.Writer, verbose bool) (x *egressProxy, child, peer int, err error) {
 	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_SEQPACKET|syscall.SOCK_CLOEXEC, 0)
 	if err != nil {
-		return nil, -1, -1, fmt.Errorf("sandbox: egress proxy socketpair: %w", err)
+		return nil, -1, -1, fmt.Errorf("egress proxy socketpair: %w", err)
 	}
 	f := os.NewFile(uintptr(fds[0]), "egress")
 	c, err := net.FileConn(f) // a duplicate, in the poller
 	f.Close()
 	if err != nil {
 		syscall.Close(fds[1])
-		return nil, -1, -1, fmt.Errorf("sandbox: egress proxy socketpair: %w", err)
+		return nil, -1, -1, fmt.Errorf("egress proxy socketpair: %w", err)
 	}
 	uc, ok := c.(*net.UnixConn)
 	if !ok {
 		c.Close()
 		syscall.Close(fds[1])
-		return nil, -1, -1, errors.New("sandbox: egress proxy socketpair is not a unix socket")
+		return nil, -1, -1, errors.New("egress proxy socketpair is not a unix socket")
 	}
 	x = &egressProxy{e: e, pol: newEgressPolicy(e), rep: newEgressReport(w, verbose), peer: uc,
 		conns: map[net.Conn]struct{}{}}
@@ -97,7 +97,7 @@ func newEgressProxy(e *Egress, w io.Writer, verbose bool) (x *egressProxy, child
 	if err != nil {
 		uc.Close()
 		syscall.Close(fds[1])
-		return nil, -1, -1, fmt.Errorf("sandbox: egress proxy socketpair: %w", err)
+		return nil, -1, -1, fmt.Errorf("egress proxy socketpair: %w", err)
 	}
 	return x, fds[1], peer, nil
 }

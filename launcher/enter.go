@@ -38,7 +38,7 @@ type EnterTarget struct {
 // made safe to show to the sandbox (E1).
 func Enter(p *Plan, t EnterTarget, argv []string, opts RunOptions) (int, error) {
 	if p == nil {
-		return 125, errors.New("sandbox: enter: no plan")
+		return 125, errors.New("enter: no plan")
 	}
 	// The init pins the sandbox: a pidfd of it and its start time
 	// checked after make the pid we read children from the recorded one.
@@ -55,7 +55,7 @@ func Enter(p *Plan, t EnterTarget, argv []string, opts RunOptions) (int, error) 
 	}
 	start, ok := enterStartOf(pid)
 	if !ok {
-		return 125, fmt.Errorf("sandbox: enter: the payload (pid %d): %w", pid, ErrGone)
+		return 125, fmt.Errorf("enter: the payload (pid %d): %w", pid, ErrGone)
 	}
 	pidfd, err := enterPidfd(pid, start)
 	if err != nil {
@@ -69,7 +69,7 @@ func Enter(p *Plan, t EnterTarget, argv []string, opts RunOptions) (int, error) 
 	// Read under the pidfd: still the same process, so what we read is
 	// the payload's and not a newcomer's under a reused pid.
 	if !enterCheckStart(pid, start) || !enterCheckStart(t.PID, t.Start) {
-		return 125, fmt.Errorf("sandbox: enter: pid %d: %w", pid, ErrGone)
+		return 125, fmt.Errorf("enter: pid %d: %w", pid, ErrGone)
 	}
 	if err := enterCheckCeiling(p, pl); err != nil {
 		return 125, err
@@ -91,7 +91,7 @@ func Enter(p *Plan, t EnterTarget, argv []string, opts RunOptions) (int, error) 
 	defer cp.free()
 	var report, sync [2]int
 	if err := syscall.Pipe2(report[:], syscall.O_CLOEXEC); err != nil {
-		return 125, fmt.Errorf("sandbox: enter: report pipe: %w", err)
+		return 125, fmt.Errorf("enter: report pipe: %w", err)
 	}
 	defer syscall.Close(report[0])
 	// The entered process ends with this launcher, as a launch's
@@ -101,7 +101,7 @@ func Enter(p *Plan, t EnterTarget, argv []string, opts RunOptions) (int, error) 
 	if ep.DieWithParent {
 		if err := syscall.Pipe2(sync[:], syscall.O_CLOEXEC); err != nil {
 			syscall.Close(report[1])
-			return 125, fmt.Errorf("sandbox: enter: sync pipe: %w", err)
+			return 125, fmt.Errorf("enter: sync pipe: %w", err)
 		}
 		defer syscall.Close(sync[1])
 	}
@@ -149,10 +149,10 @@ func Enter(p *Plan, t EnterTarget, argv []string, opts RunOptions) (int, error) 
 	sig.setupDone()
 	ws, werr := sig.wait(job)
 	if rerr != nil {
-		return 125, fmt.Errorf("sandbox: enter: reading the report: %w", rerr)
+		return 125, fmt.Errorf("enter: reading the report: %w", rerr)
 	}
 	if werr != nil {
-		return 125, fmt.Errorf("sandbox: enter: waiting: %w", werr)
+		return 125, fmt.Errorf("enter: waiting: %w", werr)
 	}
 	if got {
 		r := decodeChildReport(rec)
@@ -228,11 +228,11 @@ func enterShell(p *Plan, pid int) string {
 func enterPidfd(pid int, start uint64) (int, error) {
 	fd, err := unix.PidfdOpen(pid, 0)
 	if err != nil {
-		return -1, fmt.Errorf("sandbox: enter: pid %d: %w: %w", pid, ErrGone, err)
+		return -1, fmt.Errorf("enter: pid %d: %w: %w", pid, ErrGone, err)
 	}
 	if !enterCheckStart(pid, start) {
 		unix.Close(fd)
-		return -1, fmt.Errorf("sandbox: enter: pid %d is no longer the sandbox's: %w", pid, ErrGone)
+		return -1, fmt.Errorf("enter: pid %d is no longer the sandbox's: %w", pid, ErrGone)
 	}
 	return fd, nil
 }
@@ -245,7 +245,7 @@ func enterSpawnError(pid, stage int, errno syscall.Errno) error {
 	if stage >= 0 && stage < len(what) {
 		w = what[stage]
 	}
-	err := fmt.Errorf("sandbox: enter: %s of pid %d: %w", w, pid, errno)
+	err := fmt.Errorf("enter: %s of pid %d: %w", w, pid, errno)
 	if errno == syscall.ESRCH {
 		return fmt.Errorf("%w: %w", err, ErrGone)
 	}

@@ -45,7 +45,7 @@ func readEnterPayload(pid int) (enterPayload, error) {
 	e := enterPayload{pid: pid}
 	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		return e, fmt.Errorf("sandbox: enter: the payload (pid %d): %w: %w", pid, ErrGone, err)
+		return e, fmt.Errorf("enter: the payload (pid %d): %w: %w", pid, ErrGone, err)
 	}
 	var hostUID, hostGID uint32
 	var seen int
@@ -91,7 +91,7 @@ func readEnterPayload(pid int) (enterPayload, error) {
 		}
 	}
 	if seen < 3 {
-		return e, fmt.Errorf("sandbox: enter: cannot read the ids of the payload (pid %d) from /proc/%d/status", pid, pid)
+		return e, fmt.Errorf("enter: cannot read the ids of the payload (pid %d) from /proc/%d/status", pid, pid)
 	}
 	if e.uid, err = enterInsideID(pid, "uid_map", hostUID); err != nil {
 		return e, err
@@ -105,7 +105,7 @@ func readEnterPayload(pid int) (enterPayload, error) {
 			continue // a namespace this kernel lacks
 		}
 		if err := syscall.Stat(fmt.Sprintf("/proc/%d/ns/%s", pid, ns.name), &theirs); err != nil {
-			return e, fmt.Errorf("sandbox: enter: the payload's %s namespace: %w", ns.name, err)
+			return e, fmt.Errorf("enter: the payload's %s namespace: %w", ns.name, err)
 		}
 		if mine.Dev != theirs.Dev || mine.Ino != theirs.Ino {
 			e.nsFlags |= ns.flag
@@ -119,7 +119,7 @@ func readEnterPayload(pid int) (enterPayload, error) {
 func enterInsideID(pid int, file string, host uint32) (uint32, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/%s", pid, file))
 	if err != nil {
-		return 0, fmt.Errorf("sandbox: enter: the payload's %s: %w", file, err)
+		return 0, fmt.Errorf("enter: the payload's %s: %w", file, err)
 	}
 	for _, line := range strings.Split(string(b), "\n") {
 		f := strings.Fields(line)
@@ -136,7 +136,7 @@ func enterInsideID(pid int, file string, host uint32) (uint32, error) {
 			return uint32(in + uint64(host) - out), nil
 		}
 	}
-	return 0, fmt.Errorf("sandbox: enter: the payload's id %d is not in its %s", host, file)
+	return 0, fmt.Errorf("enter: the payload's id %d is not in its %s", host, file)
 }
 
 // enterPayloadPID is the payload of the sandbox whose first process is
@@ -147,15 +147,15 @@ func enterPayloadPID(pid int, init bool) (int, error) {
 	}
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", pid, pid))
 	if err != nil {
-		return 0, fmt.Errorf("sandbox: enter: the sandbox's payload: %w: %w", ErrGone, err)
+		return 0, fmt.Errorf("enter: the sandbox's payload: %w: %w", ErrGone, err)
 	}
 	f := strings.Fields(string(b))
 	if len(f) == 0 {
-		return 0, fmt.Errorf("sandbox: enter: the sandbox's payload has ended: %w", ErrGone)
+		return 0, fmt.Errorf("enter: the sandbox's payload has ended: %w", ErrGone)
 	}
 	kid, err := strconv.Atoi(f[0])
 	if err != nil {
-		return 0, fmt.Errorf("sandbox: enter: /proc/%d/task/%d/children: %w", pid, pid, err)
+		return 0, fmt.Errorf("enter: /proc/%d/task/%d/children: %w", pid, pid, err)
 	}
 	return kid, nil
 }
@@ -171,7 +171,7 @@ func enterCheckCeiling(p *Plan, e enterPayload) error {
 		case Capabilities:
 			for _, c := range st.Keep {
 				if c >= 64 || e.capBnd&(1<<c) == 0 {
-					return fmt.Errorf("sandbox: enter: %s: it keeps capability %d, which the payload's bounding set lacks", changed, c)
+					return fmt.Errorf("enter: %s: it keeps capability %d, which the payload's bounding set lacks", changed, c)
 				}
 			}
 		case NoNewPrivs:
@@ -181,10 +181,10 @@ func enterCheckCeiling(p *Plan, e enterPayload) error {
 		}
 	}
 	if e.noNewPriv && !nnp {
-		return fmt.Errorf("sandbox: enter: %s: the payload has no_new_privs and the profile does not set it", changed)
+		return fmt.Errorf("enter: %s: the payload has no_new_privs and the profile does not set it", changed)
 	}
 	if e.seccomp == 2 && !filter {
-		return fmt.Errorf("sandbox: enter: %s: the payload is under a seccomp filter and the profile loads none", changed)
+		return fmt.Errorf("enter: %s: the payload is under a seccomp filter and the profile loads none", changed)
 	}
 	return nil
 }

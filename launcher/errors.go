@@ -36,12 +36,12 @@ type SetupError struct {
 	Hint string
 }
 
-// Error reads "sandbox: step 4 (bind-mount /home/u/x): move_mount: no such
-// file or directory (from firefox.toml:14:1)", with the hint on a second
-// line. Steps are numbered from 1, as `sandbox explain` lists them.
+// Error reads "step 4 (bind-mount /home/u/x): move_mount: no such file or
+// directory (from firefox.toml:14:1)", with the hint on a second line.
+// Steps are numbered from 1, as `sandbox explain` lists them. Like every
+// error, it does not say who speaks: the command adds "sandbox: " once.
 func (e *SetupError) Error() string {
 	var b strings.Builder
-	b.WriteString("sandbox: ")
 	switch {
 	case e.Step >= 0:
 		fmt.Fprintf(&b, "step %d (%s", e.Step+1, e.Kind)

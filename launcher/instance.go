@@ -47,7 +47,7 @@ func WriteInstance(base string, pid int, name string, args []string) (id, path s
 	var cid [C.SBX_INSTANCE_ID_LEN + 1]C.char
 	var cpath [4200]C.char
 	if C.sbx_instance_write(cbase, C.int(pid), cname, C.int(len(args)), carr, &cid[0], &cpath[0], C.size_t(len(cpath))) < 0 {
-		return "", "", fmt.Errorf("sandbox: writing the instance record in %s/sandbox/instances failed", base)
+		return "", "", fmt.Errorf("writing the instance record in %s/sandbox/instances failed", base)
 	}
 	return C.GoString(&cid[0]), C.GoString(&cpath[0]), nil
 }

@@ -51,7 +51,7 @@ type RunOptions struct {
 // SIGWINCH are forwarded to the sandbox while Run waits.
 func Run(p *Plan, opts RunOptions) (int, error) {
 	if p == nil {
-		return 125, errors.New("sandbox: no plan to run")
+		return 125, errors.New("no plan to run")
 	}
 	if err := runDieWithParent(p); err != nil {
 		return 125, err
@@ -118,14 +118,14 @@ func Run(p *Plan, opts RunOptions) (int, error) {
 func runChild(p *Plan, cp *childPlan, set childSetup, svc *services, opts RunOptions) (int, error) {
 	var report, sync [2]int
 	if err := syscall.Pipe2(report[:], syscall.O_CLOEXEC); err != nil {
-		return 0, fmt.Errorf("sandbox: report pipe: %w", err)
+		return 0, fmt.Errorf("report pipe: %w", err)
 	}
 	defer syscall.Close(report[0])
 	sync = [2]int{-1, -1}
 	if set.waitMaps || set.hold || p.DieWithParent || p.NAT != nil {
 		if err := syscall.Pipe2(sync[:], syscall.O_CLOEXEC); err != nil {
 			syscall.Close(report[1])
-			return 0, fmt.Errorf("sandbox: sync pipe: %w", err)
+			return 0, fmt.Errorf("sync pipe: %w", err)
 		}
 		defer syscall.Close(sync[1])
 	}
@@ -174,7 +174,7 @@ func runChild(p *Plan, cp *childPlan, set childSetup, svc *services, opts RunOpt
 		if _, err := syscall.Write(sync[1], []byte{1}); err != nil {
 			_ = syscall.Kill(pid, syscall.SIGKILL)
 			_, _ = sig.wait(job)
-			return 0, fmt.Errorf("sandbox: releasing the sandbox: %w", err)
+			return 0, fmt.Errorf("releasing the sandbox: %w", err)
 		}
 	}
 
@@ -195,10 +195,10 @@ func runChild(p *Plan, cp *childPlan, set childSetup, svc *services, opts RunOpt
 	sig.setupDone()
 	ws, werr := sig.wait(job)
 	if rerr != nil {
-		return 0, fmt.Errorf("sandbox: reading the sandbox's report: %w", rerr)
+		return 0, fmt.Errorf("reading the sandbox's report: %w", rerr)
 	}
 	if werr != nil {
-		return 0, fmt.Errorf("sandbox: waiting for the sandbox: %w", werr)
+		return 0, fmt.Errorf("waiting for the sandbox: %w", werr)
 	}
 	if got {
 		r := decodeChildReport(rec)

@@ -15,7 +15,7 @@ func runDieWithParent(p *Plan) error {
 		return nil
 	}
 	if r, err := C.sbx_die_with_launcher_parent(); r < 0 {
-		return fmt.Errorf("sandbox: prctl PR_SET_PDEATHSIG for the launcher (process.die_with_parent): %w", err)
+		return fmt.Errorf("prctl PR_SET_PDEATHSIG for the launcher (process.die_with_parent): %w", err)
 	}
 	return nil
 }

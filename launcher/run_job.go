@@ -31,14 +31,14 @@ type runJob struct {
 func newRunJob(cp *childPlan, stdio [3]int) (*runJob, error) {
 	j := &runJob{j: (*C.struct_sbx_job)(C.calloc(1, C.sizeof_struct_sbx_job)), pipe: [2]int{-1, -1}}
 	if j.j == nil {
-		return nil, fmt.Errorf("sandbox: out of memory")
+		return nil, fmt.Errorf("out of memory")
 	}
 	cstdio := [3]C.int{C.int(stdio[0]), C.int(stdio[1]), C.int(stdio[2])}
 	fg := C.sbx_job_begin(j.j, &cstdio[0], C.sbx_plan_new_session(cp.c))
 	if cp.c.init != 0 && C.sbx_job_watch(j.j) != 0 {
 		if err := syscall.Pipe2(j.pipe[:], syscall.O_CLOEXEC); err != nil {
 			C.free(unsafe.Pointer(j.j))
-			return nil, fmt.Errorf("sandbox: job pipe: %w", err)
+			return nil, fmt.Errorf("job pipe: %w", err)
 		}
 	}
 	cp.setJob(int(fg), j.pipe)

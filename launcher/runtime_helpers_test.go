@@ -39,7 +39,8 @@ func init() {
 			}
 			code, err := launcher.Run(p, launcher.RunOptions{})
 			if err != nil {
-				fmt.Fprintln(os.Stderr, err)
+				// As the command prints it (printErr).
+				fmt.Fprintln(os.Stderr, "sandbox: "+err.Error())
 				return 125
 			}
 			return code

@@ -117,7 +117,7 @@ func startServices(p *Plan) (*services, *Plan, error) {
 		if err := s.startDBusProxy(p.DBusProxy); err != nil {
 			s.stop()
 			return nil, nil, &SetupError{Step: -1, Kind: "dbus-proxy", Origin: p.DBusProxy.Buses[0].At,
-				Msg:  strings.TrimPrefix(err.Error(), "sandbox: "),
+				Msg:  err.Error(),
 				Hint: "check that the bus is running and its address ($DBUS_SESSION_BUS_ADDRESS, $DBUS_SYSTEM_BUS_ADDRESS) is right, or remove the profile's D-Bus rules"}
 		}
 	}
@@ -125,7 +125,7 @@ func startServices(p *Plan) (*services, *Plan, error) {
 		if err := s.startPulseProxy(p.PulseProxy); err != nil {
 			s.stop()
 			return nil, nil, &SetupError{Step: -1, Kind: "pulse-proxy", Origin: p.PulseProxy.At,
-				Msg: strings.TrimPrefix(err.Error(), "sandbox: ")}
+				Msg: err.Error()}
 		}
 	}
 	if err := s.giveDir(p); err != nil {
@@ -201,7 +201,7 @@ func (s *services) privateDir() (string, error) {
 			return dir, nil
 		}
 	}
-	return "", fmt.Errorf("sandbox: creating a private directory for helper sockets: %w", err)
+	return "", fmt.Errorf("creating a private directory for helper sockets: %w", err)
 }
 
 // giveDir gives the private directory to the host ids the sandbox of a
@@ -223,7 +223,7 @@ func (s *services) giveDir(p *Plan) error {
 func openPrivateDir(base, dir string) (*nofollow.Dir, error) {
 	d, err := nofollow.OpenDir(base, dir, false)
 	if err != nil {
-		return nil, fmt.Errorf("sandbox: opening the private directory for helper sockets: %w", err)
+		return nil, fmt.Errorf("opening the private directory for helper sockets: %w", err)
 	}
 	st, err := d.Stat()
 	if err == nil && (st.Uid != uint32(os.Geteuid()) || st.Mode&0o777 != 0o700) {
@@ -231,7 +231,7 @@ func openPrivateDir(base, dir string) (*nofollow.Dir, error) {
 	}
 	if err != nil {
 		d.Close()
-		return nil, fmt.Errorf("sandbox: %w", err)
+		return nil, fmt.Errorf("%w", err)
 	}
 	return d, nil
 }
@@ -278,7 +278,7 @@ func (s *services) start(name, prog string, args []string, extra []*os.File) (*h
 	cmd.WaitDelay = time.Second
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
 	if err := servicesSpawn(cmd); err != nil {
-		return nil, fmt.Errorf("sandbox: starting %s (%s): %w", name, prog, err)
+		return nil, fmt.Errorf("starting %s (%s): %w", name, prog, err)
 	}
 	h.pid = cmd.Process.Pid
 	s.helpers = append(s.helpers, h)
@@ -319,7 +319,7 @@ func (h *helper) failure(what string) error {
 	if msg != "" {
 		msg = ": " + msg
 	}
-	return fmt.Errorf("sandbox: %s %s; %s%s", h.name, what, state, msg)
+	return fmt.Errorf("%s %s; %s%s", h.name, what, state, msg)
 }
 
 func (h *helper) stop() {

@@ -25,7 +25,7 @@ func (s *services) startDBusProxy(p *DBusProxy) error {
 	}
 	r, w, err := os.Pipe()
 	if err != nil {
-		return fmt.Errorf("sandbox: D-Bus proxy sync pipe: %w", err)
+		return fmt.Errorf("D-Bus proxy sync pipe: %w", err)
 	}
 	// Fd makes the pipe blocking; the number is the one the proxy
 	// inherits (the child keeps passed fds where they are).

@@ -21,11 +21,11 @@ func (s *services) releaseNetwork(p *Plan, pid, sync int) error {
 	err := s.attachNetwork(p.NAT, pid, p.CloneFlags&syscall.CLONE_NEWUSER != 0)
 	if err == nil {
 		if _, werr := syscall.Write(sync, []byte{1}); werr != nil {
-			err = fmt.Errorf("sandbox: releasing the sandbox: %w", werr)
+			err = fmt.Errorf("releasing the sandbox: %w", werr)
 		}
 	}
 	if err != nil {
-		return &SetupError{Step: -1, Kind: "network", Origin: p.NAT.At, Msg: strings.TrimPrefix(err.Error(), "sandbox: "),
+		return &SetupError{Step: -1, Kind: "network", Origin: p.NAT.At, Msg: err.Error(),
 			Hint: natHint(p.NAT)}
 	}
 	return nil
@@ -65,7 +65,7 @@ func (s *services) attachNetwork(n *NAT, pid int, userns bool) error {
 	case profile.BackendSlirp4netns:
 		return s.startSlirp4netns(n, ns)
 	}
-	return fmt.Errorf("sandbox: unknown NAT backend %q", n.Backend)
+	return fmt.Errorf("unknown NAT backend %q", n.Backend)
 }
 
 // openNamespaces opens the sandbox's network namespace and, with userns,
@@ -82,7 +82,7 @@ func openNamespaces(pid int, userns bool) ([]*os.File, error) {
 			for _, o := range out {
 				o.Close()
 			}
-			return nil, fmt.Errorf("sandbox: opening the sandbox's %s namespace: %w", name, err)
+			return nil, fmt.Errorf("opening the sandbox's %s namespace: %w", name, err)
 		}
 		out = append(out, f)
 	}
@@ -98,7 +98,7 @@ func openNamespaces(pid int, userns bool) ([]*os.File, error) {
 func (s *services) startPasta(n *NAT, ns []*os.File) error {
 	r, w, err := os.Pipe()
 	if err != nil {
-		return fmt.Errorf("sandbox: pasta ready pipe: %w", err)
+		return fmt.Errorf("pasta ready pipe: %w", err)
 	}
 	defer r.Close()
 	extra := append(append([]*os.File(nil), ns...), w)
@@ -167,13 +167,13 @@ func pastaPorts(fw []profile.PortForward) []string {
 func (s *services) startSlirp4netns(n *NAT, ns []*os.File) error {
 	ready, readyW, err := os.Pipe()
 	if err != nil {
-		return fmt.Errorf("sandbox: slirp4netns ready pipe: %w", err)
+		return fmt.Errorf("slirp4netns ready pipe: %w", err)
 	}
 	defer ready.Close()
 	exitR, exitW, err := os.Pipe()
 	if err != nil {
 		readyW.Close()
-		return fmt.Errorf("sandbox: slirp4netns exit pipe: %w", err)
+		return fmt.Errorf("slirp4netns exit pipe: %w", err)
 	}
 	extra := append(append([]*os.File(nil), ns...), readyW, exitR)
 	fd := func(i int) string { return strconv.Itoa(3 + i) }

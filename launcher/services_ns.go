@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"syscall"
 )
 
@@ -24,30 +23,30 @@ import (
 func (s *services) startInNamespace(name string, p *Plan) (*helper, error) {
 	set := childSetup{ids: runIDModeFor(p)}
 	if set.ids != idsSelf && set.ids != idsNone {
-		return nil, fmt.Errorf("sandbox: %s: its namespace needs id maps the launcher would write", name)
+		return nil, fmt.Errorf("%s: its namespace needs id maps the launcher would write", name)
 	}
 	set.lastCap, _, _ = childHost()
 	devnull, err := os.Open(os.DevNull)
 	if err != nil {
-		return nil, fmt.Errorf("sandbox: starting %s: %w", name, err)
+		return nil, fmt.Errorf("starting %s: %w", name, err)
 	}
 	defer devnull.Close()
 	outR, outW, err := os.Pipe()
 	if err != nil {
-		return nil, fmt.Errorf("sandbox: starting %s: output pipe: %w", name, err)
+		return nil, fmt.Errorf("starting %s: output pipe: %w", name, err)
 	}
 	defer outW.Close()
 	set.stdio = [3]int{int(devnull.Fd()), int(outW.Fd()), int(outW.Fd())}
 	cp, err := newChildPlan(p, set)
 	if err != nil {
 		outR.Close()
-		return nil, fmt.Errorf("sandbox: starting %s: %w", name, err)
+		return nil, fmt.Errorf("starting %s: %w", name, err)
 	}
 	defer cp.free()
 	var report, sync [2]int
 	if err := syscall.Pipe2(report[:], syscall.O_CLOEXEC); err != nil {
 		outR.Close()
-		return nil, fmt.Errorf("sandbox: starting %s: report pipe: %w", name, err)
+		return nil, fmt.Errorf("starting %s: report pipe: %w", name, err)
 	}
 	defer syscall.Close(report[0])
 	// The sync pipe only tells the child, arming its death signal,
@@ -55,7 +54,7 @@ func (s *services) startInNamespace(name string, p *Plan) (*helper, error) {
 	if err := syscall.Pipe2(sync[:], syscall.O_CLOEXEC); err != nil {
 		syscall.Close(report[1])
 		outR.Close()
-		return nil, fmt.Errorf("sandbox: starting %s: sync pipe: %w", name, err)
+		return nil, fmt.Errorf("starting %s: sync pipe: %w", name, err)
 	}
 	defer syscall.Close(sync[1])
 	cp.setPipes(report, sync)
@@ -68,7 +67,7 @@ func (s *services) startInNamespace(name string, p *Plan) (*helper, error) {
 		if h := runCloneError(p, errno).Hint; h != "" {
 			hint = " (" + h + ")"
 		}
-		return nil, fmt.Errorf("sandbox: starting %s: cannot create its namespaces%s: %w", name, hint, errno)
+		return nil, fmt.Errorf("starting %s: cannot create its namespaces%s: %w", name, hint, errno)
 	}
 	h := &helper{name: name, pid: pid, output: &boundedBuffer{max: maxHelperOutput}, waited: make(chan struct{})}
 	s.helpers = append(s.helpers, h)
@@ -103,7 +102,7 @@ func (s *services) startInNamespace(name string, p *Plan) (*helper, error) {
 	if got {
 		r := decodeChildReport(rec)
 		e := runSetupError(p, r)
-		msg := strings.TrimPrefix(e.Error(), "sandbox: ")
+		msg := e.Error()
 		if r.exec {
 			msg = "exec " + r.detail + ": " + r.errno.Error()
 		}

@@ -56,7 +56,7 @@ func (s *services) startPulseProxy(p *PulseProxy) error {
 	sock := filepath.Join(dir, "pulse")
 	l, err := net.Listen("unix", sock)
 	if err != nil {
-		return fmt.Errorf("sandbox: sound filter: listening on %s: %w", sock, err)
+		return fmt.Errorf("sound filter: listening on %s: %w", sock, err)
 	}
 	// As for the D-Bus proxy: the payload may run as another host uid
 	// than the launcher, and connect(2) needs write permission on the
@@ -65,7 +65,7 @@ func (s *services) startPulseProxy(p *PulseProxy) error {
 	// descriptor, never its path (H3).
 	if err := s.dirFD.Chmod(filepath.Base(sock), unix.S_IFSOCK, 0o666); err != nil {
 		l.Close()
-		return fmt.Errorf("sandbox: sound filter: %w", err)
+		return fmt.Errorf("sound filter: %w", err)
 	}
 	// The listener must not unlink the socket when it closes: the
 	// private directory is removed once the sandbox has bound it.
@@ -92,7 +92,7 @@ func readPulseCookie(name string) ([]byte, error) {
 	defer f.Close()
 	b, err := io.ReadAll(io.LimitReader(f, 257))
 	if err != nil {
-		return nil, fmt.Errorf("sandbox: reading the PulseAudio cookie %s: %w", name, err)
+		return nil, fmt.Errorf("reading the PulseAudio cookie %s: %w", name, err)
 	}
 	if len(b) != 256 {
 		return nil, nil

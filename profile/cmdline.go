@@ -194,10 +194,7 @@ func (cl *CommandLine) Rewrite(err error) error {
 		if i, ok := cl.lineFlag[e.Line]; ok {
 			what = cl.Flags[i].String()
 		}
-		msg := e.Msg
-		// A profile's fix that a flag cannot take.
-		msg, _, _ = strings.Cut(msg, "; fix the path or add optional = true")
-		out = append(out, &Error{Msg: "sandbox: " + what + ": " + msg})
+		out = append(out, &Error{Msg: "sandbox: " + what + ": " + e.Msg})
 	}
 	return out
 }

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 
 	"sandbox/launcher"
 	"sandbox/profile"
@@ -150,10 +149,6 @@ func printErr(w io.Writer, err error) {
 		}
 		return
 	}
-	msg := err.Error()
-	// Runtime errors already say who speaks.
-	if !strings.HasPrefix(msg, "sandbox: ") {
-		msg = "sandbox: " + msg
-	}
-	fmt.Fprintln(w, msg)
+	// No error says who speaks; this is the one place that does.
+	fmt.Fprintln(w, "sandbox: "+err.Error())
 }
