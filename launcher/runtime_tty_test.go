@@ -4,13 +4,10 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
-
-	"golang.org/x/sys/unix"
 
 	"sandbox/launcher/internal/testutil"
 )
@@ -23,29 +20,6 @@ var caseCountINT = defineCase("count-int", func(b *testutil.Builder, args []stri
 		echo ready; while :; do sleep 0.05; done`)
 })
 
-// openPTY returns a new pseudo-terminal's master and slave.
-func openPTY(t *testing.T) (*os.File, *os.File) {
-	t.Helper()
-	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
-	if err != nil {
-		testutil.RequireOrSkip(t, false, "no /dev/ptmx: "+err.Error())
-	}
-	t.Cleanup(func() { m.Close() })
-	if err := unix.IoctlSetPointerInt(int(m.Fd()), unix.TIOCSPTLCK, 0); err != nil {
-		t.Fatal(err)
-	}
-	n, err := unix.IoctlGetInt(int(m.Fd()), unix.TIOCGPTN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|syscall.O_NOCTTY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return m, s
-}
-
 // A ^C typed on the terminal reaches the sandbox once: the sandbox's
 // process group holds the terminal's foreground, so the terminal sends it
 // there and the launcher gets none to forward. With a new session the
@@ -57,7 +31,7 @@ func TestRuntimeTerminalSignalsArriveOnce(t *testing.T) {
 		for _, init := range []string{"", "init"} {
 			for _, session := range []string{"", "setsid"} {
 				t.Run(m.name+"-"+init+"-"+session, func(t *testing.T) {
-					master, slave := openPTY(t)
+					master, slave := testutil.OpenPTY(t)
 					cmd := testutil.Command(bin, "case", m.cred(), caseCountINT, init, session)
 					cmd.Stdin = slave
 					cmd.SysProcAttr.Setsid, cmd.SysProcAttr.Setctty, cmd.SysProcAttr.Ctty = true, true, 0

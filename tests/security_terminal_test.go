@@ -2,7 +2,6 @@ package tests
 
 import (
 	"bytes"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +12,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"sandbox/internal/testutil"
 )
 
 // Terminal rows of the security checklist (T1, T2): the launcher runs on a
@@ -26,25 +27,12 @@ type pty struct {
 
 func openPTY(t *testing.T) pty {
 	t.Helper()
-	mfd, err := unix.Open("/dev/ptmx", unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
-	requireOrSkip(t, err == nil, fmt.Sprintf("a pseudo-terminal is needed: %v", err))
-	if err := unix.IoctlSetPointerInt(mfd, unix.TIOCSPTLCK, 0); err != nil {
-		t.Fatal(err)
-	}
-	n, err := unix.IoctlGetInt(mfd, unix.TIOCGPTN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	name := "/dev/pts/" + strconv.Itoa(n)
-	sfd, err := unix.Open(name, unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, sl := testutil.OpenPTY(t)
 	var st unix.Stat_t
-	unix.Fstat(sfd, &st)
-	p := pty{master: os.NewFile(uintptr(mfd), "ptmx"), slave: os.NewFile(uintptr(sfd), name), rdev: st.Rdev}
-	t.Cleanup(func() { p.master.Close(); p.slave.Close() })
-	return p
+	if err := unix.Fstat(int(sl.Fd()), &st); err != nil {
+		t.Fatal(err)
+	}
+	return pty{master: m, slave: sl, rdev: st.Rdev}
 }
 
 // pending returns what is waiting to be read on f, without blocking.
