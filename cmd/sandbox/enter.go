@@ -41,16 +41,11 @@ func cmdEnter(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "sandbox: enter: sandbox %s belongs to uid %d; only its user or root may enter it\n", r.ID, r.UID)
 		return exitLauncher
 	}
-	inv, err := parseArgs(r.Args)
-	if err != nil || len(inv.command) == 0 && inv.profile == "" {
-		fmt.Fprintf(stderr, "sandbox: enter: sandbox %s: its record's command line cannot be read back: %v\n", r.ID, err)
+	code, err := enterRecord(r, command, stderr)
+	if errors.Is(err, errRecordArgs) {
+		fmt.Fprintf(stderr, "sandbox: enter: sandbox %s: %v\n", r.ID, err)
 		return exitLauncher
 	}
-	plan, code := enterCompile(inv, launchCwd(r), stderr)
-	if plan == nil {
-		return code
-	}
-	code, err = launcher.Enter(plan, launcher.EnterTarget{PID: r.PID, Start: r.Start}, command, launcher.RunOptions{})
 	if err != nil {
 		if errors.Is(err, launcher.ErrGone) {
 			err = fmt.Errorf("sandbox %s has ended under enter: %w", r.ID, err)
@@ -59,6 +54,26 @@ func cmdEnter(args []string, stdout, stderr io.Writer) int {
 		return exitLauncher
 	}
 	return code
+}
+
+// errRecordArgs is a running sandbox's record whose command line does not
+// parse again.
+var errRecordArgs = errors.New("its record's command line cannot be read back")
+
+// enterRecord runs command in the running sandbox r under the rules it was
+// started with: its record's command line, flags included, compiled for
+// the directory it was started from. A compile failure is printed and
+// given as its exit code with a nil error.
+func enterRecord(r instance.Record, command []string, stderr io.Writer) (int, error) {
+	inv, err := parseArgs(r.Args)
+	if err != nil || len(inv.command) == 0 && inv.profile == "" {
+		return exitLauncher, fmt.Errorf("%w: %v", errRecordArgs, err)
+	}
+	plan, code := enterCompile(inv, launchCwd(r), stderr)
+	if plan == nil {
+		return code, nil
+	}
+	return launcher.Enter(plan, launcher.EnterTarget{PID: r.PID, Start: r.Start}, command, launcher.RunOptions{})
 }
 
 // enterCompile loads the sandbox's profile and compiles it for its

@@ -64,16 +64,11 @@ func enterRunning(r instance.Record, dir string, command []string, stderr io.Wri
 	}
 	fmt.Fprintf(stderr, "sandbox: the persistent home %s is in use by the running sandbox %s (pid %d): running %s inside it, under its rules ('sandbox stop %s' first to start a new one)\n",
 		dir, who, r.PID, strings.Join(command, " "), who)
-	inv, err := parseArgs(r.Args)
-	if err != nil {
-		fmt.Fprintf(stderr, "sandbox: the running sandbox %s cannot be entered: its record's command line cannot be read back: %v; stop it with 'sandbox stop %s'\n", who, err, who)
+	code, err := enterRecord(r, command, stderr)
+	if errors.Is(err, errRecordArgs) {
+		fmt.Fprintf(stderr, "sandbox: the running sandbox %s cannot be entered: %v; stop it with 'sandbox stop %s'\n", who, err, who)
 		return exitLauncher
 	}
-	plan, code := enterCompile(inv, launchCwd(r), stderr)
-	if plan == nil {
-		return code
-	}
-	code, err = launcher.Enter(plan, launcher.EnterTarget{PID: r.PID, Start: r.Start}, command, launcher.RunOptions{})
 	if err != nil {
 		if errors.Is(err, launcher.ErrGone) {
 			fmt.Fprintf(stderr, "sandbox: the sandbox %s ended while %s was entering it; launch again\n", who, command[0])
