@@ -1,13 +1,11 @@
 package tests
 
 import (
-	"bufio"
 	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 )
 
@@ -306,24 +304,7 @@ func TestCwdEnterFromElsewhere(t *testing.T) {
 		w.own(t)
 		env := append(instanceEnv(t, m), "HOME="+w.home)
 		name := uniqueName("cwd-enter", m)
-		cmd := exec.Command(sandboxBin, "--name", name, "-p", "build", "--", "sh", "-c", "echo ready; exec sleep 60")
-		cmd.Dir = w.proj
-		if m.rootless() {
-			cmd.SysProcAttr = &syscall.SysProcAttr{Credential: m.cred}
-		}
-		cmd.Env = append([]string{"PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8", "TERM=dumb"}, env...)
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		cmd.Stderr = os.Stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-		if line, _ := bufio.NewReader(out).ReadString('\n'); strings.TrimSpace(line) != "ready" {
-			t.Fatalf("the sandbox did not start: %q", line)
-		}
+		startInstanceIn(t, m, w.proj, env, "--name", name, "-p", "build", "--", "sh", "-c", "echo ready; exec sleep 60")
 		r := sandboxCmd(t, m, func(c *exec.Cmd) {
 			c.Dir = w.home
 			c.Env = append(c.Env, env...)

@@ -56,8 +56,14 @@ func sandboxEnv(t *testing.T, m mode, env []string, args ...string) result {
 // its payload printed "ready".
 func startInstance(t *testing.T, m mode, env []string, args ...string) *exec.Cmd {
 	t.Helper()
+	return startInstanceIn(t, m, "/", env, args...)
+}
+
+// startInstanceIn is startInstance started from the directory dir.
+func startInstanceIn(t *testing.T, m mode, dir string, env []string, args ...string) *exec.Cmd {
+	t.Helper()
 	cmd := exec.Command(sandboxBin, args...)
-	cmd.Dir = "/"
+	cmd.Dir = dir
 	if m.rootless() {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: m.cred}
 	}
