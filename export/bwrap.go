@@ -10,8 +10,7 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
-	"sandbox/launcher"
-	"sandbox/profile"
+	"sandbox/plan"
 )
 
 // BwrapSeccompFD is the descriptor the bubblewrap argument vector reads its
@@ -41,12 +40,12 @@ func (b *Bwrap) Argv() []string { return append(append([]string(nil), b.Prefix..
 // so a root caller whose plan maps to an unprivileged host id runs bwrap as
 // that id. dir is where the side files (BPF program, file contents) will
 // be written.
-func BwrapOf(plan *launcher.Plan, uid int, dir string) (*Bwrap, error) {
+func BwrapOf(pl *plan.Plan, uid int, dir string) (*Bwrap, error) {
 	g := &gapper{format: "bwrap"}
-	planGaps(plan, g)
+	planGaps(pl, g)
 	b := &Bwrap{}
 	a := []string{"bwrap"}
-	user := plan.CloneFlags&syscall.CLONE_NEWUSER != 0
+	user := pl.CloneFlags&syscall.CLONE_NEWUSER != 0
 	for _, n := range []struct {
 		flag uintptr
 		opt  string
@@ -55,20 +54,20 @@ func BwrapOf(plan *launcher.Plan, uid int, dir string) (*Bwrap, error) {
 		{syscall.CLONE_NEWPID, "--unshare-pid"}, {syscall.CLONE_NEWNET, "--unshare-net"},
 		{syscall.CLONE_NEWUTS, "--unshare-uts"}, {syscall.CLONE_NEWCGROUP, "--unshare-cgroup"},
 	} {
-		if plan.CloneFlags&n.flag != 0 {
+		if pl.CloneFlags&n.flag != 0 {
 			a = append(a, n.opt)
 		}
 	}
-	if plan.TimeNamespace {
-		g.add("namespaces.time", profile.Origin{}, false, "bubblewrap has no time namespace; the clocks are the host's")
+	if pl.TimeNamespace {
+		g.add("namespaces.time", plan.Origin{}, false, "bubblewrap has no time namespace; the clocks are the host's")
 	}
 	if user {
-		a = append(a, "--uid", strconv.FormatUint(uint64(plan.UID), 10), "--gid", strconv.FormatUint(uint64(plan.GID), 10))
-		if plan.IDs != nil {
-			if len(plan.IDs.UIDMap) != 1 || plan.IDs.UIDMap[0].Count != 1 {
-				g.add("identity", plan.IDs.At, false, "bubblewrap maps one id only: the sandbox's uid %d maps to the uid running bwrap", plan.UID)
+		a = append(a, "--uid", strconv.FormatUint(uint64(pl.UID), 10), "--gid", strconv.FormatUint(uint64(pl.GID), 10))
+		if pl.IDs != nil {
+			if len(pl.IDs.UIDMap) != 1 || pl.IDs.UIDMap[0].Count != 1 {
+				g.add("identity", pl.IDs.At, false, "bubblewrap maps one id only: the sandbox's uid %d maps to the uid running bwrap", pl.UID)
 			}
-			hu, hg, ok := plan.HostIDs()
+			hu, hg, ok := pl.HostIDs()
 			if ok && uint32(uid) != hu {
 				if uid != 0 {
 					return nil, fmt.Errorf("export bwrap: the plan maps the sandbox to host uid %d, but bwrap would map it to the caller's uid %d: export as root or as that user", hu, uid)
@@ -77,18 +76,18 @@ func BwrapOf(plan *launcher.Plan, uid int, dir string) (*Bwrap, error) {
 			}
 		}
 	}
-	if dw := plan.DieWithParent; dw {
+	if dw := pl.DieWithParent; dw {
 		a = append(a, "--die-with-parent")
 	}
 	var (
 		limits []string
 		view   []specs.Mount // what is mounted so far, for the cwd fallback
 	)
-	for _, st := range plan.Steps {
+	for _, st := range pl.Steps {
 		switch st := st.(type) {
-		case launcher.MakePrivate, launcher.NewRoot, launcher.PivotRoot, launcher.LoopbackUp:
+		case plan.MakePrivate, plan.NewRoot, plan.PivotRoot, plan.LoopbackUp:
 			// bubblewrap's own: a private tmpfs root, pivot_root, lo up.
-		case launcher.BindMount:
+		case plan.BindMount:
 			opt := "--bind"
 			switch {
 			case st.Devices:
@@ -104,13 +103,13 @@ func BwrapOf(plan *launcher.Plan, uid int, dir string) (*Bwrap, error) {
 			if st.Devices && st.ReadOnly {
 				a = append(a, "--remount-ro", st.Target)
 			}
-		case launcher.Tmpfs:
+		case plan.Tmpfs:
 			if st.Size > 0 {
 				a = append(a, "--size", strconv.FormatUint(st.Size, 10))
 			}
 			a = append(a, "--perms", fmt.Sprintf("%04o", st.Mode), "--tmpfs", st.Target)
 			view = append(view, specs.Mount{Type: "tmpfs", Destination: st.Target})
-		case launcher.Proc:
+		case plan.Proc:
 			a = append(a, "--proc", st.Target)
 			// The plan's masks: files under /dev/null, directories under
 			// an empty read-only tmpfs.
@@ -128,18 +127,18 @@ func BwrapOf(plan *launcher.Plan, uid int, dir string) (*Bwrap, error) {
 				}
 			}
 			g.add("filesystem.proc", st.At, false, "bubblewrap cannot remount /proc/sys, bus, fs and irq read-only; only root on the host may write them, which the sandbox's ids are not")
-		case launcher.Dev:
+		case plan.Dev:
 			a = append(a, "--dev", st.Target, "--tmpfs", filepath.Join(st.Target, "shm"))
 			g.add("filesystem.dev", st.At, false, "bubblewrap binds the device nodes writable and /dev without noexec (the plan's are read-only): the same six devices")
-		case launcher.Mqueue:
+		case plan.Mqueue:
 			a = append(a, "--mqueue", st.Target)
-		case launcher.Overlay:
+		case plan.Overlay:
 			g.add("filesystem.overlay", st.At, false, "overlay at %s: left out (bubblewrap 0.8 has no overlay)", st.Target)
-		case launcher.Symlink:
+		case plan.Symlink:
 			a = append(a, "--symlink", st.LinkTo, st.Target)
-		case launcher.Dir:
+		case plan.Dir:
 			a = append(a, "--perms", fmt.Sprintf("%04o", st.Mode), "--dir", st.Target)
-		case launcher.File:
+		case plan.File:
 			if st.CopyFrom != "" {
 				opt := "--ro-bind"
 				if st.Optional {
@@ -156,34 +155,34 @@ func BwrapOf(plan *launcher.Plan, uid int, dir string) (*Bwrap, error) {
 			}
 			b.Files[name] = st.Content
 			a = append(a, "--ro-bind", filepath.Join(dir, name), st.Target)
-		case launcher.RemountReadOnly:
+		case plan.RemountReadOnly:
 			a = append(a, "--remount-ro", st.Target)
-		case launcher.Protect:
+		case plan.Protect:
 			if st.ReadOnly {
 				a = append(a, "--ro-bind", st.Host, st.Target)
 			} else {
 				a = append(a, "--bind", st.Host, st.Target)
 			}
-		case launcher.LockMounts:
+		case plan.LockMounts:
 			g.add("lock-mounts", st.At, false, "no second user namespace locks the mounts: the capability drop, no_new_privs and the seccomp mount rules keep them in place")
-		case launcher.DBusSocket, launcher.PulseSocket:
-		case launcher.Hostname:
+		case plan.DBusSocket, plan.PulseSocket:
+		case plan.Hostname:
 			a = append(a, "--hostname", st.Name)
-		case launcher.Domainname:
+		case plan.Domainname:
 			g.add("uts.domainname", st.At, false, "bubblewrap cannot set the domain name")
-		case launcher.Chdir:
+		case plan.Chdir:
 			dir := st.Dir
 			if st.Fallback != "" && !visibleInside(dir, view) {
 				dir = st.Fallback
 			}
 			a = append(a, "--chdir", dir)
-		case launcher.Rlimit:
+		case plan.Rlimit:
 			limits = append(limits, fmt.Sprintf("--%s=%s:%s", st.Name, rlim(st.Soft), rlim(st.Hard)))
-		case launcher.SetIDs:
+		case plan.SetIDs:
 			if !user {
 				g.add("identity", st.At, true, "bubblewrap without a user namespace cannot switch to uid %d", st.UID)
 			}
-		case launcher.Capabilities:
+		case plan.Capabilities:
 			a = append(a, "--cap-drop", "ALL")
 			for _, c := range capNames(st.Names) {
 				a = append(a, "--cap-add", c)
@@ -191,23 +190,23 @@ func BwrapOf(plan *launcher.Plan, uid int, dir string) (*Bwrap, error) {
 			if st.Ambient && len(st.Names) > 0 {
 				g.add("capabilities.ambient", st.At, false, "bubblewrap raises --cap-add capabilities into the ambient set of a non-root payload on its own terms")
 			}
-		case launcher.NoNewPrivs:
+		case plan.NoNewPrivs:
 			// bubblewrap always sets no_new_privs.
-		case launcher.NewSession:
+		case plan.NewSession:
 			a = append(a, "--new-session")
-		case launcher.Seccomp:
+		case plan.Seccomp:
 			b.Seccomp = append([]byte(nil), st.Program...)
 			a = append(a, "--seccomp", strconv.Itoa(BwrapSeccompFD))
-		case launcher.UserNamespaceLimit:
+		case plan.UserNamespaceLimit:
 			if st.Max == 0 || st.Max == 1 {
 				a = append(a, "--disable-userns")
 				g.add("identity.uid_map", st.At, false, "--disable-userns nests a second user namespace: the payload's uid_map and gid_map read \"0 0 1\" relative to it; the host ids are the same")
 			}
-		case launcher.Exec:
+		case plan.Exec:
 			if st.Init {
 				// bubblewrap with --unshare-pid keeps a reaping PID 1.
 			}
-			for _, kv := range plan.Env {
+			for _, kv := range pl.Env {
 				k, v, _ := strings.Cut(kv, "=")
 				a = append(a, "--setenv", k, v)
 			}

@@ -12,8 +12,7 @@ import (
 	"sort"
 	"strings"
 
-	"sandbox/launcher"
-	"sandbox/profile"
+	"sandbox/plan"
 )
 
 // Gap is one part of a plan that a format cannot express.
@@ -29,7 +28,7 @@ type Gap struct {
 	// stricter.
 	Weakens bool `json:"weakens"`
 	// At is the profile line responsible, when there is one.
-	At profile.Origin `json:"at"`
+	At plan.Origin `json:"at"`
 }
 
 func (g Gap) String() string {
@@ -74,7 +73,7 @@ type gapper struct {
 	seen   map[string]bool
 }
 
-func (g *gapper) add(key string, at profile.Origin, weakens bool, format string, args ...any) {
+func (g *gapper) add(key string, at plan.Origin, weakens bool, format string, args ...any) {
 	if g.seen == nil {
 		g.seen = map[string]bool{}
 	}
@@ -88,23 +87,23 @@ func (g *gapper) add(key string, at profile.Origin, weakens bool, format string,
 
 // planGaps are the parts of a plan no exported format carries: the
 // services the launcher itself runs beside the sandbox.
-func planGaps(plan *launcher.Plan, g *gapper) {
-	if plan.DBusProxy != nil {
-		for _, b := range plan.DBusProxy.Buses {
+func planGaps(pl *plan.Plan, g *gapper) {
+	if pl.DBusProxy != nil {
+		for _, b := range pl.DBusProxy.Buses {
 			g.add("desktop.dbus", b.At, false, "the filtering D-Bus proxy for the %s bus is run by the launcher: not expressible in %s, the bus socket is left out", b.Bus, g.format)
 		}
 	}
-	if plan.PulseProxy != nil {
-		g.add("desktop.pulseaudio", plan.PulseProxy.At, false, "the sound filter is run by the launcher: not expressible in %s, the sound socket is left out", g.format)
+	if pl.PulseProxy != nil {
+		g.add("desktop.pulseaudio", pl.PulseProxy.At, false, "the sound filter is run by the launcher: not expressible in %s, the sound socket is left out", g.format)
 	}
-	if plan.NAT != nil {
-		g.add("network.mode", plan.NAT.At, false, "the %s network helper is run by the launcher: not expressible in %s, the network namespace has only loopback", plan.NAT.Backend, g.format)
+	if pl.NAT != nil {
+		g.add("network.mode", pl.NAT.At, false, "the %s network helper is run by the launcher: not expressible in %s, the network namespace has only loopback", pl.NAT.Backend, g.format)
 	}
-	if len(plan.PassFDs) > 0 {
-		g.add("process.pass_fds", plan.PassFDsAt[plan.PassFDs[0]], false, "descriptors passed from the caller: not expressible in %s", g.format)
+	if len(pl.PassFDs) > 0 {
+		g.add("process.pass_fds", pl.PassFDsAt[pl.PassFDs[0]], false, "descriptors passed from the caller: not expressible in %s", g.format)
 	}
-	for _, w := range plan.Warnings {
-		g.add(w.Key, profile.Origin{File: w.File, Line: w.Line, Col: w.Col}, false, "left out of the plan on this machine: %s", w.Msg)
+	for _, w := range pl.Warnings {
+		g.add(w.Key, plan.Origin{File: w.File, Line: w.Line, Col: w.Col}, false, "left out of the plan on this machine: %s", w.Msg)
 	}
 }
 
@@ -123,9 +122,9 @@ func capNames(names []string) []string {
 }
 
 // steps returns the plan's steps of type T, in order.
-func steps[T launcher.Step](plan *launcher.Plan) []T {
+func steps[T plan.Step](pl *plan.Plan) []T {
 	var out []T
-	for _, s := range plan.Steps {
+	for _, s := range pl.Steps {
 		if t, ok := s.(T); ok {
 			out = append(out, t)
 		}

@@ -10,14 +10,16 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
-	"sandbox/launcher"
+	"sandbox/compile"
+	"sandbox/hostview"
+	"sandbox/plan"
 	"sandbox/profile"
 	"sandbox/profiles"
 )
 
 // testPlan compiles a shipped profile for a fixed rootless caller, leniently
 // (no display or bus on a build machine).
-func testPlan(t *testing.T, name string) *launcher.Plan {
+func testPlan(t *testing.T, name string) *plan.Plan {
 	t.Helper()
 	home := t.TempDir()
 	cwd := filepath.Join(home, "src")
@@ -30,13 +32,13 @@ func testPlan(t *testing.T, name string) *launcher.Plan {
 	if err != nil {
 		t.Fatalf("load %s: %v", name, err)
 	}
-	host := launcher.Host{UID: 1000, GID: 1000, EUID: 1000, User: "user", Home: home, Cwd: cwd,
+	host := hostview.Host{UID: 1000, GID: 1000, EUID: 1000, User: "user", Home: home, Cwd: cwd,
 		Env: []string{"PATH=/usr/bin:/bin", "TERM=xterm", "LANG=C.UTF-8"}, Lenient: true}
-	plan, err := launcher.Compile(p, []string{"/bin/true"}, host)
+	pl, err := compile.Compile(p, []string{"/bin/true"}, host)
 	if err != nil {
 		t.Fatalf("compile %s: %v", name, err)
 	}
-	return plan
+	return pl
 }
 
 var exportProfiles = []string{"minimal", "jq", "curl", "build", "agent", "firefox"}
@@ -140,8 +142,8 @@ func TestOCISeccompCarriesPolicy(t *testing.T) {
 // TestExportGapsNameDesktop checks what a format cannot carry is listed:
 // firefox's D-Bus proxy is the launcher's, not the runtime's.
 func TestExportGapsNameDesktop(t *testing.T) {
-	plan := testPlan(t, "firefox")
-	b, err := OCI(plan)
+	pl := testPlan(t, "firefox")
+	b, err := OCI(pl)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +151,7 @@ func TestExportGapsNameDesktop(t *testing.T) {
 	for _, g := range b.Gaps {
 		keys = append(keys, g.Key)
 	}
-	if plan.DBusProxy != nil && !strings.Contains(strings.Join(keys, " "), "desktop.dbus") {
+	if pl.DBusProxy != nil && !strings.Contains(strings.Join(keys, " "), "desktop.dbus") {
 		t.Errorf("gaps %q: want desktop.dbus", keys)
 	}
 	js, _ := json.Marshal(b.Gaps)

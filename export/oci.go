@@ -10,8 +10,9 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
-	"sandbox/launcher"
+	"sandbox/plan"
 	"sandbox/profile"
+	"sandbox/seccomp"
 )
 
 // OCIBundle is an OCI runtime bundle made from a plan: config.json plus the
@@ -51,43 +52,43 @@ var (
 const ociVersion = "1.0.2"
 
 // OCI translates a plan into a runtime bundle description.
-func OCI(plan *launcher.Plan) (*OCIBundle, error) {
+func OCI(pl *plan.Plan) (*OCIBundle, error) {
 	g := &gapper{format: "oci"}
-	planGaps(plan, g)
+	planGaps(pl, g)
 	b := &OCIBundle{Files: map[string][]byte{}}
 	s := &specs.Spec{
 		Version: ociVersion,
 		Root:    &specs.Root{Path: "rootfs", Readonly: true},
-		Process: &specs.Process{Cwd: "/", Env: append([]string(nil), plan.Env...)},
+		Process: &specs.Process{Cwd: "/", Env: append([]string(nil), pl.Env...)},
 		Linux: &specs.Linux{
 			RootfsPropagation: "private",
 		},
 	}
 	b.Spec = s
-	ociNamespaces(plan, s)
-	if plan.IDs != nil {
-		for _, r := range plan.IDs.UIDMap {
+	ociNamespaces(pl, s)
+	if pl.IDs != nil {
+		for _, r := range pl.IDs.UIDMap {
 			s.Linux.UIDMappings = append(s.Linux.UIDMappings, specs.LinuxIDMapping{ContainerID: r.Inside, HostID: r.Outside, Size: r.Count})
 		}
-		for _, r := range plan.IDs.GIDMap {
+		for _, r := range pl.IDs.GIDMap {
 			s.Linux.GIDMappings = append(s.Linux.GIDMappings, specs.LinuxIDMapping{ContainerID: r.Inside, HostID: r.Outside, Size: r.Count})
 		}
 	}
-	s.Process.User = specs.User{UID: plan.UID, GID: plan.GID}
-	if plan.IDs != nil && !mapsInside0(plan.IDs.UIDMap) {
-		g.add("identity", plan.IDs.At, false, "the user namespace maps no uid 0 inside (a rootless plan maps the caller's own id): some runtimes, runc 1.1 among them, refuse such a bundle")
+	s.Process.User = specs.User{UID: pl.UID, GID: pl.GID}
+	if pl.IDs != nil && !mapsInside0(pl.IDs.UIDMap) {
+		g.add("identity", pl.IDs.At, false, "the user namespace maps no uid 0 inside (a rootless plan maps the caller's own id): some runtimes, runc 1.1 among them, refuse such a bundle")
 	}
-	if plan.DieWithParent {
-		g.add("process.die_with_parent", profile.Origin{}, false, "the container is not killed when its caller dies: the engine (runc, podman) owns its lifetime")
+	if pl.DieWithParent {
+		g.add("process.die_with_parent", plan.Origin{}, false, "the container is not killed when its caller dies: the engine (runc, podman) owns its lifetime")
 	}
 
 	rootWritable := true
 	var mounted []string // mount targets so far, to know what hides a rootfs entry
-	for _, st := range plan.Steps {
+	for _, st := range pl.Steps {
 		switch st := st.(type) {
-		case launcher.MakePrivate, launcher.NewRoot, launcher.PivotRoot:
+		case plan.MakePrivate, plan.NewRoot, plan.PivotRoot:
 			// the runtime's own pivot into rootfs, with rprivate propagation.
-		case launcher.BindMount:
+		case plan.BindMount:
 			if st.Optional && !exists(st.Source) {
 				continue
 			}
@@ -98,14 +99,14 @@ func OCI(plan *launcher.Plan) (*OCIBundle, error) {
 					s.Linux.MaskedPaths = append(s.Linux.MaskedPaths, "/sys/"+m)
 				}
 			}
-		case launcher.Tmpfs:
+		case plan.Tmpfs:
 			opts := []string{"nosuid", "nodev", fmt.Sprintf("mode=%04o", st.Mode)}
 			if st.Size > 0 {
 				opts = append(opts, "size="+strconv.FormatUint(st.Size, 10))
 			}
 			s.Mounts = append(s.Mounts, specs.Mount{Destination: st.Target, Type: "tmpfs", Source: "tmpfs", Options: opts})
 			mounted = append(mounted, st.Target)
-		case launcher.Proc:
+		case plan.Proc:
 			s.Mounts = append(s.Mounts, specs.Mount{Destination: st.Target, Type: "proc", Source: "proc", Options: []string{"nosuid", "nodev", "noexec"}})
 			for _, m := range procMasked {
 				s.Linux.MaskedPaths = append(s.Linux.MaskedPaths, filepath.Join(st.Target, m))
@@ -115,7 +116,7 @@ func OCI(plan *launcher.Plan) (*OCIBundle, error) {
 			}
 			g.add("filesystem.proc", st.At, false, "masked /proc files are the runtime's read-write /dev/null binds (the plan's are read-only): they stay empty either way")
 			mounted = append(mounted, st.Target)
-		case launcher.Dev:
+		case plan.Dev:
 			// The runtime creates null zero full random urandom tty, the
 			// ptmx and fd links in a tmpfs /dev: the same set as the plan.
 			d := st.Target
@@ -125,23 +126,23 @@ func OCI(plan *launcher.Plan) (*OCIBundle, error) {
 				specs.Mount{Destination: d + "/shm", Type: "tmpfs", Source: "shm", Options: []string{"nosuid", "nodev", "mode=1777"}})
 			mounted = append(mounted, d)
 			g.add("filesystem.dev", st.At, false, "the runtime makes the device nodes itself, writable (the plan binds the host's read-only): the same six devices")
-		case launcher.Mqueue:
+		case plan.Mqueue:
 			s.Mounts = append(s.Mounts, specs.Mount{Destination: st.Target, Type: "mqueue", Source: "mqueue", Options: []string{"nosuid", "nodev", "noexec"}})
 			mounted = append(mounted, st.Target)
-		case launcher.Overlay:
+		case plan.Overlay:
 			g.add("filesystem.overlay", st.At, false, "overlay at %s: not expressible in OCI without a host-side upper directory; left out", st.Target)
-		case launcher.Symlink:
+		case plan.Symlink:
 			if under(st.Target, mounted) {
 				g.add("filesystem.symlink", st.At, false, "symlink %s inside a mount: not expressible in OCI; left out", st.Target)
 				continue
 			}
 			b.Root = append(b.Root, RootEntry{Path: st.Target, LinkTo: st.LinkTo})
-		case launcher.Dir:
+		case plan.Dir:
 			if under(st.Target, mounted) {
 				continue // the runtime creates mount points; an empty directory is otherwise left out
 			}
 			b.Root = append(b.Root, RootEntry{Path: st.Target, Dir: true, Mode: os.FileMode(st.Mode)})
-		case launcher.File:
+		case plan.File:
 			src := st.CopyFrom
 			if src == "" {
 				name := fmt.Sprintf("files/%d%s", len(b.Files), strings.ReplaceAll(st.Target, "/", "_"))
@@ -151,56 +152,56 @@ func OCI(plan *launcher.Plan) (*OCIBundle, error) {
 				continue
 			}
 			s.Mounts = append(s.Mounts, bindMount(src, st.Target, true, false))
-		case launcher.RemountReadOnly:
+		case plan.RemountReadOnly:
 			if st.Target == "/" {
 				rootWritable = false
 				continue
 			}
 			s.Linux.ReadonlyPaths = append(s.Linux.ReadonlyPaths, st.Target)
-		case launcher.Protect:
+		case plan.Protect:
 			s.Mounts = append(s.Mounts, bindMount(st.Host, st.Target, st.ReadOnly, false))
-		case launcher.LockMounts:
+		case plan.LockMounts:
 			g.add("lock-mounts", st.At, false, "the payload runs in the container's user namespace, not in a second one that locks its mounts: the capability drop, no_new_privs and the seccomp mount rules keep them in place")
-		case launcher.LoopbackUp:
+		case plan.LoopbackUp:
 			// runtimes bring lo up in a new network namespace.
-		case launcher.DBusSocket, launcher.PulseSocket:
+		case plan.DBusSocket, plan.PulseSocket:
 			// reported by planGaps.
-		case launcher.Hostname:
+		case plan.Hostname:
 			s.Hostname = st.Name
-		case launcher.Domainname:
+		case plan.Domainname:
 			s.Domainname = st.Name
-		case launcher.Chdir:
+		case plan.Chdir:
 			// A runtime creates a missing cwd; the plan falls back
 			// instead, so a directory nothing mounts takes the fallback.
 			s.Process.Cwd = st.Dir
 			if st.Fallback != "" && !visibleInside(st.Dir, s.Mounts) {
 				s.Process.Cwd = st.Fallback
 			}
-		case launcher.Rlimit:
+		case plan.Rlimit:
 			s.Process.Rlimits = append(s.Process.Rlimits, specs.POSIXRlimit{Type: "RLIMIT_" + strings.ToUpper(st.Name), Hard: st.Hard, Soft: st.Soft})
-		case launcher.SetIDs:
+		case plan.SetIDs:
 			s.Process.User = specs.User{UID: st.UID, GID: st.GID, AdditionalGids: st.Groups}
-		case launcher.Capabilities:
+		case plan.Capabilities:
 			c := capNames(st.Names)
 			lc := &specs.LinuxCapabilities{Bounding: c, Effective: c, Permitted: c, Inheritable: c}
 			if st.Ambient {
 				lc.Ambient = c
 			}
 			s.Process.Capabilities = lc
-		case launcher.NoNewPrivs:
+		case plan.NoNewPrivs:
 			s.Process.NoNewPrivileges = true
-		case launcher.NewSession:
+		case plan.NewSession:
 			// terminal stays false: the payload gets the caller's stdio and no controlling terminal.
-		case launcher.Seccomp:
+		case plan.Seccomp:
 			sc, err := ociSeccomp(st, g)
 			if err != nil {
 				return nil, fmt.Errorf("export oci: seccomp: %w", err)
 			}
 			s.Linux.Seccomp = sc
-		case launcher.UserNamespaceLimit:
-			weak := plan.CloneFlags&syscall.CLONE_NEWUSER == 0 || !hasSeccomp(plan)
+		case plan.UserNamespaceLimit:
+			weak := pl.CloneFlags&syscall.CLONE_NEWUSER == 0 || !hasSeccomp(pl)
 			g.add("process.nested_user_namespaces", st.At, weak, "user.max_user_namespaces = %d is not a sysctl OCI runtimes accept; the seccomp namespace rules hold alone", st.Max)
-		case launcher.Exec:
+		case plan.Exec:
 			s.Process.Args = append([]string(nil), st.Argv...)
 			if st.Init {
 				g.add("process.init", st.At, false, "the payload is PID 1 itself: add the engine's init (podman --init, docker --init) to reap orphans")
@@ -209,11 +210,11 @@ func OCI(plan *launcher.Plan) (*OCIBundle, error) {
 			g.add(st.Kind(), st.Origin(), true, "step %q has no OCI equivalent", st.Kind())
 		}
 	}
-	if len(steps[launcher.NewSession](plan)) == 0 {
-		g.add("process.terminal", profile.Origin{}, false, "terminal is false: the payload gets the caller's standard streams but no controlling terminal (a launch hands it the caller's terminal as a job); set terminal to true for a terminal of its own")
+	if len(steps[plan.NewSession](pl)) == 0 {
+		g.add("process.terminal", plan.Origin{}, false, "terminal is false: the payload gets the caller's standard streams but no controlling terminal (a launch hands it the caller's terminal as a job); set terminal to true for a terminal of its own")
 	}
 	if rootWritable {
-		g.add("filesystem.root", profile.Origin{}, false, "the root is the bundle's rootfs, read-only (the plan's is a private writable tmpfs)")
+		g.add("filesystem.root", plan.Origin{}, false, "the root is the bundle's rootfs, read-only (the plan's is a private writable tmpfs)")
 	}
 	if s.Process.Capabilities == nil {
 		s.Process.Capabilities = &specs.LinuxCapabilities{Bounding: []string{}, Effective: []string{}, Permitted: []string{}, Inheritable: []string{}}
@@ -222,7 +223,7 @@ func OCI(plan *launcher.Plan) (*OCIBundle, error) {
 	return b, nil
 }
 
-func mapsInside0(r []profile.IDRange) bool {
+func mapsInside0(r []plan.IDRange) bool {
 	for _, x := range r {
 		if x.Inside == 0 {
 			return true
@@ -231,9 +232,9 @@ func mapsInside0(r []profile.IDRange) bool {
 	return false
 }
 
-func hasSeccomp(plan *launcher.Plan) bool { return len(steps[launcher.Seccomp](plan)) > 0 }
+func hasSeccomp(pl *plan.Plan) bool { return len(steps[plan.Seccomp](pl)) > 0 }
 
-func ociNamespaces(plan *launcher.Plan, s *specs.Spec) {
+func ociNamespaces(pl *plan.Plan, s *specs.Spec) {
 	for _, n := range []struct {
 		flag uintptr
 		typ  specs.LinuxNamespaceType
@@ -246,11 +247,11 @@ func ociNamespaces(plan *launcher.Plan, s *specs.Spec) {
 		{syscall.CLONE_NEWUSER, specs.UserNamespace},
 		{syscall.CLONE_NEWCGROUP, specs.CgroupNamespace},
 	} {
-		if plan.CloneFlags&n.flag != 0 {
+		if pl.CloneFlags&n.flag != 0 {
 			s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: n.typ})
 		}
 	}
-	if plan.TimeNamespace {
+	if pl.TimeNamespace {
 		s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.TimeNamespace})
 	}
 }
@@ -305,8 +306,8 @@ func exists(p string) bool {
 
 // ociSeccomp writes the filter's rules as OCI seccomp JSON: each rule of the
 // compiled filter once, unconditional rules grouped by action.
-func ociSeccomp(st launcher.Seccomp, g *gapper) (*specs.LinuxSeccomp, error) {
-	set, err := launcher.SeccompRules(st)
+func ociSeccomp(st plan.Seccomp, g *gapper) (*specs.LinuxSeccomp, error) {
+	set, err := seccomp.Rules(st)
 	if err != nil {
 		return nil, err
 	}

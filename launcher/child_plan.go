@@ -12,6 +12,7 @@ import "C"
 import (
 	"fmt"
 	"os"
+	"sandbox/plan"
 	"strings"
 	"syscall"
 	"unsafe"
@@ -99,14 +100,14 @@ func (a *childArena) free() {
 }
 
 // childStepError is an invalid step, found before anything was started.
-func childStepError(i int, s Step, path, format string, args ...any) *SetupError {
+func childStepError(i int, s plan.Step, path, format string, args ...any) *SetupError {
 	return &SetupError{Step: i, Kind: s.Kind(), Path: path, Origin: s.Origin(), Errno: syscall.EINVAL,
 		Msg: fmt.Sprintf(format, args...)}
 }
 
 // childCheckStrings rejects strings the child would cut short at a NUL
 // byte (B8), and relative paths where the child needs absolute ones.
-func childCheckStrings(i int, s Step, abs []string, other ...string) error {
+func childCheckStrings(i int, s plan.Step, abs []string, other ...string) error {
 	for _, p := range abs {
 		if !strings.HasPrefix(p, "/") {
 			return childStepError(i, s, p, "path is not absolute")
@@ -121,7 +122,7 @@ func childCheckStrings(i int, s Step, abs []string, other ...string) error {
 }
 
 // fill converts one step into its C form.
-func (cp *childPlan) fill(i int, st Step, c *C.struct_sbx_step) error {
+func (cp *childPlan) fill(i int, st plan.Step, c *C.struct_sbx_step) error {
 	a := &cp.arena
 	var err error
 	flag := func(b bool, f C.uint32_t) {
@@ -130,34 +131,34 @@ func (cp *childPlan) fill(i int, st Step, c *C.struct_sbx_step) error {
 		}
 	}
 	switch s := st.(type) {
-	case MakePrivate:
+	case plan.MakePrivate:
 		c.kind = C.SBX_MAKE_PRIVATE
-	case NewRoot:
+	case plan.NewRoot:
 		c.kind = C.SBX_NEW_ROOT
-	case BindMount:
+	case plan.BindMount:
 		c.kind = C.SBX_BIND
 		err = childCheckStrings(i, st, []string{s.Source, s.Target})
 		c.path, c.src = a.str(s.Target), a.str(s.Source)
 		flag(s.ReadOnly, C.SBX_F_READONLY)
 		flag(s.Devices, C.SBX_F_DEVICES)
 		flag(s.Optional, C.SBX_F_OPTIONAL)
-	case Tmpfs:
+	case plan.Tmpfs:
 		c.kind = C.SBX_TMPFS
 		err = childCheckStrings(i, st, []string{s.Target})
 		c.path, c.num1, c.mode = a.str(s.Target), C.uint64_t(s.Size), C.uint32_t(s.Mode)
-	case Proc:
+	case plan.Proc:
 		c.kind = C.SBX_PROC
 		err = childCheckStrings(i, st, []string{s.Target})
 		c.path = a.str(s.Target)
-	case Dev:
+	case plan.Dev:
 		c.kind = C.SBX_DEV
 		err = childCheckStrings(i, st, []string{s.Target})
 		c.path = a.str(s.Target)
-	case Mqueue:
+	case plan.Mqueue:
 		c.kind = C.SBX_MQUEUE
 		err = childCheckStrings(i, st, []string{s.Target})
 		c.path = a.str(s.Target)
-	case Overlay:
+	case plan.Overlay:
 		c.kind = C.SBX_OVERLAY
 		paths := append([]string{s.Target}, s.Lower...)
 		if s.Upper != "" {
@@ -171,15 +172,15 @@ func (cp *childPlan) fill(i int, st Step, c *C.struct_sbx_step) error {
 		if s.Upper != "" {
 			c.src, c.aux = a.str(s.Upper), a.str(s.Work)
 		}
-	case Symlink:
+	case plan.Symlink:
 		c.kind = C.SBX_SYMLINK
 		err = childCheckStrings(i, st, []string{s.Target}, s.LinkTo)
 		c.path, c.src = a.str(s.Target), a.str(s.LinkTo)
-	case Dir:
+	case plan.Dir:
 		c.kind = C.SBX_DIR
 		err = childCheckStrings(i, st, []string{s.Target})
 		c.path, c.mode = a.str(s.Target), C.uint32_t(s.Mode)
-	case File:
+	case plan.File:
 		c.kind = C.SBX_FILE
 		abs := []string{s.Target}
 		if s.CopyFrom != "" {
@@ -190,11 +191,11 @@ func (cp *childPlan) fill(i int, st Step, c *C.struct_sbx_step) error {
 		c.path, c.mode = a.str(s.Target), C.uint32_t(s.Mode)
 		c.data, c.data_len = a.bytes(s.Content), C.uint64_t(len(s.Content))
 		flag(s.Optional, C.SBX_F_OPTIONAL)
-	case RemountReadOnly:
+	case plan.RemountReadOnly:
 		c.kind = C.SBX_REMOUNT_RO
 		err = childCheckStrings(i, st, []string{s.Target})
 		c.path = a.str(s.Target)
-	case Protect:
+	case plan.Protect:
 		// The flat plan has no kind of its own for it: a flag on
 		// remount-ro, which the cached plan's format already knows.
 		c.kind = C.SBX_REMOUNT_RO
@@ -205,22 +206,22 @@ func (cp *childPlan) fill(i int, st Step, c *C.struct_sbx_step) error {
 		c.path, c.src = a.str(s.Root), a.str(s.Rel)
 		c.flags |= C.SBX_F_PROTECT
 		flag(s.ReadOnly, C.SBX_F_READONLY)
-	case PivotRoot:
+	case plan.PivotRoot:
 		c.kind = C.SBX_PIVOT_ROOT
-	case LockMounts:
+	case plan.LockMounts:
 		c.kind = C.SBX_LOCK_MOUNTS
 		c.uid, c.gid = C.uint32_t(s.UID), C.uint32_t(s.GID)
-	case LoopbackUp:
+	case plan.LoopbackUp:
 		c.kind = C.SBX_LOOPBACK_UP
-	case Hostname:
+	case plan.Hostname:
 		c.kind = C.SBX_HOSTNAME
 		err = childCheckStrings(i, st, nil, s.Name)
 		c.path = a.str(s.Name)
-	case Domainname:
+	case plan.Domainname:
 		c.kind = C.SBX_DOMAINNAME
 		err = childCheckStrings(i, st, nil, s.Name)
 		c.path = a.str(s.Name)
-	case Chdir:
+	case plan.Chdir:
 		c.kind = C.SBX_CHDIR
 		abs := []string{s.Dir}
 		if s.Fallback != "" {
@@ -228,16 +229,16 @@ func (cp *childPlan) fill(i int, st Step, c *C.struct_sbx_step) error {
 		}
 		err = childCheckStrings(i, st, abs)
 		c.path, c.src = a.str(s.Dir), a.str(s.Fallback)
-	case Rlimit:
+	case plan.Rlimit:
 		c.kind = C.SBX_RLIMIT
 		c.path, c.resource = a.str(s.Name), C.int32_t(s.Resource)
 		c.num1, c.num2 = C.uint64_t(s.Soft), C.uint64_t(s.Hard)
-	case SetIDs:
+	case plan.SetIDs:
 		c.kind = C.SBX_SET_IDS
 		c.uid, c.gid = C.uint32_t(s.UID), C.uint32_t(s.GID)
 		c.ids, c.nids = a.u32s(s.Groups), C.uint32_t(len(s.Groups))
 		flag(s.KeepGroups, C.SBX_F_KEEP_GROUPS)
-	case Capabilities:
+	case plan.Capabilities:
 		c.kind = C.SBX_CAPS
 		keep := make([]uint32, len(s.Keep))
 		for j, k := range s.Keep {
@@ -248,27 +249,27 @@ func (cp *childPlan) fill(i int, st Step, c *C.struct_sbx_step) error {
 		}
 		c.ids, c.nids = a.u32s(keep), C.uint32_t(len(keep))
 		flag(s.Ambient, C.SBX_F_AMBIENT)
-	case NoNewPrivs:
+	case plan.NoNewPrivs:
 		c.kind = C.SBX_NO_NEW_PRIVS
-	case NewSession:
+	case plan.NewSession:
 		c.kind = C.SBX_NEW_SESSION
-	case Seccomp:
+	case plan.Seccomp:
 		c.kind = C.SBX_SECCOMP
 		if len(s.Program)%8 != 0 {
 			return childStepError(i, st, "", "seccomp program of %d bytes is not whole instructions", len(s.Program))
 		}
 		c.data, c.data_len = a.bytes(s.Program), C.uint64_t(len(s.Program))
-	case UserNamespaceLimit:
+	case plan.UserNamespaceLimit:
 		c.kind = C.SBX_USERNS_LIMIT
 		if s.Max < 0 {
 			return childStepError(i, st, "", "a negative user namespace limit")
 		}
 		c.num1 = C.uint64_t(s.Max)
 		flag(s.Optional, C.SBX_F_OPTIONAL)
-	case Landlock:
+	case plan.Landlock:
 		c.kind = C.SBX_LANDLOCK
 		err = cp.fillLandlock(i, s, c)
-	case Exec:
+	case plan.Exec:
 		c.kind = C.SBX_EXEC
 		if len(s.Argv) == 0 || s.Argv[0] == "" {
 			return childStepError(i, st, "", "no command to run")
@@ -293,12 +294,12 @@ type childSetup struct {
 }
 
 // newChildPlan lays p out in C memory. Pipes are filled in later.
-func newChildPlan(p *Plan, set childSetup) (*childPlan, error) {
+func newChildPlan(p *plan.Plan, set childSetup) (*childPlan, error) {
 	return buildChildPlan(p, set, 0)
 }
 
 // buildChildPlan lays p out with a first block of at least first bytes.
-func buildChildPlan(p *Plan, set childSetup, first uintptr) (*childPlan, error) {
+func buildChildPlan(p *plan.Plan, set childSetup, first uintptr) (*childPlan, error) {
 	if p.CloneFlags&^cloneNamespaceFlags != 0 {
 		return nil, &SetupError{Step: -1, Kind: "clone", Errno: syscall.EINVAL,
 			Msg: fmt.Sprintf("clone flags %#x include more than namespaces", p.CloneFlags)}
@@ -322,7 +323,7 @@ func buildChildPlan(p *Plan, set childSetup, first uintptr) (*childPlan, error) 
 				cp.free()
 				return nil, err
 			}
-			if e, ok := st.(Exec); ok && e.Init {
+			if e, ok := st.(plan.Exec); ok && e.Init {
 				init = true
 			}
 		}

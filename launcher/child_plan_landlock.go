@@ -7,10 +7,11 @@ import "C"
 
 import (
 	"encoding/binary"
+	"sandbox/plan"
 )
 
 // fillLandlock lays a Landlock step out as child.h describes it.
-func (cp *childPlan) fillLandlock(i int, s Landlock, c *C.struct_sbx_step) error {
+func (cp *childPlan) fillLandlock(i int, s plan.Landlock, c *C.struct_sbx_step) error {
 	a := &cp.arena
 	paths := make([]string, len(s.Paths))
 	access := make([]uint32, len(s.Paths))

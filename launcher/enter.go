@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"sandbox/plan"
 	"syscall"
 	"unsafe"
 
@@ -36,7 +37,7 @@ type EnterTarget struct {
 // (sbx_child_main): there is one implementation of each. The namespaces
 // are joined first, by enter.c, which is where the entering process is
 // made safe to show to the sandbox (E1).
-func Enter(p *Plan, t EnterTarget, argv []string, opts RunOptions) (int, error) {
+func Enter(p *plan.Plan, t EnterTarget, argv []string, opts RunOptions) (int, error) {
 	if p == nil {
 		return 125, errors.New("enter: no plan")
 	}
@@ -175,34 +176,34 @@ func Enter(p *Plan, t EnterTarget, argv []string, opts RunOptions) (int, error) 
 // namespaces are joined; the supplementary groups were set before
 // (enter.c), so setgroups, which the sandbox's user namespace may deny,
 // is skipped.
-func enterPlan(p *Plan, pl enterPayload, argv []string) *Plan {
+func enterPlan(p *plan.Plan, pl enterPayload, argv []string) *plan.Plan {
 	ep := *p
 	// DieWithParent stays: the entered process ends with its launcher
 	// as the payload does with its own.
 	ep.CloneFlags, ep.IDs, ep.Init, ep.TimeNamespace = 0, nil, false, false
 	ep.NAT, ep.DBusProxy, ep.PulseProxy, ep.PassFDs = nil, nil, nil, nil
-	ids := SetIDs{UID: pl.uid, GID: pl.gid, KeepGroups: true}
-	var rest []Step
+	ids := plan.SetIDs{UID: pl.uid, GID: pl.gid, KeepGroups: true}
+	var rest []plan.Step
 	for _, s := range p.Steps {
 		switch st := s.(type) {
-		case SetIDs:
+		case plan.SetIDs:
 			ids.From = st.From
-		case Chdir, Rlimit, Capabilities, NoNewPrivs, NewSession, Landlock, Seccomp:
+		case plan.Chdir, plan.Rlimit, plan.Capabilities, plan.NoNewPrivs, plan.NewSession, plan.Landlock, plan.Seccomp:
 			rest = append(rest, s)
-		case Exec:
+		case plan.Exec:
 			st.Argv, st.Init = argv, false
 			rest = append(rest, st)
 		}
 	}
-	ep.Steps = append([]Step{ids}, rest...)
+	ep.Steps = append([]plan.Step{ids}, rest...)
 	return &ep
 }
 
 // enterShell is the command enter runs without one: the shell the
 // payload's environment names if it exists inside, else /bin/sh. It is
 // looked up under the payload's root, symlinks resolved there.
-func enterShell(p *Plan, pid int) string {
-	sh, ok := lookupEnv(p.Env, "SHELL")
+func enterShell(p *plan.Plan, pid int) string {
+	sh, ok := plan.LookupEnv(p.Env, "SHELL")
 	if !ok || len(sh) < 2 || sh[0] != '/' {
 		return "/bin/sh"
 	}

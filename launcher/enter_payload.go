@@ -8,6 +8,7 @@ import (
 	"syscall"
 
 	"sandbox/internal/instance"
+	"sandbox/plan"
 )
 
 // enterPayload is what `sandbox enter` takes from the running payload
@@ -163,20 +164,20 @@ func enterPayloadPID(pid int, init bool) (int, error) {
 // enterCheckCeiling refuses a plan that would give the entered process
 // more than the payload has: the profile may have changed since the
 // sandbox started, and enter compiles it again.
-func enterCheckCeiling(p *Plan, e enterPayload) error {
+func enterCheckCeiling(p *plan.Plan, e enterPayload) error {
 	changed := "the profile no longer matches the running sandbox (was it changed since the sandbox started?)"
 	nnp, filter := false, false
 	for _, s := range p.Steps {
 		switch st := s.(type) {
-		case Capabilities:
+		case plan.Capabilities:
 			for _, c := range st.Keep {
 				if c >= 64 || e.capBnd&(1<<c) == 0 {
 					return fmt.Errorf("enter: %s: it keeps capability %d, which the payload's bounding set lacks", changed, c)
 				}
 			}
-		case NoNewPrivs:
+		case plan.NoNewPrivs:
 			nnp = true
-		case Seccomp:
+		case plan.Seccomp:
 			filter = true
 		}
 	}

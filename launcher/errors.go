@@ -2,10 +2,9 @@ package launcher
 
 import (
 	"fmt"
+	"sandbox/plan"
 	"strings"
 	"syscall"
-
-	"sandbox/profile"
 )
 
 // SetupError is a failure while the sandbox was being set up: after the
@@ -25,7 +24,7 @@ type SetupError struct {
 	// had one: for a bind, the source or the target.
 	Path string
 	// Origin is the profile line the step came from.
-	Origin profile.Origin
+	Origin plan.Origin
 	// Errno is the error the kernel returned; 0 when the failure was not
 	// a system call's.
 	Errno syscall.Errno

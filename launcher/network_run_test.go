@@ -7,6 +7,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sandbox/compile"
+	"sandbox/hostview"
+	"sandbox/internal/compiletest"
+	"sandbox/internal/testutil"
 	"strings"
 	"testing"
 )
@@ -16,15 +20,15 @@ import (
 // the payload never runs; and that no private directory is left. The
 // helpers are stood in for by /bin/false.
 func TestHelperFailures(t *testing.T) {
-	seccompRequire(t, os.Geteuid() == 0, "running a sandbox inside the test process needs root")
+	testutil.RequireOrSkip(t, os.Geteuid() == 0, "running a sandbox inside the test process needs root")
 	rt := privateRuntime(t)
 	bus := filepath.Join(t.TempDir(), "bus")
 	if err := os.WriteFile(bus, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	host := Host{UID: 0, GID: 0, EUID: 0, User: "root", Home: "/root", Cwd: "/",
-		Env:      []string{"PATH=/usr/bin:/bin", "DBUS_SESSION_BUS_ADDRESS=unix:path=" + bus},
-		LookPath: func(string) (string, error) { return "/bin/false", nil }}
+	host := hostview.Host{UID: 0, GID: 0, EUID: 0, User: "root", Home: "/root", Cwd: "/",
+		Env:          []string{"PATH=/usr/bin:/bin", "DBUS_SESSION_BUS_ADDRESS=unix:path=" + bus},
+		LookPathFunc: func(string) (string, error) { return "/bin/false", nil }}
 	for _, tt := range []struct {
 		name, text string
 		kind, msg  string
@@ -38,8 +42,8 @@ func TestHelperFailures(t *testing.T) {
 			"xdg-dbus-proxy did not start: check the bus address and the rules; it exited (exit status 1)", 3},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			p := loadText(t, "extends = [\"minimal\"]\n"+tt.text)
-			plan, err := Compile(p, []string{"/bin/sh", "-c", "echo RAN"}, host)
+			p := compiletest.LoadText(t, "extends = [\"minimal\"]\n"+tt.text)
+			pl, err := compile.Compile(p, []string{"/bin/sh", "-c", "echo RAN"}, host)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -49,7 +53,7 @@ func TestHelperFailures(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer f.Close()
-			code, err := Run(plan, RunOptions{Stdout: f, Stderr: f})
+			code, err := Run(pl, RunOptions{Stdout: f, Stderr: f})
 			if code != 125 || err == nil || !strings.Contains(err.Error(), tt.msg) {
 				t.Fatalf("exit %d, error %v; want 125 and %q", code, err, tt.msg)
 			}
@@ -70,13 +74,13 @@ func TestHelperFailures(t *testing.T) {
 // TestHelpersLeaveNoFDs runs NAT sandboxes with each helper, many times in
 // one process: the launcher's open fds must not grow (checklist D3).
 func TestHelpersLeaveNoFDs(t *testing.T) {
-	seccompRequire(t, os.Geteuid() == 0, "running a sandbox inside the test process needs root")
+	testutil.RequireOrSkip(t, os.Geteuid() == 0, "running a sandbox inside the test process needs root")
 	rt := privateRuntime(t)
 	for _, backend := range []string{"pasta", "slirp4netns"} {
 		prog, err := exec.LookPath(backend)
-		seccompRequire(t, err == nil, backend+" is not installed (make deps installs it)")
-		host := Host{UID: 0, GID: 0, EUID: 0, User: "root", Home: "/root", Cwd: "/", Env: []string{"PATH=/usr/bin:/bin"},
-			LookPath: func(string) (string, error) { return prog, nil }}
+		testutil.RequireOrSkip(t, err == nil, backend+" is not installed (make deps installs it)")
+		host := hostview.Host{UID: 0, GID: 0, EUID: 0, User: "root", Home: "/root", Cwd: "/", Env: []string{"PATH=/usr/bin:/bin"},
+			LookPathFunc: func(string) (string, error) { return prog, nil }}
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			t.Fatal(err)
@@ -85,8 +89,8 @@ func TestHelpersLeaveNoFDs(t *testing.T) {
 		l.Close()
 		// A forward, so that slirp4netns's API socket and its private
 		// directory come and go too.
-		p := loadText(t, fmt.Sprintf("extends = [\"minimal\"]\n[network]\nmode = \"nat\"\nbackend = %q\nforward = [\"%d:80\"]\n", backend, port))
-		plan, err := Compile(p, []string{"/bin/true"}, host)
+		p := compiletest.LoadText(t, fmt.Sprintf("extends = [\"minimal\"]\n[network]\nmode = \"nat\"\nbackend = %q\nforward = [\"%d:80\"]\n", backend, port))
+		pl, err := compile.Compile(p, []string{"/bin/true"}, host)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -98,7 +102,7 @@ func TestHelpersLeaveNoFDs(t *testing.T) {
 			return len(ents)
 		}
 		run := func() {
-			code, err := Run(plan, RunOptions{})
+			code, err := Run(pl, RunOptions{})
 			if code != 0 || err != nil {
 				t.Fatalf("%s: exit %d, %v", backend, code, err)
 			}

@@ -7,6 +7,7 @@ import "C"
 
 import (
 	"fmt"
+	"sandbox/plan"
 	"strconv"
 	"syscall"
 )
@@ -30,7 +31,7 @@ func fdRefused(fd int) string {
 
 // checkPassFDs checks that every fd the plan passes is one of the caller's,
 // then that each is of a kind a payload may hold.
-func checkPassFDs(p *Plan, open func(int) bool) error {
+func checkPassFDs(p *plan.Plan, open func(int) bool) error {
 	for _, fd := range p.PassFDs {
 		if fd < 3 || !open(fd) {
 			return &SetupError{Step: -1, Kind: "pass-fds", Errno: syscall.EBADF, Origin: p.PassFDsAt[fd],
@@ -69,7 +70,7 @@ func checkStdio(stdio [3]int) error {
 // payload may hold: a command-line launcher calls it before Run (and
 // before it stores the plan). Where the start could not be recorded, the
 // fds open now are taken.
-func CheckInheritedFDs(p *Plan) error {
+func CheckInheritedFDs(p *plan.Plan) error {
 	err := checkPassFDs(p, func(fd int) bool {
 		if open, known := InheritedFD(fd); known {
 			return open

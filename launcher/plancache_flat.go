@@ -11,6 +11,7 @@ import "C"
 import (
 	"errors"
 	"fmt"
+	"sandbox/plan"
 	"unsafe"
 )
 
@@ -132,7 +133,7 @@ func readFlat(p *C.struct_sbx_plan) flatPlan {
 
 // cachedFlat lays p out as the plan cache stores it and reads it back
 // before packing: what the compiler wrote.
-func cachedFlat(p *Plan) (flatPlan, error) {
+func cachedFlat(p *plan.Plan) (flatPlan, error) {
 	cp, err := layoutForCache(p)
 	if err != nil {
 		return flatPlan{}, err

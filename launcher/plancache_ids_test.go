@@ -9,21 +9,24 @@ import (
 	"syscall"
 	"testing"
 
+	"sandbox/compile"
+	"sandbox/internal/compiletest"
 	"sandbox/internal/testutil"
+	"sandbox/plan"
 )
 
 // rootPlan compiles the minimal profile for a root launcher started by
 // sudo from uid 1000, gid 1001.
-func rootPlan(t *testing.T) *Plan {
+func rootPlan(t *testing.T) *plan.Plan {
 	t.Helper()
-	h := goldenHost()
-	asRootHost(&h)
+	h := compiletest.GoldenHost()
+	compiletest.AsRootHost(&h)
 	h.Env = append(h.Env, "SUDO_UID=1000", "SUDO_GID=1001")
-	plan, err := Compile(loadText(t, "extends = [\"minimal\"]\n"), []string{"/bin/true"}, h)
+	pl, err := compile.Compile(compiletest.LoadText(t, "extends = [\"minimal\"]\n"), []string{"/bin/true"}, h)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return plan
+	return pl
 }
 
 // TestPlanBlobParentMaps checks that a cached root launch carries the maps
@@ -94,8 +97,8 @@ func TestPlanBlobRefusesMapConfusion(t *testing.T) {
 // launcher does: the maps it writes are the plan's.
 func TestWritePlanMaps(t *testing.T) {
 	testutil.RequireOrSkip(t, os.Geteuid() == 0, "mapping ids other than one's own needs root")
-	plan := rootPlan(t)
-	cp, err := newChildPlan(plan, childSetup{ids: runIDModeFor(plan), waitMaps: true, stdio: [3]int{0, 1, 2}, lastCap: 40})
+	pl := rootPlan(t)
+	cp, err := newChildPlan(pl, childSetup{ids: runIDModeFor(pl), waitMaps: true, stdio: [3]int{0, 1, 2}, lastCap: 40})
 	if err != nil {
 		t.Fatal(err)
 	}

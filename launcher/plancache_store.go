@@ -14,6 +14,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sandbox/hostview"
+	"sandbox/plan"
 	"strings"
 	"sync"
 	"unsafe"
@@ -40,7 +42,7 @@ const planCacheKeep = 64
 //
 // say is what this launch wrote to standard error before it ran (a
 // notice), which a launch from the cache writes too; "" for nothing.
-func StorePlan(p *Plan, in *PlanInputs, args, env []string, cwd, say string) (stored bool, why string, err error) {
+func StorePlan(p *plan.Plan, in *hostview.PlanInputs, args, env []string, cwd, say string) (stored bool, why string, err error) {
 	if why := PlanCacheable(p, in, env); why != "" {
 		return false, why, nil
 	}
@@ -68,7 +70,7 @@ func StorePlan(p *Plan, in *PlanInputs, args, env []string, cwd, say string) (st
 // PlanCacheable says why p, compiled from in for a caller with environment
 // env, would not be cached, or "" when a launch stores it for the next
 // identical one.
-func PlanCacheable(p *Plan, in *PlanInputs, env []string) string {
+func PlanCacheable(p *plan.Plan, in *hostview.PlanInputs, env []string) string {
 	if why := planCacheable(p, in); why != "" {
 		return why
 	}
@@ -82,13 +84,11 @@ func PlanCacheable(p *Plan, in *PlanInputs, env []string) string {
 }
 
 // planCacheable says why p cannot be run by the fast path, or "".
-func planCacheable(p *Plan, in *PlanInputs) string {
+func planCacheable(p *plan.Plan, in *hostview.PlanInputs) string {
 	if in == nil {
 		return "its inputs were not recorded"
 	}
-	in.mu.Lock()
-	refused := in.refused
-	in.mu.Unlock()
+	refused := in.Refused()
 	switch {
 	case refused != "":
 		return refused
@@ -111,7 +111,7 @@ func planCacheable(p *Plan, in *PlanInputs) string {
 		return "newuidmap and newgidmap write the id maps"
 	}
 	for _, st := range p.Steps {
-		if _, ok := st.(DBusSocket); ok {
+		if _, ok := st.(plan.DBusSocket); ok {
 			return "the plan binds a D-Bus proxy's socket"
 		}
 	}
@@ -142,16 +142,14 @@ func planVolatileIndex(kv string) int {
 // planVolatileKept says which volatile variables the plan uses: those in
 // the payload's environment and those the compiler looked up. Their values
 // are then part of the key.
-func planVolatileKept(p *Plan, in *PlanInputs) uint64 {
+func planVolatileKept(p *plan.Plan, in *hostview.PlanInputs) uint64 {
 	var kept uint64
 	for _, kv := range p.Env {
 		if i := planVolatileIndex(kv); i >= 0 {
 			kept |= 1 << i
 		}
 	}
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	for name := range in.envUsed {
+	for _, name := range in.EnvUsed() {
 		if i := planVolatileIndex(name); i >= 0 {
 			kept |= 1 << i
 		}
@@ -160,15 +158,15 @@ func planVolatileKept(p *Plan, in *PlanInputs) uint64 {
 }
 
 // planCacheFile lays the file out as plan_cache.h describes.
-func planCacheFile(p *Plan, in *PlanInputs, key [32]byte, kept uint64, cwd, say string) ([]byte, error) {
+func planCacheFile(p *plan.Plan, in *hostview.PlanInputs, key [32]byte, kept uint64, cwd, say string) ([]byte, error) {
 	blob, err := packPlan(p)
 	if err != nil {
 		return nil, err
 	}
 	var exe unix.Stat_t
-	exeStat := planStatOf(&exe, unix.Stat("/proc/self/exe", &exe))
-	if exeStat.err != 0 {
-		return nil, fmt.Errorf("plan cache: the launcher's executable: %w", exeStat.err)
+	exeStat := hostview.StatOf(&exe, unix.Stat("/proc/self/exe", &exe))
+	if exeStat.Err != 0 {
+		return nil, fmt.Errorf("plan cache: the launcher's executable: %w", exeStat.Err)
 	}
 	var h C.struct_sbx_cache_head
 	headSize := int(unsafe.Sizeof(h))
@@ -189,19 +187,17 @@ func planCacheFile(p *Plan, in *PlanInputs, key [32]byte, kept uint64, cwd, say 
 	out = append(append(out, say...), 0)
 	h.say_len = C.uint64_t(len(say) + 1)
 
-	in.mu.Lock()
-	deps := append([]planInput(nil), in.deps...)
-	in.mu.Unlock()
+	deps := in.Deps()
 	paths := make([]uint64, len(deps))
 	for i, d := range deps {
 		paths[i] = uint64(len(out))
-		out = append(append(out, d.path...), 0)
+		out = append(append(out, d.Path...), 0)
 	}
 	align()
 	h.deps_off, h.ndeps = C.uint64_t(len(out)), C.uint64_t(len(deps))
 	for i, d := range deps {
-		rec := C.struct_sbx_cache_dep{path_off: C.uint64_t(paths[i]), lst: d.lst.c(), st: d.st.c()}
-		if d.presence {
+		rec := C.struct_sbx_cache_dep{path_off: C.uint64_t(paths[i]), lst: cacheStat(d.Lst), st: cacheStat(d.St)}
+		if d.Presence {
 			rec.flags = C.SBX_DEP_PRESENCE
 		}
 		out = append(out, unsafe.Slice((*byte)(unsafe.Pointer(&rec)), unsafe.Sizeof(rec))...)
@@ -212,7 +208,7 @@ func planCacheFile(p *Plan, in *PlanInputs, key [32]byte, kept uint64, cwd, say 
 
 	copy(unsafe.Slice((*byte)(unsafe.Pointer(&h.magic[0])), len(h.magic)), C.SBX_CACHE_MAGIC)
 	h.version, h.head_size, h.total = C.SBX_CACHE_VERSION, C.uint32_t(headSize), C.uint64_t(len(out))
-	h.exe = exeStat.c()
+	h.exe = cacheStat(exeStat)
 	h.uid, h.gid = C.uint32_t(os.Getuid()), C.uint32_t(os.Getgid())
 	h.euid, h.egid = C.uint32_t(os.Geteuid()), C.uint32_t(os.Getegid())
 	h.sum = C.uint64_t(planCacheSum(out[headSize:]))
@@ -223,16 +219,16 @@ func planCacheFile(p *Plan, in *PlanInputs, key [32]byte, kept uint64, cwd, say 
 	return out, nil
 }
 
-func (s planStat) c() C.struct_sbx_cache_stat {
-	return C.struct_sbx_cache_stat{err: C.int32_t(s.err), mode: C.uint32_t(s.mode),
-		dev: C.uint64_t(s.dev), ino: C.uint64_t(s.ino), size: C.uint64_t(s.size),
-		mtime_sec: C.int64_t(s.mtimeSec), mtime_nsec: C.int64_t(s.mtimeNsec),
-		ctime_sec: C.int64_t(s.ctimeSec), ctime_nsec: C.int64_t(s.ctimeNsec)}
+func cacheStat(s hostview.FileStat) C.struct_sbx_cache_stat {
+	return C.struct_sbx_cache_stat{err: C.int32_t(s.Err), mode: C.uint32_t(s.Mode),
+		dev: C.uint64_t(s.Dev), ino: C.uint64_t(s.Ino), size: C.uint64_t(s.Size),
+		mtime_sec: C.int64_t(s.MtimeSec), mtime_nsec: C.int64_t(s.MtimeNsec),
+		ctime_sec: C.int64_t(s.CtimeSec), ctime_nsec: C.int64_t(s.CtimeNsec)}
 }
 
 // packPlan lays p out as the fast path runs it and packs it
 // (plan_blob.c).
-func packPlan(p *Plan) ([]byte, error) {
+func packPlan(p *plan.Plan) ([]byte, error) {
 	cp, err := layoutForCache(p)
 	if err != nil {
 		return nil, err
@@ -249,7 +245,7 @@ func packPlan(p *Plan) ([]byte, error) {
 // and 2; the launch fills in its pipes, its arguments and its last
 // capability; maps the launcher writes are in the plan, fast.c writes
 // them) in a single block.
-func layoutForCache(p *Plan) (*childPlan, error) {
+func layoutForCache(p *plan.Plan) (*childPlan, error) {
 	ids := runIDModeFor(p)
 	if ids == idsHelper {
 		return nil, errors.New("plan cache: newuidmap and newgidmap write the id maps")

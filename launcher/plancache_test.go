@@ -16,28 +16,32 @@ import (
 	"syscall"
 	"testing"
 
-	"sandbox/profile"
+	"sandbox/compile"
+	"sandbox/egress"
+	"sandbox/hostview"
+	"sandbox/internal/compiletest"
+	"sandbox/plan"
 )
 
 // cacheHost is the golden host with this process's ids, as the launcher
 // that stores a plan has.
-func cacheHost() Host {
-	h := goldenHost()
+func cacheHost() hostview.Host {
+	h := compiletest.GoldenHost()
 	h.UID, h.GID, h.EUID = uint32(os.Getuid()), uint32(os.Getgid()), uint32(os.Geteuid())
 	return h
 }
 
 // minimalPlan compiles the shipped minimal profile for this process.
-func minimalPlan(t testing.TB, extra string, command ...string) *Plan {
+func minimalPlan(t testing.TB, extra string, command ...string) *plan.Plan {
 	t.Helper()
 	// t, whatever it is: a bare testing.T made here would have no
 	// cleanup to remove the profile's directory.
-	p := loadText(t, "extends = [\"minimal\"]\n"+extra)
-	plan, err := Compile(p, command, cacheHost())
+	p := compiletest.LoadText(t, "extends = [\"minimal\"]\n"+extra)
+	pl, err := compile.Compile(p, command, cacheHost())
 	if err != nil {
 		t.Fatalf("compile: %v", err)
 	}
-	return plan
+	return pl
 }
 
 // TestPlanBlobRoundTrip packs compiled plans as the cache stores them and
@@ -47,8 +51,8 @@ func minimalPlan(t testing.TB, extra string, command ...string) *Plan {
 // again gives the same bytes. For minimal, the command, the environment
 // and the id maps are also checked by name.
 func TestPlanBlobRoundTrip(t *testing.T) {
-	plan := minimalPlan(t, "[environment]\nset = { GREETING = \"hello\" }\n", "/bin/echo", "a b", "")
-	blob, err := packPlan(plan)
+	pl := minimalPlan(t, "[environment]\nset = { GREETING = \"hello\" }\n", "/bin/echo", "a b", "")
+	blob, err := packPlan(pl)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,29 +60,29 @@ func TestPlanBlobRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatalf("unpacking a packed plan: %v", err)
 	}
-	if got.cloneFlags != uint64(plan.CloneFlags) || len(got.kinds) != len(plan.Steps) {
-		t.Fatalf("clone flags %#x, %d steps; want %#x, %d", got.cloneFlags, len(got.kinds), plan.CloneFlags, len(plan.Steps))
+	if got.cloneFlags != uint64(pl.CloneFlags) || len(got.kinds) != len(pl.Steps) {
+		t.Fatalf("clone flags %#x, %d steps; want %#x, %d", got.cloneFlags, len(got.kinds), pl.CloneFlags, len(pl.Steps))
 	}
 	if want := []string{"/bin/echo", "a b", ""}; !slices.Equal(got.argv, want) {
 		t.Errorf("argv %q, want %q", got.argv, want)
 	}
-	if !slices.Equal(got.env, plan.Env) || !slices.Contains(got.env, "GREETING=hello") {
-		t.Errorf("env %q, want %q", got.env, plan.Env)
+	if !slices.Equal(got.env, pl.Env) || !slices.Contains(got.env, "GREETING=hello") {
+		t.Errorf("env %q, want %q", got.env, pl.Env)
 	}
 	var seccomp int
-	for _, st := range plan.Steps {
-		if s, ok := st.(Seccomp); ok {
+	for _, st := range pl.Steps {
+		if s, ok := st.(plan.Seccomp); ok {
 			seccomp += len(s.Program)
 		}
 	}
 	if seccomp == 0 || got.dataBytes < seccomp {
 		t.Errorf("%d data bytes unpacked, want at least the seccomp program's %d", got.dataBytes, seccomp)
 	}
-	if m := runIDModeFor(plan); (m == idsSelf || m == idsParent) && got.uidMap != runMapText(plan.IDs.UIDMap) {
-		t.Errorf("uid map %q, want %q", got.uidMap, runMapText(plan.IDs.UIDMap))
+	if m := runIDModeFor(pl); (m == idsSelf || m == idsParent) && got.uidMap != runMapText(pl.IDs.UIDMap) {
+		t.Errorf("uid map %q, want %q", got.uidMap, runMapText(pl.IDs.UIDMap))
 	}
-	checkBlobRoundTrip(t, plan)
-	for _, name := range shippedNames(t) {
+	checkBlobRoundTrip(t, pl)
+	for _, name := range compiletest.ShippedNames(t) {
 		t.Run(name, func(t *testing.T) {
 			checkBlobRoundTrip(t, withProxySockets(compileShipped(t, name)))
 		})
@@ -88,15 +92,15 @@ func TestPlanBlobRoundTrip(t *testing.T) {
 // withProxySockets turns a plan's D-Bus and sound socket steps into the
 // binds a launch makes of them once its helpers run (startServices), so that every
 // plan can be laid out.
-func withProxySockets(p *Plan) *Plan {
+func withProxySockets(p *plan.Plan) *plan.Plan {
 	rp := *p
-	rp.Steps = append([]Step(nil), p.Steps...)
+	rp.Steps = append([]plan.Step(nil), p.Steps...)
 	for i, st := range rp.Steps {
 		switch d := st.(type) {
-		case DBusSocket:
-			rp.Steps[i] = BindMount{From: d.From, Source: "/run/user/1000/sandbox-proxy/" + d.Bus, Target: d.Target, ReadOnly: true}
-		case PulseSocket:
-			rp.Steps[i] = BindMount{From: d.From, Source: "/run/user/1000/sandbox-proxy/pulse", Target: d.Target, ReadOnly: true}
+		case plan.DBusSocket:
+			rp.Steps[i] = plan.BindMount{From: d.From, Source: "/run/user/1000/sandbox-proxy/" + d.Bus, Target: d.Target, ReadOnly: true}
+		case plan.PulseSocket:
+			rp.Steps[i] = plan.BindMount{From: d.From, Source: "/run/user/1000/sandbox-proxy/pulse", Target: d.Target, ReadOnly: true}
 		}
 	}
 	return &rp
@@ -104,13 +108,13 @@ func withProxySockets(p *Plan) *Plan {
 
 // checkBlobRoundTrip checks that plan's blob unpacks to exactly the layout
 // it was packed from, and packs back to itself.
-func checkBlobRoundTrip(t *testing.T, plan *Plan) {
+func checkBlobRoundTrip(t *testing.T, pl *plan.Plan) {
 	t.Helper()
-	want, err := cachedFlat(plan)
+	want, err := cachedFlat(pl)
 	if err != nil {
 		t.Fatal(err)
 	}
-	blob, err := packPlan(plan)
+	blob, err := packPlan(pl)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,8 +122,8 @@ func checkBlobRoundTrip(t *testing.T, plan *Plan) {
 	if err != nil {
 		t.Fatalf("unpacking a packed plan: %v", err)
 	}
-	if len(got.steps) != len(plan.Steps) {
-		t.Fatalf("%d steps unpacked, want %d", len(got.steps), len(plan.Steps))
+	if len(got.steps) != len(pl.Steps) {
+		t.Fatalf("%d steps unpacked, want %d", len(got.steps), len(pl.Steps))
 	}
 	if !bytes.Equal(got.raw, want.raw) || !slices.Equal(got.ptrs, want.ptrs) {
 		t.Errorf("the plan came back as %x %q, want %x %q", got.raw, got.ptrs, want.raw, want.ptrs)
@@ -127,7 +131,7 @@ func checkBlobRoundTrip(t *testing.T, plan *Plan) {
 	for i := range want.steps {
 		g, w := got.steps[i], want.steps[i]
 		if !bytes.Equal(g.raw, w.raw) || !slices.Equal(g.ptrs, w.ptrs) {
-			t.Errorf("step %d (%s) came back as %x %q, want %x %q", i+1, plan.Steps[i].Kind(), g.raw, g.ptrs, w.raw, w.ptrs)
+			t.Errorf("step %d (%s) came back as %x %q, want %x %q", i+1, pl.Steps[i].Kind(), g.raw, g.ptrs, w.raw, w.ptrs)
 		}
 	}
 	if !bytes.Equal(again, blob) {
@@ -289,12 +293,12 @@ func TestPlanBlobRefusesOtherShapes(t *testing.T) {
 // aliasing cases.
 func FuzzPlanBlob(f *testing.F) {
 	for _, cmd := range [][]string{{"/bin/true"}, {"/bin/sh", "-c", "echo hi"}} {
-		p := loadText(f, "extends = [\"minimal\"]\n")
-		plan, err := Compile(p, cmd, cacheHost())
+		p := compiletest.LoadText(f, "extends = [\"minimal\"]\n")
+		pl, err := compile.Compile(p, cmd, cacheHost())
 		if err != nil {
 			f.Fatal(err)
 		}
-		blob, err := packPlan(plan)
+		blob, err := packPlan(pl)
 		if err != nil {
 			f.Fatal(err)
 		}
@@ -408,34 +412,34 @@ func TestPlanCacheKeyAsDefined(t *testing.T) {
 // inputs it can check.
 func TestPlanCacheable(t *testing.T) {
 	base := minimalPlan(t, "", "/bin/true")
-	in := &PlanInputs{}
+	in := &hostview.PlanInputs{}
 	if why := planCacheable(base, in); why != "" {
 		t.Fatalf("the minimal plan is not cacheable: %s", why)
 	}
 	if why := planCacheable(base, nil); why == "" {
 		t.Error("a plan without recorded inputs is cacheable")
 	}
-	with := func(f func(p *Plan)) *Plan {
+	with := func(f func(p *plan.Plan)) *plan.Plan {
 		p := *base
 		f(&p)
 		return &p
 	}
-	for name, p := range map[string]*Plan{
-		"nat":  with(func(p *Plan) { p.NAT = &NAT{} }),
-		"dbus": with(func(p *Plan) { p.DBusProxy = &DBusProxy{} }),
+	for name, p := range map[string]*plan.Plan{
+		"nat":  with(func(p *plan.Plan) { p.NAT = &plan.NAT{} }),
+		"dbus": with(func(p *plan.Plan) { p.DBusProxy = &plan.DBusProxy{} }),
 		// The fast path has no egress proxy: a cached filtered plan
 		// would start a sandbox whose only way out nobody serves.
-		"egress":   with(func(p *Plan) { p.Egress = &Egress{Port: EgressPort} }),
-		"warnings": with(func(p *Plan) { p.Warnings = []Warning{{Problem: &profile.Error{Msg: "no display"}}} }),
+		"egress":   with(func(p *plan.Plan) { p.Egress = &plan.Egress{Port: egress.Port} }),
+		"warnings": with(func(p *plan.Plan) { p.Warnings = []plan.Warning{{Problem: &plan.Problem{Msg: "no display"}}} }),
 		// Only the ordinary launch names the line of a limit that
 		// killed the payload (L10).
-		"limits.as": with(func(p *Plan) {
-			p.Steps = append([]Step{Rlimit{Name: "as", Soft: 1 << 30, Hard: 1 << 30}}, p.Steps...)
+		"limits.as": with(func(p *plan.Plan) {
+			p.Steps = append([]plan.Step{plan.Rlimit{Name: "as", Soft: 1 << 30, Hard: 1 << 30}}, p.Steps...)
 		}),
-		"id ranges by newuidmap": with(func(p *Plan) {
+		"id ranges by newuidmap": with(func(p *plan.Plan) {
 			p.CloneFlags |= syscall.CLONE_NEWUSER
-			p.IDs = &IDMapping{UIDMap: []profile.IDRange{{Inside: 0, Outside: 100000, Count: 65536}},
-				GIDMap: []profile.IDRange{{Inside: 0, Outside: 100000, Count: 65536}}, Helper: true}
+			p.IDs = &plan.IDMapping{UIDMap: []plan.IDRange{{Inside: 0, Outside: 100000, Count: 65536}},
+				GIDMap: []plan.IDRange{{Inside: 0, Outside: 100000, Count: 65536}}, Helper: true}
 		}),
 	} {
 		if why := planCacheable(p, in); why == "" {
@@ -444,15 +448,15 @@ func TestPlanCacheable(t *testing.T) {
 	}
 	// Maps the launcher writes itself (a root launch's) are written by
 	// the fast path too (fast.c).
-	parent := with(func(p *Plan) {
+	parent := with(func(p *plan.Plan) {
 		p.CloneFlags |= syscall.CLONE_NEWUSER
-		p.IDs = &IDMapping{UIDMap: []profile.IDRange{{Inside: 0, Outside: 100000, Count: 65536}},
-			GIDMap: []profile.IDRange{{Inside: 0, Outside: 100000, Count: 65536}}}
+		p.IDs = &plan.IDMapping{UIDMap: []plan.IDRange{{Inside: 0, Outside: 100000, Count: 65536}},
+			GIDMap: []plan.IDRange{{Inside: 0, Outside: 100000, Count: 65536}}}
 	})
 	if why := planCacheable(parent, in); why != "" {
 		t.Errorf("a plan whose maps the launcher writes is not cacheable: %s", why)
 	}
-	refused := &PlanInputs{}
+	refused := &hostview.PlanInputs{}
 	refused.Refuse("a helper on $PATH")
 	if why := planCacheable(base, refused); why != "a helper on $PATH" {
 		t.Errorf("refused inputs: %q", why)
@@ -464,23 +468,23 @@ func TestPlanCacheable(t *testing.T) {
 func TestPlanInputsRecordState(t *testing.T) {
 	dir := t.TempDir()
 	file := dir + "/p.toml"
-	in := &PlanInputs{}
+	in := &hostview.PlanInputs{}
 	in.Observe(file)
 	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	in.Observe(file) // seen already: the first state stands
 	in.Observe(dir)
-	if len(in.deps) != 2 {
-		t.Fatalf("%d paths recorded, want 2", len(in.deps))
+	if len(in.Deps()) != 2 {
+		t.Fatalf("%d paths recorded, want 2", len(in.Deps()))
 	}
-	if in.deps[0].lst.err != syscall.ENOENT || in.deps[0].st.err != syscall.ENOENT {
-		t.Errorf("an absent file was recorded as %+v", in.deps[0])
+	if in.Deps()[0].Lst.Err != syscall.ENOENT || in.Deps()[0].St.Err != syscall.ENOENT {
+		t.Errorf("an absent file was recorded as %+v", in.Deps()[0])
 	}
-	if in.deps[1].st.err != 0 || in.deps[1].st.ino == 0 || in.deps[1].st.mode&syscall.S_IFDIR == 0 {
-		t.Errorf("a directory was recorded as %+v", in.deps[1])
+	if in.Deps()[1].St.Err != 0 || in.Deps()[1].St.Ino == 0 || in.Deps()[1].St.Mode&syscall.S_IFDIR == 0 {
+		t.Errorf("a directory was recorded as %+v", in.Deps()[1])
 	}
-	var nilInputs *PlanInputs
+	var nilInputs *hostview.PlanInputs
 	nilInputs.Observe(file) // a nil recorder records nothing
 	nilInputs.Refuse("x")
 }
@@ -495,18 +499,18 @@ func TestPlanInputsKinds(t *testing.T) {
 	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	in := &PlanInputs{}
+	in := &hostview.PlanInputs{}
 	in.ObservePresence(dir)
 	in.ObservePresence(file)
 	if why := planCacheable(minimalPlan(t, "", "/bin/true"), in); why != "" {
 		t.Fatalf("fresh paths checked for presence only made the plan uncacheable: %s", why)
 	}
-	if !in.deps[1].presence {
+	if !in.Deps()[1].Presence {
 		t.Fatal("a presence check was recorded as a read")
 	}
 	in.Observe(file)
-	if len(in.deps) != 2 || in.deps[1].presence {
-		t.Fatalf("reading a path checked before did not make it a content dependency: %+v", in.deps)
+	if len(in.Deps()) != 2 || in.Deps()[1].Presence {
+		t.Fatalf("reading a path checked before did not make it a content dependency: %+v", in.Deps())
 	}
 	why := planCacheable(minimalPlan(t, "", "/bin/true"), in)
 	if !strings.Contains(why, "less than a second ago") || !strings.Contains(why, file) {
@@ -517,18 +521,29 @@ func TestPlanInputsKinds(t *testing.T) {
 // TestPlanVolatileKept checks which volatile variables a plan's key keeps:
 // those the payload receives and those the compiler looked up.
 func TestPlanVolatileKept(t *testing.T) {
-	plan := minimalPlan(t, "[environment]\nkeep = [\"DESKTOP_STARTUP_ID\"]\n", "/bin/true")
-	in := &PlanInputs{}
-	if kept := planVolatileKept(plan, in); kept != 0 {
+	pl := minimalPlan(t, "[environment]\nkeep = [\"DESKTOP_STARTUP_ID\"]\n", "/bin/true")
+	in := &hostview.PlanInputs{}
+	if kept := planVolatileKept(pl, in); kept != 0 {
 		t.Fatalf("a plan without the variable (the host has none) keeps %#x", kept)
 	}
-	withToken := *plan
-	withToken.Env = append(append([]string(nil), plan.Env...), "DESKTOP_STARTUP_ID=x")
+	withToken := *pl
+	withToken.Env = append(append([]string(nil), pl.Env...), "DESKTOP_STARTUP_ID=x")
 	if kept := planVolatileKept(&withToken, in); kept != 1<<planVolatileIndex("DESKTOP_STARTUP_ID") {
 		t.Errorf("a payload given DESKTOP_STARTUP_ID: kept %#x", kept)
 	}
 	in.UseEnv("OLDPWD")
-	if kept := planVolatileKept(plan, in); kept != 1<<planVolatileIndex("OLDPWD") {
+	if kept := planVolatileKept(pl, in); kept != 1<<planVolatileIndex("OLDPWD") {
 		t.Errorf("a compile that looked OLDPWD up: kept %#x", kept)
 	}
+}
+
+// compileShipped compiles a shipped profile for the golden host, as the
+// golden plans are compiled.
+func compileShipped(t *testing.T, name string) *plan.Plan {
+	t.Helper()
+	pl, err := compile.Compile(compiletest.LoadShipped(t, name), []string{"/bin/true"}, compiletest.GoldenHost())
+	if err != nil {
+		t.Fatalf("compile: %v", err)
+	}
+	return pl
 }

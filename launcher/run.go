@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"sandbox/egress"
+	"sandbox/plan"
 	"syscall"
 )
 
@@ -49,7 +51,7 @@ type RunOptions struct {
 //
 // The launcher's SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 and
 // SIGWINCH are forwarded to the sandbox while Run waits.
-func Run(p *Plan, opts RunOptions) (int, error) {
+func Run(p *plan.Plan, opts RunOptions) (int, error) {
 	if p == nil {
 		return 125, errors.New("no plan to run")
 	}
@@ -94,13 +96,13 @@ func Run(p *Plan, opts RunOptions) (int, error) {
 		if opts.Quiet {
 			notices = io.Discard
 		}
-		x, child, peer, err := newEgressProxy(p.Egress, notices, opts.Verbose)
+		x, child, peer, err := egress.NewProxy(p.Egress, notices, opts.Verbose)
 		if err != nil {
 			return 125, err
 		}
 		// Stopped (and its report printed) before the helpers.
-		defer x.stop()
-		x.rep.notify = opts.Egress
+		defer x.Stop()
+		x.Notify(opts.Egress)
 		cp.setEgress(child, peer, p.Egress.Port)
 		svc.egress, svc.egressChild = x, child
 	}
@@ -115,7 +117,7 @@ func Run(p *Plan, opts RunOptions) (int, error) {
 
 // runChild starts the child, completes its setup from the launcher's side
 // and waits for it. The protocol is drawn at the top of child.go.
-func runChild(p *Plan, cp *childPlan, set childSetup, svc *services, opts RunOptions) (int, error) {
+func runChild(p *plan.Plan, cp *childPlan, set childSetup, svc *services, opts RunOptions) (int, error) {
 	var report, sync [2]int
 	if err := syscall.Pipe2(report[:], syscall.O_CLOEXEC); err != nil {
 		return 0, fmt.Errorf("report pipe: %w", err)
@@ -247,7 +249,7 @@ func runReadReport(fd int) (rec []byte, got bool, err error) {
 
 // runSetupError turns the child's report into an error that points at the
 // step and the profile line.
-func runSetupError(p *Plan, r childReport) *SetupError {
+func runSetupError(p *plan.Plan, r childReport) *SetupError {
 	e := &SetupError{Step: r.step, Errno: r.errno, Msg: r.op, Path: r.detail}
 	if r.step >= 0 && r.step < len(p.Steps) {
 		st := p.Steps[r.step]

@@ -5,12 +5,15 @@ package launcher
 */
 import "C"
 
-import "fmt"
+import (
+	"fmt"
+	"sandbox/plan"
+)
 
 // runDieWithParent makes the launcher, and so the sandbox, end when the
 // launcher's own parent dies (process.die_with_parent, L8;
 // launcher_death.c). It runs before anything is started.
-func runDieWithParent(p *Plan) error {
+func runDieWithParent(p *plan.Plan) error {
 	if !p.DieWithParent {
 		return nil
 	}

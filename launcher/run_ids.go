@@ -16,7 +16,7 @@ import (
 	"strings"
 	"syscall"
 
-	"sandbox/profile"
+	"sandbox/plan"
 )
 
 // runIDMode is who writes the new user namespace's id maps.
@@ -40,7 +40,7 @@ const (
 )
 
 // runIDModeFor decides who writes p's maps.
-func runIDModeFor(p *Plan) runIDMode {
+func runIDModeFor(p *plan.Plan) runIDMode {
 	m := p.IDs
 	if m == nil || p.CloneFlags&syscall.CLONE_NEWUSER == 0 {
 		return idsNone
@@ -48,7 +48,7 @@ func runIDModeFor(p *Plan) runIDMode {
 	if m.Helper {
 		return idsHelper
 	}
-	one := func(r []profile.IDRange, own int) bool {
+	one := func(r []plan.IDRange, own int) bool {
 		return len(r) == 1 && r[0].Count == 1 && int64(r[0].Outside) == int64(own)
 	}
 	if m.DenySetgroups && one(m.UIDMap, os.Geteuid()) && one(m.GIDMap, os.Getegid()) {
@@ -60,7 +60,7 @@ func runIDModeFor(p *Plan) runIDMode {
 // runBecome is the id the child takes inside once the launcher wrote a
 // map: the one the launcher's own id maps to, else 0 when mapped, else the
 // first id of the map.
-func runBecome(r []profile.IDRange, own int) int64 {
+func runBecome(r []plan.IDRange, own int) int64 {
 	for _, x := range r {
 		if int64(own) >= int64(x.Outside) && int64(own) < int64(x.Outside)+int64(x.Count) {
 			return int64(x.Inside) + int64(own) - int64(x.Outside)
@@ -79,7 +79,7 @@ func runBecome(r []profile.IDRange, own int) int64 {
 
 // runMapText is a map in the kernel's format: one "inside outside count"
 // line per range.
-func runMapText(r []profile.IDRange) string {
+func runMapText(r []plan.IDRange) string {
 	var b strings.Builder
 	for _, x := range r {
 		fmt.Fprintf(&b, "%d %d %d\n", x.Inside, x.Outside, x.Count)
@@ -90,7 +90,7 @@ func runMapText(r []profile.IDRange) string {
 // runMapIDs writes the maps of the child pid from the launcher's side:
 // through newuidmap and newgidmap, or, as the fast path does, with
 // sbx_write_plan_maps from the flat plan cp (idmap.c).
-func runMapIDs(abort context.Context, pid int, p *Plan, cp *childPlan, mode runIDMode) error {
+func runMapIDs(abort context.Context, pid int, p *plan.Plan, cp *childPlan, mode runIDMode) error {
 	m := p.IDs
 	fail := func(what string, err error) error {
 		e := &SetupError{Step: -1, Kind: "id-map", Path: what, Origin: m.At, Msg: "write"}
@@ -157,7 +157,7 @@ func (cp *childPlan) writeMaps(pid int) (string, error) {
 
 // runHelper runs newuidmap or newgidmap PID inside outside count ...; a
 // signal that stops the setup (abort) kills it.
-func runHelper(abort context.Context, name string, pid int, r []profile.IDRange) error {
+func runHelper(abort context.Context, name string, pid int, r []plan.IDRange) error {
 	path, err := exec.LookPath(name)
 	if err != nil {
 		path = "/usr/bin/" + name

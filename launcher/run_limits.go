@@ -2,6 +2,7 @@ package launcher
 
 import (
 	"fmt"
+	"sandbox/plan"
 	"slices"
 	"strings"
 	"syscall"
@@ -27,11 +28,11 @@ var runLimitSignals = map[syscall.Signal][]string{
 // runLimitLines describes the plan's limits among names, with the lines
 // that set them: "limits.as = 64.0 KiB (p.toml:4:1)"; "" when it sets none
 // of them.
-func runLimitLines(p *Plan, names []string) string {
+func runLimitLines(p *plan.Plan, names []string) string {
 	var out []string
 	for _, st := range p.Steps {
-		if l, ok := st.(Rlimit); ok && slices.Contains(names, l.Name) {
-			out = append(out, fmt.Sprintf("limits.%s = %s (%s:%d:%d)", l.Name, limitString(l.Name, l.Soft), l.At.File, l.At.Line, l.At.Col))
+		if l, ok := st.(plan.Rlimit); ok && slices.Contains(names, l.Name) {
+			out = append(out, fmt.Sprintf("limits.%s = %s (%s:%d:%d)", l.Name, plan.LimitString(l.Name, l.Soft), l.At.File, l.At.Line, l.At.Col))
 		}
 	}
 	return strings.Join(out, ", ")
@@ -39,7 +40,7 @@ func runLimitLines(p *Plan, names []string) string {
 
 // runExecLimitHint names the limits that can explain exec failing with
 // errno, or "".
-func runExecLimitHint(p *Plan, errno syscall.Errno) string {
+func runExecLimitHint(p *plan.Plan, errno syscall.Errno) string {
 	if lines := runLimitLines(p, execLimits(errno)); lines != "" {
 		return "the payload's resource limits may be too small to start it: " + lines + "; raise them in [limits]"
 	}
@@ -48,7 +49,7 @@ func runExecLimitHint(p *Plan, errno syscall.Errno) string {
 
 // runLimitDeathNote names the limits that can explain a payload killed by
 // the signal in ws (its own status, or its init's 128+n), or "".
-func runLimitDeathNote(p *Plan, ws syscall.WaitStatus, init bool) string {
+func runLimitDeathNote(p *plan.Plan, ws syscall.WaitStatus, init bool) string {
 	var sig syscall.Signal
 	switch {
 	case ws.Signaled():
@@ -67,9 +68,9 @@ func runLimitDeathNote(p *Plan, ws syscall.WaitStatus, init bool) string {
 // planLimitsExplained says whether the plan sets a limit whose signal
 // only the ordinary path reports (runLimitDeathNote): the plan cache's
 // fast path exits with the payload's status and says nothing.
-func planLimitsExplained(p *Plan) bool {
+func planLimitsExplained(p *plan.Plan) bool {
 	for _, st := range p.Steps {
-		if l, ok := st.(Rlimit); ok {
+		if l, ok := st.(plan.Rlimit); ok {
 			for _, names := range runLimitSignals {
 				if slices.Contains(names, l.Name) {
 					return true

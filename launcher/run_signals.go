@@ -6,6 +6,7 @@ import "C"
 import (
 	"context"
 	"os"
+	"sandbox/plan"
 	"sync"
 	"syscall"
 	"time"
@@ -62,7 +63,7 @@ type runSignals struct {
 	pending []syscall.Signal
 }
 
-func newRunSignals(p *Plan, init bool, report int) *runSignals {
+func newRunSignals(p *plan.Plan, init bool, report int) *runSignals {
 	f := &runSignals{
 		ch:     make(chan os.Signal, 8),
 		quit:   make(chan struct{}),

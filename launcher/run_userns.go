@@ -2,6 +2,7 @@ package launcher
 
 import (
 	"os"
+	"sandbox/plan"
 	"strings"
 	"syscall"
 )
@@ -44,7 +45,7 @@ func runUsernsBlock() string {
 
 // runCloneError explains why the sandbox's first process could not be
 // created.
-func runCloneError(p *Plan, errno syscall.Errno) *SetupError {
+func runCloneError(p *plan.Plan, errno syscall.Errno) *SetupError {
 	e := &SetupError{Step: -1, Kind: "clone", Errno: errno, Msg: "cannot create the sandbox's namespaces"}
 	if p.IDs != nil {
 		e.Origin = p.IDs.At

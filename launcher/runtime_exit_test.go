@@ -10,6 +10,7 @@ import (
 
 	"sandbox/launcher"
 	"sandbox/launcher/internal/testutil"
+	"sandbox/plan"
 )
 
 var (
@@ -21,11 +22,11 @@ var (
 		b.Argv = args
 	})
 	caseNotExecutable = defineCase("not-executable", func(b *testutil.Builder, args []string) {
-		b.Mounts = append(b.Mounts, launcher.File{From: testutil.At(80), Target: "/script", Content: []byte("#!/bin/sh\necho ran\n"), Mode: 0o644})
+		b.Mounts = append(b.Mounts, plan.File{From: testutil.At(80), Target: "/script", Content: []byte("#!/bin/sh\necho ran\n"), Mode: 0o644})
 		b.Argv = []string{"/script"}
 	})
 	caseBadBind = defineCase("bad-bind", func(b *testutil.Builder, args []string) {
-		b.Mounts = append(b.Mounts, launcher.BindMount{From: testutil.At(42), Source: "/nonexistent-sandbox-test", Target: "/x"})
+		b.Mounts = append(b.Mounts, plan.BindMount{From: testutil.At(42), Source: "/nonexistent-sandbox-test", Target: "/x"})
 		b.Argv = []string{"sleep", args[0]}
 	})
 )
@@ -94,7 +95,7 @@ func TestRuntimeSetupErrorPointsAtTheStep(t *testing.T) {
 		}
 		step := testutil.Index(p, "bind-mount")
 		for i, s := range p.Steps {
-			if b, ok := s.(launcher.BindMount); ok && b.Source == "/nonexistent-sandbox-test" {
+			if b, ok := s.(plan.BindMount); ok && b.Source == "/nonexistent-sandbox-test" {
 				step = i
 			}
 		}

@@ -7,13 +7,13 @@ import (
 	"syscall"
 	"testing"
 
-	"sandbox/launcher"
 	"sandbox/launcher/internal/testutil"
+	"sandbox/plan"
 )
 
 var (
 	caseReadOnlyTree = defineCase("ro-tree", func(b *testutil.Builder, args []string) {
-		b.Mounts = append(b.Mounts, launcher.BindMount{From: testutil.At(40), Source: args[0], Target: "/data", ReadOnly: true})
+		b.Mounts = append(b.Mounts, plan.BindMount{From: testutil.At(40), Source: args[0], Target: "/data", ReadOnly: true})
 		b.Argv = testutil.Shell(`for f in /data/new /data/sub/new; do
 			if touch $f 2>/dev/null; then echo "wrote $f"; else echo "refused $f"; fi; done
 			touch /data/sub/new`)
@@ -21,7 +21,7 @@ var (
 	caseLockMounts = defineCase("lock-mounts", func(b *testutil.Builder, args []string) {
 		b.UID, b.GID = 0, 0
 		if args[0] == "lock" {
-			b.AfterPivot = append(b.AfterPivot, launcher.LockMounts{From: testutil.At(41)})
+			b.AfterPivot = append(b.AfterPivot, plan.LockMounts{From: testutil.At(41)})
 		}
 		b.Mounts = append(b.Mounts, testutil.ProbeMount(args[1]))
 		b.Keep, b.Ambient = []uint{21}, true // CAP_SYS_ADMIN
@@ -32,30 +32,30 @@ var (
 		host := args[0]
 		b.Mounts = append(b.Mounts,
 			// The host's path exists inside too, in the sandbox's /tmp.
-			launcher.Dir{From: testutil.At(49), Target: host, Mode: 0o755},
-			launcher.Symlink{From: testutil.At(50), Target: "/evil", LinkTo: host},
-			launcher.Symlink{From: testutil.At(51), Target: "/up", LinkTo: "../../../../../.."},
-			launcher.Tmpfs{From: testutil.At(52), Target: "/evil/mnt"},
-			launcher.Dir{From: testutil.At(53), Target: "/up" + host + "/dir", Mode: 0o755},
-			launcher.File{From: testutil.At(54), Target: "/evil/file", Content: []byte("x"), Mode: 0o644},
-			launcher.BindMount{From: testutil.At(55), Source: "/usr/bin", Target: "/up/up/evil/bind", ReadOnly: true})
+			plan.Dir{From: testutil.At(49), Target: host, Mode: 0o755},
+			plan.Symlink{From: testutil.At(50), Target: "/evil", LinkTo: host},
+			plan.Symlink{From: testutil.At(51), Target: "/up", LinkTo: "../../../../../.."},
+			plan.Tmpfs{From: testutil.At(52), Target: "/evil/mnt"},
+			plan.Dir{From: testutil.At(53), Target: "/up" + host + "/dir", Mode: 0o755},
+			plan.File{From: testutil.At(54), Target: "/evil/file", Content: []byte("x"), Mode: 0o644},
+			plan.BindMount{From: testutil.At(55), Source: "/usr/bin", Target: "/up/up/evil/bind", ReadOnly: true})
 		b.Argv = testutil.Shell("ls " + host)
 	})
 	caseOverlay = defineCase("overlay", func(b *testutil.Builder, args []string) {
-		b.Mounts = append(b.Mounts, launcher.Overlay{From: testutil.At(60), Target: "/ov", Lower: []string{args[0]}})
+		b.Mounts = append(b.Mounts, plan.Overlay{From: testutil.At(60), Target: "/ov", Lower: []string{args[0]}})
 		b.Argv = testutil.Shell("cat /ov/base && echo changed > /ov/base && echo new > /ov/new && rm /ov/gone && cat /ov/base /ov/new && ls /ov")
 	})
 	caseEntries = defineCase("entries", func(b *testutil.Builder, args []string) {
 		b.Mounts = append(b.Mounts,
-			launcher.Dir{From: testutil.At(70), Target: "/d/private", Mode: 0o700},
-			launcher.File{From: testutil.At(71), Target: "/d/file", Content: []byte("inline\n"), Mode: 0o640},
-			launcher.File{From: testutil.At(72), Target: "/d/copy", CopyFrom: args[0], Mode: 0o600},
-			launcher.File{From: testutil.At(73), Target: "/d/none", CopyFrom: "/nonexistent-sandbox-test", Optional: true, Mode: 0o600},
-			launcher.BindMount{From: testutil.At(74), Source: "/nonexistent-sandbox-test", Target: "/d/opt", Optional: true},
-			launcher.Symlink{From: testutil.At(75), Target: "/d/link", LinkTo: "file"},
-			launcher.Tmpfs{From: testutil.At(76), Target: "/d/small", Size: 1 << 20, Mode: 0o750},
-			launcher.Mqueue{From: testutil.At(77), Target: "/dev/mqueue"},
-			launcher.RemountReadOnly{From: testutil.At(78), Target: "/d"})
+			plan.Dir{From: testutil.At(70), Target: "/d/private", Mode: 0o700},
+			plan.File{From: testutil.At(71), Target: "/d/file", Content: []byte("inline\n"), Mode: 0o640},
+			plan.File{From: testutil.At(72), Target: "/d/copy", CopyFrom: args[0], Mode: 0o600},
+			plan.File{From: testutil.At(73), Target: "/d/none", CopyFrom: "/nonexistent-sandbox-test", Optional: true, Mode: 0o600},
+			plan.BindMount{From: testutil.At(74), Source: "/nonexistent-sandbox-test", Target: "/d/opt", Optional: true},
+			plan.Symlink{From: testutil.At(75), Target: "/d/link", LinkTo: "file"},
+			plan.Tmpfs{From: testutil.At(76), Target: "/d/small", Size: 1 << 20, Mode: 0o750},
+			plan.Mqueue{From: testutil.At(77), Target: "/dev/mqueue"},
+			plan.RemountReadOnly{From: testutil.At(78), Target: "/d"})
 		b.Argv = testutil.Shell(`stat -c '%n %a %F' /d/private /d/file /d/copy /d/link /d/small; cat /d/link /d/copy
 			test -e /d/none || echo "no /d/none"; test -e /d/opt || echo "no /d/opt"
 			grep -c mqueue /proc/self/mountinfo

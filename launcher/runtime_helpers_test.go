@@ -9,6 +9,7 @@ import (
 
 	"sandbox/launcher"
 	"sandbox/launcher/internal/testutil"
+	"sandbox/plan"
 )
 
 // A runtime case is a sandbox a test describes once and runs in every mode:
@@ -49,7 +50,7 @@ func init() {
 	})
 }
 
-func buildCase(userns bool, name string, args []string) (*launcher.Plan, error) {
+func buildCase(userns bool, name string, args []string) (*plan.Plan, error) {
 	c := runtimeCases[name]
 	if c == nil {
 		return nil, fmt.Errorf("no runtime case %q", name)

@@ -9,9 +9,8 @@ import (
 	"syscall"
 	"testing"
 
-	"sandbox/launcher"
 	"sandbox/launcher/internal/testutil"
-	"sandbox/profile"
+	"sandbox/plan"
 )
 
 var (
@@ -19,8 +18,8 @@ var (
 		b.Argv = testutil.Shell("cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups; id -u; id -g")
 	})
 	caseSubids = defineCase("subids", func(b *testutil.Builder, args []string) {
-		ranges := []profile.IDRange{{Inside: 0, Outside: uint32(os.Geteuid()), Count: 1}, {Inside: 1, Outside: 200000, Count: 65536}}
-		b.IDs = &launcher.IDMapping{UIDMap: ranges, GIDMap: ranges, Helper: true}
+		ranges := []plan.IDRange{{Inside: 0, Outside: uint32(os.Geteuid()), Count: 1}, {Inside: 1, Outside: 200000, Count: 65536}}
+		b.IDs = &plan.IDMapping{UIDMap: ranges, GIDMap: ranges, Helper: true}
 		b.UID, b.GID = 0, 0
 		b.IDs.DenySetgroups = true
 		b.Argv = testutil.Shell("cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups; id -u")
@@ -30,10 +29,10 @@ var (
 		b.Argv = []string{"true"}
 	})
 	caseSetIDs = defineCase("set-ids", func(b *testutil.Builder, args []string) {
-		b.Privileges = []launcher.Step{
-			launcher.SetIDs{From: testutil.At(90), UID: 1000, GID: 1000, Groups: []uint32{}},
-			launcher.Capabilities{From: testutil.At(91)},
-			launcher.NoNewPrivs{From: testutil.At(92)},
+		b.Privileges = []plan.Step{
+			plan.SetIDs{From: testutil.At(90), UID: 1000, GID: 1000, Groups: []uint32{}},
+			plan.Capabilities{From: testutil.At(91)},
+			plan.NoNewPrivs{From: testutil.At(92)},
 		}
 		b.Argv = testutil.Shell("id; grep -E '^(Cap|Groups)' /proc/self/status")
 	})
@@ -53,10 +52,10 @@ func TestRuntimeRootAppliesRangeMaps(t *testing.T) {
 	runtimeCases[caseIDMaps](b, nil)
 	p := b.Plan()
 	p.CloneFlags |= syscall.CLONE_NEWUSER
-	p.IDs = &launcher.IDMapping{
-		UIDMap: []profile.IDRange{{Inside: 0, Outside: 100000, Count: 65536}},
-		GIDMap: []profile.IDRange{{Inside: 0, Outside: 100000, Count: 65536}},
-		At:     profile.Origin{File: "test.toml", Line: 3, Col: 1},
+	p.IDs = &plan.IDMapping{
+		UIDMap: []plan.IDRange{{Inside: 0, Outside: 100000, Count: 65536}},
+		GIDMap: []plan.IDRange{{Inside: 0, Outside: 100000, Count: 65536}},
+		At:     plan.Origin{File: "test.toml", Line: 3, Col: 1},
 	}
 	r, err := testutil.RunPlan(t, p)
 	if err != nil || r.Code != 0 {
@@ -187,11 +186,11 @@ var denyMkdir = bpf(
 
 var caseSeccomp = defineCase("seccomp", func(b *testutil.Builder, args []string) {
 	b.Init = args[1] == "init"
-	b.Privileges = []launcher.Step{launcher.Capabilities{From: testutil.At(95)}}
+	b.Privileges = []plan.Step{plan.Capabilities{From: testutil.At(95)}}
 	if args[0] == "nnp" {
-		b.Privileges = append(b.Privileges, launcher.NoNewPrivs{From: testutil.At(96)})
+		b.Privileges = append(b.Privileges, plan.NoNewPrivs{From: testutil.At(96)})
 	}
-	b.Privileges = append(b.Privileges, launcher.Seccomp{From: testutil.At(97), Program: denyMkdir})
+	b.Privileges = append(b.Privileges, plan.Seccomp{From: testutil.At(97), Program: denyMkdir})
 	b.Argv = testutil.Shell("mkdir /tmp/x; grep -E '^(Seccomp|NoNewPrivs):' /proc/self/status")
 })
 

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"sandbox/launcher"
 	"sandbox/launcher/internal/testutil"
+	"sandbox/plan"
 )
 
 var (
@@ -41,8 +41,8 @@ var (
 	})
 	caseHostname = defineCase("hostname", func(b *testutil.Builder, args []string) {
 		b.Mounts = append(b.Mounts,
-			launcher.Hostname{From: testutil.At(30), Name: "sbx-test"},
-			launcher.Domainname{From: testutil.At(31), Name: "sbx-domain"})
+			plan.Hostname{From: testutil.At(30), Name: "sbx-test"},
+			plan.Domainname{From: testutil.At(31), Name: "sbx-domain"})
 		b.Argv = testutil.Shell("cat /proc/sys/kernel/hostname /proc/sys/kernel/domainname")
 	})
 )

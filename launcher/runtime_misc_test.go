@@ -5,15 +5,15 @@ import (
 	"syscall"
 	"testing"
 
-	"sandbox/launcher"
 	"sandbox/launcher/internal/testutil"
+	"sandbox/plan"
 )
 
 var (
 	caseLimits = defineCase("limits", func(b *testutil.Builder, args []string) {
 		b.AfterPivot = append(b.AfterPivot,
-			launcher.Rlimit{From: testutil.At(100), Name: "nofile", Resource: syscall.RLIMIT_NOFILE, Soft: 64, Hard: 128},
-			launcher.Rlimit{From: testutil.At(101), Name: "core", Resource: syscall.RLIMIT_CORE, Soft: 0, Hard: 0})
+			plan.Rlimit{From: testutil.At(100), Name: "nofile", Resource: syscall.RLIMIT_NOFILE, Soft: 64, Hard: 128},
+			plan.Rlimit{From: testutil.At(101), Name: "core", Resource: syscall.RLIMIT_CORE, Soft: 0, Hard: 0})
 		b.Argv = testutil.Shell("ulimit -n; ulimit -Hn; ulimit -c")
 	})
 	caseSession = defineCase("session", func(b *testutil.Builder, args []string) {
@@ -22,7 +22,7 @@ var (
 		b.Argv = testutil.Shell(`read -r pid comm state ppid pgrp sid rest < /proc/self/stat; echo "$pid $sid"`)
 	})
 	caseChdir = defineCase("chdir", func(b *testutil.Builder, args []string) {
-		b.AfterPivot = append(b.AfterPivot, launcher.Chdir{From: testutil.At(110), Dir: args[0], Fallback: args[1]})
+		b.AfterPivot = append(b.AfterPivot, plan.Chdir{From: testutil.At(110), Dir: args[0], Fallback: args[1]})
 		b.Argv = []string{"pwd"}
 	})
 )

@@ -13,8 +13,9 @@ import (
 	"syscall"
 	"time"
 
+	"sandbox/egress"
 	"sandbox/internal/nofollow"
-	"sandbox/profile"
+	"sandbox/plan"
 )
 
 // Services are the helper processes a plan runs on the host next to the
@@ -65,7 +66,7 @@ type services struct {
 	pulse   *pulseProxy // the sound filter, nil when none
 	// egress is the filtered sandbox's proxy, and egressChild the
 	// child's end of its socketpair until the clone.
-	egress      *egressProxy
+	egress      *egress.Proxy
 	egressChild int
 }
 
@@ -78,7 +79,7 @@ func (s *services) egressStarted() {
 	}
 	syscall.Close(s.egressChild)
 	s.egressChild = -1
-	s.egress.start()
+	s.egress.Start()
 }
 
 // helper is one running helper process.
@@ -108,7 +109,7 @@ const helperReadyTimeout = 20 * time.Second
 // startServices starts what the plan needs before clone and returns the
 // plan the child runs: p itself, or a copy whose DBusSocket and
 // PulseSocket steps are binds of the helpers' sockets.
-func startServices(p *Plan) (*services, *Plan, error) {
+func startServices(p *plan.Plan) (*services, *plan.Plan, error) {
 	s := &services{}
 	if p.DBusProxy == nil && p.PulseProxy == nil {
 		return s, p, nil
@@ -130,7 +131,7 @@ func startServices(p *Plan) (*services, *Plan, error) {
 	}
 	if err := s.giveDir(p); err != nil {
 		s.stop()
-		kind, at := "pulse-proxy", profile.Origin{}
+		kind, at := "pulse-proxy", plan.Origin{}
 		if p.PulseProxy != nil {
 			at = p.PulseProxy.At
 		}
@@ -141,25 +142,25 @@ func startServices(p *Plan) (*services, *Plan, error) {
 			Msg: "giving the helpers' socket directory to the sandbox's host id: " + err.Error()}
 	}
 	rp := *p
-	rp.Steps = append([]Step(nil), p.Steps...)
+	rp.Steps = append([]plan.Step(nil), p.Steps...)
 	for i, st := range rp.Steps {
-		if d, ok := st.(PulseSocket); ok {
+		if d, ok := st.(plan.PulseSocket); ok {
 			if s.pulse == nil {
 				s.stop()
 				return nil, nil, &SetupError{Step: i, Kind: d.Kind(), Path: d.Target, Origin: d.At,
 					Errno: syscall.EINVAL, Msg: "the plan has no sound filter"}
 			}
-			rp.Steps[i] = BindMount{From: d.From, Source: s.pulse.socket, Target: d.Target, ReadOnly: true}
+			rp.Steps[i] = plan.BindMount{From: d.From, Source: s.pulse.socket, Target: d.Target, ReadOnly: true}
 			continue
 		}
-		if d, ok := st.(DBusSocket); ok {
+		if d, ok := st.(plan.DBusSocket); ok {
 			src, ok := s.sockets[d.Bus]
 			if !ok {
 				s.stop()
 				return nil, nil, &SetupError{Step: i, Kind: d.Kind(), Path: d.Target, Origin: d.At,
 					Errno: syscall.EINVAL, Msg: "the plan has no D-Bus proxy for the " + d.Bus + " bus"}
 			}
-			rp.Steps[i] = BindMount{From: d.From, Source: src, Target: d.Target, ReadOnly: true}
+			rp.Steps[i] = plan.BindMount{From: d.From, Source: src, Target: d.Target, ReadOnly: true}
 		}
 	}
 	return s, &rp, nil
@@ -207,7 +208,7 @@ func (s *services) privateDir() (string, error) {
 // giveDir gives the private directory to the host ids the sandbox of a
 // root launch runs as (R1): the sandbox opens the sockets it binds as that
 // id, and only that id, besides root, may then pass through.
-func (s *services) giveDir(p *Plan) error {
+func (s *services) giveDir(p *plan.Plan) error {
 	if s.dirFD == nil || os.Geteuid() != 0 {
 		return nil
 	}

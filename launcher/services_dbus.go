@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sandbox/plan"
 	"strconv"
 
 	"golang.org/x/sys/unix"
@@ -18,7 +19,7 @@ import (
 // sockets listen, and exits when the read end, which the launcher keeps
 // until the sandbox is gone, is closed. So the proxy stops with the
 // launcher however the launcher ends.
-func (s *services) startDBusProxy(p *DBusProxy) error {
+func (s *services) startDBusProxy(p *plan.DBusProxy) error {
 	dir, err := s.privateDir()
 	if err != nil {
 		return err

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"syscall"
 
-	"sandbox/profile"
+	"sandbox/plan"
 )
 
 // The D-Bus proxy runs in a namespace of its own, built by the same child
@@ -31,24 +31,24 @@ var proxySystemDirs = []string{"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib6
 
 // proxyPlan is the plan of the proxy's namespace: program runs with args,
 // creating its sockets in dir, with readyFD (its --fd) passed.
-func proxyPlan(p *DBusProxy, program string, args []string, dir string, readyFD int, instance string) *Plan {
-	var at profile.Origin
+func proxyPlan(p *plan.DBusProxy, program string, args []string, dir string, readyFD int, instance string) *plan.Plan {
+	var at plan.Origin
 	if len(p.Buses) > 0 {
 		at = p.Buses[0].At
 	}
-	from := From{at}
-	plan := &Plan{Profile: "xdg-dbus-proxy", CloneFlags: syscall.CLONE_NEWNS, Env: os.Environ(),
+	from := plan.From{At: at}
+	pl := &plan.Plan{Profile: "xdg-dbus-proxy", CloneFlags: syscall.CLONE_NEWNS, Env: os.Environ(),
 		DieWithParent: true, NewSession: true, PassFDs: []int{readyFD}}
 	if os.Geteuid() != 0 {
 		uid, gid := uint32(os.Geteuid()), uint32(os.Getegid())
-		plan.CloneFlags |= syscall.CLONE_NEWUSER
-		plan.IDs = &IDMapping{UIDMap: []profile.IDRange{{Inside: uid, Outside: uid, Count: 1}},
-			GIDMap: []profile.IDRange{{Inside: gid, Outside: gid, Count: 1}}, DenySetgroups: true, At: at}
+		pl.CloneFlags |= syscall.CLONE_NEWUSER
+		pl.IDs = &plan.IDMapping{UIDMap: []plan.IDRange{{Inside: uid, Outside: uid, Count: 1}},
+			GIDMap: []plan.IDRange{{Inside: gid, Outside: gid, Count: 1}}, DenySetgroups: true, At: at}
 	}
-	steps := []Step{MakePrivate{from}, NewRoot{from}}
+	steps := []plan.Step{plan.MakePrivate{From: from}, plan.NewRoot{From: from}}
 	bound := func(path string) bool {
 		for _, s := range steps {
-			if b, ok := s.(BindMount); ok && (path == b.Target || strings.HasPrefix(path, b.Target+"/")) {
+			if b, ok := s.(plan.BindMount); ok && (path == b.Target || strings.HasPrefix(path, b.Target+"/")) {
 				return true
 			}
 		}
@@ -60,19 +60,19 @@ func proxyPlan(p *DBusProxy, program string, args []string, dir string, readyFD 
 		case err != nil:
 		case fi.Mode()&os.ModeSymlink != 0:
 			if to, err := os.Readlink(d); err == nil {
-				steps = append(steps, Symlink{From: from, Target: d, LinkTo: to})
+				steps = append(steps, plan.Symlink{From: from, Target: d, LinkTo: to})
 			}
 		case fi.IsDir():
-			steps = append(steps, BindMount{From: from, Source: d, Target: d, ReadOnly: true})
+			steps = append(steps, plan.BindMount{From: from, Source: d, Target: d, ReadOnly: true})
 		}
 	}
 	if !bound(program) {
-		steps = append(steps, BindMount{From: from, Source: program, Target: program, ReadOnly: true})
+		steps = append(steps, plan.BindMount{From: from, Source: program, Target: program, ReadOnly: true})
 	}
 	for _, b := range p.Buses {
 		for _, sock := range dbusSocketPaths(b.Address) {
 			if !bound(sock) {
-				steps = append(steps, BindMount{From: From{b.At}, Source: sock, Target: sock, ReadOnly: true})
+				steps = append(steps, plan.BindMount{From: plan.From{At: b.At}, Source: sock, Target: sock, ReadOnly: true})
 			}
 		}
 	}
@@ -80,17 +80,17 @@ func proxyPlan(p *DBusProxy, program string, args []string, dir string, readyFD 
 	// private directory, bound over its empty mount point afterwards,
 	// stays writable.
 	steps = append(steps,
-		Dir{From: from, Target: dir, Mode: 0o700},
-		File{From: from, Target: "/.flatpak-info", Content: portalInfo(p, instance), Mode: 0o444},
-		RemountReadOnly{From: from, Target: "/"},
-		BindMount{From: from, Source: dir, Target: dir},
-		PivotRoot{from},
-		Chdir{From: from, Dir: "/"},
-		Capabilities{From: from},
-		NoNewPrivs{from},
-		Exec{From: from, Argv: append([]string{program}, args...)})
-	plan.Steps = steps
-	return plan
+		plan.Dir{From: from, Target: dir, Mode: 0o700},
+		plan.File{From: from, Target: "/.flatpak-info", Content: portalInfo(p, instance), Mode: 0o444},
+		plan.RemountReadOnly{From: from, Target: "/"},
+		plan.BindMount{From: from, Source: dir, Target: dir},
+		plan.PivotRoot{From: from},
+		plan.Chdir{From: from, Dir: "/"},
+		plan.Capabilities{From: from},
+		plan.NoNewPrivs{From: from},
+		plan.Exec{From: from, Argv: append([]string{program}, args...)})
+	pl.Steps = steps
+	return pl
 }
 
 // dbusSocketPaths are the socket files a D-Bus address names: the path of

@@ -11,13 +11,13 @@ import (
 	"syscall"
 	"time"
 
-	"sandbox/profile"
+	"sandbox/plan"
 )
 
 // releaseNetwork attaches the NAT helper to the sandbox pid, then releases
 // the sandbox, which waits for one byte on the sync pipe (wait_network).
 // A failure names the profile line that asked for NAT.
-func (s *services) releaseNetwork(p *Plan, pid, sync int) error {
+func (s *services) releaseNetwork(p *plan.Plan, pid, sync int) error {
 	err := s.attachNetwork(p.NAT, pid, p.CloneFlags&syscall.CLONE_NEWUSER != 0)
 	if err == nil {
 		if _, werr := syscall.Write(sync, []byte{1}); werr != nil {
@@ -32,10 +32,10 @@ func (s *services) releaseNetwork(p *Plan, pid, sync int) error {
 }
 
 // natHint says what to try when the NAT helper failed.
-func natHint(n *NAT) string {
-	other := profile.BackendSlirp4netns
+func natHint(n *plan.NAT) string {
+	other := plan.BackendSlirp4netns
 	if n.Backend == other {
-		other = profile.BackendPasta
+		other = plan.BackendPasta
 	}
 	return fmt.Sprintf("try network.backend = %q, or network.mode = \"none\" if the sandbox needs no network", other)
 }
@@ -49,7 +49,7 @@ func natHint(n *NAT) string {
 // then; an open fd needs no permission. With a user namespace the helper
 // joins it too, which lets an unprivileged helper configure the network
 // namespace that namespace owns.
-func (s *services) attachNetwork(n *NAT, pid int, userns bool) error {
+func (s *services) attachNetwork(n *plan.NAT, pid int, userns bool) error {
 	ns, err := openNamespaces(pid, userns)
 	if err != nil {
 		return err
@@ -60,9 +60,9 @@ func (s *services) attachNetwork(n *NAT, pid int, userns bool) error {
 		}
 	}()
 	switch n.Backend {
-	case profile.BackendPasta:
+	case plan.BackendPasta:
 		return s.startPasta(n, ns)
-	case profile.BackendSlirp4netns:
+	case plan.BackendSlirp4netns:
 		return s.startSlirp4netns(n, ns)
 	}
 	return fmt.Errorf("unknown NAT backend %q", n.Backend)
@@ -95,7 +95,7 @@ func openNamespaces(pid int, userns bool) ([]*os.File, error) {
 // server in the sandbox: -t, -u, -T and -U say exactly what crosses.
 // --pid names a pipe: pasta writes its pid there once the namespace is
 // configured, which is the readiness signal.
-func (s *services) startPasta(n *NAT, ns []*os.File) error {
+func (s *services) startPasta(n *plan.NAT, ns []*os.File) error {
 	r, w, err := os.Pipe()
 	if err != nil {
 		return fmt.Errorf("pasta ready pipe: %w", err)
@@ -135,7 +135,7 @@ func (s *services) startPasta(n *NAT, ns []*os.File) error {
 // host's 127.0.0.1 only, and nothing is forwarded from the sandbox to the
 // host (-T none -U none; pasta's default would map the sandbox's loopback
 // ports to the host's).
-func pastaPorts(fw []profile.PortForward) []string {
+func pastaPorts(fw []plan.PortForward) []string {
 	var tcp, udp []string
 	for _, f := range fw {
 		spec := fmt.Sprintf("127.0.0.1/%d:%d", f.HostPort, f.SandboxPort)
@@ -164,7 +164,7 @@ func pastaPorts(fw []profile.PortForward) []string {
 // "1" to --ready-fd once the tap device is configured, and exits when
 // --exit-fd, whose other end the launcher keeps, is closed. Forwards go
 // through its API socket, in the private directory.
-func (s *services) startSlirp4netns(n *NAT, ns []*os.File) error {
+func (s *services) startSlirp4netns(n *plan.NAT, ns []*os.File) error {
 	ready, readyW, err := os.Pipe()
 	if err != nil {
 		return fmt.Errorf("slirp4netns ready pipe: %w", err)
@@ -225,7 +225,7 @@ func (s *services) startSlirp4netns(n *NAT, ns []*os.File) error {
 // slirpForward asks slirp4netns to forward the host's 127.0.0.1:HostPort
 // to the sandbox. One request a connection, ended by shutting down the
 // write side, as its API requires.
-func slirpForward(api string, f profile.PortForward) error {
+func slirpForward(api string, f plan.PortForward) error {
 	conn, err := net.DialTimeout("unix", api, helperReadyTimeout)
 	if err != nil {
 		return err

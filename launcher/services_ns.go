@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sandbox/plan"
 	"syscall"
 )
 
@@ -20,7 +21,7 @@ import (
 //	wait4(pid) in a goroutine
 //
 // Its output goes to the helper's bounded buffer, for error messages.
-func (s *services) startInNamespace(name string, p *Plan) (*helper, error) {
+func (s *services) startInNamespace(name string, p *plan.Plan) (*helper, error) {
 	set := childSetup{ids: runIDModeFor(p)}
 	if set.ids != idsSelf && set.ids != idsNone {
 		return nil, fmt.Errorf("%s: its namespace needs id maps the launcher would write", name)

@@ -3,7 +3,6 @@ package launcher
 import (
 	"context"
 	"fmt"
-	"golang.org/x/sys/unix"
 	"io"
 	"net"
 	"os"
@@ -11,7 +10,10 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"sandbox/launcher/internal/pulse"
+	"sandbox/plan"
 )
 
 // pulseProxy is the sound filter, run inside the launcher: it listens on a
@@ -44,7 +46,7 @@ const maxPulseConns = 64
 const pulseDialTimeout = 10 * time.Second
 
 // startPulseProxy listens for the sandbox's sound connections.
-func (s *services) startPulseProxy(p *PulseProxy) error {
+func (s *services) startPulseProxy(p *plan.PulseProxy) error {
 	dir, err := s.privateDir()
 	if err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"sandbox/plan"
 	"testing"
 	"time"
 )
@@ -57,13 +58,13 @@ func TestPulseProxyService(t *testing.T) {
 	}()
 
 	before := openFDs(t)
-	p := &Plan{PulseProxy: &PulseProxy{Server: server, Cookie: cookieFile},
-		Steps: []Step{PulseSocket{Target: "/run/user/1/pulse/native"}}}
+	p := &plan.Plan{PulseProxy: &plan.PulseProxy{Server: server, Cookie: cookieFile},
+		Steps: []plan.Step{plan.PulseSocket{Target: "/run/user/1/pulse/native"}}}
 	svc, rp, err := startServices(p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, ok := rp.Steps[0].(BindMount)
+	b, ok := rp.Steps[0].(plan.BindMount)
 	// The private directory is in the caller's runtime directory, or in
 	// /run for root, whose sandbox runs as another host id (R1).
 	base := dir
@@ -73,7 +74,7 @@ func TestPulseProxyService(t *testing.T) {
 	if !ok || !b.ReadOnly || b.Target != "/run/user/1/pulse/native" || filepath.Dir(filepath.Dir(b.Source)) != base {
 		t.Fatalf("step %+v, want a read-only bind of the filter's socket in the private directory", rp.Steps[0])
 	}
-	if _, ok := p.Steps[0].(PulseSocket); !ok {
+	if _, ok := p.Steps[0].(plan.PulseSocket); !ok {
 		t.Error("startServices changed the caller's plan")
 	}
 	c, err := net.Dial("unix", b.Source)

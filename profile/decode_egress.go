@@ -3,7 +3,7 @@ package profile
 import (
 	"fmt"
 	"net/netip"
-	"strconv"
+	"sandbox/internal/hostport"
 	"strings"
 )
 
@@ -49,16 +49,7 @@ func (d *fileDecoder) decodeEgress(t map[string]any, p string) {
 
 // String is the canonical form of a rule: "pypi.org:443", "*.github.com",
 // "[::1]:8080". Merging de-duplicates on it.
-func (r EgressRule) String() string {
-	host := r.Host
-	if a, err := netip.ParseAddr(host); err == nil && a.Is6() && r.Port != 0 {
-		host = "[" + host + "]"
-	}
-	if r.Port == 0 {
-		return host
-	}
-	return host + ":" + strconv.Itoa(r.Port)
-}
+func (r EgressRule) String() string { return hostport.Format(r.Host, r.Port) }
 
 // IsIP reports whether the rule names an IP address rather than a name.
 func (r EgressRule) IsIP() bool {

@@ -3,6 +3,7 @@ package profile
 import (
 	"cmp"
 	"fmt"
+	"sandbox/internal/srcpos"
 	"slices"
 	"strings"
 )
@@ -27,22 +28,7 @@ type Error struct {
 
 // Error formats the problem as "file:line:col: key: message", the form
 // editors and compilers use, so a terminal can jump to the line.
-func (e *Error) Error() string {
-	var b strings.Builder
-	if e.File != "" {
-		b.WriteString(e.File)
-		if e.Line > 0 {
-			fmt.Fprintf(&b, ":%d:%d", e.Line, e.Col)
-		}
-		b.WriteString(": ")
-	}
-	if e.Key != "" {
-		b.WriteString(e.Key)
-		b.WriteString(": ")
-	}
-	b.WriteString(e.Msg)
-	return b.String()
-}
+func (e *Error) Error() string { return srcpos.Format(e.File, e.Line, e.Col, e.Key, e.Msg) }
 
 // Errors is every problem found while loading a profile. Load reports all
 // of them at once so that a user fixes a file in one round.

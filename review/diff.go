@@ -6,8 +6,7 @@ import (
 	"strings"
 	"syscall"
 
-	"sandbox/launcher"
-	"sandbox/profile"
+	"sandbox/plan"
 )
 
 // Direction says what a change does to isolation.
@@ -27,7 +26,7 @@ type Change struct {
 	Direction Direction `json:"direction"`
 	Text      string    `json:"text"`
 	// At is the line in B responsible (or in A, for what B dropped).
-	At profile.Origin `json:"at"`
+	At plan.Origin `json:"at"`
 }
 
 // Loosens reports whether any change loosens.
@@ -41,9 +40,9 @@ func Loosens(cs []Change) bool {
 }
 
 // Diff lists how plan b differs from plan a.
-func Diff(a, b *launcher.Plan) ([]Change, error) {
+func Diff(a, b *plan.Plan) ([]Change, error) {
 	var out []Change
-	add := func(area string, d Direction, at profile.Origin, format string, args ...any) {
+	add := func(area string, d Direction, at plan.Origin, format string, args ...any) {
 		out = append(out, Change{Area: area, Direction: d, Text: fmt.Sprintf(format, args...), At: at})
 	}
 	diffNamespaces(a, b, add)
@@ -61,7 +60,7 @@ func Diff(a, b *launcher.Plan) ([]Change, error) {
 	return out, nil
 }
 
-type adder func(area string, d Direction, at profile.Origin, format string, args ...any)
+type adder func(area string, d Direction, at plan.Origin, format string, args ...any)
 
 var nsNames = []struct {
 	flag uintptr
@@ -72,14 +71,14 @@ var nsNames = []struct {
 	{syscall.CLONE_NEWCGROUP, "cgroup"},
 }
 
-func diffNamespaces(a, b *launcher.Plan, add adder) {
+func diffNamespaces(a, b *plan.Plan, add adder) {
 	for _, n := range nsNames {
 		ina, inb := a.CloneFlags&n.flag != 0, b.CloneFlags&n.flag != 0
 		switch {
 		case ina && !inb:
-			add("namespaces", Loosening, profile.Origin{}, "the %s namespace is now shared with the host (namespaces.%s)", n.name, n.name)
+			add("namespaces", Loosening, plan.Origin{}, "the %s namespace is now shared with the host (namespaces.%s)", n.name, n.name)
 		case !ina && inb:
-			add("namespaces", Tightening, profile.Origin{}, "the %s namespace is now the sandbox's own", n.name)
+			add("namespaces", Tightening, plan.Origin{}, "the %s namespace is now the sandbox's own", n.name)
 		}
 	}
 	if a.TimeNamespace != b.TimeNamespace {
@@ -87,14 +86,14 @@ func diffNamespaces(a, b *launcher.Plan, add adder) {
 		if a.TimeNamespace {
 			d = Loosening
 		}
-		add("namespaces", d, profile.Origin{}, "time namespace: %v -> %v", a.TimeNamespace, b.TimeNamespace)
+		add("namespaces", d, plan.Origin{}, "time namespace: %v -> %v", a.TimeNamespace, b.TimeNamespace)
 	}
 }
 
-func diffIDs(a, b *launcher.Plan, add adder) {
+func diffIDs(a, b *plan.Plan, add adder) {
 	ha, ga, _ := a.HostIDs()
 	hb, gb, _ := b.HostIDs()
-	at := profile.Origin{}
+	at := plan.Origin{}
 	if b.IDs != nil {
 		at = b.IDs.At
 	}
@@ -117,28 +116,28 @@ func diffIDs(a, b *launcher.Plan, add adder) {
 type mountInfo struct {
 	kind, source string
 	ro, devices  bool
-	at           profile.Origin
+	at           plan.Origin
 }
 
-func mounts(p *launcher.Plan) map[string]mountInfo {
+func mounts(p *plan.Plan) map[string]mountInfo {
 	m := map[string]mountInfo{}
 	for _, st := range p.Steps {
 		switch st := st.(type) {
-		case launcher.BindMount:
+		case plan.BindMount:
 			m[st.Target] = mountInfo{kind: "bind", source: st.Source, ro: st.ReadOnly, devices: st.Devices, at: st.At}
-		case launcher.Tmpfs:
+		case plan.Tmpfs:
 			m[st.Target] = mountInfo{kind: "tmpfs", at: st.At}
-		case launcher.Proc:
+		case plan.Proc:
 			m[st.Target] = mountInfo{kind: "proc", at: st.At}
-		case launcher.Dev:
+		case plan.Dev:
 			m[st.Target] = mountInfo{kind: "dev", at: st.At}
-		case launcher.Mqueue:
+		case plan.Mqueue:
 			m[st.Target] = mountInfo{kind: "mqueue", at: st.At}
-		case launcher.Overlay:
+		case plan.Overlay:
 			m[st.Target] = mountInfo{kind: "overlay", source: strings.Join(st.Lower, ":"), ro: st.Upper == "", at: st.At}
-		case launcher.DBusSocket:
+		case plan.DBusSocket:
 			m[st.Target] = mountInfo{kind: "dbus-socket", source: st.Bus, at: st.At}
-		case launcher.PulseSocket:
+		case plan.PulseSocket:
 			m[st.Target] = mountInfo{kind: "pulse-socket", at: st.At}
 		}
 	}
@@ -167,7 +166,7 @@ func describeMount(m mountInfo) string {
 	return s
 }
 
-func diffMounts(a, b *launcher.Plan, add adder) {
+func diffMounts(a, b *plan.Plan, add adder) {
 	ma, mb := mounts(a), mounts(b)
 	for _, t := range sortedTargets(ma, mb) {
 		x, inA := ma[t]
@@ -217,25 +216,25 @@ func sortedTargets(a, b map[string]mountInfo) []string {
 	return out
 }
 
-func capsOf(p *launcher.Plan) (map[string]bool, profile.Origin) {
+func capsOf(p *plan.Plan) (map[string]bool, plan.Origin) {
 	m := map[string]bool{}
 	for _, st := range p.Steps {
-		if c, ok := st.(launcher.Capabilities); ok {
+		if c, ok := st.(plan.Capabilities); ok {
 			for _, n := range c.Names {
 				m[strings.ToLower(n)] = true
 			}
 			return m, c.At
 		}
 	}
-	return nil, profile.Origin{} // no capability step: nothing dropped
+	return nil, plan.Origin{} // no capability step: nothing dropped
 }
 
-func diffCaps(a, b *launcher.Plan, add adder) {
+func diffCaps(a, b *plan.Plan, add adder) {
 	ca, _ := capsOf(a)
 	cb, at := capsOf(b)
 	if (ca == nil) != (cb == nil) {
 		if cb == nil {
-			add("capabilities", Loosening, profile.Origin{}, "capabilities are no longer dropped")
+			add("capabilities", Loosening, plan.Origin{}, "capabilities are no longer dropped")
 		} else {
 			add("capabilities", Tightening, at, "capabilities are dropped")
 		}
@@ -253,18 +252,18 @@ func diffCaps(a, b *launcher.Plan, add adder) {
 	}
 }
 
-func diffEnv(a, b *launcher.Plan, add adder) {
+func diffEnv(a, b *plan.Plan, add adder) {
 	ea, eb := envMap(a.Env), envMap(b.Env)
 	for _, k := range sortedKeys(eb) {
 		if va, ok := ea[k]; !ok {
-			add("env", Loosening, profile.Origin{}, "%s is passed to the payload", k)
+			add("env", Loosening, plan.Origin{}, "%s is passed to the payload", k)
 		} else if va != eb[k] {
-			add("env", Neutral, profile.Origin{}, "%s changes value", k)
+			add("env", Neutral, plan.Origin{}, "%s changes value", k)
 		}
 	}
 	for _, k := range sortedKeys(ea) {
 		if _, ok := eb[k]; !ok {
-			add("env", Tightening, profile.Origin{}, "%s is no longer passed", k)
+			add("env", Tightening, plan.Origin{}, "%s is no longer passed", k)
 		}
 	}
 }
@@ -287,7 +286,7 @@ func sortedKeys(m map[string]string) []string {
 	return out
 }
 
-func diffServices(a, b *launcher.Plan, add adder) {
+func diffServices(a, b *plan.Plan, add adder) {
 	// network helper
 	switch {
 	case a.NAT == nil && b.NAT != nil:
@@ -296,7 +295,7 @@ func diffServices(a, b *launcher.Plan, add adder) {
 		add("network", Tightening, a.NAT.At, "no more outbound network through %s", a.NAT.Backend)
 	}
 	// desktop switches
-	da, db := map[string]launcher.DesktopItem{}, map[string]launcher.DesktopItem{}
+	da, db := map[string]plan.DesktopItem{}, map[string]plan.DesktopItem{}
 	for _, d := range a.Desktop {
 		da[d.Key] = d
 	}
@@ -330,21 +329,21 @@ func diffServices(a, b *launcher.Plan, add adder) {
 		}
 	}
 	// no_new_privs
-	na, nb := hasStep[launcher.NoNewPrivs](a), hasStep[launcher.NoNewPrivs](b)
+	na, nb := hasStep[plan.NoNewPrivs](a), hasStep[plan.NoNewPrivs](b)
 	if na && !nb {
-		add("process", Loosening, profile.Origin{}, "no_new_privs is no longer set")
+		add("process", Loosening, plan.Origin{}, "no_new_privs is no longer set")
 	} else if !na && nb {
-		add("process", Tightening, profile.Origin{}, "no_new_privs is set")
+		add("process", Tightening, plan.Origin{}, "no_new_privs is set")
 	}
 }
 
-func busRules(p *launcher.Plan) map[string]map[string]profile.Origin {
-	m := map[string]map[string]profile.Origin{}
+func busRules(p *plan.Plan) map[string]map[string]plan.Origin {
+	m := map[string]map[string]plan.Origin{}
 	if p.DBusProxy == nil {
 		return m
 	}
 	for _, b := range p.DBusProxy.Buses {
-		m[b.Bus] = map[string]profile.Origin{}
+		m[b.Bus] = map[string]plan.Origin{}
 		for _, r := range b.Rules {
 			m[b.Bus][r] = b.At
 		}
@@ -352,7 +351,7 @@ func busRules(p *launcher.Plan) map[string]map[string]profile.Origin {
 	return m
 }
 
-func hasStep[T launcher.Step](p *launcher.Plan) bool {
+func hasStep[T plan.Step](p *plan.Plan) bool {
 	for _, s := range p.Steps {
 		if _, ok := s.(T); ok {
 			return true

@@ -6,7 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"sandbox/launcher"
+	"sandbox/compile"
+	"sandbox/hostview"
+	"sandbox/plan"
 	"sandbox/profile"
 	"sandbox/profiles"
 )
@@ -29,7 +31,7 @@ func newTestCaller(t *testing.T) testCaller {
 }
 
 // plan compiles a profile (a shipped name or a file) leniently.
-func (c testCaller) plan(t *testing.T, name string) *launcher.Plan {
+func (c testCaller) plan(t *testing.T, name string) *plan.Plan {
 	t.Helper()
 	env := profile.Env{UID: 1000, GID: 1000, User: "user", Home: c.home, Cwd: c.cwd,
 		Vars: map[string]string{"XDG_RUNTIME_DIR": "/run/user/1000", "PATH": "/usr/bin:/bin"}}
@@ -37,13 +39,13 @@ func (c testCaller) plan(t *testing.T, name string) *launcher.Plan {
 	if err != nil {
 		t.Fatalf("load %s: %v", name, err)
 	}
-	host := launcher.Host{UID: 1000, GID: 1000, EUID: 1000, User: "user", Home: c.home, Cwd: c.cwd,
+	host := hostview.Host{UID: 1000, GID: 1000, EUID: 1000, User: "user", Home: c.home, Cwd: c.cwd,
 		Env: []string{"PATH=/usr/bin:/bin", "TERM=xterm", "LANG=C.UTF-8"}, Lenient: true}
-	plan, err := launcher.Compile(p, []string{"/bin/true"}, host)
+	pl, err := compile.Compile(p, []string{"/bin/true"}, host)
 	if err != nil {
 		t.Fatalf("compile %s: %v", name, err)
 	}
-	return plan
+	return pl
 }
 
 func (c testCaller) profile(t *testing.T, text string) string {

@@ -11,17 +11,16 @@ import (
 	"strings"
 	"syscall"
 
-	"sandbox/launcher"
-	"sandbox/profile"
+	"sandbox/plan"
 )
 
 // Item is one thing a plan exposes, with its weight and the profile line
 // that causes it.
 type Item struct {
-	Key    string         `json:"key"`
-	Weight int            `json:"weight"`
-	Text   string         `json:"text"`
-	At     profile.Origin `json:"at"`
+	Key    string      `json:"key"`
+	Weight int         `json:"weight"`
+	Text   string      `json:"text"`
+	At     plan.Origin `json:"at"`
 }
 
 // Score is a plan's exposure: the items, their sum and a grade from A
@@ -74,37 +73,37 @@ func Grade(total int) string {
 
 // ScorePlan grades a plan. home is the caller's home directory, whose
 // binds weigh more than other host paths.
-func ScorePlan(plan *launcher.Plan, home string) Score {
+func ScorePlan(pl *plan.Plan, home string) Score {
 	var items []Item
-	add := func(key string, w int, at profile.Origin, format string, args ...any) {
+	add := func(key string, w int, at plan.Origin, format string, args ...any) {
 		items = append(items, Item{Key: key, Weight: w, Text: fmt.Sprintf(format, args...), At: at})
 	}
-	flags := plan.CloneFlags
+	flags := pl.CloneFlags
 	if flags&syscall.CLONE_NEWNET == 0 {
-		add("network", weightHostNetwork, profile.Origin{}, "the host's network namespace is shared: every interface and the host's loopback services")
-	} else if plan.NAT != nil {
-		add("network", weightNATNetwork, plan.NAT.At, "outbound network through %s", plan.NAT.Backend)
+		add("network", weightHostNetwork, plan.Origin{}, "the host's network namespace is shared: every interface and the host's loopback services")
+	} else if pl.NAT != nil {
+		add("network", weightNATNetwork, pl.NAT.At, "outbound network through %s", pl.NAT.Backend)
 	}
 	if flags&syscall.CLONE_NEWPID == 0 {
-		add("namespaces.pid", weightHostPID, profile.Origin{}, "the host's processes are visible")
+		add("namespaces.pid", weightHostPID, plan.Origin{}, "the host's processes are visible")
 	}
 	if flags&syscall.CLONE_NEWIPC == 0 {
-		add("namespaces.ipc", weightHostIPC, profile.Origin{}, "the host's System V IPC and POSIX queues are shared")
+		add("namespaces.ipc", weightHostIPC, plan.Origin{}, "the host's System V IPC and POSIX queues are shared")
 	}
-	if plan.IDs != nil {
-		for _, r := range plan.IDs.UIDMap {
+	if pl.IDs != nil {
+		for _, r := range pl.IDs.UIDMap {
 			if r.Outside == 0 {
-				add("identity.host_root", weightHostRoot, plan.IDs.At, "the sandbox's uid %d is host root", r.Inside)
+				add("identity.host_root", weightHostRoot, pl.IDs.At, "the sandbox's uid %d is host root", r.Inside)
 			}
 		}
 	}
-	var seccomp *launcher.Seccomp
+	var seccomp *plan.Seccomp
 	nnp := false
-	for _, st := range plan.Steps {
+	for _, st := range pl.Steps {
 		switch st := st.(type) {
-		case launcher.BindMount:
+		case plan.BindMount:
 			scoreBind(st, home, add)
-		case launcher.Capabilities:
+		case plan.Capabilities:
 			for _, n := range st.Names {
 				w := weightCapability
 				if strings.EqualFold(n, "sys_admin") || strings.EqualFold(n, "cap_sys_admin") {
@@ -112,9 +111,9 @@ func ScorePlan(plan *launcher.Plan, home string) Score {
 				}
 				add("capabilities.keep", w, st.At, "capability %s is kept", n)
 			}
-		case launcher.NoNewPrivs:
+		case plan.NoNewPrivs:
 			nnp = true
-		case launcher.Seccomp:
+		case plan.Seccomp:
 			s := st
 			seccomp = &s
 			for _, l := range st.Summary {
@@ -128,12 +127,12 @@ func ScorePlan(plan *launcher.Plan, home string) Score {
 		}
 	}
 	if seccomp == nil {
-		add("seccomp.policy", weightSeccompOff, profile.Origin{}, "no seccomp filter: every system call reaches the kernel")
+		add("seccomp.policy", weightSeccompOff, plan.Origin{}, "no seccomp filter: every system call reaches the kernel")
 	}
 	if !nnp {
-		add("process.no_new_privs", weightNoNNP, profile.Origin{}, "setuid programs and file capabilities can raise privileges")
+		add("process.no_new_privs", weightNoNNP, plan.Origin{}, "setuid programs and file capabilities can raise privileges")
 	}
-	for _, d := range plan.Desktop {
+	for _, d := range pl.Desktop {
 		switch {
 		case d.Key == "desktop.x11":
 			add(d.Key, weightX11, d.At, "the X server: %s", d.Description)
@@ -144,8 +143,8 @@ func ScorePlan(plan *launcher.Plan, home string) Score {
 			add(d.Key, weightDesktopOther, d.At, "%s", d.Description)
 		}
 	}
-	if plan.DBusProxy != nil {
-		for _, b := range plan.DBusProxy.Buses {
+	if pl.DBusProxy != nil {
+		for _, b := range pl.DBusProxy.Buses {
 			w := weightSessionBus
 			if b.Bus == "system" {
 				w = weightSystemBus
@@ -165,7 +164,7 @@ func ScorePlan(plan *launcher.Plan, home string) Score {
 }
 
 // scoreBind weighs one bind of a host path.
-func scoreBind(st launcher.BindMount, home string, add func(string, int, profile.Origin, string, ...any)) {
+func scoreBind(st plan.BindMount, home string, add func(string, int, plan.Origin, string, ...any)) {
 	inHome := home != "" && home != "/" && (st.Source == home || strings.HasPrefix(st.Source, strings.TrimSuffix(home, "/")+"/"))
 	switch {
 	case st.Devices:

@@ -4,8 +4,9 @@ import (
 	"fmt"
 	"sort"
 
-	"sandbox/launcher"
+	"sandbox/plan"
 	"sandbox/profile"
+	"sandbox/seccomp"
 )
 
 // verdict is what a filter does with one syscall: "allow", an errno name,
@@ -13,16 +14,16 @@ import (
 type verdicts struct {
 	def   string
 	calls map[string]string
-	at    profile.Origin
+	at    plan.Origin
 }
 
-func seccompVerdicts(p *launcher.Plan) (*verdicts, error) {
+func seccompVerdicts(p *plan.Plan) (*verdicts, error) {
 	for _, st := range p.Steps {
-		sc, ok := st.(launcher.Seccomp)
+		sc, ok := st.(plan.Seccomp)
 		if !ok {
 			continue
 		}
-		set, err := launcher.SeccompRules(sc)
+		set, err := seccomp.Rules(sc)
 		if err != nil {
 			return nil, fmt.Errorf("diff: %w", err)
 		}
@@ -73,7 +74,7 @@ func (v *verdicts) of(name string) string {
 	return v.def
 }
 
-func diffSeccomp(a, b *launcher.Plan, add adder) error {
+func diffSeccomp(a, b *plan.Plan, add adder) error {
 	va, err := seccompVerdicts(a)
 	if err != nil {
 		return err
@@ -86,7 +87,7 @@ func diffSeccomp(a, b *launcher.Plan, add adder) error {
 	case va == nil && vb == nil:
 		return nil
 	case va != nil && vb == nil:
-		add("seccomp", Loosening, profile.Origin{}, "the seccomp filter is off (seccomp.policy = none)")
+		add("seccomp", Loosening, plan.Origin{}, "the seccomp filter is off (seccomp.policy = none)")
 		return nil
 	case va == nil:
 		add("seccomp", Tightening, vb.at, "a seccomp filter is loaded")

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 
+	"sandbox/compile"
+	"sandbox/hostview"
 	"sandbox/launcher"
 	"sandbox/profile"
 	"sandbox/profiles"
@@ -56,7 +58,7 @@ func fdGrowthLoop(n int, prof string) ([]int, error) {
 	env := profile.Env{UID: uid, GID: gid, User: strconv.Itoa(int(uid)), Home: home, Cwd: "/",
 		Vars: map[string]string{"HOME": home, "PATH": "/usr/bin:/bin"}}
 	src := profile.Source{Dirs: profile.DefaultDirs(env), Builtin: profiles.FS}
-	host := launcher.Host{UID: uid, GID: gid, EUID: uint32(os.Geteuid()), User: env.User, Home: home,
+	host := hostview.Host{UID: uid, GID: gid, EUID: uint32(os.Geteuid()), User: env.User, Home: home,
 		Cwd: "/", Env: []string{"HOME=" + home, "PATH=/usr/bin:/bin"}}
 	devnull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
 	if err != nil {
@@ -69,11 +71,11 @@ func fdGrowthLoop(n int, prof string) ([]int, error) {
 		if err != nil {
 			return nil, fmt.Errorf("loading %s: %w", prof, err)
 		}
-		plan, err := launcher.Compile(p, []string{"/bin/sh", "-c", "exit 3"}, host)
+		pl, err := compile.Compile(p, []string{"/bin/sh", "-c", "exit 3"}, host)
 		if err != nil {
 			return nil, fmt.Errorf("compiling %s: %w", prof, err)
 		}
-		code, err := launcher.Run(plan, launcher.RunOptions{Stdin: devnull, Stdout: devnull, Stderr: devnull})
+		code, err := launcher.Run(pl, launcher.RunOptions{Stdin: devnull, Stdout: devnull, Stderr: devnull})
 		if err != nil || code != 3 {
 			return nil, fmt.Errorf("run %d: exit %d, %v", i, code, err)
 		}

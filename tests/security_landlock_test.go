@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"sandbox/hostview"
 	"sandbox/internal/testutil"
-	"sandbox/launcher"
 )
 
 // Landlock (K1-K4): the ruleset the compiler derives from the mount view,
@@ -22,7 +22,7 @@ import (
 
 // landlockABI is this kernel's Landlock ABI, 0 without Landlock: the
 // launcher's own reader, so a test and the compiler agree.
-func landlockABI() int { return launcher.KernelLandlockABI() }
+func landlockABI() int { return hostview.KernelLandlockABI() }
 
 // needLandlockABI skips, with the measured ABI, where the kernel lacks the
 // feature under test: another machine's kernel is not a failure.

@@ -7,7 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 
-	"sandbox/launcher"
+	"sandbox/compile"
+	"sandbox/hostview"
+	"sandbox/plan"
 	"sandbox/profile"
 )
 
@@ -24,7 +26,7 @@ const argNoticeMax = 3
 // filesystem.cwd_notice = false, and said again by a cached launch: each
 // path's existence is recorded among the plan's inputs, so a path that
 // appears later sends the next launch the ordinary way.
-func argNotices(p *profile.Profile, plan *launcher.Plan, command []string, in *launcher.PlanInputs) []string {
+func argNotices(p *profile.Profile, pl *plan.Plan, command []string, in *hostview.PlanInputs) []string {
 	if !p.Filesystem.CwdNotice || len(command) < 2 {
 		return nil
 	}
@@ -39,7 +41,7 @@ func argNotices(p *profile.Profile, plan *launcher.Plan, command []string, in *l
 		if in != nil {
 			in.ObservePresence(path)
 		}
-		if line := argNotice(plan, path); line != "" {
+		if line := argNotice(pl, path); line != "" {
 			out = append(out, line)
 			if len(out) == argNoticeMax {
 				break
@@ -69,14 +71,14 @@ func argPath(arg string) string {
 // argNotice says what is wrong with the host path path inside the
 // sandbox, or "" when the payload finds it (or can write it) where the
 // command line says.
-func argNotice(plan *launcher.Plan, path string) string {
+func argNotice(pl *plan.Plan, path string) string {
 	_, err := os.Stat(path)
 	switch {
 	case err == nil:
 		// The path itself: a profile may bind a single file (/etc/hosts)
 		// into a directory that is otherwise the sandbox's own.
-		v := launcher.PathIn(plan, path)
-		if v.Kind == launcher.CwdBind && launcher.SameDir(v.Source, path) {
+		v := compile.PathIn(pl, path)
+		if v.Kind == compile.CwdBind && compile.SameDir(v.Source, path) {
 			return ""
 		}
 		return fmt.Sprintf("notice: %s, named on the command line, is not visible in the sandbox, so the command will not find it; --ro-bind %s (or --bind, to write it) shows it", path, path)
@@ -86,8 +88,8 @@ func argNotice(plan *launcher.Plan, path string) string {
 		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 			return ""
 		}
-		v := launcher.PathIn(plan, dir)
-		if v.Kind == launcher.CwdBind && v.Persistent && launcher.SameDir(v.Source, dir) {
+		v := compile.PathIn(pl, dir)
+		if v.Kind == compile.CwdBind && v.Persistent && compile.SameDir(v.Source, dir) {
 			return ""
 		}
 		return fmt.Sprintf("notice: %s, named on the command line, would be written to %s; --bind %s keeps it", path, v.Describe(), dir)

@@ -3,8 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
-
-	"sandbox/launcher"
+	"sandbox/plan"
 )
 
 // cmdCheck validates each profile: the language checks, then a compile
@@ -23,9 +22,9 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	code := 0
 	for _, name := range args {
 		p, host, done, err := loadForCheck(name, c, stderr)
-		var plan *launcher.Plan
+		var pl *plan.Plan
 		if err == nil {
-			plan, err = compile(p, []string{"true"}, host)
+			pl, err = compilePlan(p, []string{"true"}, host)
 		}
 		done()
 		if err != nil {
@@ -33,7 +32,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 			code = exitLauncher
 			continue
 		}
-		for _, w := range plan.Warnings {
+		for _, w := range pl.Warnings {
 			// The same rule as a launch's (report.go): a part of the
 			// desktop session that is not running is no fault.
 			if w.Optional {
@@ -47,7 +46,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "note: %s: LOOSENED: %s\n", name, l)
 		}
 		fmt.Fprintf(stdout, "%s: ok\n", name)
-		if l := homeLine(p, plan); l != "" {
+		if l := homeLine(p, pl); l != "" {
 			fmt.Fprintf(stdout, "  %s\n", l)
 		}
 		for _, l := range explicitLoosenings(p) {

@@ -1,7 +1,9 @@
 package main
 
 import (
-	"sandbox/launcher"
+	"sandbox/compile"
+	"sandbox/hostview"
+	"sandbox/plan"
 	"sandbox/profile"
 )
 
@@ -12,7 +14,7 @@ import (
 // bus, a helper program) is left out of the plan with a warning rather
 // than refused: the sandbox then has less, never more, and a headless run
 // of a desktop profile still works.
-func compile(p *profile.Profile, command []string, host launcher.Host) (*launcher.Plan, error) {
+func compilePlan(p *profile.Profile, command []string, host hostview.Host) (*plan.Plan, error) {
 	host.Lenient = true
-	return launcher.Compile(p, command, host)
+	return compile.Compile(p, command, host)
 }

@@ -3,7 +3,8 @@ package main
 import (
 	"fmt"
 
-	"sandbox/launcher"
+	"sandbox/compile"
+	"sandbox/plan"
 	"sandbox/profile"
 )
 
@@ -19,11 +20,11 @@ import (
 // Started from /, nothing is said: no one keeps files in the host's root,
 // and a command line run from there (a service, a script with cd /) would
 // get the line at every launch.
-func cwdNotice(p *profile.Profile, plan *launcher.Plan, caller string) string {
+func cwdNotice(p *profile.Profile, pl *plan.Plan, caller string) string {
 	if !p.Filesystem.CwdNotice || caller == "" || caller == "/" {
 		return ""
 	}
-	v := launcher.CwdOf(plan, caller)
+	v := compile.CwdOf(pl, caller)
 	switch {
 	case v.Same && v.Persistent:
 		return ""
@@ -32,11 +33,11 @@ func cwdNotice(p *profile.Profile, plan *launcher.Plan, caller string) string {
 	case v.Inside == caller:
 		return fmt.Sprintf("the command starts in %s, which in the sandbox is %s", caller, v.Describe())
 	}
-	at := launcher.PathIn(plan, caller)
+	at := compile.PathIn(pl, caller)
 	status := "is not visible in the sandbox"
 	if at.Exists {
 		status = "is " + at.Describe() + " in the sandbox"
-		if at.Kind == launcher.CwdBind && !at.Writable {
+		if at.Kind == compile.CwdBind && !at.Writable {
 			status = "is read-only in the sandbox"
 		}
 	}

@@ -11,7 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"sandbox/internal/nofollow"
-	"sandbox/launcher"
+	"sandbox/plan"
 	"sandbox/profile"
 )
 
@@ -57,7 +57,7 @@ type installPlan struct {
 	notes       []string // what the user should know; nothing is wrong
 	// warnings are what this machine lacks for the profile now, which a
 	// launch would leave out, as `sandbox run` reports them.
-	warnings []launcher.Warning
+	warnings []plan.Warning
 }
 
 func (ctx *desktopCtx) installOne(app string, o installOptions, self string, system map[string]string) error {
@@ -65,30 +65,30 @@ func (ctx *desktopCtx) installOne(app string, o installOptions, self string, sys
 	if err != nil {
 		return err
 	}
-	plan, err := ctx.planInstall(id, o, self, system[id])
+	pl, err := ctx.planInstall(id, o, self, system[id])
 	if err != nil {
 		return err
 	}
-	if plan.backupFrom != "" {
-		backup := plan.entryPath + backupSuffix
-		if err := ctx.keepAside(plan.backupFrom, backup); err != nil {
+	if pl.backupFrom != "" {
+		backup := pl.entryPath + backupSuffix
+		if err := ctx.keepAside(pl.backupFrom, backup); err != nil {
 			return fmt.Errorf("keeping your entry as %s: %w", backup, err)
 		}
-		fmt.Fprintf(ctx.stdout, "kept your entry %s as %s\n", plan.backupFrom, backup)
+		fmt.Fprintf(ctx.stdout, "kept your entry %s as %s\n", pl.backupFrom, backup)
 	}
-	if err := ctx.writeUserFile(plan.entryPath, plan.entry.String(), plan.entryID); err != nil {
+	if err := ctx.writeUserFile(pl.entryPath, pl.entry.String(), pl.entryID); err != nil {
 		return err
 	}
-	fmt.Fprintf(ctx.stdout, "%s: wrote %s (profile %s)\n", id, plan.entryPath, plan.profile)
-	for _, n := range plan.notes {
+	fmt.Fprintf(ctx.stdout, "%s: wrote %s (profile %s)\n", id, pl.entryPath, pl.profile)
+	for _, n := range pl.notes {
 		fmt.Fprintf(ctx.stderr, "sandbox: %s: note: %s\n", id, n)
 	}
-	reporter{w: ctx.stderr, level: normalLevel}.planWarnings(plan.warnings, id)
-	if plan.service != nil {
-		if err := ctx.writeUserFile(plan.servicePath, plan.service.String(), plan.serviceID); err != nil {
+	reporter{w: ctx.stderr, level: normalLevel}.planWarnings(pl.warnings, id)
+	if pl.service != nil {
+		if err := ctx.writeUserFile(pl.servicePath, pl.service.String(), pl.serviceID); err != nil {
 			return err
 		}
-		fmt.Fprintf(ctx.stdout, "%s: wrote %s\n", id, plan.servicePath)
+		fmt.Fprintf(ctx.stdout, "%s: wrote %s\n", id, pl.servicePath)
 		reloadSessionBus()
 	}
 	return nil
@@ -97,11 +97,11 @@ func (ctx *desktopCtx) installOne(app string, o installOptions, self string, sys
 // planInstall decides what to wrap and checks that the result will
 // launch; it writes nothing.
 func (ctx *desktopCtx) planInstall(id string, o installOptions, self, systemPath string) (*installPlan, error) {
-	plan := &installPlan{id: id, entryPath: filepath.Join(ctx.dirs.userApps(), id)}
+	pl := &installPlan{id: id, entryPath: filepath.Join(ctx.dirs.userApps(), id)}
 	if existing := ctx.dirs.userApp(id); existing != "" {
-		plan.entryPath = existing
+		pl.entryPath = existing
 	}
-	source, original, err := ctx.installSource(plan, o.force, systemPath)
+	source, original, err := ctx.installSource(pl, o.force, systemPath)
 	if err != nil {
 		return nil, err
 	}
@@ -135,25 +135,25 @@ func (ctx *desktopCtx) planInstall(id string, o installOptions, self, systemPath
 	if _, has := src.get(groupEntry, "Exec"); !has {
 		addMain = mainArgv
 	}
-	plan.profile, plan.warnings, err = ctx.installProfile(o.profile, mainArgv, source)
+	pl.profile, pl.warnings, err = ctx.installProfile(o.profile, mainArgv, source)
 	if err != nil {
 		return nil, err
 	}
-	w := wrapper{self: self, profile: plan.profile}
-	if plan.entry, err = wrapEntry(src, id, w, original, addMain); err != nil {
+	w := wrapper{self: self, profile: pl.profile}
+	if pl.entry, err = wrapEntry(src, id, w, original, addMain); err != nil {
 		return nil, err
 	}
 	for _, g := range src.groups() {
 		if _, has := src.get(g, "Exec"); strings.HasPrefix(g, groupActionPfx) && !has {
 			// Such an action is started over D-Bus only, which the
 			// entry no longer asks for: the menu cannot start it.
-			plan.notes = append(plan.notes, fmt.Sprintf("the action %q has no Exec and starts only over D-Bus; the menu will not offer it", strings.TrimPrefix(g, groupActionPfx)))
+			pl.notes = append(pl.notes, fmt.Sprintf("the action %q has no Exec and starts only over D-Bus; the menu will not offer it", strings.TrimPrefix(g, groupActionPfx)))
 		}
 	}
 	if viaDBus {
-		plan.servicePath = filepath.Join(ctx.dirs.userServices(), name+".service")
+		pl.servicePath = filepath.Join(ctx.dirs.userServices(), name+".service")
 		if existing := ctx.dirs.userService(name); existing != "" {
-			plan.servicePath = existing
+			pl.servicePath = existing
 			kf, id, err := ctx.readUserKeyFile(existing)
 			if err != nil {
 				return nil, fmt.Errorf("reading your D-Bus service file: %w", err)
@@ -161,52 +161,52 @@ func (ctx *desktopCtx) planInstall(id string, o installOptions, self, systemPath
 			if !ours(kf) && !o.force {
 				return nil, fmt.Errorf("%s is your own D-Bus service file for %s, not one sandbox wrote; run again with --force to replace it", existing, name)
 			}
-			plan.serviceID = &id
-		} else if err := ctx.checkFree(plan.servicePath); err != nil {
+			pl.serviceID = &id
+		} else if err := ctx.checkFree(pl.servicePath); err != nil {
 			return nil, err
 		}
 		svcOriginal := systemService
 		if svcOriginal == "" {
 			svcOriginal = original
 		}
-		plan.service = serviceFile(id, name, serviceArgv, w, svcOriginal)
+		pl.service = serviceFile(id, name, serviceArgv, w, svcOriginal)
 	}
-	return plan, nil
+	return pl, nil
 }
 
 // installSource picks the entry to wrap and the path X-Sandbox-Original
 // will name: the system entry; for a reinstall, the original our entry
 // names; for --force over a user's own entry, that entry, which is then
 // kept aside.
-func (ctx *desktopCtx) installSource(plan *installPlan, force bool, systemPath string) (source, original string, err error) {
-	user, id, err := ctx.readUserKeyFile(plan.entryPath)
+func (ctx *desktopCtx) installSource(pl *installPlan, force bool, systemPath string) (source, original string, err error) {
+	user, id, err := ctx.readUserKeyFile(pl.entryPath)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 		if systemPath == "" {
-			return "", "", fmt.Errorf("%s: no system desktop entry to wrap", plan.id)
+			return "", "", fmt.Errorf("%s: no system desktop entry to wrap", pl.id)
 		}
 		return systemPath, systemPath, nil
 	case err != nil:
 		return "", "", fmt.Errorf("reading your desktop entry: %w", err)
 	case ours(user):
-		plan.entryID = &id
+		pl.entryID = &id
 		orig := user.str(groupEntry, keyOriginal)
 		if kf, err := ctx.readKeyFileAt(orig); err == nil && !ours(kf) {
 			return orig, orig, nil
 		}
 		if systemPath == "" {
-			return "", "", fmt.Errorf("%s: the original entry %s is gone and there is no system entry; 'sandbox desktop remove %s' deletes the stale one", plan.id, orig, plan.id)
+			return "", "", fmt.Errorf("%s: the original entry %s is gone and there is no system entry; 'sandbox desktop remove %s' deletes the stale one", pl.id, orig, pl.id)
 		}
 		return systemPath, systemPath, nil
 	case !force:
-		return "", "", fmt.Errorf("%s is your own desktop entry, not one sandbox wrote; run again with --force to wrap it (it is kept as %s and put back by 'sandbox desktop remove %s')", plan.entryPath, filepath.Base(plan.entryPath)+backupSuffix, plan.id)
+		return "", "", fmt.Errorf("%s is your own desktop entry, not one sandbox wrote; run again with --force to wrap it (it is kept as %s and put back by 'sandbox desktop remove %s')", pl.entryPath, filepath.Base(pl.entryPath)+backupSuffix, pl.id)
 	}
-	backup := plan.entryPath + backupSuffix
+	backup := pl.entryPath + backupSuffix
 	if _, err := os.Lstat(backup); err == nil {
-		return "", "", fmt.Errorf("%s already exists; move it away before wrapping %s", backup, plan.entryPath)
+		return "", "", fmt.Errorf("%s already exists; move it away before wrapping %s", backup, pl.entryPath)
 	}
-	plan.backupFrom = plan.entryPath
-	return plan.entryPath, backup, nil
+	pl.backupFrom = pl.entryPath
+	return pl.entryPath, backup, nil
 }
 
 // commandLines returns the entry's main command line and the one D-Bus
@@ -253,7 +253,7 @@ func commandLines(src *keyFile, source, systemService string) (main, service []s
 // (a sound server, a display, a helper program) is left out with a
 // warning, not an error. install accepts exactly what run accepts, and
 // the session the menu later starts the entry in may well have it.
-func (ctx *desktopCtx) installProfile(asked string, mainArgv []string, source string) (string, []launcher.Warning, error) {
+func (ctx *desktopCtx) installProfile(asked string, mainArgv []string, source string) (string, []plan.Warning, error) {
 	name := asked
 	if name == "" {
 		prog := programOf(mainArgv)
@@ -273,11 +273,11 @@ func (ctx *desktopCtx) installProfile(asked string, mainArgv []string, source st
 	if err != nil {
 		return "", nil, err
 	}
-	plan, err := compile(p, expandFieldCodes(mainArgv, fieldCodeValues{}), ctx.c.host)
+	pl, err := compilePlan(p, expandFieldCodes(mainArgv, fieldCodeValues{}), ctx.c.host)
 	if err != nil {
 		return "", nil, err
 	}
-	return name, plan.Warnings, nil
+	return name, pl.Warnings, nil
 }
 
 // checkFree fails when something is at path already: a file that does not

@@ -3,9 +3,8 @@ package main
 import (
 	"fmt"
 	"os"
+	"sandbox/hostview"
 	"strings"
-
-	"sandbox/launcher"
 )
 
 // subIDFindings: identity.subids maps more ids than the caller's own.
@@ -15,8 +14,8 @@ import (
 // (launcher/compile_ids_root.go). Only such profiles need any of it, so
 // nothing here fails.
 func subIDFindings(h doctorHost) []doctorFinding {
-	uids, uerr := launcher.ReadSubIDs(h.path("/etc/subuid"), h.User, h.UID)
-	gids, gerr := launcher.ReadSubIDs(h.path("/etc/subgid"), h.User, h.UID)
+	uids, uerr := hostview.ReadSubIDs(h.path("/etc/subuid"), h.User, h.UID)
+	gids, gerr := hostview.ReadSubIDs(h.path("/etc/subgid"), h.User, h.UID)
 	var fs []doctorFinding
 	switch {
 	case h.root():
@@ -45,7 +44,7 @@ func subIDFindings(h doctorHost) []doctorFinding {
 	return fs
 }
 
-func rangeText(rs []launcher.SubIDRange) string {
+func rangeText(rs []hostview.SubIDRange) string {
 	if len(rs) == 0 {
 		return "none"
 	}

@@ -5,13 +5,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sandbox/hostview"
 	"strconv"
 	"strings"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
-
-	"sandbox/launcher"
 )
 
 // doctorHost is everything the doctor's checks read from the machine.
@@ -104,7 +103,7 @@ func realDoctorHost() doctorHost {
 			return unix.ByteSliceToString(u.Release[:])
 		},
 		Syscall:     probeSyscall,
-		LandlockABI: launcher.KernelLandlockABI,
+		LandlockABI: hostview.KernelLandlockABI,
 		Seccomp:     probeSeccomp,
 		UserNS:      probeUserns,
 		UserNSAs:    probeUsernsAs,

@@ -4,10 +4,9 @@ import (
 	"fmt"
 	"os"
 	"path"
+	"sandbox/compile"
 	"strings"
 	"syscall"
-
-	"sandbox/launcher"
 )
 
 // runtimeDirFinding: $XDG_RUNTIME_DIR holds the desktop's sockets, the
@@ -79,7 +78,7 @@ func sessionFindings(h doctorHost) []doctorFinding {
 	sock, why = "", ""
 	if d := h.Env["DISPLAY"]; d == "" {
 		why = "$DISPLAY is not set"
-	} else if s, err := launcher.X11Socket(d); err != nil {
+	} else if s, err := compile.X11Socket(d); err != nil {
 		why = err.Error()
 	} else {
 		sock = s

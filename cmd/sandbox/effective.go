@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"strings"
 
-	"sandbox/launcher"
+	"sandbox/compile"
 	"sandbox/profile"
 )
 
@@ -369,7 +369,7 @@ func portalLoosenings(p *profile.Profile) []string {
 		rules []string
 	}{{"talk", s.Talk}, {"own", s.Own}, {"call", s.Call}} {
 		for _, e := range r.rules {
-			if what, ok := launcher.PortalRuleReach(r.kind, e); ok {
+			if what, ok := compile.PortalRuleReach(r.kind, e); ok {
 				out = append(out, fmt.Sprintf("the session bus rule dbus.session.%s %q reaches %s, beyond desktop.portal's interfaces (%s)",
 					r.kind, e, what, originString(p.Origins["dbus.session."+r.kind+"."+e])))
 			}

@@ -9,6 +9,7 @@ import (
 
 	"sandbox/internal/instance"
 	"sandbox/launcher"
+	"sandbox/plan"
 	"sandbox/profile"
 )
 
@@ -69,17 +70,17 @@ func enterRecord(r instance.Record, command []string, stderr io.Writer) (int, er
 	if err != nil || len(inv.command) == 0 && inv.profile == "" {
 		return exitLauncher, fmt.Errorf("%w: %v", errRecordArgs, err)
 	}
-	plan, code := enterCompile(inv, launchCwd(r), stderr)
-	if plan == nil {
+	pl, code := enterCompile(inv, launchCwd(r), stderr)
+	if pl == nil {
 		return code, nil
 	}
-	return launcher.Enter(plan, launcher.EnterTarget{PID: r.PID, Start: r.Start}, command, launcher.RunOptions{})
+	return launcher.Enter(pl, launcher.EnterTarget{PID: r.PID, Start: r.Start}, command, launcher.RunOptions{})
 }
 
 // enterCompile loads the sandbox's profile and compiles it for its
 // command, as the launch did: for cwd, the directory the launch was
 // started from, when it is known.
-func enterCompile(inv invocation, cwd string, stderr io.Writer) (*launcher.Plan, int) {
+func enterCompile(inv invocation, cwd string, stderr io.Writer) (*plan.Plan, int) {
 	c := newCaller()
 	if cwd != "" {
 		c.env.Cwd, c.host.Cwd = cwd, cwd
@@ -106,12 +107,12 @@ func enterCompile(inv invocation, cwd string, stderr io.Writer) (*launcher.Plan,
 		fmt.Fprintf(stderr, "sandbox: enter: profile %s declares no programs any more\n", name)
 		return nil, exitLauncher
 	}
-	plan, err := compile(p, command, c.host)
+	pl, err := compilePlan(p, command, c.host)
 	if err != nil {
 		printErr(stderr, err)
 		return nil, exitLauncher
 	}
-	return plan, 0
+	return pl, 0
 }
 
 // parseEnterArgs reads ID|NAME and the command after "--" (nil: the

@@ -9,7 +9,9 @@ import (
 	"path/filepath"
 	"strings"
 
+	"sandbox/compile"
 	"sandbox/launcher"
+	"sandbox/plan"
 	"sandbox/profile"
 	"sandbox/review"
 )
@@ -67,15 +69,15 @@ func cmdExplain(args []string, stdout, stderr io.Writer) int {
 	}
 	// What this machine lacks (a display, a bus) is shown as a
 	// warning: explain describes the profile on a headless machine too.
-	plan, err := compile(p, command, c.host)
+	pl, err := compilePlan(p, command, c.host)
 	if err != nil {
 		printLoadErr(stderr, name, cl.Rewrite(err))
 		return exitLauncher
 	}
-	cache := launcher.PlanCacheable(plan, c.inputs, os.Environ())
-	sc := review.ScorePlan(plan, c.host.Home)
+	cache := launcher.PlanCacheable(pl, c.inputs, os.Environ())
+	sc := review.ScorePlan(pl, c.host.Home)
 	if asJSON {
-		return explainJSON(stdout, stderr, p, plan, cache, sc)
+		return explainJSON(stdout, stderr, p, pl, cache, sc)
 	}
 	if score {
 		printScore(stdout, sc)
@@ -84,16 +86,16 @@ func cmdExplain(args []string, stdout, stderr io.Writer) int {
 	// Built whole, then fitted to the terminal (textfit.go).
 	width := outputWidth(stdout)
 	var text bytes.Buffer
-	explainText(&text, p, plan, cache, width)
+	explainText(&text, p, pl, cache, width)
 	fitLines(stdout, text.String(), width)
 	return 0
 }
 
 // explainLoosened is every way the plan is weaker than the defaults, one
 // line each, as explain prints them after "LOOSENED:".
-func explainLoosened(p *profile.Profile, plan *launcher.Plan) []looseLine {
+func explainLoosened(p *profile.Profile, pl *plan.Plan) []looseLine {
 	out := []looseLine{}
-	if !plan.DieWithParent {
+	if !pl.DieWithParent {
 		out = append(out, looseLine{"process.die_with_parent", "the sandbox outlives the launcher (process.die_with_parent = false)"})
 	}
 	for _, l := range loosenings(p) {
@@ -108,29 +110,29 @@ type planCacheJSON struct {
 	WhyNot string `json:"why_not,omitempty"`
 }
 
-func explainJSON(stdout, stderr io.Writer, p *profile.Profile, plan *launcher.Plan, cache string, sc review.Score) int {
+func explainJSON(stdout, stderr io.Writer, p *profile.Profile, pl *plan.Plan, cache string, sc review.Score) int {
 	type step struct {
 		Index       int            `json:"index"`
 		Kind        string         `json:"kind"`
 		Description string         `json:"description"`
 		From        string         `json:"from"`
-		Detail      launcher.Step  `json:"detail"`
+		Detail      plan.Step      `json:"detail"`
 		At          profile.Origin `json:"at"`
 	}
 	out := struct {
 		Profile   *profile.Profile `json:"profile"`
 		Effective []setting        `json:"effective"`
-		Plan      *launcher.Plan   `json:"plan"`
+		Plan      *plan.Plan       `json:"plan"`
 		Steps     []step           `json:"steps"`
 		Loosened  []looseLine      `json:"loosened"`
 		PlanCache planCacheJSON    `json:"plan_cache"`
 		Score     review.Score     `json:"score"`
 		Cwd       cwdJSON          `json:"cwd"`
-	}{Cwd: explainCwd(p, plan), Score: sc, Profile: p, Effective: settings(p), Plan: plan, PlanCache: planCacheJSON{Cached: cache == "", WhyNot: cache},
-		Loosened: explainLoosened(p, plan)}
-	for i, s := range plan.Steps {
+	}{Cwd: explainCwd(p, pl), Score: sc, Profile: p, Effective: settings(p), Plan: pl, PlanCache: planCacheJSON{Cached: cache == "", WhyNot: cache},
+		Loosened: explainLoosened(p, pl)}
+	for i, s := range pl.Steps {
 		out.Steps = append(out.Steps, step{Index: i + 1, Kind: s.Kind(), Description: s.Describe(),
-			From: originString(s.Origin()), Detail: s, At: s.Origin()})
+			From: originString(profile.Origin(s.Origin())), Detail: s, At: profile.Origin(s.Origin())})
 	}
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
@@ -141,7 +143,7 @@ func explainJSON(stdout, stderr io.Writer, p *profile.Profile, plan *launcher.Pl
 	return 0
 }
 
-func explainText(w io.Writer, p *profile.Profile, plan *launcher.Plan, cache string, width int) {
+func explainText(w io.Writer, p *profile.Profile, pl *plan.Plan, cache string, width int) {
 	fmt.Fprintf(w, "Profile %s", p.Name)
 	if p.Description != "" {
 		fmt.Fprintf(w, ": %s", p.Description)
@@ -152,38 +154,38 @@ func explainText(w io.Writer, p *profile.Profile, plan *launcher.Plan, cache str
 	explainSettings(w, settings(p), width)
 
 	fmt.Fprintf(w, "\nPlan:\n  namespaces: %s\n", describeNamespaces(p.Namespaces))
-	if plan.IDs != nil {
-		fmt.Fprintf(w, "  ids: %s\n", describeIDs(plan.IDs))
-		if plan.IDs.Note != "" {
-			fmt.Fprintf(w, "       (%s)\n", plan.IDs.Note)
+	if pl.IDs != nil {
+		fmt.Fprintf(w, "  ids: %s\n", describeIDs(pl.IDs))
+		if pl.IDs.Note != "" {
+			fmt.Fprintf(w, "       (%s)\n", pl.IDs.Note)
 		}
 	}
-	if l := homeLine(p, plan); l != "" {
+	if l := homeLine(p, pl); l != "" {
 		fmt.Fprintf(w, "  %s\n", l)
 	}
-	for i, s := range plan.Steps {
+	for i, s := range pl.Steps {
 		from := ""
 		if o := s.Origin(); o.File != "" {
-			from = "  (from " + originString(o) + ")"
+			from = "  (from " + originString(profile.Origin(o)) + ")"
 		}
 		fmt.Fprintf(w, "  %2d. %s%s\n", i+1, s.Describe(), from)
-		if sc, ok := s.(launcher.Seccomp); ok {
+		if sc, ok := s.(plan.Seccomp); ok {
 			for _, line := range sc.Summary {
 				fmt.Fprintf(w, "        - %s\n", line)
 			}
 		}
 	}
-	explainProtected(w, plan)
-	explainCwdText(w, p, plan)
-	explainServices(w, plan)
+	explainProtected(w, pl)
+	explainCwdText(w, p, pl)
+	explainServices(w, pl)
 	fmt.Fprintf(w, "\n  environment (everything else is cleared):\n")
-	for _, kv := range plan.Env {
+	for _, kv := range pl.Env {
 		fmt.Fprintf(w, "    %s\n", kv)
 	}
-	if plan.DieWithParent {
+	if pl.DieWithParent {
 		fmt.Fprintln(w, "  the sandbox is killed when the launcher dies")
 	}
-	for _, l := range explainLoosened(p, plan) {
+	for _, l := range explainLoosened(p, pl) {
 		fmt.Fprintf(w, "  LOOSENED: %s\n", l.Text)
 	}
 	if cache == "" {
@@ -219,46 +221,46 @@ func explainSettings(w io.Writer, set []setting, width int) {
 
 // explainProtected lists the files the host trusts that a writable bind
 // exposes: kept read-only, or released by filesystem.unprotect.
-func explainProtected(w io.Writer, plan *launcher.Plan) {
-	if len(plan.Protected) == 0 {
+func explainProtected(w io.Writer, pl *plan.Plan) {
+	if len(pl.Protected) == 0 {
 		return
 	}
 	fmt.Fprintln(w, "\n  files the host trusts, exposed by a writable bind (read-only inside whatever the profile binds):")
-	for _, p := range plan.Protected {
+	for _, p := range pl.Protected {
 		at := ""
 		if p.Inside != p.Host {
 			at = " (inside: " + p.Inside + ")"
 		}
 		if p.Released != "" {
 			fmt.Fprintf(w, "    LOOSENED: %s%s stays writable: released by filesystem.unprotect %s (%s); it is %s\n",
-				p.Host, at, p.Released, originString(p.At), p.Why)
+				p.Host, at, p.Released, originString(profile.Origin(p.At)), p.Why)
 			continue
 		}
-		fmt.Fprintf(w, "    %s%s: %s  (exposed by %s)\n", p.Host, at, p.Why, originString(p.At))
+		fmt.Fprintf(w, "    %s%s: %s  (exposed by %s)\n", p.Host, at, p.Why, originString(profile.Origin(p.At)))
 	}
 }
 
 // explainServices says what the sandbox reaches of the caller's desktop,
 // its buses and the network, and what this machine lacks for it.
-func explainServices(w io.Writer, plan *launcher.Plan) {
-	if len(plan.Desktop) > 0 {
+func explainServices(w io.Writer, pl *plan.Plan) {
+	if len(pl.Desktop) > 0 {
 		fmt.Fprintln(w, "\n  desktop:")
-		for _, d := range plan.Desktop {
-			fmt.Fprintf(w, "    %s: %s  (from %s)\n", d.Key, d.Description, originString(d.At))
+		for _, d := range pl.Desktop {
+			fmt.Fprintf(w, "    %s: %s  (from %s)\n", d.Key, d.Description, originString(profile.Origin(d.At)))
 		}
 	}
 	fmt.Fprintln(w, "\n  D-Bus:")
-	for _, line := range launcher.DescribeDBus(plan) {
+	for _, line := range compile.DescribeDBus(pl) {
 		fmt.Fprintf(w, "    %s\n", line)
 	}
 	fmt.Fprintln(w, "\n  network:")
-	for _, line := range launcher.DescribeNetwork(plan) {
+	for _, line := range compile.DescribeNetwork(pl) {
 		fmt.Fprintf(w, "    %s\n", line)
 	}
-	if len(plan.Warnings) > 0 {
+	if len(pl.Warnings) > 0 {
 		// A launch leaves these parts out and goes on (report.go).
 		fmt.Fprintln(w, "\n  missing on this machine (a launch leaves these parts out; it warns about each WARNING, and shows the others only with -v):")
-		for _, e := range plan.Warnings {
+		for _, e := range pl.Warnings {
 			label := "WARNING"
 			if e.Optional {
 				label = "not running"
@@ -308,7 +310,7 @@ func describeNamespaces(ns profile.Namespaces) string {
 	return s
 }
 
-func describeIDs(m *launcher.IDMapping) string {
+func describeIDs(m *plan.IDMapping) string {
 	var parts []string
 	for _, r := range m.UIDMap {
 		parts = append(parts, fmt.Sprintf("uid %d..%d -> host %d", r.Inside, r.Inside+r.Count-1, r.Outside))

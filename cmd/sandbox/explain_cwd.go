@@ -5,7 +5,8 @@ import (
 	"io"
 	"os"
 
-	"sandbox/launcher"
+	"sandbox/compile"
+	"sandbox/plan"
 	"sandbox/profile"
 )
 
@@ -45,26 +46,27 @@ type cwdJSON struct {
 
 // explainCwd reads the payload's working directory from the plan, for the
 // directory explain runs in.
-func explainCwd(p *profile.Profile, plan *launcher.Plan) cwdJSON {
+func explainCwd(p *profile.Profile, pl *plan.Plan) cwdJSON {
 	caller, _ := os.Getwd()
-	v := launcher.CwdOf(plan, caller)
+	v := compile.CwdOf(pl, caller)
 	out := cwdJSON{Caller: caller, Inside: v.Inside, Kind: v.Kind, Source: v.Source,
 		Writable: v.Writable, Kept: v.Persistent, Same: v.Same, FellBack: v.FellBack,
 		Description: v.Describe(), NoticeEnabled: p.Filesystem.CwdNotice}
 	if v.Step >= 0 {
-		if o := plan.Steps[v.Step].Origin(); o.File != "" {
-			out.At = &o
+		if o := pl.Steps[v.Step].Origin(); o.File != "" {
+			at := profile.Origin(o)
+			out.At = &at
 		}
 	}
 	with := *p
 	with.Filesystem.CwdNotice = true
-	out.Notice = cwdNotice(&with, plan, caller)
+	out.Notice = cwdNotice(&with, pl, caller)
 	return out
 }
 
 // explainCwdText prints the working directory part of explain's text.
-func explainCwdText(w io.Writer, p *profile.Profile, plan *launcher.Plan) {
-	c := explainCwd(p, plan)
+func explainCwdText(w io.Writer, p *profile.Profile, pl *plan.Plan) {
+	c := explainCwd(p, pl)
 	at := ""
 	if c.At != nil {
 		at = "  (from " + originString(*c.At) + ")"

@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"sandbox/export"
-	"sandbox/launcher"
+	"sandbox/plan"
 	"sandbox/profile"
 )
 
@@ -84,7 +84,7 @@ func cmdExport(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "sandbox: %v\n%s", err, exportUsage)
 		return exitLauncher
 	}
-	plan, err := exportPlan(e.name, e.command)
+	pl, err := exportPlan(e.name, e.command)
 	if err != nil {
 		printLoadErr(stderr, e.name, err)
 		return exitLauncher
@@ -95,7 +95,7 @@ func cmdExport(args []string, stdout, stderr io.Writer) int {
 	)
 	switch e.format {
 	case "oci":
-		b, err := export.OCI(plan)
+		b, err := export.OCI(pl)
 		if err != nil {
 			printErr(stderr, err)
 			return exitLauncher
@@ -107,7 +107,7 @@ func cmdExport(args []string, stdout, stderr io.Writer) int {
 			printErr(stderr, err)
 			return exitLauncher
 		}
-		b, err := export.BwrapOf(plan, os.Getuid(), dir)
+		b, err := export.BwrapOf(pl, os.Getuid(), dir)
 		if err != nil {
 			printErr(stderr, err)
 			return exitLauncher
@@ -130,7 +130,7 @@ func cmdExport(args []string, stdout, stderr io.Writer) int {
 			return nil
 		}
 	case "systemd":
-		text, g, err := export.Systemd(plan)
+		text, g, err := export.Systemd(pl)
 		if err != nil {
 			printErr(stderr, err)
 			return exitLauncher
@@ -152,7 +152,7 @@ func cmdExport(args []string, stdout, stderr io.Writer) int {
 // exportPlan compiles a profile for export the way a launch would, for
 // this caller: a root caller's sandbox maps to the same unprivileged host
 // id, a rootless caller's to its own.
-func exportPlan(name string, command []string) (*launcher.Plan, error) {
+func exportPlan(name string, command []string) (*plan.Plan, error) {
 	c := newCaller()
 	p, err := profile.Load(name, c.env, c.src)
 	if err != nil {
@@ -164,5 +164,5 @@ func exportPlan(name string, command []string) (*launcher.Plan, error) {
 			command = []string{p.Programs[0]}
 		}
 	}
-	return compile(p, command, c.host)
+	return compilePlan(p, command, c.host)
 }

@@ -10,7 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"sandbox/internal/nofollow"
-	"sandbox/launcher"
+	"sandbox/plan"
 	"sandbox/profile"
 )
 
@@ -26,12 +26,12 @@ import (
 // create or chown a directory elsewhere. Directories made on the way
 // belong to the owner of the directory they are made in, so a root launch
 // under a user's $HOME leaves nothing of root's there.
-func ensureHome(p *profile.Profile, plan *launcher.Plan, home string) error {
+func ensureHome(p *profile.Profile, pl *plan.Plan, home string) error {
 	dir := p.Filesystem.HomeDir
 	if !p.Filesystem.PersistentHome || dir == "" {
 		return nil
 	}
-	uid, gid, ok := plan.HostIDs()
+	uid, gid, ok := pl.HostIDs()
 	if !ok {
 		return fmt.Errorf("persistent home %s: the payload's ids map to no host id, so no one could own it; map identity.uid and identity.gid", dir)
 	}
@@ -137,7 +137,7 @@ func chownIfNeeded(fd int, path string, st *unix.Stat_t, uid, gid uint32) error 
 }
 
 // homeLine is what explain and check say about the persistent home.
-func homeLine(p *profile.Profile, plan *launcher.Plan) string {
+func homeLine(p *profile.Profile, pl *plan.Plan) string {
 	dir := p.Filesystem.HomeDir
 	if !p.Filesystem.PersistentHome || dir == "" {
 		return ""
@@ -147,7 +147,7 @@ func homeLine(p *profile.Profile, plan *launcher.Plan) string {
 		state = "exists"
 	}
 	owner := ""
-	if uid, gid, ok := plan.HostIDs(); ok {
+	if uid, gid, ok := pl.HostIDs(); ok {
 		owner = fmt.Sprintf(", mode 0700, owned by host uid %d gid %d", uid, gid)
 	}
 	return fmt.Sprintf("persistent home %s (%s%s) is the payload's $HOME and outlives it (filesystem.persistent_home, %s)",

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"sandbox/internal/testutil"
-	"sandbox/launcher"
+	"sandbox/plan"
 	"sandbox/profile"
 )
 
@@ -17,8 +17,8 @@ func TestEnsureHome(t *testing.T) {
 	home := t.TempDir()
 	dir := filepath.Join(home, ".local", "share", "sandbox", "homes", "app")
 	p := &profile.Profile{Filesystem: profile.Filesystem{PersistentHome: true, HomeDir: dir}}
-	plan := &launcher.Plan{UID: 4242, GID: 4243}
-	if err := ensureHome(p, plan, home); err != nil {
+	pl := &plan.Plan{UID: 4242, GID: 4243}
+	if err := ensureHome(p, pl, home); err != nil {
 		t.Fatal(err)
 	}
 	var st syscall.Stat_t
@@ -30,11 +30,11 @@ func TestEnsureHome(t *testing.T) {
 		t.Errorf("~/.local: %v uid %d, want root's like HOME", err, st.Uid)
 	}
 	// Again: nothing to do.
-	if err := ensureHome(p, plan, home); err != nil {
+	if err := ensureHome(p, pl, home); err != nil {
 		t.Fatal(err)
 	}
 	// Another id's existing home is not taken over.
-	other := &launcher.Plan{UID: 5000, GID: 5000}
+	other := &plan.Plan{UID: 5000, GID: 5000}
 	if err := ensureHome(p, other, home); err == nil || !strings.Contains(err.Error(), "belongs to uid 4242") {
 		t.Errorf("err = %v, want a refusal naming the owner", err)
 	}
@@ -44,7 +44,7 @@ func TestEnsureHome(t *testing.T) {
 	if err := os.Symlink(target, filepath.Join(home, ".local")); err != nil {
 		t.Fatal(err)
 	}
-	if err := ensureHome(p, plan, home); err == nil || !strings.Contains(err.Error(), "symbolic link") {
+	if err := ensureHome(p, pl, home); err == nil || !strings.Contains(err.Error(), "symbolic link") {
 		t.Errorf("err = %v, want a refusal of the link", err)
 	}
 	if ents, _ := os.ReadDir(target); len(ents) != 0 {

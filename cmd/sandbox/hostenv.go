@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"sandbox/launcher"
+	"sandbox/hostview"
 	"sandbox/profile"
 	"sandbox/profiles"
 )
@@ -19,14 +19,14 @@ import (
 type caller struct {
 	env  profile.Env
 	src  profile.Source
-	host launcher.Host
+	host hostview.Host
 	// inputs records the host files all of this was read from, for the
 	// plan cache.
-	inputs *launcher.PlanInputs
+	inputs *hostview.PlanInputs
 }
 
 func newCaller() caller {
-	in := &launcher.PlanInputs{}
+	in := &hostview.PlanInputs{}
 	uid, gid := uint32(os.Getuid()), uint32(os.Getgid())
 	vars := map[string]string{}
 	for _, kv := range os.Environ() {
@@ -56,7 +56,7 @@ func newCaller() caller {
 	cwd, _ := os.Getwd()
 	env := profile.Env{UID: uid, GID: gid, User: name, Home: home, Cwd: cwd, Vars: vars,
 		UserDirs: readUserDirs(home, vars, in)}
-	host := launcher.Host{UID: uid, GID: gid, EUID: uint32(os.Geteuid()), User: name, Home: home,
+	host := hostview.Host{UID: uid, GID: gid, EUID: uint32(os.Geteuid()), User: name, Home: home,
 		Cwd: cwd, Env: os.Environ(), Inputs: in}
 	// Root's own grants are looked up by its name, not $USER: under
 	// sudo -E that names the invoking user, whose ranges are not root's.
@@ -66,8 +66,8 @@ func newCaller() caller {
 	}
 	in.Observe("/etc/subuid")
 	in.Observe("/etc/subgid")
-	host.SubUIDs, _ = launcher.ReadSubIDs("/etc/subuid", subName, uid)
-	host.SubGIDs, _ = launcher.ReadSubIDs("/etc/subgid", subName, uid)
+	host.SubUIDs, _ = hostview.ReadSubIDs("/etc/subuid", subName, uid)
+	host.SubGIDs, _ = hostview.ReadSubIDs("/etc/subgid", subName, uid)
 	src := profile.Source{Dirs: profile.DefaultDirs(env), Builtin: profiles.FS, Observe: in.Observe}
 	return caller{env: env, src: src, host: host, inputs: in}
 }
@@ -76,7 +76,7 @@ func newCaller() caller {
 // static build (make build) reads /etc/passwd itself, without the C
 // library; a user only another source knows (LDAP, SSSD, systemd-homed)
 // comes from getent, which asks the C library's NSS like any program.
-func lookupUser(uid uint32, in *launcher.PlanInputs) (name, home string, ok bool) {
+func lookupUser(uid uint32, in *hostview.PlanInputs) (name, home string, ok bool) {
 	id := strconv.FormatUint(uint64(uid), 10)
 	in.Observe("/etc/passwd")
 	if u, err := user.LookupId(id); err == nil {
@@ -96,7 +96,7 @@ func lookupUser(uid uint32, in *launcher.PlanInputs) (name, home string, ok bool
 }
 
 // readUserDirs parses ~/.config/user-dirs.dirs (XDG_DOWNLOAD_DIR="$HOME/Downloads").
-func readUserDirs(home string, vars map[string]string, in *launcher.PlanInputs) map[string]string {
+func readUserDirs(home string, vars map[string]string, in *hostview.PlanInputs) map[string]string {
 	cfg := vars["XDG_CONFIG_HOME"]
 	if cfg == "" {
 		cfg = filepath.Join(home, ".config")

@@ -62,11 +62,11 @@ func listScoreLine(name string, loadErr error) string {
 	if loadErr != nil {
 		return name + "\t-\t-\tBROKEN: " + firstLine(loadErr.Error())
 	}
-	plan, home, err := reviewPlan(name, []string{"/bin/true"})
+	pl, home, err := reviewPlan(name, []string{"/bin/true"})
 	if err != nil {
 		return name + "\t-\t-\tBROKEN: " + firstLine(err.Error())
 	}
-	sc := review.ScorePlan(plan, home)
+	sc := review.ScorePlan(pl, home)
 	top := ""
 	if len(sc.Items) > 0 {
 		top = sc.Items[0].Key + ": " + sc.Items[0].Text

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"sandbox/launcher"
+	"sandbox/compile"
 	"sandbox/profile"
 )
 
@@ -50,7 +50,7 @@ var desktopExposes = []struct {
 // pipeWireExposes is what desktop.pipewire_unrestricted, the switch that
 // lets desktop.pipewire bind PipeWire's unfiltered socket, gives the
 // payload; desktop.pipewire alone is a compile error.
-var pipeWireExposes = launcher.PipeWireUnrestrictedRisk + "; it also plays and records sound and reaches the cameras and screen casts PipeWire offers"
+var pipeWireExposes = compile.PipeWireUnrestrictedRisk + "; it also plays and records sound and reaches the cameras and screen casts PipeWire offers"
 
 // dbusExposes says what each kind of D-Bus rule lets the payload do.
 var dbusExposes = []struct {
@@ -91,7 +91,7 @@ func desktopLoosenings(p *profile.Profile) []looseLine {
 					at = p.Origins[key]
 				}
 				text := fmt.Sprintf(r.text, n, bus.name)
-				if what, ok := launcher.PortalRuleReach(r.kind, n); ok && bus.name == "session" {
+				if what, ok := compile.PortalRuleReach(r.kind, n); ok && bus.name == "session" {
 					text += "; it reaches " + what + ", beyond desktop.portal's interfaces"
 				}
 				out = append(out, looseLine{key, fmt.Sprintf("%s %s: %s (%s)", key, n, text, originString(at))})
@@ -104,8 +104,8 @@ func desktopLoosenings(p *profile.Profile) []looseLine {
 // portalNames are the interfaces desktop.portal reaches, without their
 // common prefix.
 func portalNames() string {
-	names := make([]string, len(launcher.PortalInterfaces))
-	for i, n := range launcher.PortalInterfaces {
+	names := make([]string, len(compile.PortalInterfaces))
+	for i, n := range compile.PortalInterfaces {
 		names[i] = strings.TrimPrefix(n, "org.freedesktop.portal.")
 	}
 	return strings.Join(names, ", ")

@@ -3,8 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
-
-	"sandbox/launcher"
+	"sandbox/plan"
 )
 
 // verbosity is how much of its own talk the launcher prints: -q, the
@@ -81,7 +80,7 @@ func (r reporter) infof(format string, args ...any) {
 // is only information; anything else this machine lacks is a warning.
 // `sandbox explain` always lists both. what, when not empty, says what
 // the plan is for ("firefox-esr.desktop").
-func (r reporter) planWarnings(ws []launcher.Warning, what string) {
+func (r reporter) planWarnings(ws []plan.Warning, what string) {
 	if what != "" {
 		what += ": "
 	}

@@ -5,8 +5,7 @@ import (
 	"reflect"
 	"testing"
 
-	"sandbox/launcher"
-	"sandbox/profile"
+	"sandbox/plan"
 )
 
 func TestParseQuiet(t *testing.T) {
@@ -34,9 +33,9 @@ func TestParseQuiet(t *testing.T) {
 // of the desktop session that is not running only with -v, another
 // missing part unless -q, notices unless -q.
 func TestReporterLevels(t *testing.T) {
-	ws := []launcher.Warning{
-		{Optional: true, Problem: &profile.Error{Key: "desktop.x11", Msg: "$DISPLAY is not set"}},
-		{Problem: &profile.Error{Key: "network.backend", Msg: "pasta is not installed"}},
+	ws := []plan.Warning{
+		{Optional: true, Problem: &plan.Problem{Key: "desktop.x11", Msg: "$DISPLAY is not set"}},
+		{Problem: &plan.Problem{Key: "network.backend", Msg: "pasta is not installed"}},
 	}
 	for _, tt := range []struct {
 		level verbosity

@@ -6,7 +6,8 @@ import (
 	"io"
 	"strings"
 
-	"sandbox/launcher"
+	"sandbox/plan"
+	"sandbox/profile"
 	"sandbox/review"
 )
 
@@ -40,7 +41,7 @@ func cmdDiff(args []string, stdout, stderr io.Writer) int {
 		// review compares.
 		command = []string{"/bin/true"}
 	}
-	var plans [2]*launcher.Plan
+	var plans [2]*plan.Plan
 	for i, n := range names {
 		p, _, err := reviewPlan(n, command)
 		if err != nil {
@@ -73,7 +74,7 @@ func cmdDiff(args []string, stdout, stderr io.Writer) int {
 		for _, c := range changes {
 			at := ""
 			if c.At.File != "" {
-				at = "  (" + originString(c.At) + ")"
+				at = "  (" + originString(profile.Origin(c.At)) + ")"
 			}
 			fmt.Fprintf(stdout, "%-10s %s: %s%s\n", strings.ToUpper(string(c.Direction)), c.Area, c.Text, at)
 		}
@@ -90,15 +91,15 @@ func cmdDiff(args []string, stdout, stderr io.Writer) int {
 // A profile that binds ${CWD} is reviewed as if started from a project
 // directory when the one it is run from would be refused: the review is
 // of the profile.
-func reviewPlan(name string, command []string) (*launcher.Plan, string, error) {
+func reviewPlan(name string, command []string) (*plan.Plan, string, error) {
 	c := newCaller()
 	p, host, done, err := loadForCheck(name, c, nil)
 	defer done()
 	if err != nil {
 		return nil, "", err
 	}
-	plan, err := compile(p, command, host)
-	return plan, host.Home, err
+	pl, err := compilePlan(p, command, host)
+	return pl, host.Home, err
 }
 
 // printScore writes a plan's exposure, heaviest item first.
@@ -107,7 +108,7 @@ func printScore(w io.Writer, s review.Score) {
 	for _, it := range s.Items {
 		at := ""
 		if it.At.File != "" {
-			at = "  (" + originString(it.At) + ")"
+			at = "  (" + originString(profile.Origin(it.At)) + ")"
 		}
 		fmt.Fprintf(w, "  %3d  %s: %s%s\n", it.Weight, it.Key, it.Text, at)
 	}

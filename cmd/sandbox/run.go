@@ -9,6 +9,7 @@ import (
 	"slices"
 
 	"sandbox/launcher"
+	"sandbox/plan"
 	"sandbox/profile"
 )
 
@@ -50,24 +51,24 @@ func cmdRun(inv invocation, args []string, stderr io.Writer) int {
 			return enterRunning(r, p.Filesystem.HomeDir, command, stderr)
 		}
 	}
-	plan, err := compile(p, command, c.host)
+	pl, err := compilePlan(p, command, c.host)
 	if err != nil {
 		printLoadErr(stderr, name, cl.Rewrite(err))
 		return exitLauncher
 	}
-	rep.planWarnings(plan.Warnings, "")
-	notice := cwdNotice(p, plan, c.host.Cwd)
+	rep.planWarnings(pl.Warnings, "")
+	notice := cwdNotice(p, pl, c.host.Cwd)
 	said := printCwdNotice(rep, notice)
-	for _, line := range argNotices(p, plan, command, c.inputs) {
+	for _, line := range argNotices(p, pl, command, c.inputs) {
 		said += rep.notice("%s", line)
 	}
-	if err := ensureHome(p, plan, c.host.Home); err != nil {
+	if err := ensureHome(p, pl, c.host.Home); err != nil {
 		printErr(stderr, err)
 		return exitLauncher
 	}
 	// pass_fds name the caller's descriptors; by now this process
 	// has opened some of its own under numbers the caller left free.
-	if err := launcher.CheckInheritedFDs(plan); err != nil {
+	if err := launcher.CheckInheritedFDs(pl); err != nil {
 		printErr(stderr, err)
 		return exitLauncher
 	}
@@ -88,10 +89,10 @@ func cmdRun(inv invocation, args []string, stderr io.Writer) int {
 		switch {
 		case inv.name != "" || inv.hasFD:
 		default:
-			storePlan(plan, c, args, said, stderr)
+			storePlan(pl, c, args, said, stderr)
 		}
 	}()
-	code, err := launcher.Run(plan, launcher.RunOptions{
+	code, err := launcher.Run(pl, launcher.RunOptions{
 		Verbose: verbose,
 		Quiet:   rep.quiet(),
 		Egress:  inst.egress,
@@ -116,7 +117,7 @@ func cmdRun(inv invocation, args []string, stderr io.Writer) int {
 //
 // The cache is keyed by the process's own arguments, which the fast path
 // sees; a run with other arguments (a test calling run) stores nothing.
-func storePlan(plan *launcher.Plan, c caller, args []string, said string, stderr io.Writer) {
+func storePlan(pl *plan.Plan, c caller, args []string, said string, stderr io.Writer) {
 	if !slices.Equal(args, os.Args[1:]) {
 		return
 	}
@@ -125,7 +126,7 @@ func storePlan(plan *launcher.Plan, c caller, args []string, said string, stderr
 	if !on {
 		return
 	}
-	stored, why, err := launcher.StorePlan(plan, c.inputs, args, env, c.host.Cwd, said)
+	stored, why, err := launcher.StorePlan(pl, c.inputs, args, env, c.host.Cwd, said)
 	if !verbose {
 		return
 	}

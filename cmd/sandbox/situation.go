@@ -7,7 +7,7 @@ import (
 	"os"
 	"strings"
 
-	"sandbox/launcher"
+	"sandbox/hostview"
 	"sandbox/profile"
 )
 
@@ -70,7 +70,7 @@ func situationOnly(err error) string {
 // run from: when only that directory stops a profile that binds ${CWD},
 // the profile is loaded as if started from an empty project directory,
 // and check says so in a warning on stderr (nil: nothing is said).
-func loadForCheck(name string, c caller, stderr io.Writer) (*profile.Profile, launcher.Host, func(), error) {
+func loadForCheck(name string, c caller, stderr io.Writer) (*profile.Profile, hostview.Host, func(), error) {
 	p, err := profile.Load(name, c.env, c.src)
 	situation := situationOnly(err)
 	if situation == "" {

@@ -158,19 +158,19 @@ func smokeTest(name string, c caller, ci bool, stdout, stderr io.Writer) smokeOu
 	// profile binds, and before the launch, so that a profile error is
 	// reported as one (125) rather than as a launcher failure. It is as
 	// lenient as the launch in smokeChild.
-	plan, err := compile(p, t.Command, c.host)
+	pl, err := compilePlan(p, t.Command, c.host)
 	if err != nil {
 		printErr(stderr, err)
 		fmt.Fprintf(stdout, "FAIL %s: the profile does not compile\n", name)
 		return smokeBroken
 	}
 	if cwd, err := os.Getwd(); err == nil {
-		if err := smokeGiveToSandbox(plan, []string{cwd, c.host.Home}, created); err != nil {
+		if err := smokeGiveToSandbox(pl, []string{cwd, c.host.Home}, created); err != nil {
 			fmt.Fprintf(stdout, "FAIL %s: giving the test's directories to the sandbox's host id: %v\n", name, err)
 			return smokeFailed
 		}
 	}
-	if why := smokeSteps(name, c, t, timeout, smokeOutputOwner(plan)); why != "" {
+	if why := smokeSteps(name, c, t, timeout, smokeOutputOwner(pl)); why != "" {
 		if from := smokeInheritedFrom(p); from != "" {
 			why = "the test inherited from " + from + ": " + why
 		}

@@ -51,21 +51,21 @@ func smokeChild(args []string, stderr io.Writer) int {
 		printErr(stderr, err)
 		return exitLauncher
 	}
-	plan, err := compile(p, command, c.host)
+	pl, err := compilePlan(p, command, c.host)
 	if err != nil {
 		printErr(stderr, err)
 		return exitLauncher
 	}
-	for _, w := range plan.Warnings {
+	for _, w := range pl.Warnings {
 		fmt.Fprintf(stderr, "sandbox: warning: %v (left out of this test)\n", w)
 	}
 	// A persistent home is made in the test's scratch home, like any
 	// launch's: the caller's real one is not touched.
-	if err := ensureHome(p, plan, c.host.Home); err != nil {
+	if err := ensureHome(p, pl, c.host.Home); err != nil {
 		printErr(stderr, err)
 		return exitLauncher
 	}
-	code, err := launcher.Run(plan, launcher.RunOptions{})
+	code, err := launcher.Run(pl, launcher.RunOptions{})
 	if err != nil {
 		printErr(stderr, err)
 		return exitLauncher

@@ -6,7 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"sandbox/launcher"
+	"sandbox/plan"
 	"sandbox/profile"
 )
 
@@ -38,11 +38,11 @@ func smokeWritableSources(p *profile.Profile) []string {
 // now exist the payload's own on the host, for a root launcher whose plan
 // maps to another id. Links are never followed: only what the test made
 // is changed.
-func smokeGiveToSandbox(plan *launcher.Plan, dirs []string, created []string) error {
+func smokeGiveToSandbox(pl *plan.Plan, dirs []string, created []string) error {
 	if os.Geteuid() != 0 {
 		return nil
 	}
-	uid, gid, ok := plan.HostIDs()
+	uid, gid, ok := pl.HostIDs()
 	if !ok {
 		return nil
 	}
@@ -77,11 +77,11 @@ func smokeGiveToSandbox(plan *launcher.Plan, dirs []string, created []string) er
 // smokeOutputOwner is the host ids the output pipe of a root launch's
 // sandbox belongs to: the payload's, when they are not root's; nil
 // otherwise (the launcher's own pipe then serves).
-func smokeOutputOwner(plan *launcher.Plan) *[2]uint32 {
+func smokeOutputOwner(pl *plan.Plan) *[2]uint32 {
 	if os.Geteuid() != 0 {
 		return nil
 	}
-	uid, gid, ok := plan.HostIDs()
+	uid, gid, ok := pl.HostIDs()
 	if !ok || uid == 0 {
 		return nil
 	}

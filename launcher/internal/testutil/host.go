@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"sandbox/launcher"
+	"sandbox/plan"
 )
 
 // Mounts returns the test process's mounts as "mountpoint fstype source"
@@ -70,7 +71,7 @@ func OpenFDs(t testing.TB) int {
 
 // RunPlan runs p in the test process with the payload's stdout and stderr
 // captured.
-func RunPlan(t testing.TB, p *launcher.Plan) (Result, error) {
+func RunPlan(t testing.TB, p *plan.Plan) (Result, error) {
 	t.Helper()
 	dir := t.TempDir()
 	out, err := os.Create(filepath.Join(dir, "stdout"))

@@ -12,8 +12,7 @@ import (
 	"path/filepath"
 	"syscall"
 
-	"sandbox/launcher"
-	"sandbox/profile"
+	"sandbox/plan"
 )
 
 // Builder describes a small sandbox: the host's /usr read-only with the
@@ -28,17 +27,17 @@ type Builder struct {
 	UserNS   bool
 	UID, GID int
 	// IDs replaces the single-id map (with UserNS).
-	IDs *launcher.IDMapping
+	IDs *plan.IDMapping
 	// Flags are the namespaces besides mount and user; default pid,
 	// net, ipc and uts.
 	Flags uintptr
 	// Mounts are added after the base view, before the pivot.
-	Mounts []launcher.Step
+	Mounts []plan.Step
 	// AfterPivot are added right after the pivot (LockMounts...); a
 	// Chdir among them replaces the default one to /.
-	AfterPivot []launcher.Step
+	AfterPivot []plan.Step
 	// Privileges replace the default Capabilities{} and NoNewPrivs.
-	Privileges []launcher.Step
+	Privileges []plan.Step
 	// Keep and Ambient shape the default Capabilities step.
 	Keep    []uint
 	Ambient bool
@@ -60,16 +59,16 @@ func New(argv ...string) *Builder {
 }
 
 // At is an origin for hand-written steps: test.toml, the given line.
-func At(line int) launcher.From {
-	return launcher.From{At: profile.Origin{File: "test.toml", Line: line, Col: 1}}
+func At(line int) plan.From {
+	return plan.From{At: plan.Origin{File: "test.toml", Line: line, Col: 1}}
 }
 
 // BaseView is the host's /usr read-only, the top-level links a merged-/usr
 // system has (or binds where the host has real directories), /proc, /dev
 // and a /tmp.
-func BaseView() []launcher.Step {
-	steps := []launcher.Step{
-		launcher.BindMount{From: At(1), Source: "/usr", Target: "/usr", ReadOnly: true},
+func BaseView() []plan.Step {
+	steps := []plan.Step{
+		plan.BindMount{From: At(1), Source: "/usr", Target: "/usr", ReadOnly: true},
 	}
 	for _, name := range []string{"bin", "sbin", "lib", "lib32", "lib64", "libx32"} {
 		host := "/" + name
@@ -82,21 +81,21 @@ func BaseView() []launcher.Step {
 			if err != nil {
 				continue
 			}
-			steps = append(steps, launcher.Symlink{From: At(2), Target: host, LinkTo: to})
+			steps = append(steps, plan.Symlink{From: At(2), Target: host, LinkTo: to})
 		case fi.IsDir():
-			steps = append(steps, launcher.BindMount{From: At(2), Source: host, Target: host, ReadOnly: true})
+			steps = append(steps, plan.BindMount{From: At(2), Source: host, Target: host, ReadOnly: true})
 		}
 	}
 	return append(steps,
-		launcher.Proc{From: At(3), Target: "/proc"},
-		launcher.Dev{From: At(4), Target: "/dev"},
-		launcher.Tmpfs{From: At(5), Target: "/tmp", Mode: 0o1777},
+		plan.Proc{From: At(3), Target: "/proc"},
+		plan.Dev{From: At(4), Target: "/dev"},
+		plan.Tmpfs{From: At(5), Target: "/tmp", Mode: 0o1777},
 	)
 }
 
 // Plan builds the plan.
-func (b *Builder) Plan() *launcher.Plan {
-	p := &launcher.Plan{
+func (b *Builder) Plan() *plan.Plan {
+	p := &plan.Plan{
 		Profile:       "test",
 		Files:         []string{"test.toml"},
 		CloneFlags:    syscall.CLONE_NEWNS | b.Flags,
@@ -108,39 +107,39 @@ func (b *Builder) Plan() *launcher.Plan {
 	}
 	if b.UserNS {
 		p.CloneFlags |= syscall.CLONE_NEWUSER
-		p.IDs = &launcher.IDMapping{
-			UIDMap:        []profile.IDRange{{Inside: uint32(b.UID), Outside: uint32(os.Geteuid()), Count: 1}},
-			GIDMap:        []profile.IDRange{{Inside: uint32(b.GID), Outside: uint32(os.Getegid()), Count: 1}},
+		p.IDs = &plan.IDMapping{
+			UIDMap:        []plan.IDRange{{Inside: uint32(b.UID), Outside: uint32(os.Geteuid()), Count: 1}},
+			GIDMap:        []plan.IDRange{{Inside: uint32(b.GID), Outside: uint32(os.Getegid()), Count: 1}},
 			DenySetgroups: true,
 		}
 		if b.IDs != nil {
 			p.IDs = b.IDs
 		}
 	}
-	p.Steps = append(p.Steps, launcher.MakePrivate{}, launcher.NewRoot{})
+	p.Steps = append(p.Steps, plan.MakePrivate{}, plan.NewRoot{})
 	p.Steps = append(p.Steps, BaseView()...)
 	p.Steps = append(p.Steps, b.Mounts...)
-	p.Steps = append(p.Steps, launcher.PivotRoot{})
+	p.Steps = append(p.Steps, plan.PivotRoot{})
 	p.Steps = append(p.Steps, b.AfterPivot...)
 	if Index(p, "chdir") < 0 {
-		p.Steps = append(p.Steps, launcher.Chdir{From: At(6), Dir: "/"})
+		p.Steps = append(p.Steps, plan.Chdir{From: At(6), Dir: "/"})
 	}
 	if b.Privileges != nil {
 		p.Steps = append(p.Steps, b.Privileges...)
 	} else {
 		p.Steps = append(p.Steps,
-			launcher.Capabilities{From: At(7), Keep: b.Keep, Ambient: b.Ambient},
-			launcher.NoNewPrivs{From: At(8)})
+			plan.Capabilities{From: At(7), Keep: b.Keep, Ambient: b.Ambient},
+			plan.NoNewPrivs{From: At(8)})
 	}
 	if b.NewSession {
-		p.Steps = append(p.Steps, launcher.NewSession{From: At(9)})
+		p.Steps = append(p.Steps, plan.NewSession{From: At(9)})
 	}
-	p.Steps = append(p.Steps, launcher.Exec{From: At(10), Argv: b.Argv, Path: "/usr/local/bin:/usr/bin:/bin", Init: b.Init})
+	p.Steps = append(p.Steps, plan.Exec{From: At(10), Argv: b.Argv, Path: "/usr/local/bin:/usr/bin:/bin", Init: b.Init})
 	return p
 }
 
 // Index returns the index of the first step of p whose kind is kind, or -1.
-func Index(p *launcher.Plan, kind string) int {
+func Index(p *plan.Plan, kind string) int {
 	for i, s := range p.Steps {
 		if s.Kind() == kind {
 			return i
@@ -158,6 +157,6 @@ func Shell(script string) []string {
 const Probe = "/probe/test"
 
 // ProbeMount binds the (world-readable) test binary bin at Probe.
-func ProbeMount(bin string) launcher.Step {
-	return launcher.BindMount{From: At(20), Source: bin, Target: filepath.Clean(Probe), ReadOnly: true}
+func ProbeMount(bin string) plan.Step {
+	return plan.BindMount{From: At(20), Source: bin, Target: filepath.Clean(Probe), ReadOnly: true}
 }

@@ -1,0 +1,266 @@
+package compile
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"sandbox/hostview"
+	"sandbox/plan"
+	"sandbox/profile"
+)
+
+// Compile turns an effective profile into a plan that runs argv.
+//
+// Everything that can be checked before a process is spawned is checked
+// here: host paths a mount needs, id maps the caller may not apply, the
+// seccomp filter (compiled to BPF now, so its errors come before launch).
+// Problems are returned as profile.Errors, each pointing at the profile line
+// to change, and nothing has been started.
+func Compile(p *profile.Profile, argv []string, h hostview.Host) (*plan.Plan, error) {
+	c := &compiler{p: p, h: h}
+	pl := &plan.Plan{
+		Profile:       p.Name,
+		Files:         append([]string(nil), p.Files...),
+		CloneFlags:    cloneFlags(p.Namespaces),
+		DieWithParent: p.Process.DieWithParent,
+		NewSession:    p.Process.NewSession,
+		Init:          p.Process.Init,
+		PassFDs:       append([]int(nil), p.Process.PassFDs...),
+		TimeNamespace: p.Namespaces.Time,
+	}
+	if p.Namespaces.Time && !p.Process.Init {
+		c.fail(c.origin("namespaces.time"), "namespaces.time",
+			"a time namespace applies to the children of the process that creates it, so it needs the init; set process.init = true or namespaces.time = false")
+	}
+	for _, fd := range pl.PassFDs {
+		if pl.PassFDsAt == nil {
+			pl.PassFDsAt = map[int]plan.Origin{}
+		}
+		pl.PassFDsAt[fd] = plan.Origin(c.origin("process.pass_fds." + strconv.Itoa(fd)))
+	}
+	if !p.Namespaces.PID && !p.Process.Init {
+		// Without a pid namespace no kernel ends the payload's
+		// detached children with the sandbox; only the init does (L9).
+		c.fail(c.origin("process.init"), "process.init",
+			"without a pid namespace only the init can end what the payload leaves running when the sandbox ends; set process.init = true or namespaces.pid = true")
+	}
+	pl.IDs = c.idMapping()
+	pl.UID, pl.GID = c.insideIDs()
+	pl.Env = c.environment()
+	pl.Steps = c.steps(pl, argv)
+	pl.Warnings = c.warnings()
+	if len(c.errs) > 0 {
+		sort.SliceStable(c.errs, func(i, j int) bool { return c.errs[i].Line < c.errs[j].Line })
+		return nil, c.errs
+	}
+	return pl, nil
+}
+
+// compiler collects every problem rather than stopping at the first, so a
+// user fixes a profile in one pass.
+type compiler struct {
+	p     *profile.Profile
+	h     hostview.Host
+	errs  profile.Errors
+	warns []plan.Warning // what this machine lacks, with Host.Lenient
+}
+
+func (c *compiler) fail(at profile.Origin, key, format string, args ...any) {
+	c.errs = append(c.errs, &profile.Error{
+		File: at.File, Line: at.Line, Col: at.Col, Key: key,
+		Msg: fmt.Sprintf(format, args...),
+	})
+}
+
+// refuseUnlockedMounts stops the one escape an id range leaves open to a
+// payload that keeps CAP_SYS_ADMIN. With a range the sandbox cannot write
+// the nested maps that lock its mounts, so only the payload's lack of
+// CAP_SYS_ADMIN keeps it from remounting a read-only bind writable or
+// unmounting a mask (checklist F3).
+func (c *compiler) refuseUnlockedMounts() {
+	key := "identity.uid_map"
+	if c.p.Identity.Subids {
+		key = "identity.subids"
+	}
+	c.fail(c.origin("capabilities.keep"), "capabilities.keep",
+		"CAP_SYS_ADMIN cannot be kept together with %s: with an id range the sandbox's mounts cannot be locked, and the payload could undo them; drop CAP_SYS_ADMIN or map a single id", key)
+}
+
+// keepsSysAdmin reports whether the payload keeps CAP_SYS_ADMIN, the one
+// capability that mounts, unmounts and remounts.
+func (c *compiler) keepsSysAdmin() bool {
+	for _, name := range c.p.Capabilities.Keep {
+		if name == "CAP_SYS_ADMIN" {
+			return true
+		}
+	}
+	return false
+}
+
+// origin returns where a key was set, or the profile's own file when the
+// value is a default.
+func (c *compiler) origin(key string) profile.Origin {
+	if o, ok := c.p.Origins[key]; ok {
+		return o
+	}
+	// Lists record each entry ("identity.uid_map[0]",
+	// "capabilities.keep.CAP_NET_RAW"): point at the first.
+	var first profile.Origin
+	for k, o := range c.p.Origins {
+		if strings.HasPrefix(k, key+"[") || strings.HasPrefix(k, key+".") {
+			// The command line's flags (a layer of its own) name a
+			// whole group only when no file does.
+			cmdline, firstCmdline := o.File == profile.CommandLineFile, first.File == profile.CommandLineFile
+			if first.File == "" || (firstCmdline && !cmdline) ||
+				(cmdline == firstCmdline && (o.Line < first.Line || (o.Line == first.Line && o.Col < first.Col))) {
+				first = o
+			}
+		}
+	}
+	if first.File != "" {
+		return first
+	}
+	for i := len(c.p.Files) - 1; i >= 0; i-- {
+		if c.p.Files[i] != profile.CommandLineFile {
+			return profile.Origin{File: c.p.Files[i]}
+		}
+	}
+	return profile.Origin{}
+}
+
+func cloneFlags(ns profile.Namespaces) uintptr {
+	var f uintptr
+	set := func(on bool, flag int) {
+		if on {
+			f |= uintptr(flag)
+		}
+	}
+	set(ns.User, unix.CLONE_NEWUSER)
+	set(ns.Mount, unix.CLONE_NEWNS)
+	set(ns.PID, unix.CLONE_NEWPID)
+	set(ns.Net, unix.CLONE_NEWNET)
+	set(ns.IPC, unix.CLONE_NEWIPC)
+	set(ns.UTS, unix.CLONE_NEWUTS)
+	set(ns.Cgroup, unix.CLONE_NEWCGROUP)
+	// CLONE_NEWTIME is not set here: its bit overlaps the exit-signal
+	// byte of clone(2), and a time namespace only applies to children of
+	// the process that unshares it. Plan.TimeNamespace carries it instead.
+	return f
+}
+
+// steps lays out the setup pipeline. The order is fixed by what each step
+// needs:
+//   - [desktop] and D-Bus binds follow the profile's mounts, and the
+//     loopback interface is brought up while the sandbox still holds
+//     CAP_NET_ADMIN over its network namespace (before lock-mounts);
+//   - files the host trusts that a writable bind exposes are bound onto
+//     themselves read-only after every other mount, so no ordering of the
+//     profile undoes that (compile_protect.go);
+//   - propagation is made private before the first mount, or root-mode
+//     mounts would leak to the host (F9);
+//   - the view is built under the new root, then pivot_root detaches the
+//     host tree;
+//   - mounts are locked (a further user namespace) once the view is final,
+//     so the payload cannot undo them (F3);
+//   - ids change before capabilities are set, because changing uid clears
+//     the effective set;
+//   - resource limits come after every step that allocates, forks or
+//     opens (L10: limits.as = "1G" made the init's fork of the payload
+//     fail), and the init forks the payload before them, so they bind the
+//     payload and not the setup or the init; they stay before seccomp,
+//     which an allow-list may not let prlimit64 through;
+//   - no_new_privs and seccomp come last, right before exec, so setup
+//     itself is not filtered.
+func (c *compiler) steps(pl *plan.Plan, argv []string) []plan.Step {
+	p := c.p
+	var s []plan.Step
+	// Mounts need locking only against a payload that keeps
+	// CAP_SYS_ADMIN in the sandbox's user namespace: without it nothing
+	// there can mount, unmount or remount, and a user namespace the
+	// payload makes for itself gets every mount locked by the kernel
+	// (copied into a less privileged namespace). Locking costs a further
+	// user and mount namespace, and tearing the first one down, at every
+	// launch.
+	lock := pl.IDs != nil && c.keepsSysAdmin() && singleID(pl.IDs)
+	// First, while the sandbox holds every capability in its user
+	// namespace and before any step could create another.
+	if st := c.usernsLimit(lock); st != nil {
+		s = append(s, st)
+	}
+	s = append(s, plan.MakePrivate{}, plan.NewRoot{})
+	s = append(s, c.mountSteps()...)
+	// After the profile's own mounts: a tmpfs the profile puts on
+	// ${HOME} or /tmp would otherwise hide the sockets and files bound
+	// into it.
+	s = append(s, c.desktopSteps(pl)...)
+	s = append(s, c.networkSteps(pl)...)
+	if p.Hostname != "" {
+		s = append(s, plan.Hostname{From: plan.From{At: plan.Origin(c.origin("hostname"))}, Name: p.Hostname})
+	}
+	if p.Domainname != "" {
+		s = append(s, plan.Domainname{From: plan.From{At: plan.Origin(c.origin("domainname"))}, Name: p.Domainname})
+	}
+	// Last before the host tree goes: protection covers every mount
+	// above, the profile's, the desktop's and the network's.
+	s = append(s, c.protectSteps(pl, s)...)
+	s = append(s, plan.PivotRoot{})
+	uid, gid := c.insideIDs()
+	// Ids change before the mounts are locked: the nested user namespace
+	// that locks them denies setgroups, and maps only the id the sandbox
+	// runs as by then.
+	if st, ok := c.setIDs(uid, gid); ok {
+		s = append(s, st)
+	}
+	if lock {
+		s = append(s, plan.LockMounts{UID: uid, GID: gid})
+	} else if pl.IDs != nil && c.keepsSysAdmin() {
+		c.refuseUnlockedMounts()
+	}
+	s = append(s, c.chdir(pl.Env))
+	s = append(s, c.capabilities())
+	if p.Process.NoNewPrivs {
+		s = append(s, plan.NoNewPrivs{From: plan.From{At: plan.Origin(c.origin("process.no_new_privs"))}})
+	}
+	if p.Process.NewSession {
+		s = append(s, plan.NewSession{From: plan.From{At: plan.Origin(c.origin("process.new_session"))}})
+	}
+	for _, l := range p.Limits {
+		s = append(s, plan.Rlimit{From: plan.From{At: plan.Origin(l.At)}, Name: l.Name, Resource: rlimitResource[l.Name], Soft: l.Soft, Hard: l.Hard})
+	}
+	// Landlock last but seccomp, on the payload's own thread: after
+	// the init forked it (the init keeps the host /proc it ends the
+	// sandbox through), after every path the setup opens.
+	if ll := c.landlock(s[:pivotIndex(s)]); ll != nil {
+		s = append(s, *ll)
+	}
+	if sc := c.seccomp(); sc != nil {
+		s = append(s, *sc)
+	}
+	path, _ := plan.LookupEnv(pl.Env, "PATH")
+	s = append(s, plan.Exec{From: plan.From{At: plan.Origin(c.origin("programs"))}, Argv: append([]string(nil), argv...), Path: path, Init: p.Process.Init})
+	return s
+}
+
+// pivotIndex returns the index of the pivot-root step: the view is what
+// comes before it.
+func pivotIndex(s []plan.Step) int {
+	for i, st := range s {
+		if _, ok := st.(plan.PivotRoot); ok {
+			return i
+		}
+	}
+	return len(s)
+}
+
+// rlimitResource maps profile names to RLIMIT_* numbers.
+var rlimitResource = map[string]int{
+	"as": unix.RLIMIT_AS, "core": unix.RLIMIT_CORE, "cpu": unix.RLIMIT_CPU,
+	"data": unix.RLIMIT_DATA, "fsize": unix.RLIMIT_FSIZE, "locks": 10,
+	"memlock": unix.RLIMIT_MEMLOCK, "msgqueue": 12, "nice": 13,
+	"nofile": unix.RLIMIT_NOFILE, "nproc": unix.RLIMIT_NPROC, "rss": unix.RLIMIT_RSS,
+	"rtprio": unix.RLIMIT_RTPRIO, "rttime": 15, "sigpending": 11, "stack": unix.RLIMIT_STACK,
+}

@@ -1,0 +1,91 @@
+package compile
+
+import (
+	"os"
+	"sandbox/hostview"
+	"sandbox/internal/compiletest"
+	"sandbox/plan"
+	"strings"
+	"testing"
+)
+
+// TestUserNamespaceLimitStep checks where the user namespace limit (I9)
+// goes: first, in every plan whose payload may not create user
+// namespaces; leaving room for the one LockMounts makes; optional only
+// where the seccomp filter refuses user namespaces too.
+func TestUserNamespaceLimitStep(t *testing.T) {
+	const none = "[process]\nnew_session = true\n[seccomp]\npolicy = \"none\"\n"
+	for _, tc := range []struct {
+		name, extra   string
+		want          bool
+		max           int
+		optional      bool
+		lockMountsToo bool
+	}{
+		{"default", "", true, 0, true, false},
+		{"no filter", none, true, 0, false, false},
+		{"no filter, mounts locked", none + "[capabilities]\nkeep = [\"CAP_SYS_ADMIN\"]\n", true, 1, false, true},
+		{"clone allowed", "[seccomp.syscalls]\nclone = \"allow\"\n", true, 0, false, false},
+		{"unshare logged", "[seccomp.syscalls]\nunshare = \"log\"\n", true, 0, false, false},
+		{"unshare refused otherwise", "[seccomp.syscalls]\nunshare = \"EACCES\"\n", true, 0, true, false},
+		{"allow-list without unshare", "[seccomp]\npolicy = \"allow-list\"\n[seccomp.syscalls]\nread = \"allow\"\n", true, 0, true, false},
+		{"allow-list with unshare", "[seccomp]\npolicy = \"allow-list\"\n[seccomp.syscalls]\nunshare = \"allow\"\n", true, 0, false, false},
+		{"nested allowed", "[process]\nnested_user_namespaces = true\n", false, 0, false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pl := minimalPlan(t, tc.extra, "/bin/true")
+			st, ok := pl.Steps[0].(plan.UserNamespaceLimit)
+			if ok != tc.want {
+				t.Fatalf("first step %s, want a user namespace limit: %v", pl.Steps[0].Kind(), tc.want)
+			}
+			if ok && (st.Max != tc.max || st.Optional != tc.optional) {
+				t.Errorf("limit %d, optional %v; want %d, %v", st.Max, st.Optional, tc.max, tc.optional)
+			}
+			locks := false
+			for _, s := range pl.Steps {
+				_, l := s.(plan.LockMounts)
+				locks = locks || l
+			}
+			if locks != tc.lockMountsToo {
+				t.Errorf("lock-mounts in the plan: %v, want %v", locks, tc.lockMountsToo)
+			}
+		})
+	}
+}
+
+// TestUserNamespaceLimitRefusals checks the profiles the limit cannot
+// protect: both are refused with the line and the fix.
+func TestUserNamespaceLimitRefusals(t *testing.T) {
+	for _, tc := range []struct{ extra, want string }{
+		{"[namespaces]\nuser = false\n[process]\nnew_session = true\n[seccomp]\npolicy = \"none\"\n",
+			":7:1: seccomp.policy: without a seccomp filter that refuses user namespaces and with namespaces.user = false"},
+		{"[capabilities]\nkeep = [\"CAP_SYS_RESOURCE\"]\n[process]\nnew_session = true\n[seccomp]\npolicy = \"none\"\n",
+			":3:9: capabilities.keep: CAP_SYS_RESOURCE would let the payload raise user.max_user_namespaces again"},
+	} {
+		p := compiletest.LoadText(t, "extends = [\"minimal\"]\n"+tc.extra)
+		h := cacheHost()
+		h.UID, h.GID, h.EUID = 0, 0, 0
+		_, err := Compile(p, []string{"/bin/true"}, h)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: %v, want %q", tc.extra, err, tc.want)
+		}
+	}
+}
+
+// minimalPlan compiles the shipped minimal profile, with extra appended,
+// for this process's ids.
+func minimalPlan(t testing.TB, extra string, command ...string) *plan.Plan {
+	t.Helper()
+	pl, err := Compile(compiletest.LoadText(t, "extends = [\"minimal\"]\n"+extra), command, cacheHost())
+	if err != nil {
+		t.Fatalf("compile: %v", err)
+	}
+	return pl
+}
+
+// cacheHost is the golden host with this process's ids.
+func cacheHost() hostview.Host {
+	h := compiletest.GoldenHost()
+	h.UID, h.GID, h.EUID = uint32(os.Getuid()), uint32(os.Getgid()), uint32(os.Geteuid())
+	return h
+}
