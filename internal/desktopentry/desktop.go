@@ -10,13 +10,9 @@ import (
 	"sandbox/internal/nofollow"
 )
 
-// The desktop subcommand closes the most common way out of a sandbox: a
-// program that has a profile, started from the desktop menu, a file
-// manager or D-Bus, which all read the system's desktop entries and start
-// the program directly. `install` writes a user entry with the same
-// desktop file id, which hides the system one, whose every command line
-// goes through sandbox; `audit` finds the programs that can still start
-// unsandboxed.
+// install writes a user entry with the same desktop file id as the
+// system one, which it hides, whose every command line goes through
+// sandbox; audit finds the programs that can still start unsandboxed.
 
 // exitLauncher is the status of a launcher failure, the one every
 // subcommand of sandbox exits with when it cannot do what it was asked.
@@ -26,7 +22,7 @@ const exitLauncher = 125
 type desktopCtx struct {
 	dirs           xdgData
 	o              Options
-	sb             Sandbox
+	sb             Sandbox // o.Sandbox
 	stdout, stderr io.Writer
 }
 
