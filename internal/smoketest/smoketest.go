@@ -1,4 +1,4 @@
-package main
+package smoketest
 
 import (
 	"bytes"
@@ -42,26 +42,17 @@ const smokeKillGrace = 3 * time.Second
 // forever cannot exhaust memory before its timeout.
 const smokeOutputLimit = 4 << 20
 
-// cmdTest runs the smoke test of each profile: test.requires are looked up
+// Run runs the smoke test of each profile: test.requires are looked up
 // on the host, test.setup runs on the host, test.command runs in the
 // profile's sandbox and must exit with test.expect_exit and print what
-// test.expect_output matches, then test.check runs on the host.
+// test.expect_output matches, then test.check runs on the host. The
+// sandbox command has checked the arguments: each names a profile.
 //
 // One line is printed per profile. The status is 0 when every test
 // passed, 1 when one failed, 77 when none failed but one was skipped
 // because its program is not installed (under CI=true that is a
 // failure), and 125 when a profile does not load or compile.
-func cmdTest(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprintln(stderr, "sandbox: test needs at least one profile name or path")
-		return exitLauncher
-	}
-	for _, a := range args {
-		if strings.HasPrefix(a, "-") {
-			fmt.Fprintf(stderr, "sandbox: test: unknown option %q\n", a)
-			return exitLauncher
-		}
-	}
+func Run(args []string, o Options, stdout, stderr io.Writer) int {
 	// A profile given by a relative path names a file from here, not
 	// from the project directory below.
 	args = append([]string(nil), args...)
@@ -89,7 +80,7 @@ func cmdTest(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "sandbox: test: %v\n", err)
 		return exitLauncher
 	}
-	c := newCaller()
+	c := o.Caller()
 	home, err := smokeHome(&c)
 	if err != nil {
 		fmt.Fprintf(stderr, "sandbox: test: %v\n", err)
@@ -99,8 +90,8 @@ func cmdTest(args []string, stdout, stderr io.Writer) int {
 	ci := os.Getenv("CI") == "true"
 	worst := smokePassed
 	for _, name := range args {
-		if o := smokeTest(name, c, ci, stdout, stderr); o > worst {
-			worst = o
+		if r := o.smokeTest(name, c, ci, stdout, stderr); r > worst {
+			worst = r
 		}
 	}
 	switch worst {
@@ -115,10 +106,10 @@ func cmdTest(args []string, stdout, stderr io.Writer) int {
 }
 
 // smokeTest runs one profile's test and prints its line.
-func smokeTest(name string, c caller, ci bool, stdout, stderr io.Writer) smokeOutcome {
-	p, err := profile.Load(name, c.env, c.src)
+func (o Options) smokeTest(name string, c Caller, ci bool, stdout, stderr io.Writer) smokeOutcome {
+	p, err := profile.Load(name, c.Env, c.Src)
 	if err != nil {
-		printErr(stderr, err)
+		o.PrintErr(stderr, err)
 		fmt.Fprintf(stdout, "FAIL %s: the profile does not load\n", name)
 		return smokeBroken
 	}
@@ -157,15 +148,15 @@ func smokeTest(name string, c caller, ci bool, stdout, stderr io.Writer) smokeOu
 	// The compile comes after setup, which may create a directory the
 	// profile binds, and before the launch, so that a profile error is
 	// reported as one (125) rather than as a launcher failure. It is as
-	// lenient as the launch in smokeChild.
-	pl, err := compilePlan(p, t.Command, c.host)
+	// lenient as the launch in Child.
+	pl, err := o.Compile(p, t.Command, c.Host)
 	if err != nil {
-		printErr(stderr, err)
+		o.PrintErr(stderr, err)
 		fmt.Fprintf(stdout, "FAIL %s: the profile does not compile\n", name)
 		return smokeBroken
 	}
 	if cwd, err := os.Getwd(); err == nil {
-		if err := smokeGiveToSandbox(pl, []string{cwd, c.host.Home}, created); err != nil {
+		if err := smokeGiveToSandbox(pl, []string{cwd, c.Host.Home}, created); err != nil {
 			fmt.Fprintf(stdout, "FAIL %s: giving the test's directories to the sandbox's host id: %v\n", name, err)
 			return smokeFailed
 		}
@@ -183,14 +174,14 @@ func smokeTest(name string, c caller, ci bool, stdout, stderr io.Writer) smokeOu
 
 // smokeSteps runs the sandboxed command and check, and returns why the
 // test failed, or "".
-func smokeSteps(name string, c caller, t profile.SmokeTest, timeout time.Duration, owner *[2]uint32) string {
-	// The sandbox runs in a second launcher process (smokeChild), which
+func smokeSteps(name string, c Caller, t profile.SmokeTest, timeout time.Duration, owner *[2]uint32) string {
+	// The sandbox runs in a second launcher process (Child), which
 	// can be signalled, and its sandbox found and killed, when the
 	// timeout passes.
 	argv := append([]string{name, "--"}, t.Command...)
 	cmd := exec.Command("/proc/self/exe", argv...)
-	cmd.Args[0] = smokeChildName
-	cmd.Env = c.host.Env
+	cmd.Args[0] = ChildName
+	cmd.Env = c.Host.Env
 	r := smokeRunAs(cmd, timeout, owner)
 	if !r.ok(t.ExpectExit) {
 		return fmt.Sprintf("%s %s", smokeQuote(t.Command), r.describe(t.ExpectExit))
@@ -213,9 +204,9 @@ func smokeSteps(name string, c caller, t profile.SmokeTest, timeout time.Duratio
 
 // smokeCommand is a host command of a test (setup, check), run with the
 // test's scratch home.
-func smokeCommand(c caller, argv []string) *exec.Cmd {
+func smokeCommand(c Caller, argv []string) *exec.Cmd {
 	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Env = c.host.Env
+	cmd.Env = c.Host.Env
 	return cmd
 }
 

@@ -1,4 +1,4 @@
-package main
+package desktopentry
 
 import (
 	"os"
@@ -11,8 +11,8 @@ import (
 // could run differently from what we would wrap: a second Exec, however
 // hidden, and a first group other than [Desktop Entry].
 func TestWrapEntryRefusesAmbiguousEntries(t *testing.T) {
-	self := newDesktopWorld(t).self
-	w := wrapper{self: self, profile: "fakeapp"}
+	world := newDesktopWorld(t)
+	w := wrapper{self: world.self, profile: "fakeapp"}
 	tests := map[string]struct{ entry, want string }{
 		"a no-break space before a group-like key": {"[Desktop Entry]\nType=Application\nExec=fakeapp\n\u00a0[x]=]\nExec=/bin/evil\n", "sets Exec twice (lines 3 and 5)"},
 		"a second Exec":            {"[Desktop Entry]\nType=Application\nExec=fakeapp\nExec=/bin/evil\n", "sets Exec twice"},
@@ -23,7 +23,7 @@ func TestWrapEntryRefusesAmbiguousEntries(t *testing.T) {
 	}
 	for name, tt := range tests {
 		src := mustParse(t, "x.desktop", tt.entry)
-		if _, err := wrapEntry(src, "x.desktop", w, "/orig", nil); err == nil || !strings.Contains(err.Error(), tt.want) {
+		if _, err := world.cli().wrapEntry(src, "x.desktop", w, "/orig", nil); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: wrapEntry error %v, want %q", name, err, tt.want)
 		}
 	}
@@ -33,16 +33,17 @@ func TestWrapEntryRefusesAmbiguousEntries(t *testing.T) {
 // twice with one Exec: the markers are written once, and the result reads
 // back sandboxed.
 func TestWrapEntryMergedGroup(t *testing.T) {
-	self := newDesktopWorld(t).self
+	w := newDesktopWorld(t)
+	self := w.self
 	src := mustParse(t, "x.desktop", "[Desktop Entry]\nType=Application\n[Desktop Action a]\nExec=fakeapp --a\n[Desktop Entry]\nExec=fakeapp %u\nDBusActivatable=true\n")
-	out, err := wrapEntry(src, "x.desktop", wrapper{self: self, profile: "fakeapp"}, "/orig", nil)
+	out, err := w.cli().wrapEntry(src, "x.desktop", wrapper{self: self, profile: "fakeapp"}, "/orig", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if n := len(out.keyLines(groupEntry, keyProfile)); n != 1 {
 		t.Errorf("%d %s lines, want 1:\n%s", n, keyProfile, out)
 	}
-	if why := unsandboxed(out); why != "" || out.boolean(groupEntry, dbusActivatable) {
+	if why := w.cli().unsandboxed(out); why != "" || out.boolean(groupEntry, dbusActivatable) {
 		t.Errorf("the merged entry %s (DBusActivatable %v):\n%s", why, out.boolean(groupEntry, dbusActivatable), out)
 	}
 }
@@ -51,9 +52,10 @@ func TestWrapEntryMergedGroup(t *testing.T) {
 // it must: a CRLF file keeps its CRs, and a last line without a newline
 // stays so.
 func TestWrapEntryKeepsLineEnds(t *testing.T) {
-	self := newDesktopWorld(t).self
+	w := newDesktopWorld(t)
+	self := w.self
 	src := mustParse(t, "x.desktop", "[Desktop Entry]\r\nType=Application\r\nExec=fakeapp\r\nName=last")
-	out, err := wrapEntry(src, "x.desktop", wrapper{self: self, profile: "fakeapp"}, "/orig", nil)
+	out, err := w.cli().wrapEntry(src, "x.desktop", wrapper{self: self, profile: "fakeapp"}, "/orig", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +82,7 @@ func TestExecFieldCodesOutsideTheProgram(t *testing.T) {
 		wrapper{self: pctSelf, profile: "a%b"}.execValue([]string{"app", "%U"}): "",
 		joinExec([]string{w.self, "-p", "x", "--", "app", "%U"}):                "not this sandbox binary",
 	} {
-		got := execNotThroughSandbox(value)
+		got := w.cli().execNotThroughSandbox(value)
 		if want == "" && got != "" || want != "" && !strings.Contains(got, want) {
 			t.Errorf("Exec=%s: %q, want %q", value, got, want)
 		}
@@ -94,13 +96,13 @@ func TestNotThroughSandboxNeedsTheRealBinary(t *testing.T) {
 	fake := filepath.Join(w.root, "elsewhere", "sandbox")
 	w.write(fake, "#!/bin/sh\nexec \"$@\"\n")
 	os.Chmod(fake, 0o755)
-	if why := notThroughSandbox([]string{fake, "-p", "x", "--", "app"}, false); !strings.Contains(why, "not this sandbox binary") {
+	if why := w.cli().notThroughSandbox([]string{fake, "-p", "x", "--", "app"}, false); !strings.Contains(why, "not this sandbox binary") {
 		t.Errorf("an impostor named sandbox: %q", why)
 	}
-	if why := notThroughSandbox([]string{w.self, "-p", "x", "--", "app"}, false); why != "" {
+	if why := w.cli().notThroughSandbox([]string{w.self, "-p", "x", "--", "app"}, false); why != "" {
 		t.Errorf("the real binary: %q", why)
 	}
-	if why := notThroughSandbox([]string{"sandbox", "-p", "x", "--", "app"}, true); !strings.Contains(why, "not an absolute path") {
+	if why := w.cli().notThroughSandbox([]string{"sandbox", "-p", "x", "--", "app"}, true); !strings.Contains(why, "not an absolute path") {
 		t.Errorf("a D-Bus service file naming sandbox without a path: %q", why)
 	}
 }

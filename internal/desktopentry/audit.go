@@ -1,4 +1,4 @@
-package main
+package desktopentry
 
 import (
 	"errors"
@@ -21,7 +21,7 @@ type finding struct {
 // activation that finds the system's service file.
 func (ctx *desktopCtx) audit() int {
 	system := ctx.dirs.systemApps()
-	claims := profile.IndexPrograms(profile.List(ctx.c.src), ctx.c.src)
+	claims := profile.IndexPrograms(profile.List(ctx.o.Src), ctx.o.Src)
 	profileFor := func(prog string) (string, error) {
 		c, err := claims.Resolve(prog)
 		var none *profile.NoClaimError
@@ -108,11 +108,11 @@ func (ctx *desktopCtx) auditApp(id, systemPath string, profileFor func(string) (
 	case user == nil:
 		found = append(found, finding{id, fmt.Sprintf("profile %s exists, but the menu starts %s unsandboxed from %s", prof, runs, systemPath), fix})
 	case !ours(user):
-		if why := unsandboxed(user); why != "" && !user.boolean(groupEntry, "Hidden") {
+		if why := ctx.sb.unsandboxed(user); why != "" && !user.boolean(groupEntry, "Hidden") {
 			found = append(found, finding{id, fmt.Sprintf("your own entry %s starts it unsandboxed: %s", userPath, why), "sandbox desktop install --force " + shellWord(id)})
 		}
 	default:
-		why := unsandboxed(user)
+		why := ctx.sb.unsandboxed(user)
 		if why == "" && user.boolean(groupEntry, dbusActivatable) {
 			why = "DBusActivatable=true makes the menu ask D-Bus instead"
 		}
@@ -160,7 +160,7 @@ func (ctx *desktopCtx) auditService(id, systemPath string, sys *keyFile, fix str
 	if err != nil {
 		return finding{id, fmt.Sprintf("cannot read the D-Bus service file %s (%v)", path, err), "check the file"}, true
 	}
-	why := unsandboxed(kf)
+	why := ctx.sb.unsandboxed(kf)
 	switch {
 	case why == "":
 		return finding{}, false

@@ -1,4 +1,4 @@
-package main
+package desktopentry
 
 import (
 	"fmt"
@@ -35,7 +35,7 @@ func escapeString(v string) string {
 
 // splitExec parses an Exec value as found in a file, as a GLib menu
 // does: the string escapes first, then g_shell_parse_argv (see
-// desktop_shell.go). Field codes stay in the arguments; a menu expands
+// shell.go). Field codes stay in the arguments; a menu expands
 // them before it splits, which for a well-formed entry (a field code is a
 // word of its own) comes to the same. An empty value is no command, as
 // for GLib.

@@ -1,4 +1,4 @@
-package main
+package desktopentry
 
 import (
 	"bytes"
@@ -24,7 +24,7 @@ func buildSandbox(t *testing.T) string {
 	dir := t.TempDir()
 	os.Chmod(dir, 0o755)
 	bin := filepath.Join(dir, "sandbox")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	out, err := exec.Command("go", "build", "-o", bin, "sandbox/cmd/sandbox").CombinedOutput()
 	if err != nil {
 		t.Fatalf("building sandbox: %v\n%s", err, out)
 	}
@@ -75,7 +75,6 @@ func runAsMenu(t *testing.T, w *desktopWorld, argv []string) string {
 func TestDesktopEntryStartsTheSandbox(t *testing.T) {
 	bin := buildSandbox(t) // before the world changes HOME, and with it Go's caches
 	w := newDesktopWorld(t)
-	w.useBinary(bin)
 	if err := exec.Command(bin, "-p", "minimal", "--", "/bin/true").Run(); err != nil {
 		requireOrSkip(t, false, "sandbox -p minimal cannot start here (user namespaces unavailable?): "+err.Error())
 	}
@@ -97,7 +96,11 @@ func TestDesktopEntryStartsTheSandbox(t *testing.T) {
 	}
 	hostNS := strings.Fields(direct)[1]
 
-	w.mustSandbox("desktop", "install", "-p", "minimal", id)
+	// Installed as a user installs it: by the real binary, whose own
+	// command line the entries it writes must pass.
+	if out, err := exec.Command(bin, "desktop", "install", "-p", "minimal", id).CombinedOutput(); err != nil {
+		t.Fatalf("sandbox desktop install: %v\n%s", err, out)
+	}
 	userPath := w.userEntry(id)
 	checkSandboxed := func(what, got, tail string) {
 		t.Helper()

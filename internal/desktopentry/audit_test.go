@@ -1,6 +1,7 @@
-package main
+package desktopentry
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -128,10 +129,10 @@ func TestDesktopAuditCleanSystem(t *testing.T) {
 func TestProgramIndexAgreesWithFindByProgram(t *testing.T) {
 	w := newDesktopWorld(t)
 	w.write(w.root+"/config/sandbox/profiles/aaa.toml", "programs = [\"fakeapp\", \"aaa\", \"vim\"]\nextends = [\"minimal\"]\n")
-	c := newCaller()
-	entries := profile.List(c.src)
-	// audit's one-pass index, as desktop_audit.go builds it.
-	claims := profile.IndexPrograms(entries, c.src)
+	c := w.options(io.Discard, io.Discard)
+	entries := profile.List(c.Src)
+	// audit's one-pass index, as audit.go builds it.
+	claims := profile.IndexPrograms(entries, c.Src)
 	index := map[string]string{}
 	for _, prog := range claims.Programs() {
 		if ch, err := claims.Resolve(prog); err == nil {
@@ -141,7 +142,7 @@ func TestProgramIndexAgreesWithFindByProgram(t *testing.T) {
 	checked := 0
 	for _, e := range entries {
 		for _, prog := range e.Programs {
-			want, _ := profile.FindByProgram(prog, c.env, c.src)
+			want, _ := profile.FindByProgram(prog, c.Env, c.Src)
 			if index[prog] != want {
 				t.Errorf("program %s: index says %q, FindByProgram %q", prog, index[prog], want)
 			}

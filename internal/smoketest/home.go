@@ -1,4 +1,4 @@
-package main
+package smoketest
 
 import (
 	"os"
@@ -28,24 +28,24 @@ const smokeDirsVar = "SANDBOX_TEST_PROFILE_DIRS"
 var smokeHomeVars = []string{"XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"}
 
 // smokeHome makes the scratch home and points c at it.
-func smokeHome(c *caller) (home string, err error) {
+func smokeHome(c *Caller) (home string, err error) {
 	home, err = os.MkdirTemp("", "sandbox-test-home-")
 	if err != nil {
 		return "", err
 	}
-	c.env.Home = home
-	c.env.UserDirs = nil
+	c.Env.Home = home
+	c.Env.UserDirs = nil
 	vars := map[string]string{}
-	for k, v := range c.env.Vars {
+	for k, v := range c.Env.Vars {
 		vars[k] = v
 	}
 	for _, k := range smokeHomeVars {
 		delete(vars, k)
 	}
 	vars["HOME"] = home
-	c.env.Vars = vars
-	c.host.Home = home
-	c.host.Env = smokeEnv(c.host.Env, home, c.src.Dirs)
+	c.Env.Vars = vars
+	c.Host.Home = home
+	c.Host.Env = smokeEnv(c.Host.Env, home, c.Src.Dirs)
 	return home, nil
 }
 
@@ -65,7 +65,7 @@ func smokeEnv(env []string, home string, dirs []string) []string {
 
 // smokeChildDirs is the search path the child launcher of a smoke test
 // uses: the one `sandbox test` was started with, not the scratch home's.
-func smokeChildDirs(c *caller) {
+func smokeChildDirs(c *Caller) {
 	if v := os.Getenv(smokeDirsVar); v != "" {
 		var dirs []string
 		for _, d := range strings.Split(v, ":") {
@@ -73,6 +73,6 @@ func smokeChildDirs(c *caller) {
 				dirs = append(dirs, d)
 			}
 		}
-		c.src.Dirs = dirs
+		c.Src.Dirs = dirs
 	}
 }

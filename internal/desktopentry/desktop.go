@@ -1,7 +1,6 @@
-package main
+package desktopentry
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -11,110 +10,31 @@ import (
 	"sandbox/internal/nofollow"
 )
 
-// The desktop subcommand closes the most common way out of a sandbox: a
-// program that has a profile, started from the desktop menu, a file
-// manager or D-Bus, which all read the system's desktop entries and start
-// the program directly. `install` writes a user entry with the same
-// desktop file id, which hides the system one, whose every command line
-// goes through sandbox; `audit` finds the programs that can still start
-// unsandboxed.
+// install writes a user entry with the same desktop file id as the
+// system one, which it hides, whose every command line goes through
+// sandbox; audit finds the programs that can still start unsandboxed.
 
-const desktopUsage = `Usage:
-  sandbox desktop install [-p PROFILE] [--force] APP...
-  sandbox desktop remove APP...
-  sandbox desktop audit
-
-APP is a desktop file id (firefox-esr or firefox-esr.desktop) or the name
-of the program an entry runs. install writes $XDG_DATA_HOME/applications/ID
-(default ~/.local/share/applications), which hides the system entry, with
-every Exec run by sandbox in PROFILE (default: the profile whose programs
-list the entry's program), and a D-Bus service file when the application
-can be started over D-Bus. --force replaces an entry of your own (kept as
-ID.sandbox-orig and put back by remove). remove deletes what install
-wrote. audit lists every application that has a profile but would start
-unsandboxed, with the command that fixes it; it exits 1 if it finds one.
-`
-
-// sandboxExecutable is the binary the written entries run. Tests replace
-// it: the test binary is not sandbox.
-var sandboxExecutable = os.Executable
+// exitLauncher is the status of a launcher failure, the one every
+// subcommand of sandbox exits with when it cannot do what it was asked.
+const exitLauncher = 125
 
 // desktopCtx is what every desktop subcommand works with.
 type desktopCtx struct {
 	dirs           xdgData
-	c              caller
+	o              Options
+	sb             Sandbox // o.Sandbox
 	stdout, stderr io.Writer
 }
 
-func cmdDesktop(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, "sandbox: desktop needs install, remove or audit\n"+desktopUsage)
-		return exitLauncher
-	}
-	c := newCaller()
-	ctx := &desktopCtx{dirs: newXDGData(c.env.Vars, c.env.Home), c: c, stdout: stdout, stderr: stderr}
-	sub, rest := args[0], args[1:]
-	switch sub {
-	case "-h", "--help", "help":
-		fmt.Fprint(stdout, desktopUsage)
-		return 0
-	case "install":
-		return ctx.install(rest)
-	case "remove":
-		return ctx.remove(rest)
-	case "audit":
-		if len(rest) > 0 {
-			fmt.Fprintln(stderr, "sandbox: desktop audit takes no arguments")
-			return exitLauncher
-		}
-		return ctx.audit()
-	}
-	fmt.Fprintf(stderr, "sandbox: unknown desktop subcommand %q\n%s", sub, desktopUsage)
-	return exitLauncher
-}
-
-// installOptions are the options of `desktop install`.
-type installOptions struct {
-	profile string
-	force   bool
-	apps    []string
-}
-
-func parseInstallArgs(args []string) (installOptions, error) {
-	var o installOptions
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		switch {
-		case a == "--force" || a == "-f":
-			o.force = true
-		case a == "-p" || a == "--profile":
-			if i+1 >= len(args) {
-				return o, fmt.Errorf("%s needs a profile name or path", a)
-			}
-			i++
-			o.profile = args[i]
-		case strings.HasPrefix(a, "--profile="):
-			o.profile = strings.TrimPrefix(a, "--profile=")
-		case a == "--":
-			o.apps = append(o.apps, args[i+1:]...)
-			i = len(args)
-		case strings.HasPrefix(a, "-"):
-			return o, fmt.Errorf("unknown option %q", a)
-		default:
-			o.apps = append(o.apps, a)
-		}
-	}
-	if len(o.apps) == 0 {
-		return o, errors.New("name at least one application (a desktop file id or a program)")
-	}
-	return o, nil
+func newCtx(o Options) *desktopCtx {
+	return &desktopCtx{dirs: newXDGData(o.Env.Vars, o.Env.Home), o: o, sb: o.Sandbox, stdout: o.Stdout, stderr: o.Stderr}
 }
 
 // self is the absolute path of the sandbox binary for the entries to run.
 // A menu starts programs with its own PATH and working directory, so only
 // an absolute path is certain to find the same binary.
 func (ctx *desktopCtx) self() (string, error) {
-	exe, err := sandboxExecutable()
+	exe, err := ctx.sb.Executable()
 	if err != nil {
 		return "", fmt.Errorf("finding the sandbox binary: %w", err)
 	}
@@ -165,7 +85,7 @@ func (ctx *desktopCtx) resolveApp(app string, system map[string]string) (string,
 				continue
 			}
 			seen[id] = true
-			if filepath.Base(entryProgram(m[id])) == app {
+			if filepath.Base(ctx.sb.entryProgram(m[id])) == app {
 				matches = append(matches, id)
 			}
 		}
@@ -181,7 +101,7 @@ func (ctx *desktopCtx) resolveApp(app string, system map[string]string) (string,
 
 // entryProgram is the program the main Exec of the entry at path runs,
 // looking through sandbox for an entry we wrote.
-func entryProgram(path string) string {
+func (sb Sandbox) entryProgram(path string) string {
 	kf, err := readKeyFile(path)
 	if err != nil {
 		return ""
@@ -194,7 +114,7 @@ func entryProgram(path string) string {
 	if err != nil {
 		return ""
 	}
-	if p := sandboxedProgram(argv); p != "" {
+	if p := sb.sandboxedProgram(argv); p != "" {
 		return p
 	}
 	return programOf(argv)
@@ -210,7 +130,7 @@ func entryProgram(path string) string {
 // without following a link; create makes what is missing.
 func (ctx *desktopCtx) openUserDir(path string, create bool) (*nofollow.Dir, error) {
 	dir := filepath.Dir(path)
-	return nofollow.OpenDir(nofollow.TrustedBase(ctx.c.env.Home, dir), dir, create)
+	return nofollow.OpenDir(nofollow.TrustedBase(ctx.o.Env.Home, dir), dir, create)
 }
 
 // readUserKeyFile reads an entry or service file of the user's data

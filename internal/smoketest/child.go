@@ -1,16 +1,14 @@
-package main
+package smoketest
 
 import (
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 
 	"sandbox/launcher"
 	"sandbox/profile"
 )
 
-// smokeChildName is the argv[0] under which the sandbox binary runs one
+// ChildName is the argv[0] under which the sandbox binary runs one
 // smoke test's sandbox, re-executed by `sandbox test`:
 //
 //	sandbox-smoke-child PROFILE -- COMMAND [ARG...]
@@ -19,17 +17,9 @@ import (
 // cancelled from inside the process that waits for it; `sandbox test` can
 // signal this process, and kill its sandbox, when the test's timeout
 // passes. It is not a subcommand: nobody types it.
-const smokeChildName = "sandbox-smoke-child"
+const ChildName = "sandbox-smoke-child"
 
-// The dispatch happens before main parses anything, as runc does with
-// `runc init`: only `sandbox test` starts the binary under this name.
-func init() {
-	if filepath.Base(os.Args[0]) == smokeChildName {
-		os.Exit(smokeChild(os.Args[1:], os.Stderr))
-	}
-}
-
-// smokeChild loads and compiles the profile and runs command in it, with
+// Child loads and compiles the profile and runs command in it, with
 // the standard files it inherited (the pipes `sandbox test` reads).
 //
 // It differs from `sandbox -p PROFILE -- COMMAND` in one way: the plan is
@@ -38,22 +28,22 @@ func init() {
 // is left out with a warning instead of failing the launch; the test then
 // shows the program works without it, as the browsers' headless tests do.
 // Leaving a part out only takes access away.
-func smokeChild(args []string, stderr io.Writer) int {
+func Child(args []string, o Options, stderr io.Writer) int {
 	if len(args) < 3 || args[1] != "--" {
-		fmt.Fprintf(stderr, "%s: usage: %s PROFILE -- COMMAND [ARG...]\n", smokeChildName, smokeChildName)
+		fmt.Fprintf(stderr, "%s: usage: %s PROFILE -- COMMAND [ARG...]\n", ChildName, ChildName)
 		return exitLauncher
 	}
 	name, command := args[0], args[2:]
-	c := newCaller()
+	c := o.Caller()
 	smokeChildDirs(&c)
-	p, err := profile.Load(name, c.env, c.src)
+	p, err := profile.Load(name, c.Env, c.Src)
 	if err != nil {
-		printErr(stderr, err)
+		o.PrintErr(stderr, err)
 		return exitLauncher
 	}
-	pl, err := compilePlan(p, command, c.host)
+	pl, err := o.Compile(p, command, c.Host)
 	if err != nil {
-		printErr(stderr, err)
+		o.PrintErr(stderr, err)
 		return exitLauncher
 	}
 	for _, w := range pl.Warnings {
@@ -61,13 +51,13 @@ func smokeChild(args []string, stderr io.Writer) int {
 	}
 	// A persistent home is made in the test's scratch home, like any
 	// launch's: the caller's real one is not touched.
-	if err := ensureHome(p, pl, c.host.Home); err != nil {
-		printErr(stderr, err)
+	if err := o.EnsureHome(p, pl, c.Host.Home); err != nil {
+		o.PrintErr(stderr, err)
 		return exitLauncher
 	}
 	code, err := launcher.Run(pl, launcher.RunOptions{})
 	if err != nil {
-		printErr(stderr, err)
+		o.PrintErr(stderr, err)
 		return exitLauncher
 	}
 	return code

@@ -1,4 +1,4 @@
-package main
+package desktopentry
 
 import (
 	"fmt"
@@ -6,14 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 )
-
-// parseCommandLine is parseArgs, reached through a variable set at init:
-// parseArgs consults the subcommand table, and the table holds cmdDesktop,
-// so naming parseArgs here directly would make the table's initialisation
-// depend on itself.
-var parseCommandLine func([]string) (invocation, error)
-
-func init() { parseCommandLine = parseArgs }
 
 // wrapper turns a command line into the same command line run by sandbox
 // in one profile.
@@ -74,7 +66,7 @@ func duplicateExec(kf *keyFile) string {
 // entry, whose command came from its service file). The result is read
 // back as GLib reads it and refused unless every command it holds runs
 // sandbox.
-func wrapEntry(src *keyFile, id string, w wrapper, original string, mainExec []string) (*keyFile, error) {
+func (sb Sandbox) wrapEntry(src *keyFile, id string, w wrapper, original string, mainExec []string) (*keyFile, error) {
 	if err := checkWrappable(src); err != nil {
 		return nil, err
 	}
@@ -126,7 +118,7 @@ func wrapEntry(src *keyFile, id string, w wrapper, original string, mainExec []s
 	if err != nil {
 		return nil, fmt.Errorf("the rewritten entry does not read back: %w", err)
 	}
-	if why := unsandboxed(back); why != "" {
+	if why := sb.unsandboxed(back); why != "" {
 		return nil, fmt.Errorf("the rewritten %s would not run sandboxed: %s", src.path, why)
 	}
 	return back, nil
@@ -170,7 +162,7 @@ func execLines(kf *keyFile) []keyLine {
 // unsandboxed says how kf can start a program outside the sandbox, or ""
 // when every command line it holds goes through sandbox. Every Exec line
 // counts, not only the one GLib would use: a file with two is refused.
-func unsandboxed(kf *keyFile) string {
+func (sb Sandbox) unsandboxed(kf *keyFile) string {
 	service := markerGroup(kf) == groupDBus
 	lines := execLines(kf)
 	if len(lines) == 0 && service {
@@ -186,9 +178,9 @@ func unsandboxed(kf *keyFile) string {
 			if err != nil {
 				return fmt.Sprintf("[%s] %s does not parse (%v)", l.group, l.key, err)
 			}
-			why = notThroughSandbox(argv, true)
+			why = sb.notThroughSandbox(argv, true)
 		} else {
-			why = execNotThroughSandbox(l.value)
+			why = sb.execNotThroughSandbox(l.value)
 		}
 		if why != "" {
 			return fmt.Sprintf("[%s] %s %s", l.group, l.key, why)
@@ -208,7 +200,7 @@ const fieldCodeMark = "\x01"
 // becomes (a file name, the entry's name) can change every word after it;
 // so the sandbox part of the line (the binary, its options and "--") must
 // end before the first field code.
-func execNotThroughSandbox(value string) string {
+func (sb Sandbox) execNotThroughSandbox(value string) string {
 	s := unescapeString(value)
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
@@ -236,13 +228,13 @@ func execNotThroughSandbox(value string) string {
 		argv[i] = w.word
 	}
 	last := words[0]
-	if inv, err := parseCommandLine(argv[1:]); err == nil {
-		last = words[len(argv)-len(inv.command)-1]
+	if cl, err := sb.ParseArgs(argv[1:]); err == nil {
+		last = words[len(argv)-len(cl.Command)-1]
 	}
 	if code := strings.Index(expanded, fieldCodeMark); code >= 0 && code <= last.end {
 		return "has a field code before the program it sandboxes, which a menu could expand into options of sandbox"
 	}
-	return notThroughSandbox(argv, false)
+	return sb.notThroughSandbox(argv, false)
 }
 
 // trustedSandboxes are the installed paths of sandbox, which root owns.
@@ -253,7 +245,7 @@ var trustedSandboxes = []string{"/usr/bin/sandbox", "/usr/local/bin/sandbox"}
 // installed one: any other program called sandbox proves nothing. absolute
 // is for D-Bus service files, whose Exec dbus-daemon does not look up in
 // $PATH.
-func notThroughSandbox(argv []string, absolute bool) string {
+func (sb Sandbox) notThroughSandbox(argv []string, absolute bool) string {
 	if len(argv) == 0 {
 		return "is empty"
 	}
@@ -276,11 +268,11 @@ func notThroughSandbox(argv []string, absolute bool) string {
 	if err != nil || !info.Mode().IsRegular() || info.Mode()&0o111 == 0 {
 		return "runs " + argv[0] + ", which is no longer an executable file"
 	}
-	if !isSandboxBinary(bin) {
+	if !sb.isSandboxBinary(bin) {
 		return "runs " + argv[0] + ", which is not this sandbox binary nor an installed one"
 	}
-	inv, err := parseCommandLine(argv[1:])
-	if err != nil || inv.sub != "" || inv.help || inv.version {
+	cl, err := sb.ParseArgs(argv[1:])
+	if err != nil || cl.NoLaunch {
 		return "runs " + argv[0] + " without a program to sandbox"
 	}
 	return ""
@@ -288,8 +280,8 @@ func notThroughSandbox(argv []string, absolute bool) string {
 
 // isSandboxBinary reports whether path is this sandbox binary or an
 // installed one.
-func isSandboxBinary(path string) bool {
-	if self, err := sandboxExecutable(); err == nil && sameFile(path, self) {
+func (sb Sandbox) isSandboxBinary(path string) bool {
+	if self, err := sb.Executable(); err == nil && sameFile(path, self) {
 		return true
 	}
 	for _, t := range trustedSandboxes {
@@ -326,13 +318,13 @@ func findProgram(name string) (string, bool) {
 
 // sandboxedProgram is the program a sandbox command line runs, "" when
 // argv is not one.
-func sandboxedProgram(argv []string) string {
+func (sb Sandbox) sandboxedProgram(argv []string) string {
 	if len(argv) == 0 || filepath.Base(argv[0]) != "sandbox" {
 		return ""
 	}
-	inv, err := parseCommandLine(argv[1:])
-	if err != nil || inv.sub != "" || len(inv.command) == 0 {
+	cl, err := sb.ParseArgs(argv[1:])
+	if err != nil || cl.NoLaunch || len(cl.Command) == 0 {
 		return ""
 	}
-	return programOf(inv.command)
+	return programOf(cl.Command)
 }

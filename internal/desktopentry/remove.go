@@ -1,4 +1,4 @@
-package main
+package desktopentry
 
 import (
 	"errors"
@@ -10,10 +10,6 @@ import (
 )
 
 func (ctx *desktopCtx) remove(args []string) int {
-	if len(args) == 0 {
-		fmt.Fprintln(ctx.stderr, "sandbox: desktop remove: name at least one application (a desktop file id or a program)")
-		return exitLauncher
-	}
 	system := ctx.dirs.systemApps()
 	code := 0
 	for _, app := range args {

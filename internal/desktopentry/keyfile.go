@@ -1,4 +1,4 @@
-package main
+package desktopentry
 
 import (
 	"fmt"
@@ -13,7 +13,7 @@ import (
 // The lines mean what they mean to GLib's GKeyFile, which every GLib
 // menu, file manager and launcher reads entries with: a line that GLib
 // reads as a key must never look like a group to us, or an Exec we do not
-// see would run unsandboxed. desktop_keyfile_parse.go holds that grammar,
+// see would run unsandboxed. keyfile_parse.go holds that grammar,
 // and a differential test checks it against GLib itself.
 type keyFile struct {
 	path  string

@@ -1,4 +1,4 @@
-package main
+package desktopentry
 
 import (
 	"errors"
@@ -19,12 +19,7 @@ import (
 // replaced. It does not end in ".desktop", so no menu shows it.
 const backupSuffix = ".sandbox-orig"
 
-func (ctx *desktopCtx) install(args []string) int {
-	o, err := parseInstallArgs(args)
-	if err != nil {
-		fmt.Fprintf(ctx.stderr, "sandbox: desktop install: %v\n", err)
-		return exitLauncher
-	}
+func (ctx *desktopCtx) install(o InstallOptions) int {
 	self, err := ctx.self()
 	if err != nil {
 		fmt.Fprintf(ctx.stderr, "sandbox: %v\n", err)
@@ -32,9 +27,9 @@ func (ctx *desktopCtx) install(args []string) int {
 	}
 	system := ctx.dirs.systemApps()
 	code := 0
-	for _, app := range o.apps {
+	for _, app := range o.Apps {
 		if err := ctx.installOne(app, o, self, system); err != nil {
-			printErr(ctx.stderr, err)
+			ctx.o.PrintErr(ctx.stderr, err)
 			code = exitLauncher
 		}
 	}
@@ -60,7 +55,7 @@ type installPlan struct {
 	warnings []plan.Warning
 }
 
-func (ctx *desktopCtx) installOne(app string, o installOptions, self string, system map[string]string) error {
+func (ctx *desktopCtx) installOne(app string, o InstallOptions, self string, system map[string]string) error {
 	id, err := ctx.resolveApp(app, system)
 	if err != nil {
 		return err
@@ -83,7 +78,7 @@ func (ctx *desktopCtx) installOne(app string, o installOptions, self string, sys
 	for _, n := range pl.notes {
 		fmt.Fprintf(ctx.stderr, "sandbox: %s: note: %s\n", id, n)
 	}
-	reporter{w: ctx.stderr, level: normalLevel}.planWarnings(pl.warnings, id)
+	ctx.o.PlanWarnings(ctx.stderr, pl.warnings, id)
 	if pl.service != nil {
 		if err := ctx.writeUserFile(pl.servicePath, pl.service.String(), pl.serviceID); err != nil {
 			return err
@@ -96,12 +91,12 @@ func (ctx *desktopCtx) installOne(app string, o installOptions, self string, sys
 
 // planInstall decides what to wrap and checks that the result will
 // launch; it writes nothing.
-func (ctx *desktopCtx) planInstall(id string, o installOptions, self, systemPath string) (*installPlan, error) {
+func (ctx *desktopCtx) planInstall(id string, o InstallOptions, self, systemPath string) (*installPlan, error) {
 	pl := &installPlan{id: id, entryPath: filepath.Join(ctx.dirs.userApps(), id)}
 	if existing := ctx.dirs.userApp(id); existing != "" {
 		pl.entryPath = existing
 	}
-	source, original, err := ctx.installSource(pl, o.force, systemPath)
+	source, original, err := ctx.installSource(pl, o.Force, systemPath)
 	if err != nil {
 		return nil, err
 	}
@@ -135,12 +130,12 @@ func (ctx *desktopCtx) planInstall(id string, o installOptions, self, systemPath
 	if _, has := src.get(groupEntry, "Exec"); !has {
 		addMain = mainArgv
 	}
-	pl.profile, pl.warnings, err = ctx.installProfile(o.profile, mainArgv, source)
+	pl.profile, pl.warnings, err = ctx.installProfile(o.Profile, mainArgv, source)
 	if err != nil {
 		return nil, err
 	}
 	w := wrapper{self: self, profile: pl.profile}
-	if pl.entry, err = wrapEntry(src, id, w, original, addMain); err != nil {
+	if pl.entry, err = ctx.sb.wrapEntry(src, id, w, original, addMain); err != nil {
 		return nil, err
 	}
 	for _, g := range src.groups() {
@@ -158,7 +153,7 @@ func (ctx *desktopCtx) planInstall(id string, o installOptions, self, systemPath
 			if err != nil {
 				return nil, fmt.Errorf("reading your D-Bus service file: %w", err)
 			}
-			if !ours(kf) && !o.force {
+			if !ours(kf) && !o.Force {
 				return nil, fmt.Errorf("%s is your own D-Bus service file for %s, not one sandbox wrote; run again with --force to replace it", existing, name)
 			}
 			pl.serviceID = &id
@@ -249,7 +244,7 @@ func commandLines(src *keyFile, source, systemService string) (main, service []s
 // path is made absolute, since a menu starts programs in its own
 // directory.
 //
-// It compiles the way a launch does (cmdRun): what this machine lacks now
+// It compiles the way a launch does (`sandbox run`): what this machine lacks now
 // (a sound server, a display, a helper program) is left out with a
 // warning, not an error. install accepts exactly what run accepts, and
 // the session the menu later starts the entry in may well have it.
@@ -257,7 +252,7 @@ func (ctx *desktopCtx) installProfile(asked string, mainArgv []string, source st
 	name := asked
 	if name == "" {
 		prog := programOf(mainArgv)
-		choice, err := profile.Resolve(prog, ctx.c.env, ctx.c.src)
+		choice, err := profile.Resolve(prog, ctx.o.Env, ctx.o.Src)
 		if err != nil {
 			return "", nil, fmt.Errorf("%s runs %s: %w", source, prog, err)
 		}
@@ -269,11 +264,11 @@ func (ctx *desktopCtx) installProfile(asked string, mainArgv []string, source st
 		}
 		name = abs
 	}
-	p, err := profile.Load(name, ctx.c.env, ctx.c.src)
+	p, err := profile.Load(name, ctx.o.Env, ctx.o.Src)
 	if err != nil {
 		return "", nil, err
 	}
-	pl, err := compilePlan(p, expandFieldCodes(mainArgv, fieldCodeValues{}), ctx.c.host)
+	pl, err := ctx.o.Compile(p, expandFieldCodes(mainArgv, fieldCodeValues{}), ctx.o.Host)
 	if err != nil {
 		return "", nil, err
 	}
