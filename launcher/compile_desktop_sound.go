@@ -80,10 +80,8 @@ func (d *desktopCompiler) pulseCookie() string {
 
 func (d *desktopCompiler) pipeWire(at profile.Origin) {
 	if !d.c.p.Desktop.PipeWireUnrestricted {
-		d.c.fail(at, "desktop.pipewire", "the PipeWire socket cannot be restricted: any client of it can create a node from the server's "+
-			"spa-node-factory with a library of its choosing, which the host's PipeWire loads (host code execution), and PipeWire's "+
-			"own restriction for sandboxed clients does not prevent it; for sound, use desktop.pulseaudio (filtered, and served by "+
-			"pipewire-pulse on a PipeWire desktop) and set desktop.pipewire = false, or accept the risk with desktop.pipewire_unrestricted = true")
+		// The profile refuses it (check pipewire-unrestricted): no
+		// filter restricts the PipeWire socket.
 		return
 	}
 	if d.hostRuntime == "" {

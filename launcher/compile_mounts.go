@@ -53,16 +53,14 @@ func (c *compiler) mountSteps() []Step {
 		case profile.MountTmpfs:
 			out = append(out, Tmpfs{From: from, Target: m.Target, Size: m.Size, Mode: modeOr(m.Mode, defaultTmpfsMode)})
 		case profile.MountProc:
-			if !c.p.Namespaces.PID {
-				c.fail(m.At, key+".type", "a new proc needs a pid namespace (it would show every host process); set namespaces.pid = true, or ro-bind /proc instead")
-			}
+			// Without a pid namespace the profile is refused
+			// (check proc-needs-pid).
 			out = append(out, Proc{From: from, Target: m.Target})
 		case profile.MountDev:
 			out = append(out, Dev{From: from, Target: m.Target})
 		case profile.MountMqueue:
-			if !c.p.Namespaces.IPC {
-				c.fail(m.At, key+".type", "mqueue needs an ipc namespace, or it would expose the host's queues; set namespaces.ipc = true")
-			}
+			// Without an ipc namespace the profile is refused
+			// (check mqueue-needs-ipc).
 			out = append(out, Mqueue{From: from, Target: m.Target})
 		case profile.MountOverlay:
 			if st, ok := c.overlay(m, key); ok {
