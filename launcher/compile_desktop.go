@@ -50,9 +50,7 @@ type problem struct {
 func (c *compiler) desktopSteps(plan *Plan) []Step {
 	d := &desktopCompiler{c: c, plan: plan, env: map[string]string{},
 		problems: map[string][]problem{}, ok: map[string]bool{}}
-	if v, ok := c.h.getenv("XDG_RUNTIME_DIR"); ok && path.IsAbs(v) {
-		d.hostRuntime = path.Clean(v)
-	}
+	d.hostRuntime = RuntimeDir(c.h.getenv)
 	d.runtime = d.hostRuntime
 	if d.runtime == "" {
 		uid, _ := c.insideIDs()
@@ -182,18 +180,14 @@ func (d *desktopCompiler) optional(at profile.Origin, paths ...string) []string 
 }
 
 func (d *desktopCompiler) wayland(at profile.Origin) {
-	name, _ := d.c.h.getenv("WAYLAND_DISPLAY")
-	report := d.need // $WAYLAND_DISPLAY names a display that is not there
-	if name == "" {
-		name, report = "wayland-0", d.absent
+	src, named := HostWaylandSocket(d.c.h.getenv, d.hostRuntime)
+	report := d.absent
+	if named {
+		report = d.need // $WAYLAND_DISPLAY names a display that is not there
 	}
-	src := name
-	if !path.IsAbs(name) {
-		if d.hostRuntime == "" {
-			d.absent("desktop.wayland", at, "$XDG_RUNTIME_DIR is not set, so the Wayland socket cannot be found; run from a Wayland session or set desktop.wayland = false")
-			return
-		}
-		src = path.Join(d.hostRuntime, name)
+	if src == "" {
+		d.absent("desktop.wayland", at, "$XDG_RUNTIME_DIR is not set, so the Wayland socket cannot be found; run from a Wayland session or set desktop.wayland = false")
+		return
 	}
 	if !d.exists(src) {
 		report("desktop.wayland", at, "there is no Wayland socket at %s; run from a Wayland session or set desktop.wayland = false", src)

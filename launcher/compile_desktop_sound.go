@@ -3,7 +3,6 @@ package launcher
 import (
 	"fmt"
 	"path"
-	"strings"
 
 	"sandbox/profile"
 )
@@ -30,13 +29,13 @@ import (
 //     checking every method of every object type, so no filter is offered.
 
 func (d *desktopCompiler) pulseAudio(at profile.Origin) {
-	src, report := "", d.absent
-	if v, ok := d.c.h.getenv("PULSE_SERVER"); ok && strings.HasPrefix(v, "unix:") && path.IsAbs(v[5:]) {
+	src, named := HostPulseSocket(d.c.h.getenv, d.hostRuntime)
+	report := d.absent
+	if named {
 		// The caller named a server: its socket missing is a fault.
-		src, report = path.Clean(v[5:]), d.need
-	} else if d.hostRuntime != "" {
-		src = path.Join(d.hostRuntime, "pulse", "native")
-	} else {
+		report = d.need
+	}
+	if src == "" {
 		d.absent("desktop.pulseaudio", at, "$XDG_RUNTIME_DIR is not set, so the PulseAudio socket cannot be found; run from a desktop session or set desktop.pulseaudio = false")
 		return
 	}
@@ -84,11 +83,11 @@ func (d *desktopCompiler) pipeWire(at profile.Origin) {
 		// filter restricts the PipeWire socket.
 		return
 	}
-	if d.hostRuntime == "" {
+	src := HostPipeWireSocket(d.hostRuntime)
+	if src == "" {
 		d.absent("desktop.pipewire", at, "$XDG_RUNTIME_DIR is not set, so the PipeWire socket cannot be found; run from a desktop session or set desktop.pipewire = false")
 		return
 	}
-	src := path.Join(d.hostRuntime, "pipewire-0")
 	if !d.exists(src) {
 		d.absent("desktop.pipewire", at, "there is no PipeWire socket at %s; start PipeWire, or set desktop.pipewire = false", src)
 		return
