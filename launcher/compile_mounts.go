@@ -10,13 +10,6 @@ import (
 	"sandbox/profile"
 )
 
-// Default permission bits when a profile gives none.
-const (
-	defaultTmpfsMode = 0o755
-	defaultDirMode   = 0o755
-	defaultFileMode  = 0o644
-)
-
 // maxCopySize bounds a `file` entry that copies a host file: the copy is
 // made inside the sandbox at setup, and a huge or endless source must not
 // stall the launch.
@@ -51,7 +44,7 @@ func (c *compiler) mountSteps() []Step {
 			out = append(out, BindMount{From: from, Source: m.Source, Target: m.Target,
 				ReadOnly: readOnlyBind(m), Devices: m.Type == profile.MountDevBind, Optional: m.Optional})
 		case profile.MountTmpfs:
-			out = append(out, Tmpfs{From: from, Target: m.Target, Size: m.Size, Mode: modeOr(m.Mode, defaultTmpfsMode)})
+			out = append(out, Tmpfs{From: from, Target: m.Target, Size: m.Size, Mode: m.Perm()})
 		case profile.MountProc:
 			// Without a pid namespace the profile is refused
 			// (check proc-needs-pid).
@@ -69,7 +62,7 @@ func (c *compiler) mountSteps() []Step {
 		case profile.MountSymlink:
 			out = append(out, Symlink{From: from, Target: m.Target, LinkTo: m.LinkTo})
 		case profile.MountDir:
-			out = append(out, Dir{From: from, Target: m.Target, Mode: modeOr(m.Mode, defaultDirMode)})
+			out = append(out, Dir{From: from, Target: m.Target, Mode: m.Perm()})
 		case profile.MountFile:
 			if st, ok := c.file(m, key); ok {
 				out = append(out, st)
@@ -159,7 +152,7 @@ func (c *compiler) overlay(m profile.Mount, key string) (Overlay, bool) {
 // file builds a File step. A copy source must be a regular file of bounded
 // size: a FIFO or device would block or never end (B6).
 func (c *compiler) file(m profile.Mount, key string) (File, bool) {
-	st := File{From: From{m.At}, Target: m.Target, Mode: modeOr(m.Mode, defaultFileMode), Optional: m.Optional}
+	st := File{From: From{m.At}, Target: m.Target, Mode: m.Perm(), Optional: m.Optional}
 	if m.Content != nil {
 		st.Content = []byte(*m.Content)
 		return st, true
@@ -198,13 +191,6 @@ func fileKind(m fs.FileMode) string {
 		return "directory"
 	}
 	return "special file"
-}
-
-func modeOr(m *uint32, def uint32) uint32 {
-	if m != nil {
-		return *m
-	}
-	return def
 }
 
 // chdir picks the working directory: the profile's, else the caller's when
