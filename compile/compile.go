@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
-	"strings"
 
 	"golang.org/x/sys/unix"
 
@@ -32,21 +31,11 @@ func Compile(p *profile.Profile, argv []string, h hostview.Host) (*plan.Plan, er
 		PassFDs:       append([]int(nil), p.Process.PassFDs...),
 		TimeNamespace: p.Namespaces.Time,
 	}
-	if p.Namespaces.Time && !p.Process.Init {
-		c.fail(c.origin("namespaces.time"), "namespaces.time",
-			"a time namespace applies to the children of the process that creates it, so it needs the init; set process.init = true or namespaces.time = false")
-	}
 	for _, fd := range pl.PassFDs {
 		if pl.PassFDsAt == nil {
 			pl.PassFDsAt = map[int]plan.Origin{}
 		}
 		pl.PassFDsAt[fd] = plan.Origin(c.origin("process.pass_fds." + strconv.Itoa(fd)))
-	}
-	if !p.Namespaces.PID && !p.Process.Init {
-		// Without a pid namespace no kernel ends the payload's
-		// detached children with the sandbox; only the init does (L9).
-		c.fail(c.origin("process.init"), "process.init",
-			"without a pid namespace only the init can end what the payload leaves running when the sandbox ends; set process.init = true or namespaces.pid = true")
 	}
 	pl.IDs = c.idMapping()
 	pl.UID, pl.GID = c.insideIDs()
@@ -76,20 +65,6 @@ func (c *compiler) fail(at profile.Origin, key, format string, args ...any) {
 	})
 }
 
-// refuseUnlockedMounts stops the one escape an id range leaves open to a
-// payload that keeps CAP_SYS_ADMIN. With a range the sandbox cannot write
-// the nested maps that lock its mounts, so only the payload's lack of
-// CAP_SYS_ADMIN keeps it from remounting a read-only bind writable or
-// unmounting a mask (checklist F3).
-func (c *compiler) refuseUnlockedMounts() {
-	key := "identity.uid_map"
-	if c.p.Identity.Subids {
-		key = "identity.subids"
-	}
-	c.fail(c.origin("capabilities.keep"), "capabilities.keep",
-		"CAP_SYS_ADMIN cannot be kept together with %s: with an id range the sandbox's mounts cannot be locked, and the payload could undo them; drop CAP_SYS_ADMIN or map a single id", key)
-}
-
 // keepsSysAdmin reports whether the payload keeps CAP_SYS_ADMIN, the one
 // capability that mounts, unmounts and remounts.
 func (c *compiler) keepsSysAdmin() bool {
@@ -102,34 +77,9 @@ func (c *compiler) keepsSysAdmin() bool {
 }
 
 // origin returns where a key was set, or the profile's own file when the
-// value is a default.
+// value is a default (profile.OriginOf).
 func (c *compiler) origin(key string) profile.Origin {
-	if o, ok := c.p.Origins[key]; ok {
-		return o
-	}
-	// Lists record each entry ("identity.uid_map[0]",
-	// "capabilities.keep.CAP_NET_RAW"): point at the first.
-	var first profile.Origin
-	for k, o := range c.p.Origins {
-		if strings.HasPrefix(k, key+"[") || strings.HasPrefix(k, key+".") {
-			// The command line's flags (a layer of its own) name a
-			// whole group only when no file does.
-			cmdline, firstCmdline := o.File == profile.CommandLineFile, first.File == profile.CommandLineFile
-			if first.File == "" || (firstCmdline && !cmdline) ||
-				(cmdline == firstCmdline && (o.Line < first.Line || (o.Line == first.Line && o.Col < first.Col))) {
-				first = o
-			}
-		}
-	}
-	if first.File != "" {
-		return first
-	}
-	for i := len(c.p.Files) - 1; i >= 0; i-- {
-		if c.p.Files[i] != profile.CommandLineFile {
-			return profile.Origin{File: c.p.Files[i]}
-		}
-	}
-	return profile.Origin{}
+	return c.p.OriginOf(key)
 }
 
 func cloneFlags(ns profile.Namespaces) uintptr {
@@ -215,10 +165,10 @@ func (c *compiler) steps(pl *plan.Plan, argv []string) []plan.Step {
 	if st, ok := c.setIDs(uid, gid); ok {
 		s = append(s, st)
 	}
+	// A range with CAP_SYS_ADMIN kept cannot be locked, and the
+	// profile refuses it (profile check sys-admin-single-id, F3).
 	if lock {
 		s = append(s, plan.LockMounts{UID: uid, GID: gid})
-	} else if pl.IDs != nil && c.keepsSysAdmin() {
-		c.refuseUnlockedMounts()
 	}
 	s = append(s, c.chdir(pl.Env))
 	s = append(s, c.capabilities())

@@ -62,3 +62,8 @@ func planHostMappings(hs []profile.HostMapping) []plan.HostMapping {
 	}
 	return out
 }
+
+// warningOf is a profile error carried by a plan warning.
+func warningOf(e *profile.Error) *plan.Problem {
+	return &plan.Problem{File: e.File, Line: e.Line, Col: e.Col, Key: e.Key, Msg: e.Msg, Situation: e.Situation}
+}

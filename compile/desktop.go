@@ -51,9 +51,7 @@ type problem struct {
 func (c *compiler) desktopSteps(pl *plan.Plan) []plan.Step {
 	d := &desktopCompiler{c: c, pl: pl, env: map[string]string{},
 		problems: map[string][]problem{}, ok: map[string]bool{}}
-	if v, ok := c.h.Getenv("XDG_RUNTIME_DIR"); ok && path.IsAbs(v) {
-		d.hostRuntime = path.Clean(v)
-	}
+	d.hostRuntime = RuntimeDir(c.h.Getenv)
 	d.runtime = d.hostRuntime
 	if d.runtime == "" {
 		uid, _ := c.insideIDs()
@@ -133,7 +131,7 @@ func (d *desktopCompiler) settle() {
 			if other, ok := pairs[key]; ok && d.ok[other] {
 				// The other of the pair works: nothing the user
 				// needs is missing, whatever the reason.
-				d.c.warns = append(d.c.warns, plan.Warning{Optional: true, Problem: (*plan.Problem)(&profile.Error{File: p.at.File, Line: p.at.Line, Col: p.at.Col, Key: key,
+				d.c.warns = append(d.c.warns, plan.Warning{Optional: true, Problem: warningOf(&profile.Error{File: p.at.File, Line: p.at.Line, Col: p.at.Col, Key: key,
 					Msg: p.msg + fmt.Sprintf("; %s works instead", other)})})
 				continue
 			}
@@ -183,18 +181,14 @@ func (d *desktopCompiler) optional(at profile.Origin, paths ...string) []string 
 }
 
 func (d *desktopCompiler) wayland(at profile.Origin) {
-	name, _ := d.c.h.Getenv("WAYLAND_DISPLAY")
-	report := d.need // $WAYLAND_DISPLAY names a display that is not there
-	if name == "" {
-		name, report = "wayland-0", d.absent
+	src, named := HostWaylandSocket(d.c.h.Getenv, d.hostRuntime)
+	report := d.absent
+	if named {
+		report = d.need // $WAYLAND_DISPLAY names a display that is not there
 	}
-	src := name
-	if !path.IsAbs(name) {
-		if d.hostRuntime == "" {
-			d.absent("desktop.wayland", at, "$XDG_RUNTIME_DIR is not set, so the Wayland socket cannot be found; run from a Wayland session or set desktop.wayland = false")
-			return
-		}
-		src = path.Join(d.hostRuntime, name)
+	if src == "" {
+		d.absent("desktop.wayland", at, "$XDG_RUNTIME_DIR is not set, so the Wayland socket cannot be found; run from a Wayland session or set desktop.wayland = false")
+		return
 	}
 	if !d.exists(src) {
 		report("desktop.wayland", at, "there is no Wayland socket at %s; run from a Wayland session or set desktop.wayland = false", src)

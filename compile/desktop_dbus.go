@@ -99,40 +99,31 @@ func (d *desktopCompiler) busOrigin(key string, b profile.DBusBus) profile.Origi
 // busAddress finds the caller's bus: $DBUS_SESSION_BUS_ADDRESS or
 // $DBUS_SYSTEM_BUS_ADDRESS, else the bus's usual socket.
 func (d *desktopCompiler) busAddress(bus, key string, at profile.Origin) (string, bool) {
-	envName, usual := "DBUS_SYSTEM_BUS_ADDRESS", systemBusSocket
-	if bus == "session" {
-		envName = "DBUS_SESSION_BUS_ADDRESS"
-		usual = ""
-		if d.hostRuntime != "" {
-			usual = path.Join(d.hostRuntime, "bus")
-		}
-	}
-	if v, ok := d.c.h.Getenv(envName); ok && v != "" {
+	envName := BusEnv(bus)
+	b := FindBus(bus, d.c.h.Getenv, d.hostRuntime)
+	if b.FromEnv {
 		// A unix:path address is checked now; others (abstract
 		// sockets, tcp) only the proxy can try.
-		if p, ok := strings.CutPrefix(v, "unix:path="); ok {
-			p, _, _ = strings.Cut(p, ",")
-			if !d.exists(p) {
-				d.need(key, at, "the %s bus is not reachable: $%s names %s, which does not exist; start the bus, or remove the rules", bus, envName, p)
-				return "", false
-			}
+		if b.File && !d.exists(b.Socket) {
+			d.need(key, at, "the %s bus is not reachable: $%s names %s, which does not exist; start the bus, or remove the rules", bus, envName, b.Socket)
+			return "", false
 		}
-		return v, true
+		return b.Addr, true
 	}
-	if usual == "" {
+	if b.Addr == "" {
 		d.absent(key, at, "the session bus cannot be found: $DBUS_SESSION_BUS_ADDRESS and $XDG_RUNTIME_DIR are not set; run from a desktop session, or remove the rules")
 		return "", false
 	}
-	if !d.exists(usual) {
+	if !d.exists(b.Socket) {
 		fix, report := "run from a desktop session", d.absent
 		if bus == "system" {
 			// Every Debian system runs one: its absence is a fault.
 			fix, report = "start the system bus (the dbus package)", d.need
 		}
-		report(key, at, "the %s bus cannot be found: $%s is not set and %s does not exist; %s, or remove the rules", bus, envName, usual, fix)
+		report(key, at, "the %s bus cannot be found: $%s is not set and %s does not exist; %s, or remove the rules", bus, envName, b.Socket, fix)
 		return "", false
 	}
-	return "unix:path=" + usual, true
+	return b.Addr, true
 }
 
 // dbusRules are the proxy's policy options for one bus.

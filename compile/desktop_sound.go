@@ -3,7 +3,6 @@ package compile
 import (
 	"fmt"
 	"path"
-	"strings"
 
 	"sandbox/plan"
 	"sandbox/profile"
@@ -31,13 +30,13 @@ import (
 //     checking every method of every object type, so no filter is offered.
 
 func (d *desktopCompiler) pulseAudio(at profile.Origin) {
-	src, report := "", d.absent
-	if v, ok := d.c.h.Getenv("PULSE_SERVER"); ok && strings.HasPrefix(v, "unix:") && path.IsAbs(v[5:]) {
+	src, named := HostPulseSocket(d.c.h.Getenv, d.hostRuntime)
+	report := d.absent
+	if named {
 		// The caller named a server: its socket missing is a fault.
-		src, report = path.Clean(v[5:]), d.need
-	} else if d.hostRuntime != "" {
-		src = path.Join(d.hostRuntime, "pulse", "native")
-	} else {
+		report = d.need
+	}
+	if src == "" {
 		d.absent("desktop.pulseaudio", at, "$XDG_RUNTIME_DIR is not set, so the PulseAudio socket cannot be found; run from a desktop session or set desktop.pulseaudio = false")
 		return
 	}
@@ -81,17 +80,15 @@ func (d *desktopCompiler) pulseCookie() string {
 
 func (d *desktopCompiler) pipeWire(at profile.Origin) {
 	if !d.c.p.Desktop.PipeWireUnrestricted {
-		d.c.fail(at, "desktop.pipewire", "the PipeWire socket cannot be restricted: any client of it can create a node from the server's "+
-			"spa-node-factory with a library of its choosing, which the host's PipeWire loads (host code execution), and PipeWire's "+
-			"own restriction for sandboxed clients does not prevent it; for sound, use desktop.pulseaudio (filtered, and served by "+
-			"pipewire-pulse on a PipeWire desktop) and set desktop.pipewire = false, or accept the risk with desktop.pipewire_unrestricted = true")
+		// The profile refuses it (check pipewire-unrestricted): no
+		// filter restricts the PipeWire socket.
 		return
 	}
-	if d.hostRuntime == "" {
+	src := HostPipeWireSocket(d.hostRuntime)
+	if src == "" {
 		d.absent("desktop.pipewire", at, "$XDG_RUNTIME_DIR is not set, so the PipeWire socket cannot be found; run from a desktop session or set desktop.pipewire = false")
 		return
 	}
-	src := path.Join(d.hostRuntime, "pipewire-0")
 	if !d.exists(src) {
 		d.absent("desktop.pipewire", at, "there is no PipeWire socket at %s; start PipeWire, or set desktop.pipewire = false", src)
 		return

@@ -51,7 +51,7 @@ func (d *desktopCompiler) x11(at profile.Origin) {
 		d.need("desktop.x11", at, "%v; set desktop.x11 = false", err)
 		return
 	}
-	sock := fmt.Sprintf("/tmp/.X11-unix/X%d", n)
+	sock := x11SocketOf(n)
 	if !d.exists(sock) {
 		d.need("desktop.x11", at, "there is no X socket at %s for DISPLAY=%s; run from an X session or set desktop.x11 = false", sock, display)
 		return

@@ -14,7 +14,9 @@ import (
 )
 
 // TestCompileErrors checks the problems only the host can reveal: each is
-// a positioned error naming the key and the fix, found before launch.
+// a positioned error naming the key and the fix, found before launch. The
+// rules that hold on every host are the profile's checks
+// (profile/checks_test.go).
 func TestCompileErrors(t *testing.T) {
 	dir := t.TempDir()
 	fifo := filepath.Join(dir, "fifo")
@@ -48,22 +50,6 @@ subids = true
 		{"rootless without a user namespace", `[namespaces]
 user = false
 `, nil, "namespaces.user: a launcher that is not root can only build a sandbox inside a new user namespace"},
-		{"proc without a pid namespace", `[namespaces]
-pid = false
-[[mount]]
-type = "proc"
-target = "/proc"
-`, nil, "mount[0].type: a new proc needs a pid namespace"},
-		{"no pid namespace without init", `[namespaces]
-pid = false
-[process]
-init = false
-`, nil, ":4:1: process.init: without a pid namespace only the init can end what the payload leaves running when the sandbox ends; set process.init = true or namespaces.pid = true"},
-		{"time namespace without init", `[namespaces]
-time = true
-[process]
-init = false
-`, nil, "namespaces.time: a time namespace applies to the children"},
 		// R1: a root launch never maps host root without
 		// identity.host_root.
 		{"root: explicit uid map to host root (R1)", `[identity]

@@ -30,10 +30,9 @@ func (c *compiler) idMapping() *plan.IDMapping {
 			c.fail(c.origin("namespaces.user"), "namespaces.user",
 				"a launcher that is not root can only build a sandbox inside a new user namespace; set namespaces.user = true (or run as root)")
 		}
-		if len(id.UIDMap) > 0 || len(id.GIDMap) > 0 || id.Subids {
-			c.fail(c.origin("namespaces.user"), "namespaces.user",
-				"id maps need a user namespace; set namespaces.user = true or remove identity.uid_map, identity.gid_map and identity.subids")
-		} else if c.h.Root() && !c.hostRoot() {
+		// Maps without a user namespace are refused by the profile
+		// (check maps-need-userns).
+		if c.h.Root() && !c.hostRoot() {
 			c.refuseRootWithoutUserns()
 		}
 		return nil

@@ -50,11 +50,9 @@ func (c *compiler) landlock(view []plan.Step) *plan.Landlock {
 	}
 	if !c.p.Process.NoNewPrivs {
 		// The kernel applies a ruleset only under no_new_privs or
-		// with CAP_SYS_ADMIN, which the payload no longer has.
-		if ll.Require > 0 {
-			c.fail(c.origin("process.no_new_privs"), "process.no_new_privs",
-				"Landlock (landlock.require = %d) needs no_new_privs; set process.no_new_privs = true or drop landlock.require", ll.Require)
-		}
+		// with CAP_SYS_ADMIN, which the payload no longer has; with
+		// landlock.require the profile is refused (check
+		// landlock-needs-nnp).
 		return nil
 	}
 	st := &plan.Landlock{From: plan.From{At: plan.Origin(at)}, ABI: abi, Require: ll.Require,

@@ -11,13 +11,6 @@ import (
 	"sandbox/profile"
 )
 
-// Default permission bits when a profile gives none.
-const (
-	defaultTmpfsMode = 0o755
-	defaultDirMode   = 0o755
-	defaultFileMode  = 0o644
-)
-
 // maxCopySize bounds a `file` entry that copies a host file: the copy is
 // made inside the sandbox at setup, and a huge or endless source must not
 // stall the launch.
@@ -52,18 +45,16 @@ func (c *compiler) mountSteps() []plan.Step {
 			out = append(out, plan.BindMount{From: from, Source: m.Source, Target: m.Target,
 				ReadOnly: readOnlyBind(m), Devices: m.Type == profile.MountDevBind, Optional: m.Optional})
 		case profile.MountTmpfs:
-			out = append(out, plan.Tmpfs{From: from, Target: m.Target, Size: m.Size, Mode: modeOr(m.Mode, defaultTmpfsMode)})
+			out = append(out, plan.Tmpfs{From: from, Target: m.Target, Size: m.Size, Mode: m.Perm()})
 		case profile.MountProc:
-			if !c.p.Namespaces.PID {
-				c.fail(m.At, key+".type", "a new proc needs a pid namespace (it would show every host process); set namespaces.pid = true, or ro-bind /proc instead")
-			}
+			// Without a pid namespace the profile is refused
+			// (check proc-needs-pid).
 			out = append(out, plan.Proc{From: from, Target: m.Target})
 		case profile.MountDev:
 			out = append(out, plan.Dev{From: from, Target: m.Target})
 		case profile.MountMqueue:
-			if !c.p.Namespaces.IPC {
-				c.fail(m.At, key+".type", "mqueue needs an ipc namespace, or it would expose the host's queues; set namespaces.ipc = true")
-			}
+			// Without an ipc namespace the profile is refused
+			// (check mqueue-needs-ipc).
 			out = append(out, plan.Mqueue{From: from, Target: m.Target})
 		case profile.MountOverlay:
 			if st, ok := c.overlay(m, key); ok {
@@ -72,7 +63,7 @@ func (c *compiler) mountSteps() []plan.Step {
 		case profile.MountSymlink:
 			out = append(out, plan.Symlink{From: from, Target: m.Target, LinkTo: m.LinkTo})
 		case profile.MountDir:
-			out = append(out, plan.Dir{From: from, Target: m.Target, Mode: modeOr(m.Mode, defaultDirMode)})
+			out = append(out, plan.Dir{From: from, Target: m.Target, Mode: m.Perm()})
 		case profile.MountFile:
 			if st, ok := c.file(m, key); ok {
 				out = append(out, st)
@@ -162,7 +153,7 @@ func (c *compiler) overlay(m profile.Mount, key string) (plan.Overlay, bool) {
 // file builds a File step. A copy source must be a regular file of bounded
 // size: a FIFO or device would block or never end (B6).
 func (c *compiler) file(m profile.Mount, key string) (plan.File, bool) {
-	st := plan.File{From: plan.From{At: plan.Origin(m.At)}, Target: m.Target, Mode: modeOr(m.Mode, defaultFileMode), Optional: m.Optional}
+	st := plan.File{From: plan.From{At: plan.Origin(m.At)}, Target: m.Target, Mode: m.Perm(), Optional: m.Optional}
 	if m.Content != nil {
 		st.Content = []byte(*m.Content)
 		return st, true
@@ -201,13 +192,6 @@ func fileKind(m fs.FileMode) string {
 		return "directory"
 	}
 	return "special file"
-}
-
-func modeOr(m *uint32, def uint32) uint32 {
-	if m != nil {
-		return *m
-	}
-	return def
 }
 
 // chdir picks the working directory: the profile's, else the caller's when

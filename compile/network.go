@@ -95,7 +95,7 @@ func (c *compiler) hostProblem(at profile.Origin, key, format string, args ...an
 // hostProblemWarn reports a fact of this machine as a warning whatever
 // the mode; Survey compiles use it for what a launch would refuse.
 func (c *compiler) hostProblemWarn(at profile.Origin, key, format string, args ...any) {
-	c.warns = append(c.warns, plan.Warning{Problem: (*plan.Problem)(&profile.Error{File: at.File, Line: at.Line, Col: at.Col, Key: key,
+	c.warns = append(c.warns, plan.Warning{Problem: warningOf(&profile.Error{File: at.File, Line: at.Line, Col: at.Col, Key: key,
 		Msg: fmt.Sprintf(format, args...)})})
 }
 
@@ -106,7 +106,7 @@ func (c *compiler) hostAbsent(at profile.Origin, key, format string, args ...any
 		c.fail(at, key, format, args...)
 		return
 	}
-	c.warns = append(c.warns, plan.Warning{Optional: true, Problem: (*plan.Problem)(&profile.Error{File: at.File, Line: at.Line, Col: at.Col, Key: key,
+	c.warns = append(c.warns, plan.Warning{Optional: true, Problem: warningOf(&profile.Error{File: at.File, Line: at.Line, Col: at.Col, Key: key,
 		Msg: fmt.Sprintf(format, args...)})})
 }
 

@@ -10,5 +10,10 @@ func X11Socket(display string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("/tmp/.X11-unix/X%d", n), nil
+	return x11SocketOf(n), nil
+}
+
+// x11SocketOf is the socket of local display n.
+func x11SocketOf(n int) string {
+	return fmt.Sprintf("/tmp/.X11-unix/X%d", n)
 }

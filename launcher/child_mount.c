@@ -212,7 +212,9 @@ int sbx_step_tmpfs(struct sbx_ctx *c, const struct sbx_step *s)
 	char mode[24], size[24];
 	const char *opts[7] = {"source", "tmpfs", "mode", NULL, NULL, NULL, NULL};
 
-	opts[3] = sbx_fmt_u64(mode + sizeof(mode), s->mode ? s->mode : 0755, 8);
+	/* The mode is the plan's, defaults included (profile Mount.Perm):
+	 * a mode of 0 is one a profile wrote, not a missing one. */
+	opts[3] = sbx_fmt_u64(mode + sizeof(mode), s->mode, 8);
 	if (s->num1) {
 		opts[4] = "size";
 		opts[5] = sbx_fmt_u64(size + sizeof(size), s->num1, 10);

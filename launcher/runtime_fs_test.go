@@ -35,7 +35,7 @@ var (
 			plan.Dir{From: testutil.At(49), Target: host, Mode: 0o755},
 			plan.Symlink{From: testutil.At(50), Target: "/evil", LinkTo: host},
 			plan.Symlink{From: testutil.At(51), Target: "/up", LinkTo: "../../../../../.."},
-			plan.Tmpfs{From: testutil.At(52), Target: "/evil/mnt"},
+			plan.Tmpfs{From: testutil.At(52), Target: "/evil/mnt", Mode: 0o755},
 			plan.Dir{From: testutil.At(53), Target: "/up" + host + "/dir", Mode: 0o755},
 			plan.File{From: testutil.At(54), Target: "/evil/file", Content: []byte("x"), Mode: 0o644},
 			plan.BindMount{From: testutil.At(55), Source: "/usr/bin", Target: "/up/up/evil/bind", ReadOnly: true})
@@ -54,9 +54,11 @@ var (
 			plan.BindMount{From: testutil.At(74), Source: "/nonexistent-sandbox-test", Target: "/d/opt", Optional: true},
 			plan.Symlink{From: testutil.At(75), Target: "/d/link", LinkTo: "file"},
 			plan.Tmpfs{From: testutil.At(76), Target: "/d/small", Size: 1 << 20, Mode: 0o750},
+			// A mode of 0 is what the plan says, not a missing one.
+			plan.Tmpfs{From: testutil.At(79), Target: "/d/closed", Mode: 0},
 			plan.Mqueue{From: testutil.At(77), Target: "/dev/mqueue"},
 			plan.RemountReadOnly{From: testutil.At(78), Target: "/d"})
-		b.Argv = testutil.Shell(`stat -c '%n %a %F' /d/private /d/file /d/copy /d/link /d/small; cat /d/link /d/copy
+		b.Argv = testutil.Shell(`stat -c '%n %a %F' /d/private /d/file /d/copy /d/link /d/small /d/closed; cat /d/link /d/copy
 			test -e /d/none || echo "no /d/none"; test -e /d/opt || echo "no /d/opt"
 			grep -c mqueue /proc/self/mountinfo
 			if touch /d/file 2>/dev/null; then echo "/d writable"; else echo "/d read-only"; fi
@@ -210,7 +212,7 @@ func TestRuntimeEntries(t *testing.T) {
 	}
 	want := []string{
 		"/d/private 700 directory", "/d/file 640 regular file", "/d/copy 600 regular file",
-		"/d/link 777 symbolic link", "/d/small 750 directory", "inline", "copied",
+		"/d/link 777 symbolic link", "/d/small 750 directory", "/d/closed 0 directory", "inline", "copied",
 		"no /d/none", "no /d/opt", "1", "/d read-only", "/d/small read-only",
 	}
 	forEachMode(t, func(t *testing.T, m runtimeMode) {

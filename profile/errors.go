@@ -24,6 +24,9 @@ type Error struct {
 	// it says what that situation is, so that the CLI can tell the user
 	// what to change when the file is a built-in one they cannot edit.
 	Situation string `json:"-"`
+	// Check names the rule of the language that found the problem
+	// (checks.go), or is empty for a problem with one value.
+	Check string `json:"-"`
 }
 
 // Error formats the problem as "file:line:col: key: message", the form

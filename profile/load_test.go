@@ -131,7 +131,7 @@ as = "unlimited"
 
 [process]
 new_session = true
-init = false
+init = true
 nested_user_namespaces = true
 pass_fds = [5, 3]
 `
@@ -187,7 +187,7 @@ func TestFullProfile(t *testing.T) {
 			{Name: "nofile", Soft: 1024, Hard: 4096, At: Origin{"builtin:t.toml", 77, 1}},
 			{Name: "stack", Soft: 8 << 20, Hard: 8 << 20, At: Origin{"builtin:t.toml", 78, 1}},
 		},
-		Process: Process{DieWithParent: true, NewSession: true, Init: false, NestedUserNamespaces: true, NoNewPrivs: true, PassFDs: []int{3, 5}},
+		Process: Process{DieWithParent: true, NewSession: true, Init: true, NestedUserNamespaces: true, NoNewPrivs: true, PassFDs: []int{3, 5}},
 		DBus: DBus{
 			Session: DBusBus{Talk: []string{}, Own: []string{}, See: []string{}, Call: []string{}, Broadcast: []string{}},
 			System:  DBusBus{Talk: []string{}, Own: []string{}, See: []string{}, Call: []string{}, Broadcast: []string{}},

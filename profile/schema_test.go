@@ -142,7 +142,7 @@ var schemaSamples = map[string]string{
 	"desktop.wayland":                  "desktop.wayland = true",
 	"desktop.x11":                      "desktop.x11 = true",
 	"desktop.pulseaudio":               "desktop.pulseaudio = true",
-	"desktop.pipewire":                 "desktop.pipewire = true",
+	"desktop.pipewire":                 "desktop.pipewire = true\ndesktop.pipewire_unrestricted = true",
 	"desktop.pipewire_unrestricted":    "desktop.pipewire_unrestricted = true",
 	"desktop.gpu":                      "desktop.gpu = true",
 	"desktop.fonts":                    "desktop.fonts = true",

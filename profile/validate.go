@@ -5,28 +5,27 @@ import (
 	"slices"
 )
 
-// validate checks the rules that involve several values of the merged
-// profile. They run after merging because a later layer may fix what an
-// earlier one left (a base sets hostname, the user's layer turns uts on).
+// validate runs every check (checks.go) on the merged profile.
 func validate(p *Profile, m *merged, env Env) Errors {
-	v := &validator{p: p, m: m}
-	v.namespaces()
-	v.seccomp()
-	v.identity(env)
-	v.mounts()
-	v.network()
+	v := &validator{p: p, m: m, env: env}
+	for _, c := range checks {
+		v.check = c.name
+		c.run(v)
+	}
 	return v.errs
 }
 
 type validator struct {
-	p    *Profile
-	m    *merged
-	errs Errors
+	p     *Profile
+	m     *merged
+	env   Env
+	check string // the check running, which its errors carry
+	errs  Errors
 }
 
 // errAt reports a problem at the place key was set.
 func (v *validator) errAt(o Origin, key, format string, args ...any) {
-	v.errs = append(v.errs, &Error{File: o.File, Line: o.Line, Col: o.Col, Key: key, Msg: fmt.Sprintf(format, args...)})
+	v.errs = append(v.errs, &Error{File: o.File, Line: o.Line, Col: o.Col, Key: key, Msg: fmt.Sprintf(format, args...), Check: v.check})
 }
 
 // setAt returns where a scalar was set, and whether it was.
@@ -35,10 +34,13 @@ func (v *validator) setAt(key string) (Origin, bool) {
 	return s.at, ok
 }
 
-func (v *validator) namespaces() {
+func (v *validator) mountNamespace() {
 	if o, ok := v.setAt("namespaces.mount"); ok && !v.p.Namespaces.Mount {
 		v.errAt(o, "namespaces.mount", "the filesystem view needs a mount namespace; remove this line or write mount = true")
 	}
+}
+
+func (v *validator) utsForNames() {
 	// Without its own UTS namespace, a root launcher would rename the
 	// host itself (checklist I5).
 	for _, key := range []string{"hostname", "domainname"} {
@@ -54,18 +56,27 @@ func (v *validator) namespaces() {
 	}
 }
 
-func (v *validator) seccomp() {
-	sc := v.p.Seccomp
-	if sc.Policy == PolicyNone && !v.p.Process.NewSession && !v.m.bad["process.new_session"] {
+func (v *validator) terminalInjection() {
+	if v.p.Seccomp.Policy == PolicyNone && !v.p.Process.NewSession && !v.m.bad["process.new_session"] {
 		o, _ := v.setAt("seccomp.policy")
 		v.errAt(o, "seccomp.policy", "TIOCSTI would be open: set process.new_session = true or keep a seccomp policy")
 	}
-	if o, ok := v.setAt("seccomp.default_action"); ok && sc.Policy != PolicyAllowList && !v.m.bad["seccomp.policy"] {
+}
+
+func (v *validator) defaultActionAllowList() {
+	if o, ok := v.setAt("seccomp.default_action"); ok && v.p.Seccomp.Policy != PolicyAllowList && !v.m.bad["seccomp.policy"] {
 		v.errAt(o, "seccomp.default_action", "default_action applies only with policy = \"allow-list\"; remove it, or set the policy")
 	}
-	if o, ok := v.setAt("seccomp.allow_terminal_injection"); ok && sc.Policy == PolicyNone && !v.m.bad["seccomp.policy"] {
+}
+
+func (v *validator) terminalGuardNeedsFilter() {
+	if o, ok := v.setAt("seccomp.allow_terminal_injection"); ok && v.p.Seccomp.Policy == PolicyNone && !v.m.bad["seccomp.policy"] {
 		v.errAt(o, "seccomp.allow_terminal_injection", "the terminal guard is part of the filter, and policy = \"none\" has none; remove this line, or choose a policy")
 	}
+}
+
+func (v *validator) syscallsNeedFilter() {
+	sc := v.p.Seccomp
 	if sc.Policy == PolicyNone && len(sc.Syscalls) > 0 && !v.m.bad["seccomp.policy"] {
 		r := sc.Syscalls[0]
 		v.errAt(r.At, "seccomp.syscalls."+r.Name, "syscall rules have no effect with policy = \"none\"; remove them, or choose a policy")
@@ -75,40 +86,71 @@ func (v *validator) seccomp() {
 // maxMapEntries is the kernel's limit on lines in a uid_map or gid_map.
 const maxMapEntries = 340
 
-func (v *validator) identity(env Env) {
+// idMap is one of the explicit id maps, with what the checks of it need.
+type idMap struct {
+	key     string // "identity.uid_map"
+	ranges  []IDRange
+	entries []entry
+	idKey   string // "identity.uid"
+	id      *uint32
+	own     uint32 // the caller's id, run as when idKey is unset
+}
+
+// idMaps returns the explicit maps the profile writes.
+func (v *validator) idMaps() []idMap {
 	id := v.p.Identity
-	for _, mp := range []struct {
-		key    string
-		ranges []IDRange
-		idKey  string
-		id     *uint32
-		own    uint32
-	}{
-		{"identity.uid_map", id.UIDMap, "identity.uid", id.UID, env.UID},
-		{"identity.gid_map", id.GIDMap, "identity.gid", id.GID, env.GID},
+	var out []idMap
+	for _, mp := range []idMap{
+		{key: "identity.uid_map", ranges: id.UIDMap, idKey: "identity.uid", id: id.UID, own: v.env.UID},
+		{key: "identity.gid_map", ranges: id.GIDMap, idKey: "identity.gid", id: id.GID, own: v.env.GID},
 	} {
-		entries := v.m.lists[mp.key]
-		if len(entries) == 0 {
-			continue
+		mp.entries = v.m.lists[mp.key]
+		if len(mp.entries) > 0 {
+			out = append(out, mp)
 		}
-		if id.Subids {
-			o, _ := v.setAt("identity.subids")
-			v.errAt(o, "identity.subids", "subids and %s are exclusive: an explicit map already says which ids exist; remove one", mp.key[len("identity."):])
+	}
+	return out
+}
+
+func (v *validator) subidsOrMaps() {
+	if !v.p.Identity.Subids {
+		return
+	}
+	for _, mp := range v.idMaps() {
+		o, _ := v.setAt("identity.subids")
+		v.errAt(o, "identity.subids", "subids and %s are exclusive: an explicit map already says which ids exist; remove one", mp.key[len("identity."):])
+	}
+}
+
+func (v *validator) mapSize() {
+	for _, mp := range v.idMaps() {
+		if len(mp.entries) > maxMapEntries {
+			e := mp.entries[maxMapEntries]
+			v.errAt(e.at, e.path, "%d map entries; the kernel accepts at most %d", len(mp.entries), maxMapEntries)
 		}
-		if len(entries) > maxMapEntries {
-			v.errAt(entries[maxMapEntries].at, entries[maxMapEntries].path, "%d map entries; the kernel accepts at most %d", len(entries), maxMapEntries)
-			continue
+	}
+}
+
+func (v *validator) mapOverlap() {
+	for _, mp := range v.idMaps() {
+		if len(mp.entries) > maxMapEntries {
+			continue // map-size says enough
 		}
-		v.overlaps(entries, "inside", func(r IDRange) uint32 { return r.Inside })
-		v.overlaps(entries, "outside", func(r IDRange) uint32 { return r.Outside })
-		want, o, key := mp.own, entries[0].at, entries[0].path
+		v.overlaps(mp.entries, "inside", func(r IDRange) uint32 { return r.Inside })
+		v.overlaps(mp.entries, "outside", func(r IDRange) uint32 { return r.Outside })
+	}
+}
+
+func (v *validator) idInMap() {
+	for _, mp := range v.idMaps() {
+		if len(mp.entries) > maxMapEntries || v.m.bad[mp.idKey] {
+			continue // map-size, or the id's own error, says enough
+		}
+		want, o, key := mp.own, mp.entries[0].at, mp.entries[0].path
 		if mp.id != nil {
 			want = *mp.id
 			o, _ = v.setAt(mp.idKey)
 			key = mp.idKey
-		}
-		if v.m.bad[mp.idKey] {
-			continue // the id itself is wrong; that error says enough
 		}
 		covered := slices.ContainsFunc(mp.ranges, func(r IDRange) bool {
 			return want >= r.Inside && uint64(want) < uint64(r.Inside)+uint64(r.Count)
@@ -138,12 +180,17 @@ func (v *validator) overlaps(entries []entry, side string, start func(IDRange) u
 	}
 }
 
-func (v *validator) mounts() {
-	entries := v.m.lists["mount"]
-	if len(entries) > maxMounts {
+func (v *validator) mountCount() {
+	if entries := v.m.lists["mount"]; len(entries) > maxMounts {
 		e := entries[maxMounts]
 		v.errAt(e.at, e.path, "the merged profile has %d mounts; the limit is %d", len(entries), maxMounts)
-		return
+	}
+}
+
+func (v *validator) mountTargetOnce() {
+	entries := v.m.lists["mount"]
+	if len(entries) > maxMounts {
+		return // mount-count says enough
 	}
 	first := map[string]entry{}
 	for _, e := range entries {

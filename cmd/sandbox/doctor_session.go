@@ -5,7 +5,6 @@ import (
 	"os"
 	"path"
 	"sandbox/compile"
-	"strings"
 	"syscall"
 )
 
@@ -47,35 +46,31 @@ func runtimeDirFinding(h doctorHost) doctorFinding {
 	return findOK(check, "$XDG_RUNTIME_DIR=%s is yours, mode 0700", dir)
 }
 
-// sessionFindings: the sockets of the desktop profiles, found the way the
-// compiler finds them (launcher/compile_desktop*.go). A missing one only
+// sessionFindings: the sockets of the desktop profiles, found by the
+// compiler's own functions (launcher/compile_desktop_sockets.go). A missing one only
 // matters to a profile that asks for it, and a launch then leaves it out
 // with a warning: never a failure here.
 func sessionFindings(h doctorHost) []doctorFinding {
-	rt := h.Env["XDG_RUNTIME_DIR"]
-	if !path.IsAbs(rt) {
-		rt = ""
+	getenv := func(name string) (string, bool) {
+		v, ok := h.Env[name]
+		return v, ok
 	}
-	inRuntime := func(name string) (string, string) {
-		if rt == "" {
-			return "", "$XDG_RUNTIME_DIR is not set"
+	rt := compile.RuntimeDir(getenv)
+	// inRuntime says why there is no socket to check: the compiler's
+	// functions give none for one in a runtime directory that is not set.
+	inRuntime := func(sock string) string {
+		if sock == "" {
+			return "$XDG_RUNTIME_DIR is not set"
 		}
-		return path.Join(rt, name), ""
+		return ""
 	}
 	var fs []doctorFinding
 
-	wl := h.Env["WAYLAND_DISPLAY"]
-	if wl == "" {
-		wl = "wayland-0"
-	}
-	sock, why := wl, ""
-	if !path.IsAbs(wl) {
-		sock, why = inRuntime(wl)
-	}
-	fs = append(fs, socketFinding(h, "wayland", "the Wayland display", sock, why,
+	sock, _ := compile.HostWaylandSocket(getenv, rt)
+	fs = append(fs, socketFinding(h, "wayland", "the Wayland display", sock, inRuntime(sock),
 		"run from a Wayland session; profiles with desktop.wayland leave it out until then"))
 
-	sock, why = "", ""
+	sock, why := "", ""
 	if d := h.Env["DISPLAY"]; d == "" {
 		why = "$DISPLAY is not set"
 	} else if s, err := compile.X11Socket(d); err != nil {
@@ -86,31 +81,25 @@ func sessionFindings(h doctorHost) []doctorFinding {
 	fs = append(fs, socketFinding(h, "x11", "the X display", sock, why,
 		"run from an X session (or Xwayland); profiles with desktop.x11 leave it out until then"))
 
-	if v := h.Env["PULSE_SERVER"]; strings.HasPrefix(v, "unix:") && path.IsAbs(v[5:]) {
-		sock, why = v[5:], ""
-	} else {
-		sock, why = inRuntime("pulse/native")
-	}
-	fs = append(fs, socketFinding(h, "pulseaudio", "the PulseAudio server", sock, why,
+	sock, _ = compile.HostPulseSocket(getenv, rt)
+	fs = append(fs, socketFinding(h, "pulseaudio", "the PulseAudio server", sock, inRuntime(sock),
 		"start the sound server (systemctl --user start pulseaudio, or pipewire-pulse); profiles with desktop.pulseaudio leave it out until then"))
 
-	sock, why = inRuntime("pipewire-0")
-	fs = append(fs, socketFinding(h, "pipewire", "PipeWire", sock, why,
+	sock = compile.HostPipeWireSocket(rt)
+	fs = append(fs, socketFinding(h, "pipewire", "PipeWire", sock, inRuntime(sock),
 		"start PipeWire (systemctl --user start pipewire); profiles with desktop.pipewire leave it out until then"))
 
-	sock, why = "", ""
-	if v := h.Env["DBUS_SESSION_BUS_ADDRESS"]; v != "" {
-		if p, ok := strings.CutPrefix(v, "unix:path="); ok {
-			sock, _, _ = strings.Cut(p, ",")
-		} else {
-			// Abstract and tcp addresses only the proxy can try.
-			fs = append(fs, findOK("session_bus", "the session bus is at %s (not a socket file: xdg-dbus-proxy will try it)", v))
-			return fs
-		}
-	} else {
-		sock, why = inRuntime("bus")
+	bus := compile.FindBus("session", getenv, rt)
+	if bus.FromEnv && !bus.File {
+		// Abstract and tcp addresses only the proxy can try.
+		fs = append(fs, findOK("session_bus", "the session bus is at %s (not a socket file: xdg-dbus-proxy will try it)", bus.Addr))
+		return fs
 	}
-	fs = append(fs, socketFinding(h, "session_bus", "the session bus", sock, why,
+	why = ""
+	if !bus.File {
+		why = inRuntime("")
+	}
+	fs = append(fs, socketFinding(h, "session_bus", "the session bus", bus.Socket, why,
 		"run from a desktop session (dbus-daemon or dbus-broker as a user service); profiles with D-Bus rules cannot run until then"))
 	return fs
 }
