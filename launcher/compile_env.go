@@ -24,11 +24,8 @@ func (c *compiler) environment() []string {
 	e := c.p.Environment
 	keep := append(append([]string(nil), DefaultEnv...), e.Keep...)
 	vars := map[string]string{}
-	for _, kv := range c.h.Env {
-		name, value, ok := strings.Cut(kv, "=")
-		if !ok || !matchesAny(name, keep) {
-			continue
-		}
+	for _, kv := range c.h.envMatching(keep) {
+		name, value, _ := strings.Cut(kv, "=")
 		vars[name] = value
 	}
 	if _, ok := vars["PATH"]; !ok {

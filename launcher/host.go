@@ -101,6 +101,11 @@ func (h Host) sysfs() string {
 	return h.Sysfs
 }
 
+// The caller's environment is read only through getenv and envMatching,
+// which record what they read in Inputs: a cached plan is used only while
+// those variables are as they were, and no other variable is part of its
+// key (fast_env.c).
+
 // getenv looks a variable up in the caller's environment.
 func (h Host) getenv(name string) (string, bool) {
 	h.Inputs.UseEnv(name)
@@ -110,6 +115,26 @@ func (h Host) getenv(name string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// envMatching returns the caller's variables, NAME=value, whose names
+// match one of patterns (a name, or a prefix ending in "*"), in the
+// caller's order.
+func (h Host) envMatching(patterns []string) []string {
+	for _, p := range patterns {
+		if prefix, ok := strings.CutSuffix(p, "*"); ok {
+			h.Inputs.UseEnvPrefix(prefix)
+		} else {
+			h.Inputs.UseEnv(p)
+		}
+	}
+	var out []string
+	for _, kv := range h.Env {
+		if name, _, ok := strings.Cut(kv, "="); ok && matchesAny(name, patterns) {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
 
 // passwdGID returns the primary group the user database file gives uid.
