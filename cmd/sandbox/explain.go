@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -72,7 +71,7 @@ func cmdExplain(args []string, stdout, stderr io.Writer) int {
 		printLoadErr(stderr, name, cl.Rewrite(err))
 		return exitLauncher
 	}
-	cache := launcher.PlanCacheable(plan, c.inputs, os.Environ())
+	cache := launcher.PlanCacheable(plan, c.inputs, c.environ)
 	sc := review.ScorePlan(plan, c.host.Home)
 	if asJSON {
 		return explainJSON(stdout, stderr, p, plan, cache, sc)

@@ -71,7 +71,7 @@ func cmdRun(inv invocation, args []string, stderr io.Writer) int {
 		printErr(stderr, err)
 		return exitLauncher
 	}
-	inst, err := newRunInstance(inv, os.Environ())
+	inst, err := newRunInstance(inv, c.environ)
 	if err != nil {
 		printErr(stderr, err)
 		return exitLauncher
