@@ -92,9 +92,9 @@ static int open_owned(int dirfd, const char *name, int flags, struct stat *st)
 	return fd;
 }
 
-/* sbx_cache_key is the digest of this invocation, as plan_cache.h defines it;
- * its first 8 bytes in hex name the file (plancache_store.go computes the
- * same). */
+/* sbx_cache_key is the digest of this invocation's arguments, as
+ * plan_cache.h defines it; its first 8 bytes in hex name the file (the Go
+ * side that stores the plan calls this too, launch_rules.go). */
 void sbx_cache_key(int argc, char **argv, unsigned char key[32], char *name)
 {
 	static const char hex[] = "0123456789abcdef";

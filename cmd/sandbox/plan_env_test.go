@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -9,6 +10,7 @@ import (
 
 	"sandbox/launcher"
 	"sandbox/profile"
+	"sandbox/profiles"
 )
 
 // envPlan loads and compiles the shipped profile name as a launch does
@@ -70,7 +72,7 @@ func realisticEnv(t *testing.T) []string {
 	// passes is there to be passed.
 	for _, name := range shippedProfiles(t) {
 		p, err := profile.LoadWith(name, profile.Env{Home: home, User: "user", Cwd: "/tmp/project"},
-			profile.Source{Builtin: newCaller().src.Builtin}, nil)
+			profile.Source{Builtin: profiles.FS}, nil)
 		if err != nil {
 			continue
 		}
@@ -98,6 +100,7 @@ func TestPlanEnvRecorded(t *testing.T) {
 		if len(used) == 0 {
 			t.Errorf("%s: no variable recorded", name)
 		}
+		t.Logf("%s depends on %q", name, used)
 		var changed, moved []string
 		for _, kv := range base {
 			k, v, _ := strings.Cut(kv, "=")
@@ -146,6 +149,17 @@ func TestPlanEnvRecordedSeesReads(t *testing.T) {
 	}
 	if again, _ := envPlan(t, "minimal", changed); len(planFieldsDiffer(plan, again)) == 0 {
 		t.Error("a changed HOME left the plan as it was: the check cannot see a read")
+	}
+
+	// A persistent home is placed by $XDG_DATA_HOME, which only the
+	// profile's load reads.
+	dir := t.TempDir()
+	file := filepath.Join(dir, "keeper.toml")
+	if err := os.WriteFile(file, []byte("extends = [\"minimal\"]\n[filesystem]\npersistent_home = true\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, used := envPlan(t, file, base); !slices.Contains(used, "XDG_DATA_HOME") {
+		t.Errorf("a persistent home's XDG_DATA_HOME is not recorded: %q", used)
 	}
 }
 
