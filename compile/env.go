@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"sandbox/egress"
+	"sandbox/hostview"
 	"sandbox/plan"
 	"sandbox/profile"
 	"sandbox/seccomp"
@@ -27,11 +28,8 @@ func (c *compiler) environment() []string {
 	e := c.p.Environment
 	keep := append(append([]string(nil), DefaultEnv...), e.Keep...)
 	vars := map[string]string{}
-	for _, kv := range c.h.Env {
-		name, value, ok := strings.Cut(kv, "=")
-		if !ok || !matchesAny(name, keep) {
-			continue
-		}
+	for _, kv := range c.h.EnvMatching(keep) {
+		name, value, _ := strings.Cut(kv, "=")
 		vars[name] = value
 	}
 	if _, ok := vars["PATH"]; !ok {
@@ -42,7 +40,7 @@ func (c *compiler) environment() []string {
 	}
 	for _, name := range e.Unset {
 		for k := range vars {
-			if match(name, k) {
+			if hostview.Match(name, k) {
 				delete(vars, k)
 			}
 		}
@@ -63,24 +61,6 @@ func (c *compiler) environment() []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// match reports whether name matches pattern, where a trailing "*" matches
-// any suffix ("LC_*").
-func match(pattern, name string) bool {
-	if strings.HasSuffix(pattern, "*") {
-		return strings.HasPrefix(name, strings.TrimSuffix(pattern, "*"))
-	}
-	return pattern == name
-}
-
-func matchesAny(name string, patterns []string) bool {
-	for _, p := range patterns {
-		if match(p, name) {
-			return true
-		}
-	}
-	return false
 }
 
 // capabilities resolves kept capability names to numbers. The profile

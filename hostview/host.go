@@ -109,6 +109,11 @@ func (h Host) SysfsRoot() string {
 	return h.Sysfs
 }
 
+// The caller's environment is read only through Getenv and EnvMatching,
+// which record what they read in Inputs: a cached plan is used only while
+// those variables are as they were, and no other variable is part of its
+// key (fast_env.c).
+
 // Getenv looks a variable up in the caller's environment.
 func (h Host) Getenv(name string) (string, bool) {
 	h.Inputs.UseEnv(name)
@@ -118,6 +123,26 @@ func (h Host) Getenv(name string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// EnvMatching returns the caller's variables, NAME=value, whose names
+// match one of patterns (a name, or a prefix ending in "*"), in the
+// caller's order.
+func (h Host) EnvMatching(patterns []string) []string {
+	for _, p := range patterns {
+		if prefix, ok := strings.CutSuffix(p, "*"); ok {
+			h.Inputs.UseEnvPrefix(prefix)
+		} else {
+			h.Inputs.UseEnv(p)
+		}
+	}
+	var out []string
+	for _, kv := range h.Env {
+		if name, _, ok := strings.Cut(kv, "="); ok && MatchesAny(name, patterns) {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
 
 // PasswdGID returns the primary group the user database file gives uid.
@@ -193,3 +218,22 @@ func parseSubIDs(r io.Reader, name string, id uint32) ([]SubIDRange, error) {
 
 // MaxID is the largest valid id: 2^32-1 is (uid_t)-1, "no id".
 const MaxID = 1<<32 - 2
+
+// MatchesAny reports whether name matches one of patterns (see Match).
+func MatchesAny(name string, patterns []string) bool {
+	for _, p := range patterns {
+		if Match(p, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// Match reports whether name matches pattern, where a trailing "*" matches
+// any suffix ("LC_*").
+func Match(pattern, name string) bool {
+	if strings.HasSuffix(pattern, "*") {
+		return strings.HasPrefix(name, strings.TrimSuffix(pattern, "*"))
+	}
+	return pattern == name
+}

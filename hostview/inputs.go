@@ -2,6 +2,8 @@ package hostview
 
 import (
 	"errors"
+	"sort"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -24,7 +26,9 @@ type PlanInputs struct {
 	deps    []Dep
 	seen    map[string]int // path -> index in deps
 	refused string
-	// envUsed are the caller's variables the compiler looked up.
+	// envUsed are the caller's variables the plan depends on: each name
+	// the profile's load or the compile looked up, and each prefix
+	// ("LC_*") the payload's environment passes, "*" for all of it.
 	envUsed map[string]bool
 }
 
@@ -132,17 +136,50 @@ func (s FileStat) recent() bool {
 // larger).
 const planMaxInputs = 4096
 
-// UseEnv records that the compile looked the caller's variable name up.
-func (in *PlanInputs) UseEnv(name string) {
+// UseEnv records that the load or the compile looked the caller's
+// variable name up: the plan depends on its value, or its absence.
+func (in *PlanInputs) UseEnv(name string) { in.useEnv(name) }
+
+// UseEnvPrefix records that every variable whose name starts with prefix
+// reaches the plan (the payload's environment keeps "LC_*"); "" is the
+// whole environment.
+func (in *PlanInputs) UseEnvPrefix(prefix string) { in.useEnv(prefix + "*") }
+
+func (in *PlanInputs) useEnv(item string) {
 	if in == nil {
 		return
 	}
 	in.mu.Lock()
 	defer in.mu.Unlock()
+	// The cache file lists the names NUL-terminated, and tells a name
+	// from a value by its '=' (fast_env.c): a name the file cannot hold
+	// makes the plan one the cache cannot check.
+	if item == "" || strings.ContainsAny(item, "=\x00\x01") {
+		if in.refused == "" {
+			in.refused = "the plan depends on a variable whose name the cache cannot record"
+		}
+		return
+	}
 	if in.envUsed == nil {
 		in.envUsed = map[string]bool{}
 	}
-	in.envUsed[name] = true
+	in.envUsed[item] = true
+}
+
+// EnvUsed lists, sorted, the variables the plan depends on: names, and
+// prefixes ending in "*" ("*" alone: the whole environment).
+func (in *PlanInputs) EnvUsed() []string {
+	if in == nil {
+		return nil
+	}
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	out := make([]string, 0, len(in.envUsed))
+	for name := range in.envUsed {
+		out = append(out, name)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // Refuse marks the plan as not cacheable, saying why.
@@ -175,19 +212,4 @@ func (in *PlanInputs) Deps() []Dep {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	return append([]Dep(nil), in.deps...)
-}
-
-// EnvUsed returns the names of the caller's variables the compile looked
-// up.
-func (in *PlanInputs) EnvUsed() []string {
-	if in == nil {
-		return nil
-	}
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	names := make([]string, 0, len(in.envUsed))
-	for n := range in.envUsed {
-		names = append(names, n)
-	}
-	return names
 }

@@ -26,17 +26,17 @@ struct sbx_cached {
  * mode). */
 int sbx_cache_lookup(int argc, char **argv, char **envp, struct sbx_cached *out, const char **why);
 
-/* sbx_cache_key computes the invocation's key (plan_cache.h), keeping
- * the volatile variables whose bits are set in kept, and the file name
- * the key gives (16 hex digits and ".plan", 22 bytes with the NUL). */
-void sbx_cache_key(int argc, char **argv, char **envp, uint64_t kept, unsigned char key[32],
-		   char *name);
+/* sbx_cache_key computes the invocation's key from its arguments
+ * (plan_cache.h), and the file name the key gives (16 hex digits and
+ * ".plan", 22 bytes with the NUL). */
+void sbx_cache_key(int argc, char **argv, unsigned char key[32], char *name);
 
-/* fast_volatile.c: the variables left out of the key (at most 64). */
-int sbx_cache_volatile_count(void);
-const char *sbx_cache_volatile_name(int i);
-/* sbx_cache_volatile_index: the index of NAME=value's name, or -1. */
-int sbx_cache_volatile_index(const char *kv);
+/* sbx_cache_env_digest (fast_env.c) is the digest of what envp says of
+ * the count variables and prefixes packed NUL-terminated at names, as
+ * plan_cache.h's env_sum defines it; -1 when names is not count strings
+ * within len bytes. */
+int sbx_cache_env_digest(char **envp, const char *names, uint64_t len, uint64_t count,
+			 unsigned char sum[32]);
 
 /* sbx_cache_getenv looks name up in envp. */
 const char *sbx_cache_getenv(char **envp, const char *name);

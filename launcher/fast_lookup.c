@@ -2,7 +2,9 @@
  * Finding the plan cached for this invocation, and deciding whether it
  * still holds. A cached plan is used only when everything it was compiled
  * from is as it was: the same launcher executable, the same ids, the same
- * arguments and environment byte for byte (by their SHA-256), the same working directory,
+ * arguments byte for byte (by their SHA-256, which names the file), the
+ * same values of the variables the plan depends on (fast_env.c), the same
+ * working directory,
  * and every host path the profile loader and the compiler consulted
  * (profile files, directories searched, bind sources) unchanged down to
  * its inode and change time. Otherwise the ordinary path compiles afresh.
@@ -90,11 +92,10 @@ static int open_owned(int dirfd, const char *name, int flags, struct stat *st)
 	return fd;
 }
 
-/* sbx_cache_key is the digest of this invocation, as plan_cache.h defines it;
- * its first 8 bytes in hex name the file (plancache_store.go computes the
- * same). */
-void sbx_cache_key(int argc, char **argv, char **envp, uint64_t kept, unsigned char key[32],
-		   char *name)
+/* sbx_cache_key is the digest of this invocation's arguments, as
+ * plan_cache.h defines it; its first 8 bytes in hex name the file (the Go
+ * side that stores the plan calls this too, launch_rules.go). */
+void sbx_cache_key(int argc, char **argv, unsigned char key[32], char *name)
 {
 	static const char hex[] = "0123456789abcdef";
 	struct sbx_sha256 s;
@@ -112,13 +113,6 @@ void sbx_cache_key(int argc, char **argv, char **envp, uint64_t kept, unsigned c
 	sbx_sha256_write(&s, q, (size_t)(num + sizeof(num) - q));
 	for (i = 1; i < argc; i++)
 		sbx_sha256_write(&s, argv[i], strlen(argv[i]) + 1);
-	for (; envp && *envp; envp++) {
-		int v = sbx_cache_volatile_index(*envp);
-
-		if (v >= 0 && !(kept >> v & 1))
-			continue;
-		sbx_sha256_write(&s, *envp, strlen(*envp) + 1);
-	}
 	sbx_sha256_sum(&s, key);
 	for (i = 0; i < 8; i++) {
 		name[2 * i] = hex[key[i] >> 4];
@@ -162,7 +156,7 @@ static void *read_cache(const char *name, char **envp, uint64_t *len, const char
 	fd = open_owned(dfd, name, O_RDONLY | O_NONBLOCK, &st);
 	close(dfd);
 	if (fd < 0) {
-		*why = errno == ENOENT ? "no plan cached for these arguments and environment"
+		*why = errno == ENOENT ? "no plan cached for these arguments"
 				       : "the cached plan is not this user's alone";
 		return NULL;
 	}
@@ -268,6 +262,7 @@ static int check_regions(const struct sbx_cache_head *h, const char *f, uint64_t
 	int ok;
 
 	if (h->ndeps > 65536 || h->deps_off % 8 != 0 || h->plan_off % 8 != 0 ||
+	    !in_file(len, h->env_off, h->env_len) || h->env_count > h->env_len ||
 	    !in_file(len, h->deps_off, h->ndeps * sizeof(struct sbx_cache_dep)) ||
 	    string_at(f, len, h->cwd_off) == NULL || strlen(f + h->cwd_off) + 1 != h->cwd_len ||
 	    string_at(f, len, h->say_off) == NULL || strlen(f + h->say_off) + 1 != h->say_len)
@@ -277,6 +272,7 @@ static int check_regions(const struct sbx_cache_head *h, const char *f, uint64_t
 	deps = (const void *)(f + h->deps_off);
 	ok = sbx_claim(&c, 0, sizeof(*h)) == 0 && sbx_claim(&c, h->cwd_off, h->cwd_len) == 0 &&
 	     sbx_claim(&c, h->say_off, h->say_len) == 0 &&
+	     sbx_claim(&c, h->env_off, h->env_len) == 0 &&
 	     sbx_claim(&c, h->deps_off, h->ndeps * sizeof(struct sbx_cache_dep)) == 0 &&
 	     sbx_claim(&c, h->plan_off, h->plan_len) == 0;
 	for (i = 0; ok && i < h->ndeps; i++)
@@ -302,24 +298,22 @@ static const char *check_head(const struct sbx_cache_head *h, const char *f, uin
 
 /* check_inputs compares everything the plan was compiled from with now. */
 static const char *check_inputs(const struct sbx_cache_head *h, const char *f, uint64_t len,
-				const unsigned char key[32], int argc, char **argv, char **envp)
+				const unsigned char key[32], char **envp)
 {
 	const struct sbx_cache_dep *deps = (const void *)(f + h->deps_off);
+	unsigned char sum[32];
 	struct stat st;
 	uint64_t i;
 	int rc;
 
 	if (h->uid != getuid() || h->gid != getgid() || h->euid != geteuid() || h->egid != getegid())
 		return "written for other ids";
-	if (h->volatile_kept != 0) {
-		unsigned char full[32];
-		char name[32];
-
-		sbx_cache_key(argc, argv, envp, h->volatile_kept, full, name);
-		if (memcmp(h->key, full, sizeof(h->key)) != 0)
-			return "written for other arguments or another environment";
-	} else if (memcmp(h->key, key, sizeof(h->key)) != 0)
-		return "written for other arguments or another environment";
+	if (memcmp(h->key, key, sizeof(h->key)) != 0)
+		return "written for other arguments";
+	if (sbx_cache_env_digest(envp, f + h->env_off, h->env_len, h->env_count, sum) < 0)
+		return "the cached plan is damaged";
+	if (memcmp(h->env_sum, sum, sizeof(sum)) != 0)
+		return "a variable the plan depends on changed";
 	rc = stat("/proc/self/exe", &st);
 	if (!same_stat(&h->exe, rc, &st))
 		return "written by another sandbox executable";
@@ -354,14 +348,14 @@ int sbx_cache_lookup(int argc, char **argv, char **envp, struct sbx_cached *out,
 		*why = "set-id launch";
 		return -1;
 	}
-	sbx_cache_key(argc, argv, envp, 0, key, name);
+	sbx_cache_key(argc, argv, key, name);
 	f = read_cache(name, envp, &len, why);
 	if (f == NULL)
 		return -1;
 	h = (const void *)f;
 	*why = check_head(h, f, len);
 	if (*why == NULL)
-		*why = check_inputs(h, f, len, key, argc, argv, envp);
+		*why = check_inputs(h, f, len, key, envp);
 	if (*why == NULL && sbx_plan_unpack(f + h->plan_off, h->plan_len) < 0)
 		*why = "the cached plan is damaged";
 	if (*why != NULL) {

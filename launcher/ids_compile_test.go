@@ -166,20 +166,11 @@ func TestHostRootRootless(t *testing.T) {
 }
 
 // TestRootIDsInCacheKey checks that what a root launch's map depends on is
-// part of the plan cache's key or its recorded inputs: the sudo and
-// pkexec variables are not among the variables left out of the key, and
-// the user database a pkexec caller's group came from is an input.
+// part of the plan cache's recorded inputs: the sudo and pkexec variables
+// the map came from (whose changed value then changes the digest the
+// cache compares), and the user database a pkexec caller's group came
+// from.
 func TestRootIDsInCacheKey(t *testing.T) {
-	for _, name := range []string{"SUDO_UID", "SUDO_GID", "PKEXEC_UID"} {
-		if i := planVolatileIndex(name + "=1000"); i >= 0 {
-			t.Errorf("%s is left out of the plan cache key", name)
-		}
-		a, _ := planCacheKey([]string{"-p", "minimal"}, []string{name + "=1000"}, 0)
-		b, _ := planCacheKey([]string{"-p", "minimal"}, []string{name + "=1001"}, 0)
-		if a == b {
-			t.Errorf("%s does not change the plan cache key", name)
-		}
-	}
 	passwd := filepath.Join(t.TempDir(), "passwd")
 	if err := os.WriteFile(passwd, []byte("alice:x:1000:1002::/home/alice:/bin/sh\n"), 0o644); err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ package launcher
 import "C"
 
 import (
+	"fmt"
 	"strings"
 	"syscall"
 	"unsafe"
@@ -51,12 +52,31 @@ func PlanCacheDir(env []string, euid int) string {
 	return C.GoString(&buf[0]) + "/" + C.SBX_CACHE_SUBDIR
 }
 
-// planCacheKey is the key of an invocation (plan plan_cache.h): args are
-// the launcher's arguments after its name; the volatile variables are left
-// out but for those whose bit is set in kept. It also returns the name of
-// the file the key gives.
-func planCacheKey(args, env []string, kept uint64) ([32]byte, string) {
-	return cacheKeyC(append([]string{"sandbox"}, args...), env, kept)
+// planCacheKey is the key of an invocation (plan_cache.h): args are the
+// launcher's arguments after its name. It also returns the name of the
+// file the key gives.
+func planCacheKey(args []string) ([32]byte, string) {
+	return cacheKeyC(append([]string{"sandbox"}, args...))
+}
+
+// planCacheEnvSum is sbx_cache_env_digest: the digest of what env says of
+// the variables and prefixes names (plan_cache.h's env_sum), which the
+// lookup computes again over its own environment.
+func planCacheEnvSum(env, names []string) ([32]byte, error) {
+	var a childArena
+	defer a.free()
+	packed := strings.Join(names, "\x00")
+	if len(names) > 0 {
+		packed += "\x00"
+	}
+	var sum [32]byte
+	cnames := C.CString(packed)
+	defer C.free(unsafe.Pointer(cnames))
+	if C.sbx_cache_env_digest(a.strv(env), cnames, C.uint64_t(len(packed)), C.uint64_t(len(names)),
+		(*C.uchar)(unsafe.Pointer(&sum[0]))) < 0 {
+		return sum, fmt.Errorf("plan cache: a variable name the plan depends on cannot be recorded: %q", names)
+	}
+	return sum, nil
 }
 
 // planCacheSum is the checksum plan_cache.h's header keeps over the rest
@@ -71,6 +91,10 @@ func planCacheSum(b []byte) uint64 {
 // planCacheKeyTag starts every key (plan_cache.h), so that a change of the
 // key's definition changes every key.
 const planCacheKeyTag = C.SBX_CACHE_KEY_TAG
+
+// planCacheEnvTag starts every digest of the variables a plan depends on
+// (plan_cache.h's env_sum).
+const planCacheEnvTag = C.SBX_CACHE_ENV_TAG
 
 // cBool is a C truth value.
 func cBool(b bool) C.int {

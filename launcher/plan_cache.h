@@ -13,8 +13,9 @@
 #include <stdint.h>
 
 #define SBX_CACHE_MAGIC "sbxplan"
-#define SBX_CACHE_VERSION 3
-#define SBX_CACHE_KEY_TAG "sandbox plan key 2"
+#define SBX_CACHE_VERSION 4
+#define SBX_CACHE_KEY_TAG "sandbox plan key 3"
+#define SBX_CACHE_ENV_TAG "sandbox plan environment 1"
 /* Larger files are not plans of ours (a plan with a 16 MiB file is). */
 #define SBX_CACHE_MAX_SIZE (64u << 20)
 /* The directory, under $XDG_RUNTIME_DIR, or /run for root: memory that
@@ -65,17 +66,24 @@ struct sbx_cache_head {
 
 	/* The invocation: SHA-256 of SBX_CACHE_KEY_TAG, the number of
 	 * arguments after the program's name in decimal, then those
-	 * arguments and the environment, exactly as the launcher received
-	 * them, each string followed by a NUL byte. The environment itself
-	 * is not kept.
-	 *
-	 * The variables of fast_volatile.c, which change from one launch to
-	 * the next (a menu's startup token, the shell's OLDPWD) and which no
-	 * compile reads, are left out unless the plan uses them: bit i of
-	 * volatile_kept keeps the i-th. The file is named by the key with
-	 * all of them left out. */
+	 * arguments exactly as the launcher received them, each followed by a
+	 * NUL byte. Its first 8 bytes in hex name the file. The environment
+	 * is not in it: a launch differing only in a variable the plan does
+	 * not depend on finds the same file. */
 	unsigned char key[32];
-	uint64_t volatile_kept;
+	/* The variables the plan depends on: env_count NUL-terminated
+	 * strings at env_off (env_len bytes in all), each a name the load,
+	 * the compile or the payload's environment read ("HOME"), or a prefix
+	 * ending in "*" that the payload's environment passes ("LC_*"); "*"
+	 * alone is the whole environment. env_sum is their digest over the
+	 * environment the plan was compiled in (sbx_cache_env_digest), which
+	 * the lookup computes again over its own: any change to one of them,
+	 * one set or unset, or one more matching a prefix, is a miss. The
+	 * values themselves are not kept here. */
+	uint64_t env_off;
+	uint64_t env_len;
+	uint64_t env_count;
+	unsigned char env_sum[32];
 	/* The working directory the plan saw (${CWD}), NUL-terminated. */
 	uint64_t cwd_off;
 	uint64_t cwd_len;

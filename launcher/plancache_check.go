@@ -16,16 +16,14 @@ import (
 // The C side of the plan cache seen from Go, so that its tests can hold it
 // to the Go side: the key, the digest and the unpacking of a blob.
 
-// cacheKeyC is sbx_cache_key for argv (the program's name first) and env,
-// keeping the volatile variables in kept.
-func cacheKeyC(argv, env []string, kept uint64) ([32]byte, string) {
+// cacheKeyC is sbx_cache_key for argv (the program's name first).
+func cacheKeyC(argv []string) ([32]byte, string) {
 	var a childArena
 	defer a.free()
 	cargv := a.strv(argv)
-	cenv := a.strv(env)
 	var key [32]byte
 	var name [32]C.char
-	C.sbx_cache_key(C.int(len(argv)), cargv, cenv, C.uint64_t(kept), (*C.uchar)(unsafe.Pointer(&key[0])), &name[0])
+	C.sbx_cache_key(C.int(len(argv)), cargv, (*C.uchar)(unsafe.Pointer(&key[0])), &name[0])
 	return key, C.GoString(&name[0])
 }
 

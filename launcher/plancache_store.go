@@ -16,15 +16,14 @@ import (
 	"path/filepath"
 	"sandbox/hostview"
 	"sandbox/plan"
-	"strings"
-	"sync"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
 
-// The plan cache keeps compiled plans so that the next launch with exactly
-// the same invocation runs before the Go runtime even starts (fast.c).
+// The plan cache keeps compiled plans so that the next launch with the same
+// arguments, and the same values of the variables the plan depends on,
+// runs before the Go runtime even starts (fast.c).
 // StorePlan writes one; fast_lookup.c reads and checks it; plan_cache.h is
 // the format.
 
@@ -34,7 +33,9 @@ const planCacheKeep = 64
 
 // StorePlan caches p, compiled from in for the invocation args (the
 // launcher's arguments after its name) in environment env and working
-// directory cwd, for the next identical launch. It reports why a plan is
+// directory cwd, for the next launch with these arguments whose
+// environment agrees with env in every variable in records (the rest of
+// the environment is not part of the key). It reports why a plan is
 // not stored: one the launcher runs with help (newuidmap, a NAT helper, a
 // D-Bus proxy), one with warnings, or one compiled from
 // something the cache cannot check. Failing to store is never an error for
@@ -50,15 +51,11 @@ func StorePlan(p *plan.Plan, in *hostview.PlanInputs, args, env []string, cwd, s
 	if err := planCacheMkdir(dir); err != nil {
 		return false, "", err
 	}
-	kept := planVolatileKept(p, in)
-	key, _ := planCacheKey(args, env, kept)
-	file, err := planCacheFile(p, in, key, kept, cwd, say)
+	key, base := planCacheKey(args)
+	file, err := planCacheFile(p, in, key, env, cwd, say)
 	if err != nil {
 		return false, "", err
 	}
-	// The file is named by the key without the volatile variables: the
-	// lookup knows which it keeps only after reading the file.
-	_, base := planCacheKey(args, env, 0)
 	name := filepath.Join(dir, base)
 	if err := planCacheWrite(dir, name, file); err != nil {
 		return false, "", err
@@ -118,48 +115,18 @@ func planCacheable(p *plan.Plan, in *hostview.PlanInputs) string {
 	return ""
 }
 
-// planVolatile lists fast_volatile.c's variables.
-var planVolatile = sync.OnceValue(func() []string {
-	var names []string
-	for i := 0; i < int(C.sbx_cache_volatile_count()); i++ {
-		names = append(names, C.GoString(C.sbx_cache_volatile_name(C.int(i))))
-	}
-	return names
-})
-
-// planVolatileIndex is the index of a NAME=value's name among the volatile
-// variables, or -1.
-func planVolatileIndex(kv string) int {
-	name, _, _ := strings.Cut(kv, "=")
-	for i, v := range planVolatile() {
-		if v == name {
-			return i
-		}
-	}
-	return -1
-}
-
-// planVolatileKept says which volatile variables the plan uses: those in
-// the payload's environment and those the compiler looked up. Their values
-// are then part of the key.
-func planVolatileKept(p *plan.Plan, in *hostview.PlanInputs) uint64 {
-	var kept uint64
-	for _, kv := range p.Env {
-		if i := planVolatileIndex(kv); i >= 0 {
-			kept |= 1 << i
-		}
-	}
-	for _, name := range in.EnvUsed() {
-		if i := planVolatileIndex(name); i >= 0 {
-			kept |= 1 << i
-		}
-	}
-	return kept
-}
-
 // planCacheFile lays the file out as plan_cache.h describes.
-func planCacheFile(p *plan.Plan, in *hostview.PlanInputs, key [32]byte, kept uint64, cwd, say string) ([]byte, error) {
+//
+// The file is named by the arguments alone; the variables the plan depends
+// on (in.EnvUsed) are listed in it with their digest over env, which the
+// lookup checks against its own environment (fast_env.c).
+func planCacheFile(p *plan.Plan, in *hostview.PlanInputs, key [32]byte, env []string, cwd, say string) ([]byte, error) {
 	blob, err := packPlan(p)
+	if err != nil {
+		return nil, err
+	}
+	names := in.EnvUsed()
+	sum, err := planCacheEnvSum(env, names)
 	if err != nil {
 		return nil, err
 	}
@@ -179,13 +146,20 @@ func planCacheFile(p *plan.Plan, in *hostview.PlanInputs, key [32]byte, kept uin
 	for i, b := range key {
 		h.key[i] = C.uchar(b)
 	}
-	h.volatile_kept = C.uint64_t(kept)
+	for i, b := range sum {
+		h.env_sum[i] = C.uchar(b)
+	}
 	h.cwd_off = C.uint64_t(len(out))
 	out = append(append(out, cwd...), 0)
 	h.cwd_len = C.uint64_t(len(cwd) + 1)
 	h.say_off = C.uint64_t(len(out))
 	out = append(append(out, say...), 0)
 	h.say_len = C.uint64_t(len(say) + 1)
+	h.env_off, h.env_count = C.uint64_t(len(out)), C.uint64_t(len(names))
+	for _, n := range names {
+		out = append(append(out, n...), 0)
+	}
+	h.env_len = C.uint64_t(len(out)) - h.env_off
 
 	deps := in.Deps()
 	paths := make([]uint64, len(deps))

@@ -327,17 +327,11 @@ func FuzzPlanBlob(f *testing.F) {
 
 // planCacheKeySpec is the key as plan_cache.h defines it, written out
 // independently of fast_lookup.c, which both launch paths use.
-func planCacheKeySpec(args, env []string, kept uint64) [32]byte {
+func planCacheKeySpec(args []string) [32]byte {
 	h := sha256.New()
 	h.Write([]byte(planCacheKeyTag + "\x00"))
 	h.Write([]byte(strconv.Itoa(len(args)) + "\x00"))
 	for _, s := range args {
-		h.Write([]byte(s + "\x00"))
-	}
-	for _, s := range env {
-		if i := planVolatileIndex(s); i >= 0 && kept>>i&1 == 0 {
-			continue
-		}
 		h.Write([]byte(s + "\x00"))
 	}
 	var key [32]byte
@@ -350,52 +344,24 @@ func planCacheKeySpec(args, env []string, kept uint64) [32]byte {
 // bytes, and that the C SHA-256 is SHA-256.
 func TestPlanCacheKeyAsDefined(t *testing.T) {
 	long := strings.Repeat("x", 200)
-	oldpwd, token := planVolatileIndex("OLDPWD=/a"), planVolatileIndex("DESKTOP_STARTUP_ID=x")
-	if oldpwd < 0 || token < 0 || planVolatileIndex("OLDPWDX=/a") >= 0 || planVolatileIndex("PWD=/") >= 0 {
-		t.Fatalf("volatile variables misread: OLDPWD %d, DESKTOP_STARTUP_ID %d", oldpwd, token)
-	}
-	volatileEnv := []string{"HOME=/root", "OLDPWD=/a", "DESKTOP_STARTUP_ID=x", "_=/usr/bin/sandbox"}
-	for _, tc := range []struct {
-		args, env []string
-		kept      uint64
-	}{
-		{nil, nil, 0},
-		{[]string{"-p", "minimal", "--", "/bin/true"}, []string{"HOME=/root", "PATH=/usr/bin"}, 0},
-		{[]string{"", "ä", long}, []string{"A=" + long, "B="}, 0},
-		// The argument count keeps arguments and variables apart.
-		{[]string{"X=1"}, nil, 0},
-		{nil, []string{"X=1"}, 0},
-		{nil, volatileEnv, 0},
-		{nil, volatileEnv, 1 << token},
-		{nil, volatileEnv, 1<<token | 1<<oldpwd},
+	for _, args := range [][]string{
+		nil,
+		{"-p", "minimal", "--", "/bin/true"},
+		{"", "ä", long},
+		{"X=1"},
 	} {
-		key, name := planCacheKey(tc.args, tc.env, tc.kept)
-		if want := planCacheKeySpec(tc.args, tc.env, tc.kept); key != want {
-			t.Errorf("%q %q kept %#x: key %x, plan_cache.h defines %x", tc.args, tc.env, tc.kept, key, want)
+		key, name := planCacheKey(args)
+		if want := planCacheKeySpec(args); key != want {
+			t.Errorf("%q: key %x, plan_cache.h defines %x", args, key, want)
 		}
 		if want := fmt.Sprintf("%x.plan", key[:8]); name != want {
 			t.Errorf("the key names the file %q, want %q", name, want)
 		}
 	}
-	a, _ := cacheKeyC([]string{"sandbox", "X=1"}, nil, 0)
-	b, _ := cacheKeyC([]string{"sandbox"}, []string{"X=1"}, 0)
+	a, _ := planCacheKey([]string{"a", "b"})
+	b, _ := planCacheKey([]string{"ab"})
 	if a == b {
-		t.Error("an argument and a variable give the same key")
-	}
-	// Volatile variables are left out unless kept; everything else
-	// counts.
-	key := func(args, env []string, kept uint64) [32]byte {
-		k, _ := planCacheKey(args, env, kept)
-		return k
-	}
-	base := key(nil, []string{"HOME=/root"}, 0)
-	if key(nil, volatileEnv[:3], 0) != key(nil, []string{"HOME=/root", "OLDPWD=/b"}, 0) ||
-		key(nil, volatileEnv, 0) != base {
-		t.Error("a volatile variable changes the key")
-	}
-	if key(nil, volatileEnv, 1<<token) == base ||
-		key(nil, []string{"HOME=/home"}, 0) == base {
-		t.Error("a kept volatile variable, or another variable, leaves the key as it was")
+		t.Error("two arguments and their concatenation give the same key")
 	}
 	r := rand.New(rand.NewSource(1))
 	for n := 0; n < 300; n++ {
@@ -518,22 +484,103 @@ func TestPlanInputsKinds(t *testing.T) {
 	}
 }
 
-// TestPlanVolatileKept checks which volatile variables a plan's key keeps:
-// those the payload receives and those the compiler looked up.
-func TestPlanVolatileKept(t *testing.T) {
-	pl := minimalPlan(t, "[environment]\nkeep = [\"DESKTOP_STARTUP_ID\"]\n", "/bin/true")
+// TestPlanEnvUsed checks which variables a plan depends on: those the
+// payload's environment passes (by name and by prefix) and those the
+// compiler looked up, and no other.
+func TestPlanEnvUsed(t *testing.T) {
+	p := compiletest.LoadText(t, "extends = [\"minimal\"]\n[environment]\nkeep = [\"DESKTOP_STARTUP_ID\", \"MY_*\"]\n")
 	in := &hostview.PlanInputs{}
-	if kept := planVolatileKept(pl, in); kept != 0 {
-		t.Fatalf("a plan without the variable (the host has none) keeps %#x", kept)
+	h := cacheHost()
+	h.Inputs = in
+	if _, err := compile.Compile(p, []string{"/bin/true"}, h); err != nil {
+		t.Fatal(err)
 	}
-	withToken := *pl
-	withToken.Env = append(append([]string(nil), pl.Env...), "DESKTOP_STARTUP_ID=x")
-	if kept := planVolatileKept(&withToken, in); kept != 1<<planVolatileIndex("DESKTOP_STARTUP_ID") {
-		t.Errorf("a payload given DESKTOP_STARTUP_ID: kept %#x", kept)
+	used := in.EnvUsed()
+	for _, want := range append([]string{"DESKTOP_STARTUP_ID", "MY_*", "LC_*"}, "PATH", "HOME", "TERM") {
+		if !slices.Contains(used, want) {
+			t.Errorf("%s is not recorded: %q", want, used)
+		}
 	}
-	in.UseEnv("OLDPWD")
-	if kept := planVolatileKept(pl, in); kept != 1<<planVolatileIndex("OLDPWD") {
-		t.Errorf("a compile that looked OLDPWD up: kept %#x", kept)
+	for _, name := range []string{"OLDPWD", "SECRET_TOKEN", "*"} {
+		if slices.Contains(used, name) {
+			t.Errorf("%s is recorded though the plan does not depend on it: %q", name, used)
+		}
+	}
+	in.UseEnv("A=B")
+	if why := planCacheable(minimalPlan(t, "", "/bin/true"), in); why == "" {
+		t.Error("a variable name with '=' was recorded, which the cache file cannot list")
+	}
+}
+
+// planCacheEnvSumSpec is plan_cache.h's env_sum, written out independently
+// of fast_env.c.
+func planCacheEnvSumSpec(env, names []string) [32]byte {
+	h := sha256.New()
+	h.Write([]byte(planCacheEnvTag + "\x00"))
+	for _, item := range names {
+		h.Write([]byte(item + "\x00"))
+		prefix, isPrefix := strings.CutSuffix(item, "*")
+		for _, kv := range env {
+			name, _, _ := strings.Cut(kv, "=")
+			if name == item || isPrefix && strings.HasPrefix(name, prefix) {
+				h.Write([]byte("\x01" + kv + "\x00"))
+			}
+		}
+	}
+	var sum [32]byte
+	h.Sum(sum[:0])
+	return sum
+}
+
+// TestPlanCacheEnvSum checks the digest of the variables a plan depends
+// on: it is the one plan_cache.h defines, it changes with any of them (set,
+// unset, changed, repeated, one more under a prefix) and with nothing else.
+func TestPlanCacheEnvSum(t *testing.T) {
+	names := []string{"HOME", "LC_*", "SUDO_UID"}
+	base := []string{"HOME=/home/u", "RANDOM_RUN=1", "LC_TIME=C", "OLDPWD=/a"}
+	sum := func(env, names []string) [32]byte {
+		t.Helper()
+		s, err := planCacheEnvSum(env, names)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := planCacheEnvSumSpec(env, names); s != want {
+			t.Errorf("%q over %q: %x, plan_cache.h defines %x", names, env, s, want)
+		}
+		return s
+	}
+	b := sum(base, names)
+	for _, env := range [][]string{
+		{"HOME=/home/u", "RANDOM_RUN=2", "LC_TIME=C", "OLDPWD=/b", "NEW=1"},
+		{"HOME=/home/u", "LC_TIME=C"},
+		{"LC_TIME=C", "HOME=/home/u"}, // order across names does not count
+	} {
+		if sum(env, names) != b {
+			t.Errorf("%q: a variable the plan does not depend on changed the digest", env)
+		}
+	}
+	for _, env := range [][]string{
+		{"HOME=/home/v", "LC_TIME=C"},
+		{"LC_TIME=C"},
+		{"HOME=/home/u", "LC_TIME=C", "LC_ALL=C"},
+		{"HOME=/home/u", "LC_TIME=C", "SUDO_UID=1000"},
+		{"HOME=/home/u", "HOME=/x", "LC_TIME=C"},
+		{"HOME=/home/u", "LC_TIME=C", "HOME"},
+	} {
+		if sum(env, names) == b {
+			t.Errorf("%q: a change to a variable the plan depends on left the digest as it was", env)
+		}
+	}
+	if sum(base, []string{"*"}) == sum(append(base, "X=1"), []string{"*"}) {
+		t.Error(`"*" does not cover the whole environment`)
+	}
+	if sum(base, nil) != sum(nil, nil) {
+		t.Error("a plan that depends on no variable depends on the environment")
+	}
+	for _, bad := range [][]string{{""}, {"A=B"}, {"A\x01"}} {
+		if _, err := planCacheEnvSum(base, bad); err == nil {
+			t.Errorf("the name %q was accepted", bad)
+		}
 	}
 }
 

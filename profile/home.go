@@ -10,7 +10,7 @@ import (
 // HomesDir is where persistent homes live: $XDG_DATA_HOME/sandbox/homes,
 // or ~/.local/share/sandbox/homes. "" when neither can be known.
 func HomesDir(env Env) string {
-	if v := env.Vars["XDG_DATA_HOME"]; filepath.IsAbs(v) {
+	if v := env.Var("XDG_DATA_HOME"); filepath.IsAbs(v) {
 		return filepath.Join(v, "sandbox", "homes")
 	}
 	if !filepath.IsAbs(env.Home) || filepath.Clean(env.Home) == "/" {

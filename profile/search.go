@@ -50,7 +50,7 @@ var SystemDirs = []string{
 // important first: the user's own, then SystemDirs.
 func DefaultDirs(env Env) []string {
 	var dirs []string
-	cfg := env.Vars["XDG_CONFIG_HOME"]
+	cfg := env.Var("XDG_CONFIG_HOME")
 	if !filepath.IsAbs(cfg) {
 		cfg = ""
 		if env.Home != "" {

@@ -16,11 +16,24 @@ type Env struct {
 	Home     string
 	Cwd      string
 	// Vars is the caller's environment (XDG_RUNTIME_DIR, XDG_CONFIG_HOME,
-	// LANG, ...).
+	// LANG, ...). It is read only through Var, which reports each read.
 	Vars map[string]string
+	// UseVar, when set, is told the name of every variable of Vars the
+	// loader reads: the plan cache then depends on exactly those (the
+	// launcher's PlanInputs.UseEnv).
+	UseVar func(name string)
 	// UserDirs are the XDG user dirs from ~/.config/user-dirs.dirs, keyed
 	// like "XDG_DOWNLOAD_DIR", already expanded; nil when there is none.
 	UserDirs map[string]string
+}
+
+// Var is the caller's variable name, "" when it is not set; the read is
+// reported to UseVar.
+func (e Env) Var(name string) string {
+	if e.UseVar != nil {
+		e.UseVar(name)
+	}
+	return e.Vars[name]
 }
 
 // baseDirDefaults are the XDG base directory fallbacks, relative to HOME,
@@ -88,7 +101,7 @@ func (x *expander) lookup(name string) (string, string) {
 		}
 		return v, msg
 	case "XDG_RUNTIME_DIR":
-		if v := x.env.Vars[name]; filepath.IsAbs(v) {
+		if v := x.env.Var(name); filepath.IsAbs(v) {
 			return v, ""
 		}
 		return "", "${XDG_RUNTIME_DIR} is not set in the caller's environment; set it, or mark the mount optional and use another path"
@@ -96,7 +109,7 @@ func (x *expander) lookup(name string) (string, string) {
 	if rel, ok := baseDirDefaults[name]; ok {
 		// The XDG spec says a relative value is invalid and must be
 		// ignored, which also keeps every expansion absolute.
-		if v := x.env.Vars[name]; filepath.IsAbs(v) {
+		if v := x.env.Var(name); filepath.IsAbs(v) {
 			return v, ""
 		}
 		if home == "" {

@@ -190,10 +190,11 @@ func TestPlanCacheNoticesChanges(t *testing.T) {
 		wantCache(t, r, "miss (written in another working directory)", "stored")
 		step("in /usr", "two\nx\ny\n", "hit")
 
-		// Another environment: another key.
+		// A variable the payload receives, set: the plan holds its
+		// value.
 		c.env = []string{"LANG=C"}
 		r = c.run(t, args...)
-		wantCache(t, r, "miss (no plan cached", "stored")
+		wantCache(t, r, "miss (a variable the plan depends on changed)", "stored")
 
 		// A bind source that is gone: the compiler reports the line.
 		os.RemoveAll(bindDir)
@@ -335,7 +336,7 @@ func TestPlanCacheTrust(t *testing.T) {
 	if err := os.Rename(planted, good); err != nil {
 		t.Fatal(err)
 	}
-	check("another invocation's plan", "written for other arguments or another environment")
+	check("another invocation's plan", "written for other arguments")
 
 	// A symlink where the plans directory was.
 	real := c.plans() + ".real"
@@ -404,47 +405,70 @@ func TestPlanCacheExplain(t *testing.T) {
 	})
 }
 
-// TestPlanCacheVolatileVariables launches as a desktop menu and a shell
-// do, with variables that change at every launch (a startup token, the pid
-// GLib records, the previous directory): the plan is still found, unless
-// the profile passes such a variable to the payload, whose value must
-// then be the current one.
-func TestPlanCacheVolatileVariables(t *testing.T) {
+// TestPlanCacheEnvironment checks that the cache's key covers the
+// variables the plan depends on and no other. A launch repeated with only
+// unrelated variables changed (a benchmark's per-run variable, a menu's
+// startup token, the shell's previous directory) runs from the cache.
+// Changing a variable the profile passes to the payload (by name or by a
+// prefix, or adding one under the prefix), or one its load read, compiles
+// afresh, and the payload sees the new value.
+func TestPlanCacheEnvironment(t *testing.T) {
 	bothModes(t, func(t *testing.T, m mode) {
 		c := newCacheRun(t, m)
-		launch := func(n int, args ...string) result {
-			c.env = []string{"DESKTOP_STARTUP_ID=token" + strconv.Itoa(n), "GIO_LAUNCHED_DESKTOP_FILE_PID=" + strconv.Itoa(1000+n),
-				"OLDPWD=/dir" + strconv.Itoa(n)}
-			return c.run(t, args...)
+		unrelated := func(n int) []string {
+			return []string{"HYPERFINE_RANDOMIZED_ENVIRONMENT_OFFSET=" + strconv.Itoa(n), "DESKTOP_STARTUP_ID=token" + strconv.Itoa(n),
+				"OLDPWD=/dir" + strconv.Itoa(n), "UNRELATED_" + strconv.Itoa(n) + "=1"}
 		}
 		plain := []string{"-p", "minimal", "--", "/bin/sh", "-c", "echo ${DESKTOP_STARTUP_ID:-none}"}
-		r := launch(1, plain...)
-		wantCold(t, r)
-		r = launch(2, plain...)
-		wantCache(t, r, "hit")
-		if r.code != 0 || r.stdout != "none\n" {
-			t.Fatalf("%s", r)
+		c.env = unrelated(1)
+		wantCold(t, c.run(t, plain...))
+		for n := 2; n <= 3; n++ {
+			c.env = unrelated(n)
+			r := c.run(t, plain...)
+			wantCache(t, r, "hit")
+			if r.code != 0 || r.stdout != "none\n" {
+				t.Fatalf("%s", r)
+			}
 		}
 
-		keeps := writeProfile(t, "keeps.toml", "extends = [\"minimal\"]\n[environment]\nkeep = [\"DESKTOP_STARTUP_ID\"]\n")
+		state := func(n int) string { return "/nonexistent/state" + strconv.Itoa(n) }
+		keeps := writeProfile(t, "keeps.toml", "extends = [\"minimal\"]\n[environment]\n"+
+			"keep = [\"DESKTOP_STARTUP_ID\", \"MYAPP_*\"]\nset = { STATE = \"${XDG_STATE_HOME}\" }\n")
 		settle(t, keeps)
-		args := []string{"-p", keeps, "--", "/bin/sh", "-c", "echo $DESKTOP_STARTUP_ID"}
+		args := []string{"-p", keeps, "--", "/bin/sh", "-c", "echo $DESKTOP_STARTUP_ID $STATE; env | grep ^MYAPP_ | sort"}
+		const changed = "miss (a variable the plan depends on changed)"
 		for _, step := range []struct {
-			n    int
-			want []string
+			what  string
+			env   []string
+			want  []string
+			print string
 		}{
-			{1, nil},
-			{2, []string{"miss (written for other arguments or another environment)", "stored"}},
-			{2, []string{"hit"}},
+			{"the first launch", []string{"DESKTOP_STARTUP_ID=a", "XDG_STATE_HOME=" + state(1), "MYAPP_X=1"}, nil,
+				"a " + state(1) + "\nMYAPP_X=1\n"},
+			{"an unrelated variable changed", []string{"DESKTOP_STARTUP_ID=a", "XDG_STATE_HOME=" + state(1), "MYAPP_X=1", "OTHER=2"},
+				[]string{"hit"}, "a " + state(1) + "\nMYAPP_X=1\n"},
+			{"a kept variable changed", []string{"DESKTOP_STARTUP_ID=b", "XDG_STATE_HOME=" + state(1), "MYAPP_X=1"},
+				[]string{changed, "stored"}, "b " + state(1) + "\nMYAPP_X=1\n"},
+			{"a variable under a kept prefix changed", []string{"DESKTOP_STARTUP_ID=b", "XDG_STATE_HOME=" + state(1), "MYAPP_X=2"},
+				[]string{changed, "stored"}, "b " + state(1) + "\nMYAPP_X=2\n"},
+			{"a variable under a kept prefix added", []string{"DESKTOP_STARTUP_ID=b", "XDG_STATE_HOME=" + state(1), "MYAPP_X=2", "MYAPP_Y=3"},
+				[]string{changed, "stored"}, "b " + state(1) + "\nMYAPP_X=2\nMYAPP_Y=3\n"},
+			{"a kept variable unset", []string{"XDG_STATE_HOME=" + state(1), "MYAPP_X=2", "MYAPP_Y=3"},
+				[]string{changed, "stored"}, state(1) + "\nMYAPP_X=2\nMYAPP_Y=3\n"},
+			{"a variable the profile's load read changed", []string{"XDG_STATE_HOME=" + state(2), "MYAPP_X=2", "MYAPP_Y=3"},
+				[]string{changed, "stored"}, state(2) + "\nMYAPP_X=2\nMYAPP_Y=3\n"},
+			{"the same again", []string{"XDG_STATE_HOME=" + state(2), "MYAPP_X=2", "MYAPP_Y=3", "OTHER=3"},
+				[]string{"hit"}, state(2) + "\nMYAPP_X=2\nMYAPP_Y=3\n"},
 		} {
-			r := launch(step.n, args...)
+			c.env = step.env
+			r := c.run(t, args...)
 			if step.want == nil {
 				wantCold(t, r)
 			} else {
 				wantCache(t, r, step.want...)
 			}
-			if want := "token" + strconv.Itoa(step.n) + "\n"; r.code != 0 || r.stdout != want {
-				t.Fatalf("the payload got another token than %q: %s", want, r)
+			if r.code != 0 || strings.TrimLeft(r.stdout, " ") != step.print {
+				t.Fatalf("%s: the payload printed %q, want %q\n%s", step.what, r.stdout, step.print, r)
 			}
 		}
 	})
@@ -466,21 +490,24 @@ func TestPlanCacheRefusesEditedPlan(t *testing.T) {
 		}
 		file := filepath.Join(c.plans(), names[0])
 		orig := mustRead(t, file)
-		// plan_cache.h's header: 216 bytes, whose last eight words are
-		// cwd_off, cwd_len, say_off, say_len, deps_off, ndeps,
-		// plan_off, plan_len.
+		// plan_cache.h's header: 264 bytes, which has env_off,
+		// env_len at 144 and whose last eight words are cwd_off,
+		// cwd_len, say_off, say_len, deps_off, ndeps, plan_off,
+		// plan_len.
 		le := binary.NativeEndian
-		if le.Uint32(orig[12:]) != 216 {
-			t.Fatalf("the cache header is %d bytes; this test knows the 216-byte one", le.Uint32(orig[12:]))
+		if le.Uint32(orig[12:]) != 264 {
+			t.Fatalf("the cache header is %d bytes; this test knows the 264-byte one", le.Uint32(orig[12:]))
 		}
-		planOff := le.Uint64(orig[200:])
+		planOff := le.Uint64(orig[248:])
 		for _, edit := range []struct {
 			name string
 			f    func(b []byte)
 		}{
-			{"the working directory inside the header", func(b []byte) { le.PutUint64(b[152:], 8); le.PutUint64(b[160:], 2) }},
-			{"the notice inside the header", func(b []byte) { le.PutUint64(b[168:], 8); le.PutUint64(b[176:], 2) }},
-			{"the plan over the dependencies", func(b []byte) { le.PutUint64(b[200:], le.Uint64(b[184:])) }},
+			{"the variable names inside the header", func(b []byte) { le.PutUint64(b[144:], 8); le.PutUint64(b[152:], 2) }},
+			{"the variable names over the working directory", func(b []byte) { le.PutUint64(b[144:], le.Uint64(b[200:])) }},
+			{"the working directory inside the header", func(b []byte) { le.PutUint64(b[200:], 8); le.PutUint64(b[208:], 2) }},
+			{"the notice inside the header", func(b []byte) { le.PutUint64(b[216:], 8); le.PutUint64(b[224:], 2) }},
+			{"the plan over the dependencies", func(b []byte) { le.PutUint64(b[248:], le.Uint64(b[232:])) }},
 			// The plan's step array (its third word) at the plan's
 			// own first byte.
 			{"the steps over the plan's header", func(b []byte) { le.PutUint64(b[planOff+16:], 1) }},
@@ -488,7 +515,7 @@ func TestPlanCacheRefusesEditedPlan(t *testing.T) {
 			b := append([]byte(nil), orig...)
 			edit.f(b)
 			sum := fnv.New64a()
-			sum.Write(b[216:])
+			sum.Write(b[264:])
 			le.PutUint64(b[24:], sum.Sum64())
 			if err := os.WriteFile(file, b, 0o600); err != nil {
 				t.Fatal(err)

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -74,7 +73,7 @@ func cmdExplain(args []string, stdout, stderr io.Writer) int {
 		printLoadErr(stderr, name, cl.Rewrite(err))
 		return exitLauncher
 	}
-	cache := launcher.PlanCacheable(pl, c.inputs, os.Environ())
+	cache := launcher.PlanCacheable(pl, c.inputs, c.environ)
 	sc := review.ScorePlan(pl, c.host.Home)
 	if asJSON {
 		return explainJSON(stdout, stderr, p, pl, cache, sc)

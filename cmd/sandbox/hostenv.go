@@ -20,21 +20,32 @@ type caller struct {
 	env  profile.Env
 	src  profile.Source
 	host hostview.Host
-	// inputs records the host files all of this was read from, for the
-	// plan cache.
+	// inputs records the host files all of this was read from, and the
+	// variables, for the plan cache.
 	inputs *hostview.PlanInputs
+	// environ is the environment all of this was read from, as the
+	// process received it: the plan cache's digest of the variables in
+	// inputs is taken over it.
+	environ []string
 }
 
-func newCaller() caller {
+func newCaller() caller { return newCallerIn(os.Environ()) }
+
+// newCallerIn reads the caller from the environment environ. The
+// environment reaches the profile's load and the compile only through
+// env.Var and the Host, which both record each variable they read in
+// inputs: a cached plan depends on those and on no other variable.
+func newCallerIn(environ []string) caller {
 	in := &hostview.PlanInputs{}
 	uid, gid := uint32(os.Getuid()), uint32(os.Getgid())
 	vars := map[string]string{}
-	for _, kv := range os.Environ() {
+	for _, kv := range environ {
 		if k, v, ok := strings.Cut(kv, "="); ok {
 			vars[k] = v
 		}
 	}
-	name, home := vars["USER"], vars["HOME"]
+	view := profile.Env{Vars: vars, UseVar: in.UseEnv}
+	name, home := view.Var("USER"), view.Var("HOME")
 	// The user database is read only when the environment does not say:
 	// an NSS lookup costs more than the rest of the launch's setup.
 	if name == "" || home == "" {
@@ -55,9 +66,9 @@ func newCaller() caller {
 	}
 	cwd, _ := os.Getwd()
 	env := profile.Env{UID: uid, GID: gid, User: name, Home: home, Cwd: cwd, Vars: vars,
-		UserDirs: readUserDirs(home, vars, in)}
+		UseVar: in.UseEnv, UserDirs: readUserDirs(home, view, in)}
 	host := hostview.Host{UID: uid, GID: gid, EUID: uint32(os.Geteuid()), User: name, Home: home,
-		Cwd: cwd, Env: os.Environ(), Inputs: in}
+		Cwd: cwd, Env: environ, Inputs: in}
 	// Root's own grants are looked up by its name, not $USER: under
 	// sudo -E that names the invoking user, whose ranges are not root's.
 	subName := name
@@ -69,7 +80,7 @@ func newCaller() caller {
 	host.SubUIDs, _ = hostview.ReadSubIDs("/etc/subuid", subName, uid)
 	host.SubGIDs, _ = hostview.ReadSubIDs("/etc/subgid", subName, uid)
 	src := profile.Source{Dirs: profile.DefaultDirs(env), Builtin: profiles.FS, Observe: in.Observe}
-	return caller{env: env, src: src, host: host, inputs: in}
+	return caller{env: env, src: src, host: host, inputs: in, environ: environ}
 }
 
 // lookupUser returns the name and home of uid from the user database. The
@@ -96,8 +107,8 @@ func lookupUser(uid uint32, in *hostview.PlanInputs) (name, home string, ok bool
 }
 
 // readUserDirs parses ~/.config/user-dirs.dirs (XDG_DOWNLOAD_DIR="$HOME/Downloads").
-func readUserDirs(home string, vars map[string]string, in *hostview.PlanInputs) map[string]string {
-	cfg := vars["XDG_CONFIG_HOME"]
+func readUserDirs(home string, env profile.Env, in *hostview.PlanInputs) map[string]string {
+	cfg := env.Var("XDG_CONFIG_HOME")
 	if cfg == "" {
 		cfg = filepath.Join(home, ".config")
 	}

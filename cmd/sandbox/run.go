@@ -72,7 +72,7 @@ func cmdRun(inv invocation, args []string, stderr io.Writer) int {
 		printErr(stderr, err)
 		return exitLauncher
 	}
-	inst, err := newRunInstance(inv, os.Environ())
+	inst, err := newRunInstance(inv, c.environ)
 	if err != nil {
 		printErr(stderr, err)
 		return exitLauncher
@@ -110,9 +110,9 @@ func cmdRun(inv invocation, args []string, stderr io.Writer) int {
 	return code
 }
 
-// storePlan caches the plan for the next launch with exactly these
-// arguments and this environment, which then starts before the Go runtime
-// does (launcher/fast.c). The cache is an optimisation: a failure to store
+// storePlan caches the plan for the next launch with these arguments whose
+// environment agrees in every variable the plan depends on (c.inputs),
+// which then starts before the Go runtime does (launcher/fast.c). The cache is an optimisation: a failure to store
 // is only reported in verbose mode.
 //
 // The cache is keyed by the process's own arguments, which the fast path
@@ -121,7 +121,7 @@ func storePlan(pl *plan.Plan, c caller, args []string, said string, stderr io.Wr
 	if !slices.Equal(args, os.Args[1:]) {
 		return
 	}
-	env := os.Environ()
+	env := c.environ
 	on, verbose := launcher.PlanCacheMode(env)
 	if !on {
 		return
