@@ -91,9 +91,8 @@ test: build deps-check fmt-check vet
 	$(MAKE) --no-print-directory check-profiles
 
 # Rewrites every generated file: the system call table (from the x/sys in
-# go.mod), the precompiled default seccomp filters (with the libseccomp
-# installed here) and the pre-decoded shipped profiles. make test fails
-# when one of them is stale.
+# go.mod) and the precompiled default seccomp filters (with the libseccomp
+# installed here). make test fails when one of them is stale.
 generate: seccomp-dev
 	$(GO) generate ./...
 

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"net/netip"
 	"os"
 	"sandbox/plan"
@@ -224,25 +223,25 @@ func (x *Proxy) Stop() {
 func (x *Proxy) handle(c net.Conn) {
 	_ = c.SetReadDeadline(time.Now().Add(egressHeaderTimeout))
 	br := bufio.NewReaderSize(c, 8<<10)
-	req, err := http.ReadRequest(br)
+	req, err := readEgressRequest(br)
 	if err != nil {
-		egressReply(c, http.StatusBadRequest, "sandbox egress proxy: not an HTTP proxy request\n")
+		egressReply(c, 400, "sandbox egress proxy: not an HTTP proxy request\n")
 		return
 	}
 	_ = c.SetReadDeadline(time.Time{})
-	hostport, defPort := req.RequestURI, 0
-	if req.Method != http.MethodConnect {
-		if req.URL == nil || req.URL.Scheme != "http" || req.URL.Host == "" {
-			egressReply(c, http.StatusBadRequest, "sandbox egress proxy: send an absolute http:// URI, or CONNECT host:port for anything else\n")
+	hostport, defPort := req.target, 0
+	if req.method != "CONNECT" {
+		if req.url.Scheme != "http" || req.url.Host == "" {
+			egressReply(c, 400, "sandbox egress proxy: send an absolute http:// URI, or CONNECT host:port for anything else\n")
 			return
 		}
-		hostport, defPort = req.URL.Host, 80
+		hostport, defPort = req.url.Host, 80
 	}
 	host, port, err := egressSplit(hostport, defPort)
 	if err != nil {
 		target := hostport
 		x.rep.refuse(target, "not a host:port")
-		egressReply(c, http.StatusBadRequest, "sandbox egress proxy: "+target+" is not host:port\n")
+		egressReply(c, 400, "sandbox egress proxy: "+target+" is not host:port\n")
 		return
 	}
 	target := egressTarget(host, port)
@@ -251,14 +250,14 @@ func (x *Proxy) handle(c net.Conn) {
 	if why != "" {
 		cancel()
 		x.rep.refuse(target, why)
-		egressReply(c, http.StatusForbidden, fmt.Sprintf("sandbox egress proxy: %s refused: %s\n", target, why))
+		egressReply(c, 403, fmt.Sprintf("sandbox egress proxy: %s refused: %s\n", target, why))
 		return
 	}
 	up, addr, err := egressDial(ctx, addrs, port)
 	cancel()
 	if err != nil {
 		x.rep.refuse(target, "allowed, but the connection failed: "+err.Error())
-		egressReply(c, http.StatusBadGateway, fmt.Sprintf("sandbox egress proxy: %s: %v\n", target, err))
+		egressReply(c, 502, fmt.Sprintf("sandbox egress proxy: %s: %v\n", target, err))
 		return
 	}
 	if !x.track(up, true) {
@@ -267,7 +266,7 @@ func (x *Proxy) handle(c net.Conn) {
 	}
 	defer x.track(up, false)
 	x.rep.allow(target, addr)
-	if req.Method == http.MethodConnect {
+	if req.method == "CONNECT" {
 		if _, err := io.WriteString(c, "HTTP/1.1 200 Connection established\r\n\r\n"); err != nil {
 			return
 		}
@@ -285,11 +284,7 @@ func (x *Proxy) handle(c net.Conn) {
 	// Plain HTTP: one request, in origin form, then the answer. The
 	// connection closes after it, so that a second request on it cannot
 	// reach another host unchecked.
-	for _, h := range []string{"Proxy-Connection", "Proxy-Authorization", "Connection", "Keep-Alive"} {
-		req.Header.Del(h)
-	}
-	req.Close = true
-	if err := req.Write(up); err != nil {
+	if err := req.writeOrigin(bufio.NewWriter(up), br); err != nil {
 		return
 	}
 	_, _ = io.Copy(c, up)
@@ -350,7 +345,7 @@ func egressPipe(c, up net.Conn) {
 
 func egressReply(w io.Writer, code int, msg string) {
 	fmt.Fprintf(w, "HTTP/1.1 %d %s\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s",
-		code, http.StatusText(code), len(msg), msg)
+		code, egressStatusText[code], len(msg), msg)
 }
 
 // Notify makes the proxy tell fn of each connection as it is decided

@@ -25,7 +25,7 @@ func TestMountModeDefaults(t *testing.T) {
 		t.Fatal("the reference names one default for tmpfs and dir")
 	}
 	doc := fmt.Sprintf("0o%o (tmpfs, dir), 0o%o (file)", defaultModes[MountTmpfs], defaultModes[MountFile])
-	if got := schemaByKey["mount[].mode"].Default; got != doc {
+	if got := schemaIdx().byKey["mount[].mode"].Default; got != doc {
 		t.Errorf("the reference says the default mode is %q, the decoder applies %q", got, doc)
 	}
 }

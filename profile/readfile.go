@@ -51,7 +51,7 @@ func readDiskFile(path string) ([]byte, string) {
 	if msg := regularFileMessage(fi); msg != "" {
 		return nil, msg
 	}
-	return readBounded(f)
+	return readBounded(f, fi.Size())
 }
 
 // readFSFile reads a profile from an fs.FS (the built-in profiles) with the
@@ -69,13 +69,28 @@ func readFSFile(fsys fs.FS, name string) ([]byte, string) {
 		return nil, statMessage(err)
 	}
 	defer f.Close()
-	return readBounded(f)
+	return readBounded(f, fi.Size())
 }
 
-func readBounded(r io.Reader) ([]byte, string) {
-	data, err := io.ReadAll(io.LimitReader(r, maxFileSize+1))
-	if err != nil {
-		return nil, fmt.Sprintf("cannot be read: %v", unwrapPathError(err))
+// readBounded reads r to its end, up to one byte past the bound. size is
+// what a stat said: the buffer starts that large (bounded), so that a
+// profile is read into one allocation instead of a buffer grown from 512
+// bytes; a file that grew since is still read whole, up to the bound.
+func readBounded(r io.Reader, size int64) ([]byte, string) {
+	data := make([]byte, 0, min(max(size, 0), maxFileSize)+1)
+	lr := io.LimitReader(r, maxFileSize+1)
+	for {
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)]
+		}
+		n, err := lr.Read(data[len(data):cap(data)])
+		data = data[:len(data)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Sprintf("cannot be read: %v", unwrapPathError(err))
+		}
 	}
 	if len(data) > maxFileSize {
 		return nil, fmt.Sprintf("is larger than %d bytes (1 MiB), the limit for a profile; is this the right file?", maxFileSize)

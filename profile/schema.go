@@ -1,6 +1,9 @@
 package profile
 
-import "strings"
+import (
+	"strings"
+	"sync"
+)
 
 // KeyDoc documents one key a profile may contain. Schema returns every
 // accepted key; the decoder uses the same list to reject unknown keys, to
@@ -227,12 +230,38 @@ func Schema() []KeyDoc {
 	return out
 }
 
-// schemaByKey and schemaChildren index the schema by full key and by
-// parent key, for the decoder's walk.
+// schemaIndex indexes the schema by full key (byKey), by parent key
+// (children, wildcard), for the decoder's walk. It is built at the first
+// use rather than at init, which every start of the launcher would pay,
+// --version and a launch from the plan cache included.
+type schemaIndex struct {
+	byKey    map[string]*KeyDoc
+	children map[string][]*KeyDoc
+	wildcard map[string]*KeyDoc
+	// mountFields are the keys of a [[mount]] entry, in schema order.
+	mountFields []string
+}
+
+var schemaIdx = sync.OnceValue(func() *schemaIndex {
+	x := &schemaIndex{byKey: make(map[string]*KeyDoc, len(schema)),
+		children: map[string][]*KeyDoc{}, wildcard: map[string]*KeyDoc{}}
+	for i := range schema {
+		d := &schema[i]
+		x.byKey[d.Key] = d
+		parent, last := splitSchemaKey(d.Key)
+		if strings.HasPrefix(last, "<") {
+			x.wildcard[parent] = d
+		} else {
+			x.children[parent] = append(x.children[parent], d)
+		}
+		if parent == "mount[]" {
+			x.mountFields = append(x.mountFields, last)
+		}
+	}
+	return x
+})
+
 var (
-	schemaByKey    = map[string]*KeyDoc{}
-	schemaChildren = map[string][]*KeyDoc{}
-	schemaWildcard = map[string]*KeyDoc{}
 	// replaceableKeys are the keys merge.replace accepts. test.command,
 	// test.setup and test.check are not lists that merge by appending (a
 	// later layer that sets one replaces it whole, since appending argv
@@ -248,25 +277,8 @@ var (
 		"network.forward", "network.allow", "network.allow_private", "network.hosts", "test.requires"}
 	// wholeValueKeys are arrays that a later layer replaces instead of
 	// appending to.
-	wholeValueKeys   = []string{"test.command", "test.setup", "test.check"}
-	mountFieldsOrder []string
+	wholeValueKeys = []string{"test.command", "test.setup", "test.check"}
 )
-
-func init() {
-	for i := range schema {
-		d := &schema[i]
-		schemaByKey[d.Key] = d
-		parent, last := splitSchemaKey(d.Key)
-		if strings.HasPrefix(last, "<") {
-			schemaWildcard[parent] = d
-		} else {
-			schemaChildren[parent] = append(schemaChildren[parent], d)
-		}
-		if parent == "mount[]" {
-			mountFieldsOrder = append(mountFieldsOrder, last)
-		}
-	}
-}
 
 // splitSchemaKey splits "mount[].size" into "mount[]" and "size".
 func splitSchemaKey(key string) (parent, last string) {
@@ -279,7 +291,7 @@ func splitSchemaKey(key string) (parent, last string) {
 // childNames lists the fixed keys allowed under a schema parent.
 func childNames(parent string) []string {
 	var names []string
-	for _, d := range schemaChildren[parent] {
+	for _, d := range schemaIdx().children[parent] {
 		_, last := splitSchemaKey(d.Key)
 		names = append(names, last)
 	}
@@ -288,7 +300,7 @@ func childNames(parent string) []string {
 
 // mountFieldApplies reports whether a [[mount]] key may be used with type t.
 func mountFieldApplies(field string, t MountType) bool {
-	d := schemaByKey["mount[]."+field]
+	d := schemaIdx().byKey["mount[]."+field]
 	if d == nil || d.AppliesTo == nil {
 		return true
 	}
@@ -302,7 +314,7 @@ func mountFieldApplies(field string, t MountType) bool {
 
 // appliesText is "tmpfs, overlay" for a mount key's AppliesTo.
 func appliesText(field string) string {
-	d := schemaByKey["mount[]."+field]
+	d := schemaIdx().byKey["mount[]."+field]
 	if d == nil {
 		return ""
 	}

@@ -23,7 +23,7 @@ func TestSchemaEntries(t *testing.T) {
 		if d.AppliesTo != nil && !strings.HasPrefix(d.Key, "mount[].") {
 			t.Errorf("%s has AppliesTo but is not a [[mount]] key", d.Key)
 		}
-		if parent, _ := splitSchemaKey(d.Key); parent != "" && schemaByKey[strings.TrimSuffix(parent, "[]")] == nil {
+		if parent, _ := splitSchemaKey(d.Key); parent != "" && schemaIdx().byKey[strings.TrimSuffix(parent, "[]")] == nil {
 			t.Errorf("%s has no parent entry %s", d.Key, parent)
 		}
 	}
@@ -44,7 +44,7 @@ func TestMountKeysApply(t *testing.T) {
 		"upper":    {MountOverlay},
 		"work":     {MountOverlay},
 	}
-	for _, field := range mountFieldsOrder {
+	for _, field := range schemaIdx().mountFields {
 		var got []MountType
 		for _, typ := range mountTypes {
 			if mountFieldApplies(field, MountType(typ)) {
@@ -240,7 +240,7 @@ func TestEverySchemaKeyDecodes(t *testing.T) {
 		}
 	}
 	for key := range schemaSamples {
-		if schemaByKey[key] == nil {
+		if schemaIdx().byKey[key] == nil {
 			t.Errorf("schemaSamples has %s, which is not in the schema", key)
 		}
 	}

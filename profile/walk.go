@@ -78,10 +78,10 @@ func (d *fileDecoder) schemaFor(parentSchema, k string) *KeyDoc {
 	if parentSchema != "" {
 		full = parentSchema + "." + k
 	}
-	if doc, ok := schemaByKey[full]; ok && !strings.ContainsAny(k, ".[<") {
+	if doc, ok := schemaIdx().byKey[full]; ok && !strings.ContainsAny(k, ".[<") {
 		return doc
 	}
-	return schemaWildcard[parentSchema]
+	return schemaIdx().wildcard[parentSchema]
 }
 
 func (d *fileDecoder) unknownKey(path, parent, parentSchema, k string) {
@@ -116,7 +116,7 @@ func containerName(schemaKey string) string {
 	if strings.HasSuffix(schemaKey, "[]") {
 		return "[[" + strings.TrimSuffix(schemaKey, "[]") + "]]"
 	}
-	if doc := schemaByKey[schemaKey]; doc != nil && doc.shape == shapeTable {
+	if doc := schemaIdx().byKey[schemaKey]; doc != nil && doc.shape == shapeTable {
 		return "[" + schemaKey + "]"
 	}
 	return schemaKey

@@ -13,7 +13,6 @@
 package nofollow
 
 import (
-	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -240,9 +239,13 @@ func (d *Dir) Write(name string, data []byte, perm uint32, replace *FileID) erro
 
 // createTemp creates a file of a fresh random name holding data.
 func (d *Dir) createTemp(data []byte, perm uint32) (string, error) {
+	// The kernel's random bytes, as crypto/rand reads them, without
+	// crypto/rand's packages and their initialisers in every start.
 	var rnd [8]byte
-	if _, err := rand.Read(rnd[:]); err != nil {
-		return "", err
+	if n, err := unix.Getrandom(rnd[:], 0); err != nil {
+		return "", fmt.Errorf("getrandom: %w", err)
+	} else if n != len(rnd) {
+		return "", fmt.Errorf("getrandom: %d bytes of %d", n, len(rnd))
 	}
 	name := ".sandbox-" + hex.EncodeToString(rnd[:]) + ".tmp"
 	fd, err := unix.Openat(d.fd, name, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)

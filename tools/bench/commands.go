@@ -17,6 +17,9 @@ type command struct {
 	reference bool
 	// env is added to the command's environment.
 	env []string
+	// varyEnv names a variable that gets a value of its own at each run
+	// (see runValue), which no profile reads.
+	varyEnv string
 }
 
 // bwrapArgs give bubblewrap the isolation of the minimal profile: every
@@ -48,8 +51,13 @@ func commands(sandbox string, payload ...string) []command {
 		// run with the same arguments on; cold compiles the profile
 		// every time, as a first launch does.
 		{name: "sandbox", argv: join([]string{sandbox, "-p", "minimal", "--"}, payload...)},
+		// The same launch in an environment where one variable that
+		// no profile reads differs at each run, as a counter or a
+		// terminal's id does.
+		{name: "sandbox-env", argv: join([]string{sandbox, "-p", "minimal", "--"}, payload...),
+			varyEnv: "BENCH_RUN_ID"},
 		{name: "sandbox-cold", argv: join([]string{sandbox, "-p", "minimal", "--"}, payload...),
-			env: []string{"SANDBOX_PLAN_CACHE=off"}, reference: true},
+			env: []string{"SANDBOX_PLAN_CACHE=off"}},
 		{name: "bwrap", argv: join(join([]string{"bwrap"}, bwrapArgs...), payload...)},
 		{name: "unshare", argv: join([]string{"unshare", "-Urmpf", "--mount-proc"}, payload...), reference: true},
 		{name: "firejail", argv: join([]string{"firejail", "--quiet", "--noprofile"}, payload...), reference: true},
@@ -81,9 +89,10 @@ func (r *runner) who() string {
 	return fmt.Sprintf("as uid %d", os.Geteuid())
 }
 
-// cmd builds an exec.Cmd for c. Rootless runs get uid/gid 65534, no
-// supplementary groups and an environment that names nobody's home.
-func (r *runner) cmd(c command) (*exec.Cmd, error) {
+// cmd builds an exec.Cmd for c's run number run. Rootless runs get
+// uid/gid 65534, no supplementary groups and an environment that names
+// nobody's home.
+func (r *runner) cmd(c command, run int) (*exec.Cmd, error) {
 	path, err := exec.LookPath(c.argv[0])
 	if err != nil {
 		return nil, err
@@ -99,11 +108,15 @@ func (r *runner) cmd(c command) (*exec.Cmd, error) {
 		}
 		cmd.Dir = "/"
 	}
-	if len(c.env) > 0 {
+	env := c.env
+	if c.varyEnv != "" {
+		env = append(append([]string(nil), env...), c.varyEnv+"="+runValue(run))
+	}
+	if len(env) > 0 {
 		if cmd.Env == nil {
 			cmd.Env = os.Environ()
 		}
-		cmd.Env = append(cmd.Env, c.env...)
+		cmd.Env = append(cmd.Env, env...)
 	}
 	return cmd, nil
 }
@@ -130,7 +143,7 @@ func (r *runner) available(cmds []command) ([]command, []string) {
 }
 
 func (r *runner) runOnce(c command) error {
-	cmd, err := r.cmd(c)
+	cmd, err := r.cmd(c, -1)
 	if err != nil {
 		return fmt.Errorf("not installed (%w)", err)
 	}

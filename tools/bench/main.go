@@ -91,7 +91,7 @@ func run(n int, sandboxPath string, rootless bool) error {
 	printMemory(r.measureMemory(memTimed, "sleep"))
 
 	for _, res := range results {
-		if res.cmd.name == "sandbox" && res.err != nil {
+		if strings.HasPrefix(res.cmd.name, "sandbox") && res.err != nil {
 			return fmt.Errorf("the sandbox failed: %w", res.err)
 		}
 	}

@@ -41,7 +41,7 @@ func (r *runner) measureMemory(cmds []command, payload string) []usage {
 
 func (r *runner) measureOne(c command, payload string) usage {
 	u := usage{cmd: c}
-	cmd, err := r.cmd(c)
+	cmd, err := r.cmd(c, -1)
 	if err != nil {
 		u.err = err
 		return u

@@ -19,12 +19,12 @@ func (r *runner) timeAll(cmds []command, n int) []*timing {
 	for i, c := range cmds {
 		res[i] = &timing{cmd: c}
 	}
-	for range n {
+	for run := range n {
 		for _, t := range res {
 			if t.err != nil {
 				continue
 			}
-			d, err := r.timeOne(t.cmd)
+			d, err := r.timeOne(t.cmd, run)
 			if err != nil {
 				t.err = err
 				continue
@@ -37,8 +37,8 @@ func (r *runner) timeAll(cmds []command, n int) []*timing {
 
 // timeOne measures from just before fork to the reaped exit, which is what
 // a user waits for.
-func (r *runner) timeOne(c command) (time.Duration, error) {
-	cmd, err := r.cmd(c)
+func (r *runner) timeOne(c command, run int) (time.Duration, error) {
+	cmd, err := r.cmd(c, run)
 	if err != nil {
 		return 0, err
 	}
@@ -80,12 +80,29 @@ func printTimes(res []*timing) {
 		med[t.cmd.name], p90[t.cmd.name] = quantile(s, 0.5), quantile(s, 0.9)
 		fmt.Printf("%-13s %6d %10.2f %10.2f\n", t.cmd.name, len(s), ms(med[t.cmd.name]), ms(p90[t.cmd.name]))
 	}
-	if med["sandbox"] > 0 && med["bwrap"] > 0 {
-		fmt.Printf("\nsandbox/bwrap: %.2f (median), %.2f (p90)\n",
-			ms(med["sandbox"])/ms(med["bwrap"]), ms(p90["sandbox"])/ms(p90["bwrap"]))
+	printStartRatios(med, p90)
+}
+
+// startRows are the sandbox's launches that are compared with bwrap, each
+// with what makes it differ.
+var startRows = []struct{ name, what string }{
+	{"sandbox", "plan cache hit: the same arguments and environment each time"},
+	{"sandbox-env", "one variable no profile reads changes at each launch (BENCH_RUN_ID)"},
+	{"sandbox-cold", "cache off (SANDBOX_PLAN_CACHE=off): a first launch"},
+}
+
+// printStartRatios puts the sandbox's launches side by side as ratios to
+// bwrap's, all from the same interleaved runs.
+func printStartRatios(med, p90 map[string]time.Duration) {
+	if med["bwrap"] == 0 {
+		return
 	}
-	if med["sandbox-cold"] > 0 && med["bwrap"] > 0 {
-		fmt.Printf("sandbox-cold/bwrap: %.2f (median): a first launch, or SANDBOX_PLAN_CACHE=off\n",
-			ms(med["sandbox-cold"])/ms(med["bwrap"]))
+	fmt.Printf("\n%-13s %8s %8s  %s\n", "start-up", "/bwrap", "p90", "")
+	for _, row := range startRows {
+		if med[row.name] == 0 {
+			continue
+		}
+		fmt.Printf("%-13s %8.2f %8.2f  %s\n", row.name,
+			ms(med[row.name])/ms(med["bwrap"]), ms(p90[row.name])/ms(p90["bwrap"]), row.what)
 	}
 }
