@@ -26,8 +26,6 @@ func Compile(p *profile.Profile, argv []string, h hostview.Host) (*plan.Plan, er
 		Files:         append([]string(nil), p.Files...),
 		CloneFlags:    cloneFlags(p.Namespaces),
 		DieWithParent: p.Process.DieWithParent,
-		NewSession:    p.Process.NewSession,
-		Init:          p.Process.Init,
 		PassFDs:       append([]int(nil), p.Process.PassFDs...),
 		TimeNamespace: p.Namespaces.Time,
 	}

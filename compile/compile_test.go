@@ -28,7 +28,7 @@ func renderPlan(t *testing.T, p *plan.Plan) string {
 		Die        bool            `json:"die_with_parent"`
 		Session    bool            `json:"new_session"`
 		Init       bool            `json:"init"`
-	}{p.CloneFlags, p.IDs, p.Env, p.DieWithParent, p.NewSession, p.Init})
+	}{p.CloneFlags, p.IDs, p.Env, p.DieWithParent, p.InNewSession(), p.RunsInit()})
 	b.Write(head)
 	b.WriteString("\n")
 	for i, s := range p.Steps {

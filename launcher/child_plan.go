@@ -315,7 +315,7 @@ func buildChildPlan(p *plan.Plan, set childSetup, first uintptr) (*childPlan, er
 	c := cp.c
 	c.clone_flags = C.ulong(p.CloneFlags)
 	c.nsteps = C.int32_t(len(p.Steps))
-	init := p.Init
+	init := false
 	if len(p.Steps) > 0 {
 		steps := unsafe.Slice((*C.struct_sbx_step)(a.alloc(uintptr(len(p.Steps))*C.sizeof_struct_sbx_step, 8)), len(p.Steps))
 		for i, st := range p.Steps {
@@ -338,7 +338,7 @@ func buildChildPlan(p *plan.Plan, set childSetup, first uintptr) (*childPlan, er
 	c.fg_tty, c.job_fd, c.job_peer_fd = -1, -1, -1
 	c.egress_fd, c.egress_peer_fd, c.egress_port = -1, -1, 0
 	c.die_with_parent = childBool(p.DieWithParent)
-	c.new_session = childBool(p.NewSession)
+	c.new_session = childBool(p.InNewSession())
 	c.init = childBool(init)
 	c.time_ns = childBool(p.TimeNamespace)
 	c.cap_last_cap = C.int32_t(set.lastCap)

@@ -50,7 +50,7 @@ func Enter(p *plan.Plan, t EnterTarget, argv []string, opts RunOptions) (int, er
 	defer syscall.Close(initfd)
 	// The payload's namespaces, not the init's: the payload's time
 	// namespace is one the init made for its children only.
-	pid, err := enterPayloadPID(t.PID, p.Init)
+	pid, err := enterPayloadPID(t.PID, p.RunsInit())
 	if err != nil {
 		return 125, err
 	}
@@ -180,7 +180,7 @@ func enterPlan(p *plan.Plan, pl enterPayload, argv []string) *plan.Plan {
 	ep := *p
 	// DieWithParent stays: the entered process ends with its launcher
 	// as the payload does with its own.
-	ep.CloneFlags, ep.IDs, ep.Init, ep.TimeNamespace = 0, nil, false, false
+	ep.CloneFlags, ep.IDs, ep.TimeNamespace = 0, nil, false
 	ep.NAT, ep.DBusProxy, ep.PulseProxy, ep.PassFDs = nil, nil, nil, nil
 	ids := plan.SetIDs{UID: pl.uid, GID: pl.gid, KeepGroups: true}
 	var rest []plan.Step

@@ -38,7 +38,7 @@ func proxyPlan(p *plan.DBusProxy, program string, args []string, dir string, rea
 	}
 	from := plan.From{At: at}
 	pl := &plan.Plan{Profile: "xdg-dbus-proxy", CloneFlags: syscall.CLONE_NEWNS, Env: os.Environ(),
-		DieWithParent: true, NewSession: true, PassFDs: []int{readyFD}}
+		DieWithParent: true, PassFDs: []int{readyFD}}
 	if os.Geteuid() != 0 {
 		uid, gid := uint32(os.Geteuid()), uint32(os.Getegid())
 		pl.CloneFlags |= syscall.CLONE_NEWUSER
@@ -88,6 +88,7 @@ func proxyPlan(p *plan.DBusProxy, program string, args []string, dir string, rea
 		plan.Chdir{From: from, Dir: "/"},
 		plan.Capabilities{From: from},
 		plan.NoNewPrivs{From: from},
+		plan.NewSession{From: from},
 		plan.Exec{From: from, Argv: append([]string{program}, args...)})
 	pl.Steps = steps
 	return pl

@@ -76,8 +76,8 @@ func TestProxyPlan(t *testing.T) {
 			t.Errorf("step %q comes before %q", k, order[i-1])
 		}
 	}
-	if !reflect.DeepEqual(pl.PassFDs, []int{7}) || !pl.DieWithParent || !pl.NewSession {
-		t.Errorf("pass %v, die with parent %v, new session %v", pl.PassFDs, pl.DieWithParent, pl.NewSession)
+	if !reflect.DeepEqual(pl.PassFDs, []int{7}) || !pl.DieWithParent || !pl.InNewSession() {
+		t.Errorf("pass %v, die with parent %v, new session %v", pl.PassFDs, pl.DieWithParent, pl.InNewSession())
 	}
 	if os.Geteuid() != 0 && (pl.IDs == nil || runIDModeFor(pl) != idsSelf) {
 		t.Errorf("rootless, the proxy's user namespace must map only the caller's own ids: %+v", pl.IDs)

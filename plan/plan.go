@@ -32,10 +32,9 @@ type Plan struct {
 	// Env is the payload's complete environment ("NAME=value").
 	Env []string `json:"env"`
 
-	// DieWithParent, NewSession, Init and PassFDs shape the process tree.
+	// DieWithParent and PassFDs shape the process tree; a NewSession
+	// step and the Exec step's Init do the rest (InNewSession, RunsInit).
 	DieWithParent bool  `json:"die_with_parent"`
-	NewSession    bool  `json:"new_session"`
-	Init          bool  `json:"init"`
 	PassFDs       []int `json:"pass_fds,omitempty"`
 	// PassFDsAt is the profile line of each entry of PassFDs, for the
 	// launch-time checks that can only look at the caller's descriptors.

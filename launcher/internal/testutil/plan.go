@@ -101,8 +101,6 @@ func (b *Builder) Plan() *plan.Plan {
 		CloneFlags:    syscall.CLONE_NEWNS | b.Flags,
 		Env:           append([]string{"PATH=/usr/local/bin:/usr/bin:/bin"}, b.Env...),
 		DieWithParent: b.DieWithParent,
-		NewSession:    b.NewSession,
-		Init:          b.Init,
 		PassFDs:       b.PassFDs,
 	}
 	if b.UserNS {
