@@ -107,7 +107,7 @@ func cloneFlags(ns profile.Namespaces) uintptr {
 //     CAP_NET_ADMIN over its network namespace (before lock-mounts);
 //   - files the host trusts that a writable bind exposes are bound onto
 //     themselves read-only after every other mount, so no ordering of the
-//     profile undoes that (compile_protect.go);
+//     profile undoes that (compile/protect.go);
 //   - propagation is made private before the first mount, or root-mode
 //     mounts would leak to the host (F9);
 //   - the view is built under the new root, then pivot_root detaches the

@@ -10,7 +10,7 @@ import (
 // trusted is one host path that the host runs, or trusts to say what to
 // run, without the user asking for that file (checklist H1, H2). Wherever
 // a writable bind of a profile exposes one, the compiler keeps it
-// read-only inside (compile_protect.go).
+// read-only inside (compile/protect.go).
 type trusted struct {
 	path string
 	why  string

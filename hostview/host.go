@@ -30,7 +30,7 @@ type Host struct {
 	// read from; "" means /etc/passwd.
 	Passwd   string
 	StatFunc func(string) (os.FileInfo, error) // nil means os.Stat
-	// Lstat is how the protection of trusted files (compile_protect.go)
+	// Lstat is how the protection of trusted files (compile/protect.go)
 	// walks host paths without following links; nil means os.Lstat.
 	LstatFunc func(string) (os.FileInfo, error)
 	// LookPath finds a helper program the plan runs on the host (pasta,
@@ -46,7 +46,7 @@ type Host struct {
 	Lenient bool
 	// Survey is `sandbox check`: it validates the profile, not the
 	// directories of this machine, so a protection that needs host
-	// files to exist first (compile_protect.go) is a warning there. A
+	// files to exist first (compile/protect.go) is a warning there. A
 	// launch never sets it: such a plan is refused.
 	Survey bool
 	// Sysfs is where the host's sysfs is mounted; "" means /sys. Tests

@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* One value per Step type in plan.go. */
+/* One value per Step type in plan/plan.go. */
 enum sbx_kind {
 	SBX_MAKE_PRIVATE = 1,
 	SBX_NEW_ROOT,

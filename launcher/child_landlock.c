@@ -1,6 +1,6 @@
 /*
  * The Landlock step: the payload restricts itself to the rules the
- * compiler derived from the mount view (compile_landlock.go), last before
+ * compiler derived from the mount view (compile/landlock.go), last before
  * seccomp, on the payload's own thread. The paths are opened here, inside
  * the new root, so each rule names what the payload sees.
  *

@@ -14,7 +14,7 @@ import (
 // the real buses' sockets, /.flatpak-info, and the private directory where
 // it creates its sockets, which it alone may write. The portal, reading
 // /proc/PID/root/.flatpak-info of the proxy's pid, then sees a sandboxed
-// app (compile_desktop_portal.go); whatever the sandbox does, the file is
+// app (compile/desktop_portal.go); whatever the sandbox does, the file is
 // out of its reach: the proxy's mount namespace is not the sandbox's, and
 // even a payload that shares the host's pid namespace and reaches
 // /proc/PID/root finds it on a read-only mount.

@@ -9,7 +9,7 @@ import (
 
 // Landlock restricts the payload's file access to what the mount view
 // declares, a second wall should a mount be loosened or a nested
-// namespace build a view of its own (compile_landlock.go). It is applied
+// namespace build a view of its own (compile/landlock.go). It is applied
 // by the payload just before seccomp, on the same thread, and is
 // inherited by everything the payload starts.
 //

@@ -119,7 +119,7 @@ type DesktopItem struct {
 // runs in a mount namespace of its own whose root holds a /.flatpak-info
 // naming AppID, so that portals, which identify a caller by its
 // connection's process, take the sandbox for a sandboxed app
-// (compile_desktop_portal.go).
+// (compile/desktop_portal.go).
 type DBusProxy struct {
 	// Program is the proxy's absolute path on the host.
 	Program string `json:"program"`
@@ -175,7 +175,7 @@ type NAT struct {
 
 // Egress is the HTTP proxy a filtered sandbox reaches at 127.0.0.1:Port
 // inside. The sandbox's setup makes the listening socket in its network
-// namespace and hands it over; the launcher serves it (egress_proxy.go).
+// namespace and hands it over; the launcher serves it (egress/proxy.go).
 type Egress struct {
 	Port         int           `json:"port"`
 	Allow        []EgressRule  `json:"allow"`

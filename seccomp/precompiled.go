@@ -14,7 +14,7 @@ import (
 // does together. The filters of the two variants a profile without rules
 // can ask for (the default policy, with and without nested user
 // namespaces) are therefore built ahead of time and compiled into the
-// binary as constants (seccomp_precompiled_data.go), so a launch neither
+// binary as constants (seccomp/precompiled_data.go), so a launch neither
 // builds nor decodes them; a profile with its own rules still compiles at
 // launch. TestPrecompiledSeccomp checks the embedded programs decide every
 // call exactly like a fresh build, and rewrites them with -update-bpf.

@@ -119,7 +119,7 @@ func seccompRequire(t *testing.T, ok bool, why string) {
 	testutil.RequireOrSkip(t, ok, why)
 }
 
-// buildSeccompProbe compiles probe.c into dir: statically when libc.a is
+// buildSeccompProbe compiles internal/probe/probe.c into dir: statically when libc.a is
 // installed (the grandchild check then runs a static binary), else
 // dynamically.
 func buildSeccompProbe(t *testing.T, dir string) (path string, static bool) {
@@ -245,7 +245,7 @@ func TestSeccompInKernel(t *testing.T) {
 	if ok, answer := testutil.I386Syscalls(t); !ok {
 		// Some machines fault on every int 0x80, filter or not: there
 		// the i386 rule cannot be observed, only the BPF-level tests
-		// in seccomp_test.go check it.
+		// in seccomp/seccomp_test.go check it.
 		t.Logf("i386 checks left out: an unfiltered int 0x80 answered %s on this machine", answer)
 		kept := expect[:0]
 		for _, e := range expect {

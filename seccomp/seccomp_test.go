@@ -9,7 +9,7 @@ import (
 )
 
 // These tests compile filters and run the exported BPF in the test
-// interpreter (seccomp_bpfsim_test.go); seccomp_run_test.go loads them into
+// interpreter (seccomp/bpfsim_test.go); seccomp/run_test.go loads them into
 // the kernel.
 
 const (

@@ -10,7 +10,7 @@ import (
 
 // Seccomp rows of the security checklist, end to end: a static C program
 // in a real sandbox of the minimal profile makes the calls. The filter
-// itself is also tested at the BPF level in launcher/seccomp*_test.go; S3
+// itself is also tested at the BPF level in seccomp/*_test.go; S3
 // in particular can only be seen there, since this kernel has no x32 ABI.
 
 // capSysAdminTOML keeps CAP_SYS_ADMIN inside the sandbox's user namespace
@@ -65,7 +65,7 @@ func TestS2I386ABIDenied(t *testing.T) {
 // TestS3X32ABINotAllowed makes a call with the x32 bit set. This kernel has
 // no x32 ABI, so the kernel itself answers ENOSYS; the test guards against
 // a filter that answers anything else, and the BPF-level test in
-// launcher/seccomp*_test.go checks the filter's own x32 rule.
+// seccomp/*_test.go checks the filter's own x32 rule.
 func TestS3X32ABINotAllowed(t *testing.T) {
 	bothModes(t, func(t *testing.T, m mode) {
 		o := runProbes(t, m, attackProfile(t, ""), "x32_unshare")["x32_unshare"]

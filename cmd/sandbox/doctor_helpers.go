@@ -11,7 +11,7 @@ import (
 // Rootless it needs the caller's /etc/subuid and /etc/subgid lines and
 // set-uid (or capable) newuidmap and newgidmap to apply them; root
 // writes the maps itself and falls back to ids of its own choosing
-// (launcher/compile_ids_root.go). Only such profiles need any of it, so
+// (compile/ids_root.go). Only such profiles need any of it, so
 // nothing here fails.
 func subIDFindings(h doctorHost) []doctorFinding {
 	uids, uerr := hostview.ReadSubIDs(h.path("/etc/subuid"), h.User, h.UID)

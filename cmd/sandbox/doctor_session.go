@@ -47,7 +47,7 @@ func runtimeDirFinding(h doctorHost) doctorFinding {
 }
 
 // sessionFindings: the sockets of the desktop profiles, found by the
-// compiler's own functions (launcher/compile_desktop_sockets.go). A missing one only
+// compiler's own functions (compile/desktop_sockets.go). A missing one only
 // matters to a profile that asks for it, and a launch then leaves it out
 // with a warning: never a failure here.
 func sessionFindings(h doctorHost) []doctorFinding {

@@ -20,7 +20,7 @@ import (
 
 // User namespaces. Every launch needs one, root's too: a root launch maps
 // the sandbox's ids to an unprivileged host id through it
-// (launcher/compile_ids_root.go), and base.toml sets namespaces.user =
+// (compile/ids_root.go), and base.toml sets namespaces.user =
 // true. So a namespace this user cannot create is a failure for root and
 // rootless alike. The sysctls only explain a failure: the probe, which
 // creates a user and a mount namespace and mounts in it as a launch does,
