@@ -2,6 +2,7 @@ package compile
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sandbox/plan"
@@ -55,8 +56,9 @@ type CwdView struct {
 }
 
 // CwdOf reads the payload's working directory from plan, for a caller
-// started in caller (a host path).
-func CwdOf(pl *plan.Plan, caller string) CwdView {
+// started in caller (a host path). stat is how it looks at the host (the
+// caller's: this runs after the compile, for notices and explain).
+func CwdOf(pl *plan.Plan, caller string, stat func(string) (fs.FileInfo, error)) CwdView {
 	var ch plan.Chdir
 	view := pl.Steps
 	for i, s := range pl.Steps {
@@ -70,21 +72,21 @@ func CwdOf(pl *plan.Plan, caller string) CwdView {
 		dir = "/"
 	}
 	ll, hasLL := landlockOf(pl.Steps)
-	v := cwdAt(view, dir, ll, hasLL)
+	v := cwdAt(view, dir, ll, hasLL, stat)
 	if !v.Exists && ch.Fallback != "" {
-		v = cwdAt(view, ch.Fallback, ll, hasLL)
+		v = cwdAt(view, ch.Fallback, ll, hasLL, stat)
 		v.FellBack = true
 	}
 	v.Caller = caller
 	if v.Kind == CwdBind && caller != "" {
-		v.Same = sameDir(v.Source, caller)
+		v.Same = SameDir(stat, v.Source, caller)
 	}
 	return v
 }
 
 // PathIn is what the payload would find at dir, a path inside, before it
 // runs: the same reading of the view as CwdOf, for another directory.
-func PathIn(pl *plan.Plan, dir string) CwdView {
+func PathIn(pl *plan.Plan, dir string, stat func(string) (fs.FileInfo, error)) CwdView {
 	view := pl.Steps
 	for i, s := range pl.Steps {
 		if _, ok := s.(plan.Chdir); ok {
@@ -92,7 +94,7 @@ func PathIn(pl *plan.Plan, dir string) CwdView {
 		}
 	}
 	ll, hasLL := landlockOf(pl.Steps)
-	return cwdAt(view, filepath.Clean(dir), ll, hasLL)
+	return cwdAt(view, filepath.Clean(dir), ll, hasLL, stat)
 }
 
 // Describe says what the directory is inside and what becomes of files
@@ -121,7 +123,7 @@ func (v CwdView) Describe() string {
 }
 
 // cwdAt resolves dir against the view steps.
-func cwdAt(view []plan.Step, dir string, ll plan.Landlock, hasLL bool) CwdView {
+func cwdAt(view []plan.Step, dir string, ll plan.Landlock, hasLL bool, stat func(string) (fs.FileInfo, error)) CwdView {
 	v := CwdView{Inside: dir, Kind: CwdRoot, Step: -1}
 	at := -1
 	target := "/"
@@ -141,7 +143,7 @@ func cwdAt(view []plan.Step, dir string, ll plan.Landlock, hasLL bool) CwdView {
 		case plan.BindMount:
 			v.Kind, v.Source = CwdBind, filepath.Join(s.Source, rel)
 			v.Writable, v.Persistent = !s.ReadOnly, !s.ReadOnly
-			fi, err := os.Stat(v.Source)
+			fi, err := stat(v.Source)
 			v.Exists = err == nil && fi.IsDir()
 		case plan.Tmpfs:
 			v.Kind, v.Writable = CwdTmpfs, true
@@ -152,7 +154,7 @@ func cwdAt(view []plan.Step, dir string, ll plan.Landlock, hasLL bool) CwdView {
 			}
 			v.Exists = rel == ""
 			for _, l := range s.Lower {
-				if fi, err := os.Stat(filepath.Join(l, rel)); err == nil && fi.IsDir() {
+				if fi, err := stat(filepath.Join(l, rel)); err == nil && fi.IsDir() {
 					v.Exists = true
 				}
 			}
@@ -241,15 +243,13 @@ func landlockOf(steps []plan.Step) (plan.Landlock, bool) {
 	return plan.Landlock{}, false
 }
 
-// sameDir reports whether two host paths name one directory.
-// SameDir reports whether a and b are the same host directory.
-func SameDir(a, b string) bool { return sameDir(a, b) }
-
-func sameDir(a, b string) bool {
+// SameDir reports whether a and b are the same host directory, looked at
+// with stat.
+func SameDir(stat func(string) (fs.FileInfo, error), a, b string) bool {
 	if filepath.Clean(a) == filepath.Clean(b) {
 		return true
 	}
-	fa, err1 := os.Stat(a)
-	fb, err2 := os.Stat(b)
+	fa, err1 := stat(a)
+	fb, err2 := stat(b)
 	return err1 == nil && err2 == nil && os.SameFile(fa, fb)
 }

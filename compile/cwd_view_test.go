@@ -38,7 +38,7 @@ func TestCwdOf(t *testing.T) {
 		{"hidden under tmpfs", pl(nil, plan.Chdir{Dir: "/home/u/other", Fallback: "/"}), "/home/u/other", "/", CwdRoot, false, false, false, true},
 		{"not visible", pl(nil, plan.Chdir{Dir: "/"}), proj, "/", CwdRoot, false, false, false, false},
 	} {
-		v := CwdOf(tc.pl, tc.caller)
+		v := CwdOf(tc.pl, tc.caller, os.Stat)
 		if v.Inside != tc.inside || v.Kind != tc.kind || v.Same != tc.same || v.Persistent != tc.kept || v.Writable != tc.writable || v.FellBack != tc.fellBack {
 			t.Errorf("%s: %+v; want inside %s kind %s same %v kept %v writable %v fell back %v",
 				tc.name, v, tc.inside, tc.kind, tc.same, tc.kept, tc.writable, tc.fellBack)
@@ -49,7 +49,7 @@ func TestCwdOf(t *testing.T) {
 	}
 	// A directory a later mount creates inside a tmpfs exists there.
 	p := pl([]plan.Step{plan.BindMount{Source: proj, Target: "/home/u/src/proj"}}, plan.Chdir{Dir: "/home/u/src", Fallback: "/"})
-	if v := CwdOf(p, "/home/u/src"); v.Inside != "/home/u/src" || v.Kind != CwdTmpfs || !v.Exists {
+	if v := CwdOf(p, "/home/u/src", os.Stat); v.Inside != "/home/u/src" || v.Kind != CwdTmpfs || !v.Exists {
 		t.Errorf("mount point parent: %+v", v)
 	}
 }

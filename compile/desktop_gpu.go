@@ -1,7 +1,6 @@
 package compile
 
 import (
-	"os"
 	"path"
 	"path/filepath"
 	"sort"
@@ -74,8 +73,7 @@ func (d *desktopCompiler) profileShowsSys() bool {
 func (d *desktopCompiler) gpuSysfs(at profile.Origin) []string {
 	host := d.c.h.SysfsRoot()
 	class := filepath.Join(host, "class", "drm")
-	d.c.h.Inputs.Observe(class)
-	entries, err := os.ReadDir(class)
+	entries, err := d.c.h.ReadDir(class)
 	if err != nil {
 		return nil
 	}
@@ -108,7 +106,7 @@ func (d *desktopCompiler) gpuSysfs(at profile.Origin) []string {
 		}
 		devices[devIn] = dev
 		links = append(links, plan.Symlink{From: plan.From{At: plan.Origin(at)}, Target: path.Join("/sys/class/drm", e.Name()), LinkTo: nodeIn})
-		if b, err := os.ReadFile(filepath.Join(node, "dev")); err == nil {
+		if b, err := d.c.h.ReadFile(filepath.Join(node, "dev")); err == nil {
 			if mm := strings.TrimSpace(string(b)); isMajorMinor(mm) {
 				links = append(links, plan.Symlink{From: plan.From{At: plan.Origin(at)}, Target: path.Join("/sys/dev/char", mm), LinkTo: nodeIn})
 			}
@@ -136,12 +134,12 @@ func (d *desktopCompiler) gpuSysfs(at profile.Origin) []string {
 		// says what it is. Its files, not the directory, which also
 		// holds its other functions.
 		parent := filepath.Dir(dev)
-		if _, err := os.Stat(filepath.Join(parent, "vendor")); err != nil {
+		if _, err := d.c.h.Stat(filepath.Join(parent, "vendor")); err != nil {
 			continue
 		}
 		for _, f := range pciIdentity {
 			src := filepath.Join(parent, f)
-			if _, err := os.Stat(src); err != nil {
+			if _, err := d.c.h.Stat(src); err != nil {
 				continue
 			}
 			if t, ok := inside(src); ok {

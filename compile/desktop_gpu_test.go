@@ -84,6 +84,7 @@ func TestDesktopGPUSysfs(t *testing.T) {
 	sys := fakeSysfs(t)
 	h := desktopHost(nil, "/dev/dri")
 	h.Sysfs = sys
+	h.StatFunc = realUnder(sys, h.StatFunc)
 	p := compiletest.LoadText(t, "extends = [\"minimal\"]\n\n[desktop]\ngpu = true\n")
 	pl, err := Compile(p, []string{"app"}, h)
 	if err != nil {
@@ -146,6 +147,7 @@ func TestDesktopGPUSysfs(t *testing.T) {
 func TestDesktopGPUSysfsProfileShowsSys(t *testing.T) {
 	h := desktopHost(nil, "/dev/dri", "/sys")
 	h.Sysfs = fakeSysfs(t)
+	h.StatFunc = realUnder(h.Sysfs, h.StatFunc)
 	p := compiletest.LoadText(t, "extends = [\"minimal\"]\n\n[[mount]]\ntype = \"ro-bind\"\nsource = \"/sys\"\n\n[desktop]\ngpu = true\n")
 	pl, err := Compile(p, []string{"app"}, h)
 	if err != nil {
@@ -204,5 +206,16 @@ No such file or directory
 `
 	if string(b) != want {
 		t.Errorf("inside:\n%s\nwant:\n%s", b, want)
+	}
+}
+
+// realUnder looks at the real files of the fake sysfs tree, and asks fake
+// about every other path.
+func realUnder(tree string, fake func(string) (os.FileInfo, error)) func(string) (os.FileInfo, error) {
+	return func(p string) (os.FileInfo, error) {
+		if strings.HasPrefix(p, tree+"/") {
+			return os.Stat(p)
+		}
+		return fake(p)
 	}
 }

@@ -64,8 +64,8 @@ func (d *desktopCompiler) x11(at profile.Origin) {
 	// The cookie depends on the host name too, which no file's
 	// identity shows.
 	d.c.h.Inputs.Refuse("desktop.x11 copies a cookie chosen by the host name")
-	host, _ := os.Hostname()
-	switch cookie, err := xauthorityFor(file, host, n); {
+	host, _ := d.c.h.Hostname()
+	switch cookie, err := xauthorityFor(d.c.h.Open, file, host, n); {
 	case err != nil:
 		d.need("desktop.x11", at, "%v; fix or remove the file, or set desktop.x11 = false", err)
 		return
@@ -119,8 +119,8 @@ func x11DisplayNumber(display string) (int, error) {
 // display number is n and it is FamilyWild, or FamilyLocal naming host.
 // The entries are written as FamilyWild: a FamilyLocal entry names the
 // host, and a sandbox with a hostname of its own would not match it.
-func xauthorityFor(file, host string, n int) ([]byte, error) {
-	f, err := os.Open(file)
+func xauthorityFor(open func(string) (*os.File, error), file, host string, n int) ([]byte, error) {
+	f, err := open(file)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}

@@ -134,8 +134,7 @@ func (g *gitScan) children(dir, tree string) {
 	}
 	// The listing is a dependency of the plan: a submodule added later
 	// must be protected too.
-	g.c.h.Inputs.Observe(dir)
-	entries, err := os.ReadDir(dir)
+	entries, err := g.c.h.ReadDir(dir)
 	if err != nil {
 		return
 	}
@@ -218,8 +217,7 @@ func (g *gitScan) readPointer(path, prefix string) string {
 // readSmall reads a small file the plan then depends on; nil when it is
 // missing, unreadable or larger than git's files of this kind ever are.
 func (g *gitScan) readSmall(path string) []byte {
-	g.c.h.Inputs.Observe(path)
-	f, err := os.Open(path)
+	f, err := g.c.h.Open(path)
 	if err != nil {
 		return nil
 	}

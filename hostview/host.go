@@ -237,3 +237,28 @@ func Match(pattern, name string) bool {
 	}
 	return pattern == name
 }
+
+// ReadDir lists a directory; the plan depends on the listing.
+func (h Host) ReadDir(path string) ([]os.DirEntry, error) {
+	h.Inputs.Observe(path)
+	return os.ReadDir(path)
+}
+
+// Open opens a file to read; the plan depends on its content.
+func (h Host) Open(path string) (*os.File, error) {
+	h.Inputs.Observe(path)
+	return os.Open(path)
+}
+
+// ReadFile reads a file; the plan depends on its content.
+func (h Host) ReadFile(path string) ([]byte, error) {
+	h.Inputs.Observe(path)
+	return os.ReadFile(path)
+}
+
+// Hostname is the host's name. No file's identity shows it, so a plan
+// that depends on it is not cached.
+func (h Host) Hostname() (string, error) {
+	h.Inputs.Refuse("the plan depends on the host name")
+	return os.Hostname()
+}

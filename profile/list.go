@@ -2,7 +2,6 @@ package profile
 
 import (
 	"io/fs"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -69,8 +68,7 @@ func listWith(env Env, src Source) []Entry {
 func installed(src Source) []*sourceFile {
 	byName := map[string]*sourceFile{}
 	for level, dir := range src.Dirs {
-		src.observe(dir)
-		entries, err := os.ReadDir(dir)
+		entries, err := src.readDir(dir)
 		if err != nil {
 			continue // an absent search directory holds no profiles
 		}

@@ -121,8 +121,7 @@ func (ld *loader) load(sf *sourceFile, chain []*sourceFile, via *entry) {
 	if sf.fsPath != "" {
 		data, msg = readFSFile(ld.src.Builtin, sf.fsPath)
 	} else {
-		ld.src.observe(sf.disk)
-		data, msg = readDiskFile(sf.disk)
+		data, msg = readDiskFile(ld.src, sf.disk)
 	}
 	if msg != "" {
 		ld.errs = append(ld.errs, &Error{File: sf.display, Msg: msg})

@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
-
-	"golang.org/x/sys/unix"
 )
 
 // maxFileSize bounds a profile file. Real profiles are a few KiB; the
@@ -20,16 +17,16 @@ const maxFileSize = 1 << 20
 // refused after a stat, and the open uses O_NONBLOCK in case the path is
 // swapped for a FIFO between the stat and the open; fstat then checks the
 // opened file again (checklist B13).
-func readDiskFile(path string) ([]byte, string) {
-	lfi, err := os.Lstat(path)
+func readDiskFile(src Source, path string) ([]byte, string) {
+	lfi, err := src.lstat(path)
 	if err != nil {
 		return nil, statMessage(err)
 	}
 	fi := lfi
 	if lfi.Mode()&fs.ModeSymlink != 0 {
-		fi, err = os.Stat(path)
+		fi, err = src.stat(path)
 		if err != nil {
-			target, _ := os.Readlink(path)
+			target, _ := src.readlink(path)
 			if errors.Is(err, fs.ErrNotExist) {
 				return nil, fmt.Sprintf("is a dangling symlink to %s; fix or remove the link", quote(target))
 			}
@@ -39,7 +36,7 @@ func readDiskFile(path string) ([]byte, string) {
 	if msg := regularFileMessage(fi); msg != "" {
 		return nil, msg
 	}
-	f, err := os.OpenFile(path, os.O_RDONLY|unix.O_NONBLOCK|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
+	f, err := src.openProfile(path)
 	if err != nil {
 		return nil, statMessage(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path"
 	"path/filepath"
 	"strings"
@@ -148,8 +147,7 @@ func findName(name string, from int, src Source) *sourceFile {
 			return nil
 		}
 		p := filepath.Join(src.Dirs[level], name+".toml")
-		src.observe(p)
-		if _, err := os.Lstat(p); err == nil || !(errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrInvalid) || isNotDir(err)) {
+		if _, err := src.lstat(p); err == nil || !(errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrInvalid) || isNotDir(err)) {
 			sf := diskSource(p, src)
 			sf.level = level
 			return sf
@@ -213,8 +211,7 @@ func resolveExtends(ref string, from *sourceFile, src Source) (*sourceFile, stri
 	if !filepath.IsAbs(ref) {
 		p = filepath.Join(filepath.Dir(from.disk), ref)
 	}
-	src.observe(p)
-	if _, err := os.Lstat(p); err != nil {
+	if _, err := src.lstat(p); err != nil {
 		return nil, fmt.Sprintf("%s (resolved to %s) %s", quote(ref), quote(p), statMessage(err))
 	}
 	return diskSource(p, src), ""
@@ -245,7 +242,7 @@ func profileNames(src Source) []string {
 		}
 	}
 	for _, d := range src.Dirs {
-		entries, _ := os.ReadDir(d)
+		entries, _ := src.readDir(d)
 		for _, e := range entries {
 			add(e.Name())
 		}

@@ -77,8 +77,8 @@ func argNotice(pl *plan.Plan, path string) string {
 	case err == nil:
 		// The path itself: a profile may bind a single file (/etc/hosts)
 		// into a directory that is otherwise the sandbox's own.
-		v := compile.PathIn(pl, path)
-		if v.Kind == compile.CwdBind && compile.SameDir(v.Source, path) {
+		v := compile.PathIn(pl, path, os.Stat)
+		if v.Kind == compile.CwdBind && compile.SameDir(os.Stat, v.Source, path) {
 			return ""
 		}
 		return fmt.Sprintf("notice: %s, named on the command line, is not visible in the sandbox, so the command will not find it; --ro-bind %s (or --bind, to write it) shows it", path, path)
@@ -88,8 +88,8 @@ func argNotice(pl *plan.Plan, path string) string {
 		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 			return ""
 		}
-		v := compile.PathIn(pl, dir)
-		if v.Kind == compile.CwdBind && v.Persistent && compile.SameDir(v.Source, dir) {
+		v := compile.PathIn(pl, dir, os.Stat)
+		if v.Kind == compile.CwdBind && v.Persistent && compile.SameDir(os.Stat, v.Source, dir) {
 			return ""
 		}
 		return fmt.Sprintf("notice: %s, named on the command line, would be written to %s; --bind %s keeps it", path, v.Describe(), dir)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 
 	"sandbox/compile"
 	"sandbox/plan"
@@ -24,7 +25,7 @@ func cwdNotice(p *profile.Profile, pl *plan.Plan, caller string) string {
 	if !p.Filesystem.CwdNotice || caller == "" || caller == "/" {
 		return ""
 	}
-	v := compile.CwdOf(pl, caller)
+	v := compile.CwdOf(pl, caller, os.Stat)
 	switch {
 	case v.Same && v.Persistent:
 		return ""
@@ -33,7 +34,7 @@ func cwdNotice(p *profile.Profile, pl *plan.Plan, caller string) string {
 	case v.Inside == caller:
 		return fmt.Sprintf("the command starts in %s, which in the sandbox is %s", caller, v.Describe())
 	}
-	at := compile.PathIn(pl, caller)
+	at := compile.PathIn(pl, caller, os.Stat)
 	status := "is not visible in the sandbox"
 	if at.Exists {
 		status = "is " + at.Describe() + " in the sandbox"

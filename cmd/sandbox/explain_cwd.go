@@ -48,7 +48,7 @@ type cwdJSON struct {
 // directory explain runs in.
 func explainCwd(p *profile.Profile, pl *plan.Plan) cwdJSON {
 	caller, _ := os.Getwd()
-	v := compile.CwdOf(pl, caller)
+	v := compile.CwdOf(pl, caller, os.Stat)
 	out := cwdJSON{Caller: caller, Inside: v.Inside, Kind: v.Kind, Source: v.Source,
 		Writable: v.Writable, Kept: v.Persistent, Same: v.Same, FellBack: v.FellBack,
 		Description: v.Describe(), NoticeEnabled: p.Filesystem.CwdNotice}
