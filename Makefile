@@ -122,7 +122,7 @@ bench: build
 	./bin/bench -n $(BENCH_N) -sandbox ./bin/sandbox
 	# The egress proxy of network.mode = "filtered": 100 connections
 	# at 1 MB/s each; CPU, memory per connection, CONNECT latency.
-	$(GO) test ./launcher -run '^$$' -bench BenchmarkEgressProxy -benchtime 1x -count=1
+	$(GO) test ./egress -run '^$$' -bench BenchmarkEgressProxy -benchtime 1x -count=1
 
 # The profiles go to $(PREFIX)/share/sandbox/profiles, which the binary
 # searches for PREFIX=/usr/local (the default) and PREFIX=/usr: the list is
