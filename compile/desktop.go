@@ -180,18 +180,33 @@ func (d *desktopCompiler) optional(at profile.Origin, paths ...string) []string 
 	return bound
 }
 
-func (d *desktopCompiler) wayland(at profile.Origin) {
-	src, named := HostWaylandSocket(d.c.h.Getenv, d.hostRuntime)
-	report := d.absent
-	if named {
-		report = d.need // $WAYLAND_DISPLAY names a display that is not there
-	}
+// sessionSocket checks the host socket of a session service at src, as
+// desktop_sockets.go found it ("" when $XDG_RUNTIME_DIR is unset), and
+// reports it when it is not there. A server the caller named (named:
+// $WAYLAND_DISPLAY, $PULSE_SERVER) whose socket is missing is a fault of
+// this machine; the usual socket missing only means the service is not
+// running (absent).
+func (d *desktopCompiler) sessionSocket(key string, at profile.Origin, src string, named bool, unset, missing string) bool {
 	if src == "" {
-		d.absent("desktop.wayland", at, "$XDG_RUNTIME_DIR is not set, so the Wayland socket cannot be found; run from a Wayland session or set desktop.wayland = false")
-		return
+		d.absent(key, at, "%s", unset)
+		return false
 	}
 	if !d.exists(src) {
-		report("desktop.wayland", at, "there is no Wayland socket at %s; run from a Wayland session or set desktop.wayland = false", src)
+		report := d.absent
+		if named {
+			report = d.need
+		}
+		report(key, at, missing, src)
+		return false
+	}
+	return true
+}
+
+func (d *desktopCompiler) wayland(at profile.Origin) {
+	src, named := HostWaylandSocket(d.c.h.Getenv, d.hostRuntime)
+	if !d.sessionSocket("desktop.wayland", at, src, named,
+		"$XDG_RUNTIME_DIR is not set, so the Wayland socket cannot be found; run from a Wayland session or set desktop.wayland = false",
+		"there is no Wayland socket at %s; run from a Wayland session or set desktop.wayland = false") {
 		return
 	}
 	base := path.Base(src)

@@ -31,17 +31,9 @@ import (
 
 func (d *desktopCompiler) pulseAudio(at profile.Origin) {
 	src, named := HostPulseSocket(d.c.h.Getenv, d.hostRuntime)
-	report := d.absent
-	if named {
-		// The caller named a server: its socket missing is a fault.
-		report = d.need
-	}
-	if src == "" {
-		d.absent("desktop.pulseaudio", at, "$XDG_RUNTIME_DIR is not set, so the PulseAudio socket cannot be found; run from a desktop session or set desktop.pulseaudio = false")
-		return
-	}
-	if !d.exists(src) {
-		report("desktop.pulseaudio", at, "there is no PulseAudio socket at %s; start PulseAudio (or pipewire-pulse), or set desktop.pulseaudio = false", src)
+	if !d.sessionSocket("desktop.pulseaudio", at, src, named,
+		"$XDG_RUNTIME_DIR is not set, so the PulseAudio socket cannot be found; run from a desktop session or set desktop.pulseaudio = false",
+		"there is no PulseAudio socket at %s; start PulseAudio (or pipewire-pulse), or set desktop.pulseaudio = false") {
 		return
 	}
 	target := path.Join(d.runtime, "pulse", "native")

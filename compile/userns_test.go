@@ -1,8 +1,6 @@
 package compile
 
 import (
-	"os"
-	"sandbox/hostview"
 	"sandbox/internal/compiletest"
 	"sandbox/plan"
 	"testing"
@@ -56,16 +54,9 @@ func TestUserNamespaceLimitStep(t *testing.T) {
 // for this process's ids.
 func minimalPlan(t testing.TB, extra string, command ...string) *plan.Plan {
 	t.Helper()
-	pl, err := Compile(compiletest.LoadText(t, "extends = [\"minimal\"]\n"+extra), command, cacheHost())
+	pl, err := Compile(compiletest.LoadText(t, "extends = [\"minimal\"]\n"+extra), command, compiletest.CallerHost())
 	if err != nil {
 		t.Fatalf("compile: %v", err)
 	}
 	return pl
-}
-
-// cacheHost is the golden host with this process's ids.
-func cacheHost() hostview.Host {
-	h := compiletest.GoldenHost()
-	h.UID, h.GID, h.EUID = uint32(os.Getuid()), uint32(os.Getgid()), uint32(os.Geteuid())
-	return h
 }

@@ -23,21 +23,13 @@ import (
 	"sandbox/plan"
 )
 
-// cacheHost is the golden host with this process's ids, as the launcher
-// that stores a plan has.
-func cacheHost() hostview.Host {
-	h := compiletest.GoldenHost()
-	h.UID, h.GID, h.EUID = uint32(os.Getuid()), uint32(os.Getgid()), uint32(os.Geteuid())
-	return h
-}
-
 // minimalPlan compiles the shipped minimal profile for this process.
 func minimalPlan(t testing.TB, extra string, command ...string) *plan.Plan {
 	t.Helper()
 	// t, whatever it is: a bare testing.T made here would have no
 	// cleanup to remove the profile's directory.
 	p := compiletest.LoadText(t, "extends = [\"minimal\"]\n"+extra)
-	pl, err := compile.Compile(p, command, cacheHost())
+	pl, err := compile.Compile(p, command, compiletest.CallerHost())
 	if err != nil {
 		t.Fatalf("compile: %v", err)
 	}
@@ -294,7 +286,7 @@ func TestPlanBlobRefusesOtherShapes(t *testing.T) {
 func FuzzPlanBlob(f *testing.F) {
 	for _, cmd := range [][]string{{"/bin/true"}, {"/bin/sh", "-c", "echo hi"}} {
 		p := compiletest.LoadText(f, "extends = [\"minimal\"]\n")
-		pl, err := compile.Compile(p, cmd, cacheHost())
+		pl, err := compile.Compile(p, cmd, compiletest.CallerHost())
 		if err != nil {
 			f.Fatal(err)
 		}
@@ -490,7 +482,7 @@ func TestPlanInputsKinds(t *testing.T) {
 func TestPlanEnvUsed(t *testing.T) {
 	p := compiletest.LoadText(t, "extends = [\"minimal\"]\n[environment]\nkeep = [\"DESKTOP_STARTUP_ID\", \"MY_*\"]\n")
 	in := &hostview.PlanInputs{}
-	h := cacheHost()
+	h := compiletest.CallerHost()
 	h.Inputs = in
 	if _, err := compile.Compile(p, []string{"/bin/true"}, h); err != nil {
 		t.Fatal(err)

@@ -110,3 +110,11 @@ func ShippedNames(t testing.TB) []string {
 	}
 	return names
 }
+
+// CallerHost is GoldenHost with this process's ids, as a launcher started
+// by this test has.
+func CallerHost() hostview.Host {
+	h := GoldenHost()
+	h.UID, h.GID, h.EUID = uint32(os.Getuid()), uint32(os.Getgid()), uint32(os.Geteuid())
+	return h
+}
