@@ -40,6 +40,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -303,6 +304,11 @@ __attribute__((constructor)) static void sbx_fast_start(int argc, char **argv, c
 	 * the parent is most likely still the one that started us. */
 	sbx_record_startup_fds();
 	sbx_record_start_parent();
+	/* One malloc arena: otherwise every thread the Go runtime starts
+	 * maps a 64 MiB arena of its own at its first malloc (cgo's thread
+	 * start calls one), and each costs page faults the launcher waits
+	 * for. The launcher's C allocates little, and not in parallel. */
+	mallopt(M_ARENA_MAX, 1);
 	if (argc < 2 || argv == NULL || envp == NULL)
 		return;
 	if (!sbx_cache_mode(envp, &verbose))

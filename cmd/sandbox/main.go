@@ -1,3 +1,10 @@
+// The launcher mostly waits: a GOMAXPROCS taken from a cgroup's CPU quota
+// buys it nothing, and finding that quota (and watching it change) reads
+// /proc/self/mountinfo and cgroup files at each start.
+//
+//go:debug containermaxprocs=0
+//go:debug updatemaxprocs=0
+
 // Command sandbox runs a program inside the isolated world a TOML profile
 // declares.
 //
