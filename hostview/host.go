@@ -67,21 +67,21 @@ func (h Host) Root() bool { return h.EUID == 0 }
 
 // Stat follows links, recording the path.
 func (h Host) Stat(path string) (os.FileInfo, error) {
-	h.Inputs.ObservePresence(path)
 	if h.StatFunc != nil {
+		h.Inputs.ObservePresence(path)
 		return h.StatFunc(path)
 	}
-	return os.Stat(path)
+	return h.Inputs.look(path, true, true)
 }
 
 // Lstat looks a host path up without following a final symlink; the plan
 // depends on what it finds there.
 func (h Host) Lstat(path string) (os.FileInfo, error) {
-	h.Inputs.ObservePresence(path)
 	if h.LstatFunc != nil {
+		h.Inputs.ObservePresence(path)
 		return h.LstatFunc(path)
 	}
-	return os.Lstat(path)
+	return h.Inputs.look(path, true, false)
 }
 
 // Readlink reads a symlink; the plan depends on where it points.

@@ -7,8 +7,6 @@ import (
 	"sync"
 	"syscall"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // PlanInputs records what on the host a plan was compiled from, so that a
@@ -39,6 +37,11 @@ type Dep struct {
 	// Presence: the plan depends only on whether the path exists and
 	// its type (SBX_DEP_PRESENCE).
 	Presence bool
+
+	// What the two calls returned, for the looks of the load and the
+	// compile that follow (look).
+	lst, st       syscall.Stat_t
+	lstErr, stErr error
 }
 
 // FileStat is the part of stat(2) that changes whenever a file's content,
@@ -53,7 +56,7 @@ type FileStat struct {
 
 // StatOf keeps what the plan cache compares of a stat(2) result or its
 // error.
-func StatOf(st *unix.Stat_t, err error) FileStat {
+func StatOf(st *syscall.Stat_t, err error) FileStat {
 	if err != nil {
 		var errno syscall.Errno
 		if !errors.As(err, &errno) {
@@ -82,9 +85,14 @@ func (in *PlanInputs) ObservePresence(path string) { in.observe(path, true) }
 // it read has been still for longer than that.
 const planRacyWindow = time.Second
 
-func (in *PlanInputs) observe(path string, presence bool) {
+func (in *PlanInputs) observe(path string, presence bool) { in.record(path, presence) }
+
+// record records path and returns what it found there: at the path's first
+// look, or at the one that made it a content dependency. ok is false when
+// nothing was recorded.
+func (in *PlanInputs) record(path string, presence bool) (d Dep, ok bool) {
 	if in == nil {
-		return
+		return Dep{}, false
 	}
 	in.mu.Lock()
 	defer in.mu.Unlock()
@@ -92,22 +100,31 @@ func (in *PlanInputs) observe(path string, presence bool) {
 	// presence and then read becomes a content dependency.
 	at, seen := in.seen[path]
 	if seen && (presence || !in.deps[at].Presence) {
-		return
+		return in.deps[at], true
 	}
 	if len(path) == 0 || len(in.deps) >= planMaxInputs {
 		in.refused = "the plan was compiled from too many files"
-		return
+		return Dep{}, false
 	}
 	for i := 0; i < len(path); i++ {
 		if path[i] == 0 {
 			in.refused = "a path contains a NUL byte"
-			return
+			return Dep{}, false
 		}
 	}
-	var lst, st unix.Stat_t
-	d := Dep{Path: path, Presence: presence}
-	d.Lst = StatOf(&lst, unix.Lstat(path, &lst))
-	d.St = StatOf(&st, unix.Stat(path, &st))
+	d = Dep{Path: path, Presence: presence}
+	d.lstErr = ignoringEINTR(func() error { return syscall.Lstat(path, &d.lst) })
+	d.Lst = StatOf(&d.lst, d.lstErr)
+	// stat(2) of a path that is not a symlink finds what lstat(2) found:
+	// a second call would cost a system call for nothing (here, and on
+	// the cached path's check, fast_lookup.c). An error is the same
+	// error either way.
+	if d.lstErr == nil && d.lst.Mode&syscall.S_IFMT == syscall.S_IFLNK {
+		d.stErr = ignoringEINTR(func() error { return syscall.Stat(path, &d.st) })
+	} else {
+		d.st, d.stErr = d.lst, d.lstErr
+	}
+	d.St = StatOf(&d.st, d.stErr)
 	if seen {
 		in.deps[at] = d
 	} else {
@@ -119,6 +136,16 @@ func (in *PlanInputs) observe(path string, presence bool) {
 	}
 	if !presence && (d.Lst.recent() || d.St.recent()) && in.refused == "" {
 		in.refused = "a file the plan was compiled from changed less than a second ago: " + path
+	}
+	return d, true
+}
+
+// ignoringEINTR retries a call a signal interrupted, as package os does.
+func ignoringEINTR(call func() error) error {
+	for {
+		if err := call(); err != syscall.EINTR {
+			return err
+		}
 	}
 }
 

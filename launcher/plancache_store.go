@@ -16,9 +16,8 @@ import (
 	"path/filepath"
 	"sandbox/hostview"
 	"sandbox/plan"
+	"syscall"
 	"unsafe"
-
-	"golang.org/x/sys/unix"
 )
 
 // The plan cache keeps compiled plans so that the next launch with the same
@@ -130,8 +129,8 @@ func planCacheFile(p *plan.Plan, in *hostview.PlanInputs, key [32]byte, env []st
 	if err != nil {
 		return nil, err
 	}
-	var exe unix.Stat_t
-	exeStat := hostview.StatOf(&exe, unix.Stat("/proc/self/exe", &exe))
+	var exe syscall.Stat_t
+	exeStat := hostview.StatOf(&exe, syscall.Stat("/proc/self/exe", &exe))
 	if exeStat.Err != 0 {
 		return nil, fmt.Errorf("plan cache: the launcher's executable: %w", exeStat.Err)
 	}

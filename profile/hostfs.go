@@ -14,11 +14,17 @@ import (
 // (docs) fails on a host read anywhere else in this package.
 
 func (src Source) lstat(path string) (fs.FileInfo, error) {
+	if src.Look != nil {
+		return src.Look(path, false)
+	}
 	src.observe(path)
 	return os.Lstat(path)
 }
 
 func (src Source) stat(path string) (fs.FileInfo, error) {
+	if src.Look != nil {
+		return src.Look(path, true)
+	}
 	src.observe(path)
 	return os.Stat(path)
 }

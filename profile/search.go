@@ -20,6 +20,10 @@ type Source struct {
 	// path, a directory it lists), before it does: what the result was
 	// built from, for a cache of compiled plans to check later.
 	Observe func(path string)
+	// Look, when set, is Observe and lstat(2) (stat(2) with follow) in
+	// one: a recorder that stats what it records hands the result back
+	// instead of the loader asking the kernel again.
+	Look func(path string, follow bool) (fs.FileInfo, error)
 
 	// extra is a layer merged after every file: the command line's.
 	extra *extraLayer

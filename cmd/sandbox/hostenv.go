@@ -79,7 +79,7 @@ func newCallerIn(environ []string) caller {
 	in.Observe("/etc/subgid")
 	host.SubUIDs, _ = hostview.ReadSubIDs("/etc/subuid", subName, uid)
 	host.SubGIDs, _ = hostview.ReadSubIDs("/etc/subgid", subName, uid)
-	src := profile.Source{Dirs: profile.DefaultDirs(env), Builtin: profiles.FS, Observe: in.Observe}
+	src := profile.Source{Dirs: profile.DefaultDirs(env), Builtin: profiles.FS, Observe: in.Observe, Look: in.Look}
 	return caller{env: env, src: src, host: host, inputs: in, environ: environ}
 }
 
