@@ -150,6 +150,64 @@ static void sbx_init_arm_death(struct sbx_ctx *c)
 	}
 }
 
+/*
+ * The signal the kernel sends the init when the launcher's end of the sync
+ * pipe closes (F_SETSIG; SIGIO by default, which the payload could not be
+ * told apart from).
+ */
+#define SBX_INIT_PIPE_SIG 63
+
+static int sbx_init_sync_fd = -1;
+
+static void sbx_init_launcher_gone(int sig, siginfo_t *si, void *uc)
+{
+	struct pollfd pfd = {.fd = sbx_init_sync_fd, .events = POLLIN};
+	int e = errno;
+
+	(void)sig;
+	(void)si;
+	(void)uc;
+	while (poll(&pfd, 1, 0) < 0 && errno == EINTR) {
+	}
+	if (pfd.revents & (POLLHUP | POLLERR)) {
+		sbx_init_end_all();
+		_exit(128 + SIGKILL);
+	}
+	errno = e;
+}
+
+/*
+ * sbx_init_watch_launcher closes the last gap of die_with_parent (L2). The
+ * parent-death signal comes when the launcher's thread that cloned the
+ * sandbox exits, and the setup's id change cleared it, so the init arms it
+ * again (sbx_init_arm_death). Armed after that thread exited, it never
+ * comes; and the launcher's other threads may still hold the fds they all
+ * share, so the sync pipe does not look closed yet either. The pipe does
+ * close once the last of them is gone: the init keeps its end and has the
+ * kernel signal it then (O_ASYNC), whenever that is. Called before the
+ * payload exists; every signal stays blocked until the init's loop.
+ */
+static void sbx_init_watch_launcher(struct sbx_ctx *c)
+{
+	int fd = c->plan->sync_fd, fl;
+	struct sigaction sa;
+
+	if (!c->plan->die_with_parent || fd < 0)
+		return;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = sbx_init_launcher_gone;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigfillset(&sa.sa_mask);
+	sigaction(SBX_INIT_PIPE_SIG, &sa, NULL);
+	sbx_init_sync_fd = fd;
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETSIG, SBX_INIT_PIPE_SIG) < 0 || fcntl(fd, F_SETOWN, getpid()) < 0 ||
+	    fcntl(fd, F_SETFL, fl | O_ASYNC) < 0) {
+		sbx_fail(c, "fcntl O_ASYNC", "the sync pipe");
+		sbx_report(c, SBX_REPORT_SETUP);
+	}
+}
+
 static void sbx_init_exit(int status) __attribute__((noreturn));
 
 static void sbx_init_exit(int status)
@@ -226,7 +284,7 @@ static void sbx_close_fds_keeping(int *keep, int n)
 }
 
 /* sbx_init_fds lists the fds the init itself keeps to the end: the job
- * pipe and the host's /proc. */
+ * pipe, the host's /proc and the watched sync pipe. */
 static int sbx_init_fds(const struct sbx_ctx *c, int *keep)
 {
 	int n = 0;
@@ -235,6 +293,8 @@ static int sbx_init_fds(const struct sbx_ctx *c, int *keep)
 		keep[n++] = c->plan->job_fd;
 	if (c->hostproc_fd >= 3)
 		keep[n++] = c->hostproc_fd;
+	if (sbx_init_sync_fd >= 3)
+		keep[n++] = sbx_init_sync_fd;
 	return n;
 }
 
@@ -305,7 +365,7 @@ static void sbx_init_loop(struct sbx_ctx *c, pid_t payload, uint64_t early)
 {
 	struct sigaction sa;
 	uint64_t none = 0;
-	int keep[2], job = c->plan->job_fd, i;
+	int keep[3], job = c->plan->job_fd, i;
 
 	sbx_init_payload = payload;
 	if (c->plan->die_with_parent)
@@ -398,6 +458,7 @@ void sbx_start_init(struct sbx_ctx *c, int from)
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (c->plan->die_with_parent && getpid() != 1)
 		sbx_init_arm_catch(c);
+	sbx_init_watch_launcher(c);
 	sbx_init_rename(c->plan);
 	sbx_close_fds_except(c);
 	/* What the launcher or the terminal sent so far is for the payload,

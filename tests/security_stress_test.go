@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -99,6 +100,9 @@ func TestP3PrivilegesUnderGoThreads(t *testing.T) {
 
 // TestL2KilledDuringSetup kills the launcher with SIGKILL at a random moment
 // in its first 50 ms, many times: no process, mount or file may outlive it.
+// It runs with every CPU busy: a loaded machine is where the launcher's
+// threads take longest to die, and a sandbox whose setup ends while they
+// do must still end with them (init.c, sbx_init_watch_launcher).
 func TestL2KilledDuringSetup(t *testing.T) {
 	n := stressCount(200, 100, 50)
 	bothModes(t, func(t *testing.T, m mode) {
@@ -112,6 +116,7 @@ func TestL2KilledDuringSetup(t *testing.T) {
 		mounts := mountPoints(t)
 		marker := strconv.Itoa(900000000 + os.Getpid()%10000000*10 + len(m.name))
 		rt := newCacheRun(t, m).runtime
+		busyCPUs(t)
 		start := time.Now()
 		for i := 0; i < n; i++ {
 			cmd := exec.Command(sandboxBin, "-p", "minimal", "--", "/bin/sh", "-c",
@@ -224,4 +229,20 @@ func TestL5PayloadAsPID1Stops(t *testing.T) {
 			}
 		}
 	})
+}
+
+// busyCPUs keeps every CPU busy until the test ends, with processes of
+// their own: the scheduler then shares the CPUs between them and the
+// launcher's threads as on a loaded machine.
+func busyCPUs(t *testing.T) {
+	for i := 0; i < runtime.NumCPU(); i++ {
+		cmd := exec.Command("/bin/sh", "-c", "while :; do :; done")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			cmd.Process.Kill()
+			cmd.Wait()
+		})
+	}
 }
