@@ -117,7 +117,7 @@ const versionMask = 0x0000FFFF
 // cookieLength is the size of the authentication cookie in the handshake.
 const cookieLength = 256
 
-// allowed are the commands a client may send as they are: each acts on the
+// allowed says which commands a client may send as they are: each acts on the
 // client itself, on a stream channel of its own connection (the server
 // resolves channels per connection, so another client's streams are out
 // of reach), or reads the server's devices, which choosing where to play
@@ -125,56 +125,61 @@ const cookieLength = 256
 // in the shared cache, defaults, device volumes and mutes, suspending,
 // cards and ports, killing, moving streams, extensions, object messages,
 // other clients and their streams.
-var allowed = map[uint32]bool{
-	cmdCreatePlaybackStream:   true,
-	cmdDeletePlaybackStream:   true,
-	cmdCreateRecordStream:     true,
-	cmdDeleteRecordStream:     true,
-	cmdSetClientName:          true,
-	cmdLookupSink:             true,
-	cmdLookupSource:           true,
-	cmdDrainPlaybackStream:    true,
-	cmdStat:                   true,
-	cmdGetPlaybackLatency:     true,
-	cmdPlaySample:             true,
-	cmdGetServerInfo:          true,
-	cmdGetSinkInfo:            true,
-	cmdGetSinkInfoList:        true,
-	cmdGetSourceInfo:          true,
-	cmdGetSourceInfoList:      true,
-	cmdSubscribe:              true,
-	cmdCorkPlaybackStream:     true,
-	cmdFlushPlaybackStream:    true,
-	cmdTriggerPlaybackStream:  true,
-	cmdSetPlaybackStreamName:  true,
-	cmdSetRecordStreamName:    true,
-	cmdGetRecordLatency:       true,
-	cmdCorkRecordStream:       true,
-	cmdFlushRecordStream:      true,
-	cmdPrebufPlaybackStream:   true,
-	cmdSetPlaybackBufferAttr:  true,
-	cmdSetRecordBufferAttr:    true,
-	cmdUpdatePlaybackRate:     true,
-	cmdUpdateRecordRate:       true,
-	cmdUpdateRecordProplist:   true,
-	cmdUpdatePlaybackProplist: true,
-	cmdUpdateClientProplist:   true,
-	cmdRemoveRecordProplist:   true,
-	cmdRemovePlaybackProplist: true,
-	cmdRemoveClientProplist:   true,
+func allowed(cmd uint32) bool {
+	switch cmd {
+	case cmdCreatePlaybackStream,
+		cmdDeletePlaybackStream,
+		cmdCreateRecordStream,
+		cmdDeleteRecordStream,
+		cmdSetClientName,
+		cmdLookupSink,
+		cmdLookupSource,
+		cmdDrainPlaybackStream,
+		cmdStat,
+		cmdGetPlaybackLatency,
+		cmdPlaySample,
+		cmdGetServerInfo,
+		cmdGetSinkInfo,
+		cmdGetSinkInfoList,
+		cmdGetSourceInfo,
+		cmdGetSourceInfoList,
+		cmdSubscribe,
+		cmdCorkPlaybackStream,
+		cmdFlushPlaybackStream,
+		cmdTriggerPlaybackStream,
+		cmdSetPlaybackStreamName,
+		cmdSetRecordStreamName,
+		cmdGetRecordLatency,
+		cmdCorkRecordStream,
+		cmdFlushRecordStream,
+		cmdPrebufPlaybackStream,
+		cmdSetPlaybackBufferAttr,
+		cmdSetRecordBufferAttr,
+		cmdUpdatePlaybackRate,
+		cmdUpdateRecordRate,
+		cmdUpdateRecordProplist,
+		cmdUpdatePlaybackProplist,
+		cmdUpdateClientProplist,
+		cmdRemoveRecordProplist,
+		cmdRemovePlaybackProplist,
+		cmdRemoveClientProplist:
+		return true
+	}
+	return false
 }
 
-// ownStream are the commands that name a stream by its server-wide index
+// ownStream says which commands name a stream by its server-wide index
 // (a sink input or a source output) as their first argument. They pass
 // only for a stream this connection created: a player reads and sets its
 // own stream's volume this way, and must not reach other programs'.
-var ownStream = map[uint32]streamKind{
-	cmdGetSinkInputInfo:      playback,
-	cmdSetSinkInputVolume:    playback,
-	cmdSetSinkInputMute:      playback,
-	cmdGetSourceOutputInfo:   record,
-	cmdSetSourceOutputVolume: record,
-	cmdSetSourceOutputMute:   record,
+func ownStream(cmd uint32) streamKind {
+	switch cmd {
+	case cmdGetSinkInputInfo, cmdSetSinkInputVolume, cmdSetSinkInputMute:
+		return playback
+	case cmdGetSourceOutputInfo, cmdSetSourceOutputVolume, cmdSetSourceOutputMute:
+		return record
+	}
+	return 0
 }
 
 type streamKind int

@@ -150,14 +150,14 @@ func (r *relay) filter(body []byte) (out []byte, deny bool, err error) {
 		if ch, _, err := getU32(rest); err == nil {
 			delete(r.streams[kind], ch)
 		}
-	case ownStream[cmd] != 0:
+	case ownStream(cmd) != 0:
 		index, _, err := getU32(rest)
-		if err != nil || !r.owns(ownStream[cmd], index) {
+		if err != nil || !r.owns(ownStream(cmd), index) {
 			return nil, true, nil
 		}
 		return body, false, nil
 	}
-	if !allowed[cmd] {
+	if !allowed(cmd) {
 		return nil, true, nil
 	}
 	return body, false, nil

@@ -362,9 +362,9 @@ func FuzzRelayClient(f *testing.F) {
 					t.Fatalf("command %d reached the server before the handshake", cmd)
 				}
 				first = false
-			case cmd == cmdAuth || !allowed[cmd] && ownStream[cmd] == 0:
+			case cmd == cmdAuth || !allowed(cmd) && ownStream(cmd) == 0:
 				t.Fatalf("command %d reached the server", cmd)
-			case ownStream[cmd] != 0:
+			case ownStream(cmd) != 0:
 				// The server never replied, so the client owns no
 				// stream.
 				t.Fatalf("command %d on a stream the client does not own reached the server", cmd)
