@@ -461,9 +461,6 @@ void sbx_start_init(struct sbx_ctx *c, int from)
 	sbx_init_watch_launcher(c);
 	sbx_init_rename(c->plan);
 	sbx_close_fds_except(c);
-	/* What the launcher or the terminal sent so far is for the payload,
-	 * which does not exist yet (sbx_init_relay_early). */
-	syscall(SYS_rt_sigpending, &early, sizeof(early));
 	/*
 	 * CLONE_VM|CLONE_VFORK: the payload borrows our memory until it
 	 * execs, instead of copying page tables as large as the launcher's
@@ -482,6 +479,16 @@ void sbx_start_init(struct sbx_ctx *c, int from)
 		sbx_fail(c, "clone", "payload");
 		sbx_report(c, SBX_REPORT_SETUP);
 	}
+	/*
+	 * What the launcher or the terminal sent so far is for the payload
+	 * (sbx_init_relay_early). Read once the payload has exec'd, not
+	 * before it exists: a terminal's ^C that came in between reached
+	 * only us, and the init relays no terminal signal afterwards (the
+	 * payload, in the same process group, gets its own). One that came
+	 * after the payload was created reached it too, and relaying it
+	 * again only repeats what the payload already got.
+	 */
+	syscall(SYS_rt_sigpending, &early, sizeof(early));
 	munmap(stack, SBX_PAYLOAD_STACK);
 	sbx_init_loop(c, (pid_t)pid, early);
 }
