@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -114,7 +113,9 @@ func TestL2KilledDuringSetup(t *testing.T) {
 			t.Fatal(err)
 		}
 		mounts := mountPoints(t)
-		marker := strconv.Itoa(900000000 + os.Getpid()%10000000*10 + len(m.name))
+		// Its own per run: a leftover of one run must not fail the
+		// next (go test -count).
+		marker := fmt.Sprintf("9%012d", time.Now().UnixNano()%1e12)
 		rt := newCacheRun(t, m).runtime
 		busyCPUs(t)
 		start := time.Now()
