@@ -3,11 +3,12 @@ package hostview
 import (
 	"errors"
 	"io/fs"
-	"net"
 	"os"
 	"path/filepath"
 	"syscall"
 	"testing"
+
+	"sandbox/internal/testutil"
 )
 
 // TestLookMatchesOS holds a recorded look to what package os returns for
@@ -41,16 +42,7 @@ func TestLookMatchesOS(t *testing.T) {
 	if err := os.Symlink(filepath.Join(dir, "nowhere"), dangling); err != nil {
 		t.Fatal(err)
 	}
-	fifo := filepath.Join(dir, "fifo")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	sock := filepath.Join(dir, "sock")
-	l, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	fifo, sock := testutil.FIFOAndSocket(t, dir, 0o600)
 	paths := []string{file, sticky, setid, link, dangling, fifo, sock, "/dev/null", "/",
 		filepath.Join(dir, "missing"), filepath.Join(file, "below"), dir + "/"}
 

@@ -307,7 +307,9 @@ __attribute__((constructor)) static void sbx_fast_start(int argc, char **argv, c
 	/* One malloc arena: otherwise every thread the Go runtime starts
 	 * maps a 64 MiB arena of its own at its first malloc (cgo's thread
 	 * start calls one), and each costs page faults the launcher waits
-	 * for. The launcher's C allocates little, and not in parallel. */
+	 * for. The launcher's C allocates little, and not in parallel; the
+	 * sandbox's first process, cloned while another thread may hold the
+	 * one arena's lock, never allocates (child.c uses no malloc). */
 	mallopt(M_ARENA_MAX, 1);
 	if (argc < 2 || argv == NULL || envp == NULL)
 		return;

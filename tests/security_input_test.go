@@ -2,7 +2,6 @@ package tests
 
 import (
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -10,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"sandbox/internal/testutil"
 )
 
 // Bad input rows of the security checklist (B1-B13): each bad profile is an
@@ -146,17 +147,7 @@ func TestB5MissingSource(t *testing.T) {
 // a FIFO: no hang; binds work, a copy of a non-regular file is refused.
 func TestB6SpecialSources(t *testing.T) {
 	bothModes(t, func(t *testing.T, m mode) {
-		dir := sharedDir(t, 0o755)
-		fifo := filepath.Join(dir, "fifo")
-		if err := syscall.Mkfifo(fifo, 0o666); err != nil {
-			t.Fatal(err)
-		}
-		sock := filepath.Join(dir, "sock")
-		l, err := net.Listen("unix", sock)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer l.Close()
+		fifo, sock := testutil.FIFOAndSocket(t, sharedDir(t, 0o755), 0o666)
 		for _, c := range []struct{ name, src string }{{"FIFO", fifo}, {"device", "/dev/null"}, {"socket", sock}} {
 			p := secProfile(t, "special.toml", "extends = [\"minimal\"]\n"+bindTOML("ro-bind", c.src, "/special"))
 			r, err := launch(m, nil, "-p", p, "--", "/bin/sh", "-c", "test -e /special && echo THERE")

@@ -100,8 +100,9 @@ func TestP3PrivilegesUnderGoThreads(t *testing.T) {
 // TestL2KilledDuringSetup kills the launcher with SIGKILL at a random moment
 // in its first 50 ms, many times: no process, mount or file may outlive it.
 // It runs with every CPU busy: a loaded machine is where the launcher's
-// threads take longest to die, and a sandbox whose setup ends while they
-// do must still end with them (init.c, sbx_init_watch_launcher).
+// threads take longest to die, which makes likelier the race of a sandbox
+// whose setup ends while they do (init.c, sbx_init_watch_launcher); it
+// is not a certain way to hit it.
 func TestL2KilledDuringSetup(t *testing.T) {
 	n := stressCount(200, 100, 50)
 	bothModes(t, func(t *testing.T, m mode) {
