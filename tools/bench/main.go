@@ -71,7 +71,35 @@ func run(n int, sandboxPath string, rootless bool) error {
 
 	fmt.Printf("kernel %s, %d CPUs, %s, %d runs each\n\n", kernelRelease(), runtime.NumCPU(), r.who(), n)
 
-	cmds := commands(bin, "/bin/true")
+	work, err := os.MkdirTemp("", "sandbox-bench-bwrap-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	if err := os.Chmod(work, 0o755); err != nil {
+		return err
+	}
+	// Each payload gets its own translation: the command is part of it.
+	same := func(payload ...string) command {
+		dir, err := os.MkdirTemp(work, "export-")
+		if err == nil {
+			err = os.Chmod(dir, 0o777)
+		}
+		var c command
+		var gaps []string
+		if err == nil {
+			c, gaps, err = r.sameIsolation(bin, "minimal", dir, payload...)
+		}
+		if err != nil {
+			fmt.Printf("skipping bwrap (the same isolation): %v\n", err)
+			return command{name: "bwrap"}
+		}
+		if payload[0] == "/bin/true" {
+			r.gaps = gaps
+		}
+		return c
+	}
+	cmds := commands(bin, same("/bin/true"), "/bin/true")
 	timed, notes := r.available(cmds)
 	for _, note := range notes {
 		fmt.Println(note)
@@ -81,9 +109,11 @@ func run(n int, sandboxPath string, rootless bool) error {
 	}
 	results := r.timeAll(timed, n)
 	printTimes(results)
+	printGaps(r.gaps)
 
 	fmt.Println()
-	mem := []command{cmdNamed(commands(bin, "/bin/sleep", "2"), "sandbox"), cmdNamed(commands(bin, "/bin/sleep", "2"), "bwrap")}
+	sleepCmds := commands(bin, same("/bin/sleep", "2"), "/bin/sleep", "2")
+	mem := []command{cmdNamed(sleepCmds, "sandbox"), cmdNamed(sleepCmds, "bwrap")}
 	memTimed, memNotes := r.available(mem)
 	for _, note := range memNotes {
 		fmt.Println(note)
