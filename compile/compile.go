@@ -177,7 +177,10 @@ func (c *compiler) steps(pl *plan.Plan, argv []string) []plan.Step {
 		s = append(s, plan.NewSession{From: plan.From{At: plan.Origin(c.origin("process.new_session"))}})
 	}
 	for _, l := range p.Limits {
-		s = append(s, plan.Rlimit{From: plan.From{At: plan.Origin(l.At)}, Name: l.Name, Resource: rlimitResource[l.Name], Soft: l.Soft, Hard: l.Hard})
+		// The profile's validation refused any name it has no
+		// resource for.
+		res, _ := profile.LimitResource(l.Name)
+		s = append(s, plan.Rlimit{From: plan.From{At: plan.Origin(l.At)}, Name: l.Name, Resource: res, Soft: l.Soft, Hard: l.Hard})
 	}
 	// Landlock last but seccomp, on the payload's own thread: after
 	// the init forked it (the init keeps the host /proc it ends the
@@ -202,13 +205,4 @@ func pivotIndex(s []plan.Step) int {
 		}
 	}
 	return len(s)
-}
-
-// rlimitResource maps profile names to RLIMIT_* numbers.
-var rlimitResource = map[string]int{
-	"as": unix.RLIMIT_AS, "core": unix.RLIMIT_CORE, "cpu": unix.RLIMIT_CPU,
-	"data": unix.RLIMIT_DATA, "fsize": unix.RLIMIT_FSIZE, "locks": 10,
-	"memlock": unix.RLIMIT_MEMLOCK, "msgqueue": 12, "nice": 13,
-	"nofile": unix.RLIMIT_NOFILE, "nproc": unix.RLIMIT_NPROC, "rss": unix.RLIMIT_RSS,
-	"rtprio": unix.RLIMIT_RTPRIO, "rttime": 15, "sigpending": 11, "stack": unix.RLIMIT_STACK,
 }

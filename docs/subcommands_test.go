@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// TestManPageListsEverySubcommand reads the subcommand table of
+// TestManPageListsEverySubcommand reads the subcommand switch of
 // cmd/sandbox/main.go and checks sandbox(1) has each in its synopsis and the
 // README's usage block names it.
 func TestManPageListsEverySubcommand(t *testing.T) {
@@ -15,8 +15,8 @@ func TestManPageListsEverySubcommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	table := regexp.MustCompile(`(?s)var subcommands = map\[string\]func.*?\n}\n`).Find(src)
-	names := regexp.MustCompile(`(?m)^\t"([a-z]+)":`).FindAllSubmatch(table, -1)
+	table := regexp.MustCompile(`(?s)\nfunc subcommand\(name string\).*?\n}\n`).Find(src)
+	names := regexp.MustCompile(`(?m)^\tcase "([a-z]+)":`).FindAllSubmatch(table, -1)
 	if len(names) < 5 {
 		t.Fatalf("found %d subcommands in main.go; the table's shape changed", len(names))
 	}

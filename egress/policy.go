@@ -89,8 +89,10 @@ func egressCanonicalHost(host string) (string, netip.Addr, bool) {
 	return strings.TrimSuffix(strings.ToLower(host), "."), netip.Addr{}, false
 }
 
-var egressCGNAT = netip.MustParsePrefix("100.64.0.0/10")
-var egressThisNet = netip.MustParsePrefix("0.0.0.0/8")
+// egressCGNAT (100.64.0.0/10) and egressThisNet (0.0.0.0/8) are built
+// where they are used rather than parsed at every start.
+func egressCGNAT() netip.Prefix   { return netip.PrefixFrom(netip.AddrFrom4([4]byte{100, 64}), 10) }
+func egressThisNet() netip.Prefix { return netip.PrefixFrom(netip.AddrFrom4([4]byte{}), 8) }
 
 // egressInternal reports whether a is an address of the host itself or of
 // its local networks, which a DNS answer must not make the sandbox
@@ -100,7 +102,7 @@ func egressInternal(a netip.Addr) bool {
 	a = a.Unmap()
 	return a.IsLoopback() || a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast() ||
 		a.IsInterfaceLocalMulticast() || a.IsMulticast() || a.IsPrivate() || a.IsUnspecified() ||
-		egressCGNAT.Contains(a) || egressThisNet.Contains(a) ||
+		egressCGNAT().Contains(a) || egressThisNet().Contains(a) ||
 		a == netip.AddrFrom4([4]byte{255, 255, 255, 255})
 }
 

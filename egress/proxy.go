@@ -345,7 +345,7 @@ func egressPipe(c, up net.Conn) {
 
 func egressReply(w io.Writer, code int, msg string) {
 	fmt.Fprintf(w, "HTTP/1.1 %d %s\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s",
-		code, egressStatusText[code], len(msg), msg)
+		code, egressStatusText(code), len(msg), msg)
 }
 
 // Notify makes the proxy tell fn of each connection as it is decided

@@ -260,9 +260,15 @@ func egressToken(s string) bool {
 	return true
 }
 
-// egressStatusText are the reasons of the statuses the proxy answers.
-var egressStatusText = map[int]string{
-	400: "Bad Request",
-	403: "Forbidden",
-	502: "Bad Gateway",
+// egressStatusText is the reason of a status the proxy answers.
+func egressStatusText(code int) string {
+	switch code {
+	case 400:
+		return "Bad Request"
+	case 403:
+		return "Forbidden"
+	case 502:
+		return "Bad Gateway"
+	}
+	return ""
 }

@@ -12,21 +12,29 @@ import (
 	"syscall"
 )
 
-// passFDWhy is why each kind pass_fds.c refuses is no descriptor to hand
-// a payload (D4).
-var passFDWhy = map[C.int]string{
-	C.SBX_FD_DIRECTORY: "a directory, a way out of the sandbox's mount view: paths resolved from it " +
-		"(/proc/self/fd/N/.., openat) walk the host's tree",
-	C.SBX_FD_OPATH: "an O_PATH descriptor, a way out of the sandbox's mount view: paths resolved from it " +
-		"walk the host's tree, and /proc/self/fd/N reopens its file with any access the file allows",
-	C.SBX_FD_PIDFD:     "a pidfd, through which pidfd_getfd copies descriptors out of a host process",
-	C.SBX_FD_NAMESPACE: "a namespace descriptor, a handle on one of the host's namespaces",
-	C.SBX_FD_UNKNOWN:   "a descriptor whose kind cannot be told",
+// passFDWhy is why a kind pass_fds.c refuses is no descriptor to hand a
+// payload (D4), or "" for a kind it does not refuse.
+func passFDWhy(kind C.int) string {
+	switch kind {
+	case C.SBX_FD_DIRECTORY:
+		return "a directory, a way out of the sandbox's mount view: paths resolved from it " +
+			"(/proc/self/fd/N/.., openat) walk the host's tree"
+	case C.SBX_FD_OPATH:
+		return "an O_PATH descriptor, a way out of the sandbox's mount view: paths resolved from it " +
+			"walk the host's tree, and /proc/self/fd/N reopens its file with any access the file allows"
+	case C.SBX_FD_PIDFD:
+		return "a pidfd, through which pidfd_getfd copies descriptors out of a host process"
+	case C.SBX_FD_NAMESPACE:
+		return "a namespace descriptor, a handle on one of the host's namespaces"
+	case C.SBX_FD_UNKNOWN:
+		return "a descriptor whose kind cannot be told"
+	}
+	return ""
 }
 
 // fdRefused says why fd must not reach the payload, or "".
 func fdRefused(fd int) string {
-	return passFDWhy[C.sbx_fd_refused(C.int(fd))]
+	return passFDWhy(C.sbx_fd_refused(C.int(fd)))
 }
 
 // checkPassFDs checks that every fd the plan passes is one of the caller's,

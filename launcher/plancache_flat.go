@@ -38,10 +38,13 @@ type flatStep struct {
 // SBX_PLAN_POINTERS, read from plan_blob.c's tables.
 type ptrField = C.struct_sbx_ptr_field
 
-var (
-	flatStepFields = unsafe.Slice((*ptrField)(unsafe.Pointer(&C.sbx_step_ptr_fields)), C.sbx_step_ptr_nfields)
-	flatPlanFields = unsafe.Slice((*ptrField)(unsafe.Pointer(&C.sbx_plan_ptr_fields)), C.sbx_plan_ptr_nfields)
-)
+func flatStepFields() []ptrField {
+	return unsafe.Slice((*ptrField)(unsafe.Pointer(&C.sbx_step_ptr_fields)), C.sbx_step_ptr_nfields)
+}
+
+func flatPlanFields() []ptrField {
+	return unsafe.Slice((*ptrField)(unsafe.Pointer(&C.sbx_plan_ptr_fields)), C.sbx_plan_ptr_nfields)
+}
 
 // flatRaw copies n bytes at p with the pointer fields zeroed, and the
 // plan's steps pointer at extra if not zero.
@@ -114,8 +117,8 @@ func flatPtrs(obj unsafe.Pointer, fields []ptrField) []string {
 // readFlat reads the flat plan at p, whose pointers are pointers.
 func readFlat(p *C.struct_sbx_plan) flatPlan {
 	f := flatPlan{
-		raw:  flatRaw(unsafe.Pointer(p), C.sizeof_struct_sbx_plan, flatPlanFields, unsafe.Offsetof(p.steps)),
-		ptrs: flatPtrs(unsafe.Pointer(p), flatPlanFields),
+		raw:  flatRaw(unsafe.Pointer(p), C.sizeof_struct_sbx_plan, flatPlanFields(), unsafe.Offsetof(p.steps)),
+		ptrs: flatPtrs(unsafe.Pointer(p), flatPlanFields()),
 	}
 	if p.steps == nil {
 		f.ptrs = append(f.ptrs, "steps NULL")
@@ -124,8 +127,8 @@ func readFlat(p *C.struct_sbx_plan) flatPlan {
 	for i := range unsafe.Slice(p.steps, p.nsteps) {
 		s := unsafe.Pointer(&unsafe.Slice(p.steps, p.nsteps)[i])
 		f.steps = append(f.steps, flatStep{
-			raw:  flatRaw(s, C.sizeof_struct_sbx_step, flatStepFields),
-			ptrs: flatPtrs(s, flatStepFields),
+			raw:  flatRaw(s, C.sizeof_struct_sbx_step, flatStepFields()),
+			ptrs: flatPtrs(s, flatStepFields()),
 		})
 	}
 	return f

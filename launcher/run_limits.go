@@ -15,15 +15,23 @@ import (
 // The limits apply to the payload alone, after every setup step, so
 // these are the only failures they can cause.
 
-// runLimitSignals are the signals a limit kills with, and the limits that
-// can cause each: a program too large for limits.as gets SIGSEGV from exec
-// itself, past the point where exec could still return an error.
-var runLimitSignals = map[syscall.Signal][]string{
-	syscall.SIGSEGV: {"as", "data", "stack"},
-	syscall.SIGBUS:  {"as", "data", "stack"},
-	syscall.SIGXCPU: {"cpu"},
-	syscall.SIGXFSZ: {"fsize"},
+// runLimitSignals are the limits that can cause a payload's death by sig:
+// a program too large for limits.as gets SIGSEGV from exec itself, past
+// the point where exec could still return an error.
+func runLimitSignals(sig syscall.Signal) []string {
+	switch sig {
+	case syscall.SIGSEGV, syscall.SIGBUS:
+		return []string{"as", "data", "stack"}
+	case syscall.SIGXCPU:
+		return []string{"cpu"}
+	case syscall.SIGXFSZ:
+		return []string{"fsize"}
+	}
+	return nil
 }
+
+// runLimitKillers are the signals runLimitSignals names limits for.
+var runLimitKillers = [...]syscall.Signal{syscall.SIGSEGV, syscall.SIGBUS, syscall.SIGXCPU, syscall.SIGXFSZ}
 
 // runLimitLines describes the plan's limits among names, with the lines
 // that set them: "limits.as = 64.0 KiB (p.toml:4:1)"; "" when it sets none
@@ -59,7 +67,7 @@ func runLimitDeathNote(p *plan.Plan, ws syscall.WaitStatus, init bool) string {
 	default:
 		return ""
 	}
-	if lines := runLimitLines(p, runLimitSignals[sig]); lines != "" {
+	if lines := runLimitLines(p, runLimitSignals(sig)); lines != "" {
 		return fmt.Sprintf("sandbox: the payload was killed by %s (%s); its resource limits may be too small for it: %s; raise them in [limits]", unix.SignalName(sig), sig, lines)
 	}
 	return ""
@@ -71,8 +79,8 @@ func runLimitDeathNote(p *plan.Plan, ws syscall.WaitStatus, init bool) string {
 func planLimitsExplained(p *plan.Plan) bool {
 	for _, st := range p.Steps {
 		if l, ok := st.(plan.Rlimit); ok {
-			for _, names := range runLimitSignals {
-				if slices.Contains(names, l.Name) {
+			for _, sig := range runLimitKillers {
+				if slices.Contains(runLimitSignals(sig), l.Name) {
 					return true
 				}
 			}

@@ -4,8 +4,9 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"sync"
 	"syscall"
+
+	"sandbox/internal/lazy"
 
 	"golang.org/x/sys/unix"
 )
@@ -15,7 +16,9 @@ import (
 // C library defines are accepted too. Built on first use: the 4095 lookups
 // cost more than the rest of this package's start, and a profile that names
 // no errno never needs them.
-var errnoByName = sync.OnceValue(func() map[string]int {
+func errnoByName() map[string]int { return errnoByNameValue.Get() }
+
+var errnoByNameValue = lazy.Value[map[string]int]{Make: func() map[string]int {
 	m := map[string]int{}
 	for n := 1; n < 4096; n++ {
 		if name := unix.ErrnoName(syscall.Errno(n)); name != "" {
@@ -36,7 +39,7 @@ var errnoByName = sync.OnceValue(func() map[string]int {
 		}
 	}
 	return m
-})
+}}
 
 // ErrnoNames returns every errno name an action may use, sorted.
 func ErrnoNames() []string {

@@ -3,21 +3,24 @@ package profile
 import (
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/moby/sys/capability"
+
+	"sandbox/internal/lazy"
 )
 
 // capNames returns the canonical names of every capability the capability
 // package knows, such as "CAP_NET_RAW", sorted. Built on first use.
-var capNames = sync.OnceValue(func() []string {
+func capNames() []string { return capNamesValue.Get() }
+
+var capNamesValue = lazy.Value[[]string]{Make: func() []string {
 	var names []string
 	for _, c := range capability.ListKnown() {
 		names = append(names, "CAP_"+strings.ToUpper(c.String()))
 	}
 	sort.Strings(names)
 	return names
-})
+}}
 
 // CapabilityNames returns the canonical name of every capability.
 func CapabilityNames() []string { return append([]string(nil), capNames()...) }

@@ -22,9 +22,17 @@ func isBind(t MountType) bool {
 	return t == MountBind || t == MountROBind || t == MountDevBind
 }
 
-// defaultModes are the modes a tmpfs root, dir or file gets when the
-// profile does not say.
-var defaultModes = map[MountType]uint32{MountTmpfs: 0o755, MountDir: 0o755, MountFile: 0o644}
+// defaultMode is the mode a tmpfs root, dir or file gets when the profile
+// does not say; other types have none.
+func defaultMode(t MountType) (uint32, bool) {
+	switch t {
+	case MountTmpfs, MountDir:
+		return 0o755, true
+	case MountFile:
+		return 0o644, true
+	}
+	return 0, false
+}
 
 func (d *fileDecoder) decodeMounts(v any, p string) {
 	list := tableList(v)
@@ -174,7 +182,7 @@ func (d *fileDecoder) decodeFileEntry(t map[string]any, p string, m *Mount, hasS
 func (d *fileDecoder) decodeMode(t map[string]any, p string, m *Mount, good *bool) {
 	v, kp, ok := d.child(t, p, "mode")
 	if !ok {
-		if def, has := defaultModes[m.Type]; has {
+		if def, has := defaultMode(m.Type); has {
 			m.Mode = &def
 		}
 		return

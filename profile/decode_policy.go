@@ -3,6 +3,8 @@ package profile
 import (
 	"fmt"
 	"strings"
+
+	"golang.org/x/sys/unix"
 )
 
 func (d *fileDecoder) decodeCapabilities(t map[string]any, p string) {
@@ -116,16 +118,30 @@ func (d *fileDecoder) decodeEnvironment(t map[string]any, p string) {
 	}
 }
 
-// limitResources are the rlimit names a profile may set; bytes marks those
-// measured in bytes, which also accept size strings.
-var limitResources = []struct {
-	name  string
-	bytes bool
+// limitResources are the rlimit names a profile may set, with the
+// resource each sets; bytes marks those measured in bytes, which also
+// accept size strings.
+var limitResources = [...]struct {
+	name     string
+	resource int
+	bytes    bool
 }{
-	{"as", true}, {"core", true}, {"cpu", false}, {"data", true}, {"fsize", true},
-	{"locks", false}, {"memlock", true}, {"msgqueue", true}, {"nice", false},
-	{"nofile", false}, {"nproc", false}, {"rss", true}, {"rtprio", false},
-	{"rttime", false}, {"sigpending", false}, {"stack", true},
+	{"as", unix.RLIMIT_AS, true}, {"core", unix.RLIMIT_CORE, true}, {"cpu", unix.RLIMIT_CPU, false},
+	{"data", unix.RLIMIT_DATA, true}, {"fsize", unix.RLIMIT_FSIZE, true}, {"locks", unix.RLIMIT_LOCKS, false},
+	{"memlock", unix.RLIMIT_MEMLOCK, true}, {"msgqueue", unix.RLIMIT_MSGQUEUE, true}, {"nice", unix.RLIMIT_NICE, false},
+	{"nofile", unix.RLIMIT_NOFILE, false}, {"nproc", unix.RLIMIT_NPROC, false}, {"rss", unix.RLIMIT_RSS, true},
+	{"rtprio", unix.RLIMIT_RTPRIO, false}, {"rttime", unix.RLIMIT_RTTIME, false},
+	{"sigpending", unix.RLIMIT_SIGPENDING, false}, {"stack", unix.RLIMIT_STACK, true},
+}
+
+// LimitResource is the RLIMIT_* number of a limits key a profile may set.
+func LimitResource(name string) (int, bool) {
+	for _, r := range limitResources {
+		if r.name == name {
+			return r.resource, true
+		}
+	}
+	return 0, false
 }
 
 func limitNames() []string {

@@ -138,7 +138,7 @@ func applyScalars(p *Profile, m *merged) {
 func applyLists(p *Profile, m *merged) {
 	for list, entries := range m.lists {
 		for i, e := range entries {
-			if listModes[list] == appendAll {
+			if listModeOf(list) == appendAll {
 				p.Origins[joinIndex(list, i)] = e.at
 			} else {
 				p.Origins[list+"."+e.key] = e.at

@@ -7,9 +7,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/BurntSushi/toml"
+
+	"sandbox/internal/lazy"
 )
 
 // A layer is one profile file, decoded: every value typed, checked on its
@@ -105,9 +106,11 @@ func (d *fileDecoder) errorf(path, format string, args ...any) {
 }
 
 // duplicateKeyMsg is compiled on first use: only a broken file needs it.
-var duplicateKeyMsg = sync.OnceValue(func() *regexp.Regexp {
+func duplicateKeyMsg() *regexp.Regexp { return duplicateKeyMsgValue.Get() }
+
+var duplicateKeyMsgValue = lazy.Value[*regexp.Regexp]{Make: func() *regexp.Regexp {
 	return regexp.MustCompile(`^Key '(.*)' has already been defined\.$`)
-})
+}}
 
 // parseError turns the TOML decoder's error into ours, with the decoder's
 // own position (checklist B1) and, for a duplicate key, the line of the

@@ -4,14 +4,17 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"sync"
+
+	"sandbox/internal/lazy"
 )
 
 // leadingZeroNumber finds the number in the TOML decoder's complaint
 // about a leading zero (`Invalid integer "0700": ...`).
-var leadingZeroNumber = sync.OnceValue(func() *regexp.Regexp {
+func leadingZeroNumber() *regexp.Regexp { return leadingZeroNumberValue.Get() }
+
+var leadingZeroNumberValue = lazy.Value[*regexp.Regexp]{Make: func() *regexp.Regexp {
 	return regexp.MustCompile(`"([+-]?[0-9_]+)"`)
-})
+}}
 
 // leadingZeroMsg explains an integer TOML rejects for its leading zero: a
 // mode (0700, as in C and chmod) is written 0o700 in TOML; any other
@@ -33,9 +36,11 @@ func leadingZeroMsg(msg, key string) string {
 }
 
 // mountHeader is a [[mount]] table header on a line of its own.
-var mountHeader = sync.OnceValue(func() *regexp.Regexp {
+func mountHeader() *regexp.Regexp { return mountHeaderValue.Get() }
+
+var mountHeaderValue = lazy.Value[*regexp.Regexp]{Make: func() *regexp.Regexp {
 	return regexp.MustCompile(`(?m)^[ \t]*\[\[[ \t]*mount[ \t]*\]\]`)
-})
+}}
 
 // indexMountKey numbers the key of a syntax error inside a [[mount]]
 // entry the way every other error does ("mount.mode" becomes

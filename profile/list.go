@@ -26,16 +26,18 @@ type Entry struct {
 // listEnv is the caller List checks profiles for. List has no caller, but
 // a profile that uses ${XDG_RUNTIME_DIR} must not be listed as broken for
 // that; Load with the real Env is the final word.
-var listEnv = Env{
-	UID: 1000, GID: 1000, User: "user", Home: "/home/user", Cwd: "/home/user/project",
-	Vars: map[string]string{"XDG_RUNTIME_DIR": "/run/user/1000"},
+func listEnv() Env {
+	return Env{
+		UID: 1000, GID: 1000, User: "user", Home: "/home/user", Cwd: "/home/user/project",
+		Vars: map[string]string{"XDG_RUNTIME_DIR": "/run/user/1000"},
+	}
 }
 
 // List returns every installed profile, sorted by name. When several
 // search directories hold the same name, the first one found is the one
 // that counts, as in Load.
 func List(src Source) []Entry {
-	return listWith(listEnv, src)
+	return listWith(listEnv(), src)
 }
 
 func listWith(env Env, src Source) []Entry {

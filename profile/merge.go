@@ -18,45 +18,31 @@ const (
 	keyedTable
 )
 
-var listModes = map[string]listMode{
-	"mount":                appendAll,
-	"identity.uid_map":     appendAll,
-	"identity.gid_map":     appendAll,
-	"programs":             stringSet,
-	"capabilities.keep":    stringSet,
-	"environment.keep":     stringSet,
-	"environment.unset":    stringSet,
-	"filesystem.unprotect": stringSet,
-	"process.pass_fds":     stringSet,
-	"seccomp.syscalls":     keyedTable,
-	"environment.set":      keyedTable,
-	"limits":               keyedTable,
-
-	"dbus.session.talk":      stringSet,
-	"dbus.session.own":       stringSet,
-	"dbus.session.see":       stringSet,
-	"dbus.session.call":      stringSet,
-	"dbus.session.broadcast": stringSet,
-	"dbus.system.talk":       stringSet,
-	"dbus.system.own":        stringSet,
-	"dbus.system.see":        stringSet,
-	"dbus.system.call":       stringSet,
-	"dbus.system.broadcast":  stringSet,
-	// Forwards are keyed by their canonical form, so an inherited
-	// forward written again is kept once; a different forward of the
-	// same host port is an error of the merged profile.
-	"network.forward": stringSet,
-	"test.requires":   stringSet,
-
-	"network.connect_ports": stringSet,
-	"network.bind_ports":    stringSet,
-	// Allow-list entries are keyed by their canonical form; a host
-	// mapping by its name, so a later layer maps a name anew.
-	"network.allow":         stringSet,
-	"network.allow_private": stringSet,
-	"network.hosts":         keyedTable,
-	"landlock.read_only":    stringSet,
-	"landlock.read_write":   stringSet,
+// listModeOf is how the list or table key list merges across layers; a
+// key not named here keeps every entry (appendAll), as mounts and id maps
+// do.
+func listModeOf(list string) listMode {
+	switch list {
+	case "programs", "capabilities.keep", "environment.keep", "environment.unset",
+		"filesystem.unprotect", "process.pass_fds",
+		"dbus.session.talk", "dbus.session.own", "dbus.session.see", "dbus.session.call", "dbus.session.broadcast",
+		"dbus.system.talk", "dbus.system.own", "dbus.system.see", "dbus.system.call", "dbus.system.broadcast",
+		// Forwards are keyed by their canonical form, so an inherited
+		// forward written again is kept once; a different forward of
+		// the same host port is an error of the merged profile.
+		"network.forward", "test.requires",
+		"network.connect_ports", "network.bind_ports",
+		// Allow-list entries are keyed by their canonical form.
+		"network.allow", "network.allow_private",
+		"landlock.read_only", "landlock.read_write":
+		return stringSet
+	case "seccomp.syscalls", "environment.set", "limits",
+		// A host mapping is keyed by its name, so a later layer maps a
+		// name anew.
+		"network.hosts":
+		return keyedTable
+	}
+	return appendAll
 }
 
 // merged is the running result of merging layers, base first.
@@ -115,7 +101,7 @@ func mergeLayers(layers []*layer) (*merged, Errors) {
 }
 
 func (m *merged) add(list string, e entry) {
-	mode := listModes[list]
+	mode := listModeOf(list)
 	if mode == appendAll {
 		m.lists[list] = append(m.lists[list], e)
 		return

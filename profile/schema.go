@@ -2,7 +2,8 @@ package profile
 
 import (
 	"strings"
-	"sync"
+
+	"sandbox/internal/lazy"
 )
 
 // KeyDoc documents one key a profile may contain. Schema returns every
@@ -43,17 +44,29 @@ const (
 	shapeLimit // integer, string, or {soft, hard}
 )
 
-// typeWords are the Type texts of each shape.
-var typeWords = map[shape]string{
-	shapeString:      "string",
-	shapeBool:        "boolean",
-	shapeInt:         "integer",
-	shapeStrings:     "array of strings",
-	shapeInts:        "array of integers",
-	shapeTable:       "table",
-	shapeTables:      "array of tables",
-	shapeIntOrString: "integer or string",
-	shapeLimit:       "integer, string or table {soft, hard}",
+// typeWord is the Type text of a shape.
+func typeWord(sh shape) string {
+	switch sh {
+	case shapeString:
+		return "string"
+	case shapeBool:
+		return "boolean"
+	case shapeInt:
+		return "integer"
+	case shapeStrings:
+		return "array of strings"
+	case shapeInts:
+		return "array of integers"
+	case shapeTable:
+		return "table"
+	case shapeTables:
+		return "array of tables"
+	case shapeIntOrString:
+		return "integer or string"
+	case shapeLimit:
+		return "integer, string or table {soft, hard}"
+	}
+	return ""
 }
 
 var (
@@ -69,7 +82,7 @@ var (
 )
 
 func k(key string, sh shape, def, doc string) KeyDoc {
-	return KeyDoc{Key: key, Type: typeWords[sh], Default: def, Doc: doc, shape: sh}
+	return KeyDoc{Key: key, Type: typeWord(sh), Default: def, Doc: doc, shape: sh}
 }
 
 func mk(key string, sh shape, def, doc string, applies []MountType) KeyDoc {
@@ -81,7 +94,9 @@ func mk(key string, sh shape, def, doc string, applies []MountType) KeyDoc {
 // schema is built at its first use, as schemaIdx is: a launch that runs
 // from the plan cache, and --version, never read it, and building it at
 // init cost every start of the launcher a quarter of a millisecond here.
-var schema = sync.OnceValue(func() []KeyDoc {
+func schema() []KeyDoc { return schemaValue.Get() }
+
+var schemaValue = lazy.Value[[]KeyDoc]{Make: func() []KeyDoc {
 	return []KeyDoc{
 		k("description", shapeString, `""`, "One line saying what the profile is for."),
 		k("programs", shapeStrings, "[]", `Executable basenames this profile is for; "sandbox firefox" finds the profile listing "firefox".`),
@@ -221,7 +236,7 @@ var schema = sync.OnceValue(func() []KeyDoc {
 		k("merge.remove", shapeTable, "{}", "Entries removed from inherited lists."),
 		k("merge.remove.<list>", shapeStrings, "", "Entries to remove from list <list>: mount targets, capability names, the keys of seccomp.syscalls and environment.set, or entries as written (bus names, forwards, paths)."),
 	}
-})
+}}
 
 // Schema returns a description of every key a profile may contain.
 func Schema() []KeyDoc {
@@ -247,7 +262,9 @@ type schemaIndex struct {
 	mountFields []string
 }
 
-var schemaIdx = sync.OnceValue(func() *schemaIndex {
+func schemaIdx() *schemaIndex { return schemaIdxValue.Get() }
+
+var schemaIdxValue = lazy.Value[*schemaIndex]{Make: func() *schemaIndex {
 	all := schema()
 	x := &schemaIndex{byKey: make(map[string]*KeyDoc, len(all)),
 		children: map[string][]*KeyDoc{}, wildcard: map[string]*KeyDoc{}}
@@ -265,7 +282,7 @@ var schemaIdx = sync.OnceValue(func() *schemaIndex {
 		}
 	}
 	return x
-})
+}}
 
 var (
 	// replaceableKeys are the keys merge.replace accepts. test.command,

@@ -14,8 +14,8 @@ func TestSchemaEntries(t *testing.T) {
 			t.Errorf("%s is in the schema twice", d.Key)
 		}
 		seen[d.Key] = true
-		if d.Type != typeWords[d.shape] || d.Type == "" {
-			t.Errorf("%s: Type %q does not match its shape (%q)", d.Key, d.Type, typeWords[d.shape])
+		if d.Type != typeWord(d.shape) || d.Type == "" {
+			t.Errorf("%s: Type %q does not match its shape (%q)", d.Key, d.Type, typeWord(d.shape))
 		}
 		if strings.TrimSpace(d.Doc) == "" {
 			t.Errorf("%s has no Doc", d.Key)

@@ -36,23 +36,39 @@ func (e Env) Var(name string) string {
 	return e.Vars[name]
 }
 
-// baseDirDefaults are the XDG base directory fallbacks, relative to HOME,
-// from the XDG Base Directory Specification.
-var baseDirDefaults = map[string]string{
-	"XDG_CONFIG_HOME": ".config",
-	"XDG_DATA_HOME":   ".local/share",
-	"XDG_CACHE_HOME":  ".cache",
-	"XDG_STATE_HOME":  ".local/state",
+// baseDirDefault is the XDG base directory fallback of name, relative to
+// HOME, from the XDG Base Directory Specification.
+func baseDirDefault(name string) (string, bool) {
+	switch name {
+	case "XDG_CONFIG_HOME":
+		return ".config", true
+	case "XDG_DATA_HOME":
+		return ".local/share", true
+	case "XDG_CACHE_HOME":
+		return ".cache", true
+	case "XDG_STATE_HOME":
+		return ".local/state", true
+	}
+	return "", false
 }
 
-// userDirDefaults are the xdg-user-dirs fallbacks, relative to HOME.
-var userDirDefaults = map[string]string{
-	"XDG_DOWNLOAD_DIR":  "Downloads",
-	"XDG_DOCUMENTS_DIR": "Documents",
-	"XDG_MUSIC_DIR":     "Music",
-	"XDG_PICTURES_DIR":  "Pictures",
-	"XDG_VIDEOS_DIR":    "Videos",
-	"XDG_DESKTOP_DIR":   "Desktop",
+// userDirDefault is the xdg-user-dirs fallback of name, relative to HOME.
+func userDirDefault(name string) (string, bool) {
+	switch name {
+	case "XDG_DOWNLOAD_DIR":
+		return "Downloads", true
+	case "XDG_DOCUMENTS_DIR":
+		return "Documents", true
+	case "XDG_MUSIC_DIR":
+		return "Music", true
+	case "XDG_PICTURES_DIR":
+		return "Pictures", true
+	case "XDG_VIDEOS_DIR":
+		return "Videos", true
+	case "XDG_DESKTOP_DIR":
+		return "Desktop", true
+	}
+	return "", false
 }
 
 // variableNames lists every ${NAME} a profile may use.
@@ -106,7 +122,7 @@ func (x *expander) lookup(name string) (string, string) {
 		}
 		return "", "${XDG_RUNTIME_DIR} is not set in the caller's environment; set it, or mark the mount optional and use another path"
 	}
-	if rel, ok := baseDirDefaults[name]; ok {
+	if rel, ok := baseDirDefault(name); ok {
 		// The XDG spec says a relative value is invalid and must be
 		// ignored, which also keeps every expansion absolute.
 		if v := x.env.Var(name); filepath.IsAbs(v) {
@@ -117,7 +133,7 @@ func (x *expander) lookup(name string) (string, string) {
 		}
 		return filepath.Join(home, rel), ""
 	}
-	if rel, ok := userDirDefaults[name]; ok {
+	if rel, ok := userDirDefault(name); ok {
 		if v := x.env.UserDirs[name]; filepath.IsAbs(v) {
 			return v, ""
 		}

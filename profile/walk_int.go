@@ -6,14 +6,14 @@ import (
 	"strings"
 )
 
-// octalKeys are the integer keys whose values are permission bits, which
-// are written in octal (0o755).
-var octalKeys = map[string]bool{"mount[].mode": true}
+// octalKey says whether key is an integer key whose values are permission
+// bits, which are written in octal (0o755).
+func octalKey(key string) bool { return key == "mount[].mode" }
 
 // keyShapeMismatch is shapeMismatch with the key's own advice: a mode
 // written as a string ("0700") is told the octal literal TOML accepts.
 func keyShapeMismatch(v any, doc *KeyDoc) string {
-	if s, ok := v.(string); ok && octalKeys[doc.Key] {
+	if s, ok := v.(string); ok && octalKey(doc.Key) {
 		if lit, ok := tomlOctal(s); ok {
 			return fmt.Sprintf("must be an integer, not a string; write %s without quotes", lit)
 		}

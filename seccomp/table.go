@@ -1,8 +1,7 @@
 package seccomp
 
 import (
-	"sync"
-
+	"sandbox/internal/lazy"
 	"sandbox/profile"
 )
 
@@ -18,7 +17,9 @@ import (
 // The map is built on first use: a launch with the prebuilt default filter
 // never needs it, and as a package variable it would be built at every
 // start.
-var seccompSyscalls = sync.OnceValue(func() map[string]int {
+func seccompSyscalls() map[string]int { return seccompSyscallsValue.Get() }
+
+var seccompSyscallsValue = lazy.Value[map[string]int]{Make: func() map[string]int {
 	names := profile.SyscallNames()
 	m := make(map[string]int, len(names))
 	for _, name := range names {
@@ -26,4 +27,4 @@ var seccompSyscalls = sync.OnceValue(func() map[string]int {
 		m[name] = nr
 	}
 	return m
-})
+}}

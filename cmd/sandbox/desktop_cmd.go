@@ -127,14 +127,6 @@ func desktopOptions(stdout, stderr io.Writer) desktopentry.Options {
 // desktopCommandLine reads a sandbox command line for the desktop code,
 // which checks that an entry's Exec runs its program through sandbox.
 func desktopCommandLine(args []string) (desktopentry.CommandLine, error) {
-	inv, err := parseCommandLine(args)
+	inv, err := parseArgs(args)
 	return desktopentry.CommandLine{Command: inv.command, NoLaunch: inv.sub != "" || inv.help || inv.version}, err
 }
-
-// parseCommandLine is parseArgs, reached through a variable set at init:
-// parseArgs consults the subcommand table, and the table holds cmdDesktop,
-// so naming parseArgs here directly would make the table's initialisation
-// depend on itself.
-var parseCommandLine func([]string) (invocation, error)
-
-func init() { parseCommandLine = parseArgs }

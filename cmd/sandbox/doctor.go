@@ -14,8 +14,6 @@ import (
 // need (a network helper, the desktop's sockets, subordinate ids) is a
 // warning.
 
-func init() { subcommands["doctor"] = cmdDoctor }
-
 // Finding statuses.
 const (
 	statusOK   = "ok"

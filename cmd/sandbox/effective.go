@@ -74,9 +74,10 @@ func settings(p *profile.Profile) []setting {
 // unset host name, an allow-list's default action under another policy).
 type leaf func() (value any, text string, shown bool)
 
-// schemaNotShown are the keys that say how profile files combine, not
-// what the sandbox is: the effective profile is what they produced.
-var schemaNotShown = map[string]bool{"extends": true, "merge.replace": true}
+// schemaNotShown says whether key is one of those that say how profile
+// files combine, not what the sandbox is: the effective profile is what
+// they produced.
+func schemaNotShown(key string) bool { return key == "extends" || key == "merge.replace" }
 
 // leafSettings gives each key of the schema that holds a value its leaf.
 func leafSettings(p *profile.Profile) map[string]leaf {

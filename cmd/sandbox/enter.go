@@ -13,8 +13,6 @@ import (
 	"sandbox/profile"
 )
 
-func init() { subcommands["enter"] = cmdEnter }
-
 const enterUsage = "usage: sandbox enter ID|NAME [-- COMMAND [ARG...]]"
 
 // cmdEnter runs a command inside a running sandbox, under the rules its

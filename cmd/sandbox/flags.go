@@ -13,12 +13,19 @@ import (
 // They are part of the command line, so the plan cache keys on them: a
 // run with other flags never starts a plan compiled for these.
 
-// flagUsage is the argument each flag takes, for messages.
-var flagUsage = map[string]string{
-	"--bind":    "--bind SRC[:DEST]",
-	"--ro-bind": "--ro-bind SRC[:DEST]",
-	"--net":     "--net none|host|nat|filtered",
-	"--env":     "--env NAME[=VALUE]",
+// flagUsage is the argument flag takes, for messages.
+func flagUsage(flag string) string {
+	switch flag {
+	case "--bind":
+		return "--bind SRC[:DEST]"
+	case "--ro-bind":
+		return "--ro-bind SRC[:DEST]"
+	case "--net":
+		return "--net none|host|nat|filtered"
+	case "--env":
+		return "--env NAME[=VALUE]"
+	}
+	return flag
 }
 
 // isFlagAssign reports whether a is a loosening flag written --opt=value.

@@ -44,13 +44,13 @@ var desktopExposes = []struct {
 	{"desktop.themes", func(d profile.Desktop) bool { return d.Themes },
 		"the user's GTK themes, icons and GTK settings: read-only data"},
 	{"desktop.portal", func(d profile.Desktop) bool { return d.Portal },
-		"the desktop portal interfaces " + portalNames() + " of org.freedesktop.portal.Desktop on the session bus, through a D-Bus proxy that the portals take for a sandboxed app: the payload can ask for files through the file chooser, print, notify, inhibit the screen saver, and read the desktop's settings and the network, memory and power state; which requests ask the user first is the portals' decision"},
+		"the desktop portal interfaces " + portalNamesMark + " of org.freedesktop.portal.Desktop on the session bus, through a D-Bus proxy that the portals take for a sandboxed app: the payload can ask for files through the file chooser, print, notify, inhibit the screen saver, and read the desktop's settings and the network, memory and power state; which requests ask the user first is the portals' decision"},
 }
 
 // pipeWireExposes is what desktop.pipewire_unrestricted, the switch that
 // lets desktop.pipewire bind PipeWire's unfiltered socket, gives the
 // payload; desktop.pipewire alone is a compile error.
-var pipeWireExposes = compile.PipeWireUnrestrictedRisk + "; it also plays and records sound and reaches the cameras and screen casts PipeWire offers"
+const pipeWireExposes = compile.PipeWireUnrestrictedRisk + "; it also plays and records sound and reaches the cameras and screen casts PipeWire offers"
 
 // dbusExposes says what each kind of D-Bus rule lets the payload do.
 var dbusExposes = []struct {
@@ -76,7 +76,8 @@ func desktopLoosenings(p *profile.Profile) []looseLine {
 	var out []looseLine
 	for _, s := range desktopExposes {
 		if s.on(p.Desktop) {
-			out = append(out, looseLine{s.key, fmt.Sprintf("%s: %s (%s)", s.key, s.text, originString(p.Origins[s.key]))})
+			text := strings.Replace(s.text, portalNamesMark, portalNames(), 1)
+			out = append(out, looseLine{s.key, fmt.Sprintf("%s: %s (%s)", s.key, text, originString(p.Origins[s.key]))})
 		}
 	}
 	for _, bus := range []struct {
@@ -103,6 +104,10 @@ func desktopLoosenings(p *profile.Profile) []looseLine {
 
 // portalNames are the interfaces desktop.portal reaches, without their
 // common prefix.
+// portalNamesMark stands for portalNames in desktopExposes, which stays
+// static data: a table built by a call would be built at every start.
+const portalNamesMark = "{portals}"
+
 func portalNames() string {
 	names := make([]string, len(compile.PortalInterfaces))
 	for i, n := range compile.PortalInterfaces {

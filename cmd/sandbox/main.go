@@ -96,22 +96,57 @@ the profile failed.
 `
 
 func main() {
+	smokeChild()
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// subcommands are recognised only as the first argument and only without
-// -p; `sandbox -- check` runs a program called check.
-var subcommands = map[string]func(args []string, stdout, stderr io.Writer) int{
-	"check":   cmdCheck,
-	"diff":    cmdDiff,
-	"explain": cmdExplain,
-	"export":  cmdExport,
-	"list":    cmdList,
-	"test":    cmdTest,
-	"desktop": cmdDesktop,
-	"which":   cmdWhich,
-	"help":    func(_ []string, stdout, _ io.Writer) int { fmt.Fprint(stdout, usage); return 0 },
-	"version": func(_ []string, stdout, _ io.Writer) int { fmt.Fprintln(stdout, "sandbox", version); return 0 },
+// subcommand returns the subcommand called name, or nil. Subcommands are
+// recognised only as the first argument and only without -p; `sandbox --
+// check` runs a program called check. A switch rather than a map: a map
+// would be built at every start, and one that names cmdPs would be part
+// of an initialisation cycle (ps reads arguments back with parseArgs).
+func subcommand(name string) func(args []string, stdout, stderr io.Writer) int {
+	switch name {
+	case "check":
+		return cmdCheck
+	case "diff":
+		return cmdDiff
+	case "doctor":
+		return cmdDoctor
+	case "enter":
+		return cmdEnter
+	case "explain":
+		return cmdExplain
+	case "export":
+		return cmdExport
+	case "list":
+		return cmdList
+	case "ps":
+		return cmdPs
+	case "stop":
+		return cmdStop
+	case "test":
+		return cmdTest
+	case "desktop":
+		return cmdDesktop
+	case "which":
+		return cmdWhich
+	case "help":
+		return cmdHelp
+	case "version":
+		return cmdVersion
+	}
+	return nil
+}
+
+func cmdHelp(_ []string, stdout, _ io.Writer) int {
+	fmt.Fprint(stdout, usage)
+	return 0
+}
+
+func cmdVersion(_ []string, stdout, _ io.Writer) int {
+	fmt.Fprintln(stdout, "sandbox", version)
+	return 0
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -122,13 +157,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	switch {
 	case inv.help:
-		fmt.Fprint(stdout, usage)
-		return 0
+		return cmdHelp(nil, stdout, stderr)
 	case inv.version:
-		fmt.Fprintln(stdout, "sandbox", version)
-		return 0
+		return cmdVersion(nil, stdout, stderr)
 	case inv.sub != "":
-		return subcommands[inv.sub](inv.rest, stdout, stderr)
+		return subcommand(inv.sub)(inv.rest, stdout, stderr)
 	}
 	return cmdRun(inv, args, stderr)
 }
@@ -196,7 +229,7 @@ func parseArgs(args []string) (invocation, error) {
 		// The loosening flags (flags.go): --bind, --ro-bind, --net, --env.
 		case profile.IsFlag(a):
 			if i+1 >= len(args) {
-				return inv, fmt.Errorf("%s needs a value (%s)", a, flagUsage[a])
+				return inv, fmt.Errorf("%s needs a value (%s)", a, flagUsage(a))
 			}
 			i++
 			inv.flags = append(inv.flags, profile.Flag{Opt: a, Value: args[i]})
@@ -206,7 +239,7 @@ func parseArgs(args []string) (invocation, error) {
 		case strings.HasPrefix(a, "-") && a != "-":
 			return inv, fmt.Errorf("unknown option %q (to run a command that starts with \"-\", put it after \"--\")", a)
 		default:
-			if _, ok := subcommands[a]; ok && inv.profile == "" && i == 0 {
+			if subcommand(a) != nil && inv.profile == "" && i == 0 {
 				inv.sub, inv.rest = a, args[i+1:]
 				return inv, nil
 			}

@@ -26,13 +26,6 @@ type psRow struct {
 	Memory    uint64   `json:"memory_bytes"`
 }
 
-// ps reads the launcher's arguments back with parseArgs, which consults
-// subcommands: registered here to break the initialisation cycle.
-func init() {
-	subcommands["ps"] = cmdPs
-	subcommands["stop"] = cmdStop
-}
-
 func cmdPs(args []string, stdout, stderr io.Writer) int {
 	asJSON := false
 	for _, a := range args {

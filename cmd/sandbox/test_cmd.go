@@ -41,11 +41,11 @@ func smokeOptions() smoketest.Options {
 	}
 }
 
-// `sandbox test` runs each test's sandbox by starting this binary again
-// under the name smoketest.ChildName. The dispatch happens before main
-// parses anything, as runc does with `runc init`: only `sandbox test`
-// starts the binary under this name.
-func init() {
+// smokeChild runs a test's sandbox when `sandbox test` started this
+// binary again under the name smoketest.ChildName. main asks first,
+// before it parses anything, as runc does with `runc init`: only `sandbox
+// test` starts the binary under this name.
+func smokeChild() {
 	if filepath.Base(os.Args[0]) == smoketest.ChildName {
 		os.Exit(smoketest.Child(os.Args[1:], smokeOptions(), os.Stderr))
 	}

@@ -5,8 +5,9 @@ import (
 	"io"
 	"regexp"
 	"strings"
-	"sync"
 	"unicode/utf8"
+
+	"sandbox/internal/lazy"
 )
 
 // textTable is a table of columns separated by two spaces. A column with
@@ -137,7 +138,9 @@ func breakAt(r []rune, width int, ok func(prev, next rune) bool) int {
 // itemPrefix is the part of a line its continuation lines align under:
 // the indentation, and a list marker ("12. ", "- ") if there is one.
 // Compiled when explain first wraps a line, not at every start.
-var itemPrefix = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^ *(?:[0-9]+\. +|- +)?`) })
+func itemPrefix() *regexp.Regexp { return itemPrefixValue.Get() }
+
+var itemPrefixValue = lazy.Value[*regexp.Regexp]{Make: func() *regexp.Regexp { return regexp.MustCompile(`^ *(?:[0-9]+\. +|- +)?`) }}
 
 // fitLines wraps every line of text longer than width (0: none) at word
 // boundaries, continuing under the line's own text, so that explain's
