@@ -100,6 +100,14 @@ func run(n int, sandboxPath string, rootless bool) error {
 		return c
 	}
 	cmds := commands(bin, same("/bin/true"), "/bin/true")
+	// The binary's own start-up, next to the hello worlds it is
+	// measured against.
+	hellos, helloNotes := helloWorlds(work)
+	for _, note := range helloNotes {
+		fmt.Println(note)
+	}
+	cmds = append(cmds, command{name: "version", argv: []string{bin, "--version"}, reference: true})
+	cmds = append(cmds, hellos...)
 	timed, notes := r.available(cmds)
 	for _, note := range notes {
 		fmt.Println(note)

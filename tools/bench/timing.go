@@ -81,6 +81,32 @@ func printTimes(res []*timing) {
 		fmt.Printf("%-13s %6d %10.2f %10.2f\n", t.cmd.name, len(s), ms(med[t.cmd.name]), ms(p90[t.cmd.name]))
 	}
 	printStartRatios(med, p90)
+	printVersionRatios(med)
+}
+
+// printVersionRatios compares the binary's own start (`sandbox
+// --version`) with a Go hello world, as plain `go build` makes it and with
+// cgo linked as the sandbox's is: the second is the floor any binary with
+// the sandbox's C side starts from.
+func printVersionRatios(med map[string]time.Duration) {
+	if med["version"] == 0 || med["go-hello"] == 0 {
+		return
+	}
+	fmt.Printf("\n%-13s %11s %13s\n", "binary start", "/go-hello", "/go-hello-cgo")
+	for _, name := range []string{"version", "go-hello-cgo"} {
+		if med[name] == 0 {
+			continue
+		}
+		label := name
+		if name == "version" {
+			label = "--version"
+		}
+		fmt.Printf("%-13s %11.2f", label, ms(med[name])/ms(med["go-hello"]))
+		if name != "go-hello-cgo" && med["go-hello-cgo"] != 0 {
+			fmt.Printf(" %13.2f", ms(med[name])/ms(med["go-hello-cgo"]))
+		}
+		fmt.Println()
+	}
 }
 
 // startRows are the sandbox's launches that are compared with bwrap, each

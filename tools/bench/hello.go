@@ -1,0 +1,91 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+)
+
+// helloSource is the program `sandbox --version` is compared with: it
+// starts the Go runtime, prints a line and exits. With cgo it also links
+// the C library and starts the runtime's cgo side, as the sandbox must
+// (libseccomp-golang, and the C that runs before the runtime and after
+// clone).
+const helloSource = `package main
+
+import "os"
+
+func main() { os.Stdout.WriteString("hello\n") }
+`
+
+const helloCgoSource = `package main
+
+// static int one(void) { return 1; }
+import "C"
+import "os"
+
+func main() {
+	if C.one() == 1 {
+		os.Stdout.WriteString("hello\n")
+	}
+}
+`
+
+// helloWorlds builds both hello worlds in dir and returns the commands
+// that run them: "go-hello" as plain `go build` makes it, and
+// "go-hello-cgo" linked statically as the sandbox is (dynamically where
+// the static C library is missing, as the sandbox's own build falls back).
+// A hello world that cannot be built is left out with a note.
+func helloWorlds(dir string) ([]command, []string) {
+	var cmds []command
+	var notes []string
+	for _, h := range []struct {
+		name, src, cgo string
+		static         bool
+	}{
+		{"go-hello", helloSource, "0", false},
+		{"go-hello-cgo", helloCgoSource, "1", true},
+	} {
+		bin, err := buildHello(filepath.Join(dir, h.name), h.src, h.cgo, h.static)
+		if err != nil && h.static {
+			bin, err = buildHello(filepath.Join(dir, h.name), h.src, h.cgo, false)
+			if err == nil {
+				notes = append(notes, h.name+" is linked dynamically: no static C library here")
+			}
+		}
+		if err != nil {
+			notes = append(notes, fmt.Sprintf("skipping %s: %v", h.name, err))
+			continue
+		}
+		cmds = append(cmds, command{name: h.name, argv: []string{bin}, reference: true})
+	}
+	return cmds, notes
+}
+
+func buildHello(dir, src, cgo string, static bool) (string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(src), 0o644); err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module hello\n\ngo 1.22\n"), 0o644); err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "hello")
+	args := []string{"build", "-trimpath", "-o", bin}
+	if static {
+		args = append(args, "-ldflags=-extldflags=-static")
+	}
+	cmd := exec.Command("go", append(args, ".")...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "CGO_ENABLED="+cgo, "GOFLAGS=")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("go build: %w: %s", err, bytes.TrimSpace(stderr.Bytes()))
+	}
+	return bin, nil
+}
