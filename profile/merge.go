@@ -18,9 +18,9 @@ const (
 	keyedTable
 )
 
-// listModeOf is how the list or table key list merges across layers; a
-// key not named here keeps every entry (appendAll), as mounts and id maps
-// do.
+// listModeOf says how the key list (a list or a table) merges across
+// layers; a key not named here keeps every entry (appendAll), as mounts
+// and id maps do.
 func listModeOf(list string) listMode {
 	switch list {
 	case "programs", "capabilities.keep", "environment.keep", "environment.unset",

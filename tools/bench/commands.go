@@ -93,8 +93,6 @@ type runner struct {
 	// runtimeDir is the unprivileged user's $XDG_RUNTIME_DIR, as a
 	// login session has one.
 	runtimeDir string
-	// gaps are what the same-isolation bwrap leaves undone (sameIsolation).
-	gaps []string
 }
 
 func (r *runner) who() string {

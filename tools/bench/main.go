@@ -80,7 +80,8 @@ func run(n int, sandboxPath string, rootless bool) error {
 		return err
 	}
 	// Each payload gets its own translation: the command is part of it.
-	same := func(payload ...string) command {
+	// Without one (the failure is said) the reference is left out.
+	same := func(payload ...string) (command, []string) {
 		dir, err := os.MkdirTemp(work, "export-")
 		if err == nil {
 			err = os.Chmod(dir, 0o777)
@@ -92,14 +93,12 @@ func run(n int, sandboxPath string, rootless bool) error {
 		}
 		if err != nil {
 			fmt.Printf("skipping bwrap (the same isolation): %v\n", err)
-			return command{name: "bwrap"}
+			return command{name: "bwrap"}, nil
 		}
-		if payload[0] == "/bin/true" {
-			r.gaps = gaps
-		}
-		return c
+		return c, gaps
 	}
-	cmds := commands(bin, same("/bin/true"), "/bin/true")
+	trueBwrap, gaps := same("/bin/true")
+	cmds := commands(bin, trueBwrap, "/bin/true")
 	// The binary's own start-up, next to the hello worlds it is
 	// measured against.
 	hellos, helloNotes := helloWorlds(work)
@@ -117,10 +116,11 @@ func run(n int, sandboxPath string, rootless bool) error {
 	}
 	results := r.timeAll(timed, n)
 	printTimes(results)
-	printGaps(r.gaps)
+	printGaps(gaps)
 
 	fmt.Println()
-	sleepCmds := commands(bin, same("/bin/sleep", "2"), "/bin/sleep", "2")
+	sleepBwrap, _ := same("/bin/sleep", "2")
+	sleepCmds := commands(bin, sleepBwrap, "/bin/sleep", "2")
 	mem := []command{cmdNamed(sleepCmds, "sandbox"), cmdNamed(sleepCmds, "bwrap")}
 	memTimed, memNotes := r.available(mem)
 	for _, note := range memNotes {
