@@ -102,6 +102,11 @@ func run(n int, sandboxPath string, rootless bool) error {
 	// The binary's own start-up, next to the hello worlds it is
 	// measured against.
 	hellos, helloNotes := helloWorlds(work)
+	if c, err := helloImports(work, bin); err != nil {
+		helloNotes = append(helloNotes, fmt.Sprintf("skipping go-hello-imports: %v", err))
+	} else {
+		hellos = append(hellos, c)
+	}
 	for _, note := range helloNotes {
 		fmt.Println(note)
 	}

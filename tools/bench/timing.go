@@ -67,33 +67,44 @@ func quantile(sorted []time.Duration, q float64) time.Duration {
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 func printTimes(res []*timing) {
-	fmt.Printf("%-13s %6s %10s %10s\n", "command", "runs", "median ms", "p90 ms")
+	fmt.Printf("%-16s %6s %10s %10s\n", "command", "runs", "median ms", "p90 ms")
 	med := map[string]time.Duration{}
 	p90 := map[string]time.Duration{}
 	for _, t := range res {
 		if t.err != nil {
-			fmt.Printf("%-13s failed: %v\n", t.cmd.name, t.err)
+			fmt.Printf("%-16s failed: %v\n", t.cmd.name, t.err)
 			continue
 		}
 		s := append([]time.Duration(nil), t.times...)
 		sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
 		med[t.cmd.name], p90[t.cmd.name] = quantile(s, 0.5), quantile(s, 0.9)
-		fmt.Printf("%-13s %6d %10.2f %10.2f\n", t.cmd.name, len(s), ms(med[t.cmd.name]), ms(p90[t.cmd.name]))
+		fmt.Printf("%-16s %6d %10.2f %10.2f\n", t.cmd.name, len(s), ms(med[t.cmd.name]), ms(p90[t.cmd.name]))
 	}
 	printStartRatios(med, p90)
 	printVersionRatios(med)
 }
 
-// printVersionRatios compares the binary's own start (`sandbox
-// --version`) with a Go hello world, as plain `go build` makes it and with
-// cgo linked as the sandbox's is: the second is the floor any binary with
-// the sandbox's C side starts from.
+// startFloors are what `sandbox --version` is compared with, each a floor
+// under the next: a Go hello world as plain `go build` makes it; with cgo
+// linked as the sandbox's is (what any binary with the sandbox's C side
+// starts from); and with every package the sandbox imports linked in
+// (go-hello-imports, hello_imports.go), whose initialisation runs before
+// any code of the sandbox's does.
+var startFloors = []string{"go-hello", "go-hello-cgo", "go-hello-imports"}
+
+// printVersionRatios divides the binary's own start, and each floor, by
+// every floor below it.
 func printVersionRatios(med map[string]time.Duration) {
 	if med["version"] == 0 || med["go-hello"] == 0 {
 		return
 	}
-	fmt.Printf("\n%-13s %11s %13s\n", "binary start", "/go-hello", "/go-hello-cgo")
-	for _, name := range []string{"version", "go-hello-cgo"} {
+	fmt.Printf("\n%-16s", "binary start")
+	for _, f := range startFloors {
+		fmt.Printf(" %17s", "/"+f)
+	}
+	fmt.Println()
+	rows := append(append([]string(nil), startFloors[1:]...), "version")
+	for i, name := range rows {
 		if med[name] == 0 {
 			continue
 		}
@@ -101,9 +112,13 @@ func printVersionRatios(med map[string]time.Duration) {
 		if name == "version" {
 			label = "--version"
 		}
-		fmt.Printf("%-13s %11.2f", label, ms(med[name])/ms(med["go-hello"]))
-		if name != "go-hello-cgo" && med["go-hello-cgo"] != 0 {
-			fmt.Printf(" %13.2f", ms(med[name])/ms(med["go-hello-cgo"]))
+		fmt.Printf("%-16s", label)
+		for _, f := range startFloors[:i+1] {
+			if med[f] == 0 {
+				fmt.Printf(" %17s", "-")
+				continue
+			}
+			fmt.Printf(" %17.2f", ms(med[name])/ms(med[f]))
 		}
 		fmt.Println()
 	}
