@@ -177,5 +177,8 @@ func buildImportsHello(dir string, sb sandboxBuild) (command, error) {
 	if err := cmd.Run(); err != nil {
 		return command{}, fmt.Errorf("go build: %w: %s", err, bytes.TrimSpace(stderr.Bytes()))
 	}
+	if out, err = installBuilt(out); err != nil {
+		return command{}, err
+	}
 	return command{name: "go-hello-imports", argv: []string{out}, reference: true}, nil
 }
