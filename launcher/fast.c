@@ -57,6 +57,7 @@
 #include "launch_rules.h"
 #include "launcher_death.h"
 #include "pass_fds.h"
+#include "prefault.h"
 #include "startup_fds.h"
 
 /* The signals the launcher forwards (run_signals.go) and SIGCHLD. */
@@ -311,15 +312,15 @@ __attribute__((constructor)) static void sbx_fast_start(int argc, char **argv, c
 	 * sandbox's first process, cloned while another thread may hold the
 	 * one arena's lock, never allocates (child.c uses no malloc). */
 	mallopt(M_ARENA_MAX, 1);
-	if (argc < 2 || argv == NULL || envp == NULL)
-		return;
-	if (!sbx_cache_mode(envp, &verbose))
-		return;
-	if (sbx_cache_lookup(argc, argv, envp, &c, &why) < 0) {
-		fast_say(verbose, "miss", why);
-		return;
+	if (argc >= 2 && argv != NULL && envp != NULL && sbx_cache_mode(envp, &verbose)) {
+		if (sbx_cache_lookup(argc, argv, envp, &c, &why) < 0) {
+			fast_say(verbose, "miss", why);
+		} else {
+			fast_say(verbose, "hit", NULL);
+			fast_run(&c, argc, argv, envp, verbose);
+			free(c.file);
+		}
 	}
-	fast_say(verbose, "hit", NULL);
-	fast_run(&c, argc, argv, envp, verbose);
-	free(c.file);
+	/* The launch goes on in Go. */
+	sbx_prefault_image();
 }
