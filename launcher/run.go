@@ -147,7 +147,11 @@ func runChild(p *plan.Plan, cp *childPlan, set childSetup, svc *services, opts R
 	sig := newRunSignals(p, init, report[0])
 	defer sig.stop()
 
-	pid, errno := cp.spawn()
+	// Locked from clone until the child is reaped (spawnLocked); the
+	// deferred unlock runs before sig.stop and job.end, which may park.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	pid, errno := cp.spawnLocked()
 	// The child has its copies; ours would hide its EOF.
 	syscall.Close(report[1])
 	svc.egressStarted()
