@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"os"
 	"sort"
 	"time"
 )
@@ -81,7 +83,7 @@ func printTimes(res []*timing) {
 		fmt.Printf("%-16s %6d %10.2f %10.2f\n", t.cmd.name, len(s), ms(med[t.cmd.name]), ms(p90[t.cmd.name]))
 	}
 	printStartRatios(med, p90)
-	printVersionRatios(med)
+	printVersionRatios(os.Stdout, med)
 }
 
 // startFloors are what `sandbox --version` is compared with, each a floor
@@ -94,15 +96,15 @@ var startFloors = []string{"go-hello", "go-hello-cgo", "go-hello-imports"}
 
 // printVersionRatios divides the binary's own start, and each floor, by
 // every floor below it.
-func printVersionRatios(med map[string]time.Duration) {
+func printVersionRatios(w io.Writer, med map[string]time.Duration) {
 	if med["version"] == 0 || med["go-hello"] == 0 {
 		return
 	}
-	fmt.Printf("\n%-16s", "binary start")
+	fmt.Fprintf(w, "\n%-16s", "binary start")
 	for _, f := range startFloors {
-		fmt.Printf(" %17s", "/"+f)
+		fmt.Fprintf(w, " %17s", "/"+f)
 	}
-	fmt.Println()
+	fmt.Fprintln(w)
 	rows := append(append([]string(nil), startFloors[1:]...), "version")
 	for i, name := range rows {
 		if med[name] == 0 {
@@ -112,15 +114,15 @@ func printVersionRatios(med map[string]time.Duration) {
 		if name == "version" {
 			label = "--version"
 		}
-		fmt.Printf("%-16s", label)
+		fmt.Fprintf(w, "%-16s", label)
 		for _, f := range startFloors[:i+1] {
 			if med[f] == 0 {
-				fmt.Printf(" %17s", "-")
+				fmt.Fprintf(w, " %17s", "-")
 				continue
 			}
-			fmt.Printf(" %17.2f", ms(med[name])/ms(med[f]))
+			fmt.Fprintf(w, " %17.2f", ms(med[name])/ms(med[f]))
 		}
-		fmt.Println()
+		fmt.Fprintln(w)
 	}
 }
 
