@@ -78,23 +78,40 @@ func installBuilt(bin string) (string, error) {
 }
 
 func buildHello(dir, src, cgo string, static bool) (string, error) {
+	files := map[string][]byte{"main.go": []byte(src), "go.mod": []byte("module hello\n\ngo 1.22\n")}
+	return goBuild(dir, files, helloBuild{cgo: cgo, static: static})
+}
+
+// helloBuild is how goBuild builds a hello world.
+type helloBuild struct {
+	cgo     string // CGO_ENABLED
+	static  bool
+	tags    string
+	goflags string // GOFLAGS, empty to clear the caller's
+}
+
+// goBuild writes files into dir and builds them there into dir/hello,
+// which it returns.
+func goBuild(dir string, files map[string][]byte, b helloBuild) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(src), 0o644); err != nil {
-		return "", err
-	}
-	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module hello\n\ngo 1.22\n"), 0o644); err != nil {
-		return "", err
+	for name, data := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			return "", err
+		}
 	}
 	bin := filepath.Join(dir, "hello")
 	args := []string{"build", "-trimpath", "-o", bin}
-	if static {
+	if b.tags != "" {
+		args = append(args, "-tags", b.tags)
+	}
+	if b.static {
 		args = append(args, "-ldflags=-extldflags=-static")
 	}
 	cmd := exec.Command("go", append(args, ".")...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "CGO_ENABLED="+cgo, "GOFLAGS=")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED="+b.cgo, "GOFLAGS="+b.goflags)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {

@@ -141,10 +141,6 @@ func buildImportsHello(dir string, sb sandboxBuild) (command, error) {
 	if err != nil {
 		return command{}, err
 	}
-	dir = filepath.Join(dir, "go-hello-imports")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return command{}, err
-	}
 	// The module's own requirements, renamed, so the dependencies resolve
 	// to the versions the sandbox links, from the module cache.
 	mod, err := os.ReadFile(modFile)
@@ -156,26 +152,11 @@ func buildImportsHello(dir string, sb sandboxBuild) (command, error) {
 	if err != nil {
 		return command{}, err
 	}
-	for name, data := range map[string][]byte{"go.mod": mod, "go.sum": sum, "main.go": []byte(importsSource(imports))} {
-		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
-			return command{}, err
-		}
-	}
-	out := filepath.Join(dir, "hello")
-	args := []string{"build", "-trimpath", "-o", out}
-	if sb.tags != "" {
-		args = append(args, "-tags", sb.tags)
-	}
-	if sb.static {
-		args = append(args, "-ldflags=-extldflags=-static")
-	}
-	cmd := exec.Command("go", append(args, ".")...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=1", "GOFLAGS=-mod=mod")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
-		return command{}, fmt.Errorf("go build: %w: %s", err, bytes.TrimSpace(stderr.Bytes()))
+	files := map[string][]byte{"go.mod": mod, "go.sum": sum, "main.go": []byte(importsSource(imports))}
+	out, err := goBuild(filepath.Join(dir, "go-hello-imports"), files,
+		helloBuild{cgo: "1", static: sb.static, tags: sb.tags, goflags: "-mod=mod"})
+	if err != nil {
+		return command{}, err
 	}
 	if out, err = installBuilt(out); err != nil {
 		return command{}, err
