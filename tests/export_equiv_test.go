@@ -147,20 +147,26 @@ func runOCI(t *testing.T, m mode, rt, prof string, setup func(*exec.Cmd), cmd []
 	})
 	if err != nil {
 		msg := errb.String() + out.String()
+		// A refusal the runtime also gives its own minimal bundle
+		// (ociReference) is the host's or the runtime version's, and
+		// the same test passes where they differ; any other is a fault
+		// of the export.
 		if strings.Contains(msg, "cgroup") {
-			// Measured: this runtime refuses to start any container
-			// on this machine's cgroup setup (e.g. crun 1.8 on a
-			// v1/v2 hybrid without systemd), before the bundle is
-			// looked at.
-			testutil.SkipHostFact(t, fmt.Sprintf("%s refuses to start a container on this host's cgroup setup: %s", rt, strings.TrimSpace(msg)))
-			return "", nil, false
+			// Seen: crun 1.8 on a v1/v2 hybrid without systemd.
+			if ref := ociReference(t, m, rt, false); strings.Contains(ref, "cgroup") {
+				testutil.SkipHostFact(t, fmt.Sprintf("%s refuses to start even its own default bundle on this host's cgroup setup (%s): %s",
+					rt, strings.TrimSpace(ref), strings.TrimSpace(msg)))
+				return "", nil, false
+			}
 		}
 		if m.rootless() && strings.Contains(msg, "no user mapping found") {
-			// Measured: runc 1.1 insists on a mapping for the
-			// container's uid 0, and a rootless plan maps only the
-			// caller's own id to itself.
-			testutil.SkipHostFact(t, fmt.Sprintf("%s cannot run a bundle that maps only the caller's own id (no uid 0 inside): %s", rt, strings.TrimSpace(msg)))
-			return "", nil, false
+			// Seen: runc 1.1 insists on a mapping for the container's
+			// uid 0, and a rootless plan maps only the caller's own id.
+			if ref := ociReference(t, m, rt, true); strings.Contains(ref, "no user mapping found") {
+				testutil.SkipHostFact(t, fmt.Sprintf("%s refuses even its own bundle when it maps the caller's id to itself (%s): %s",
+					rt, strings.TrimSpace(ref), strings.TrimSpace(msg)))
+				return "", nil, false
+			}
 		}
 		t.Fatalf("%s run: %v\n%s", rt, err, msg)
 	}
