@@ -29,7 +29,11 @@ func populateReadWorks(t *testing.T) bool {
 // executable is resident in it, where faulting on demand leaves most of a
 // binary this size unmapped.
 func TestImageIsPrefaultedBeforeGo(t *testing.T) {
-	testutil.RequireOrSkip(t, populateReadWorks(t), "the kernel does not know MADV_POPULATE_READ (Linux 5.14)")
+	// A kernel before 5.14 is a fact of the host, not a missing package:
+	// the launcher then faults its image in as before, and works.
+	if !populateReadWorks(t) {
+		testutil.SkipHostFact(t, "MADV_POPULATE_READ on a page of this test's own failed: the kernel predates it (Linux 5.14)")
+	}
 	exe, err := os.Readlink("/proc/self/exe")
 	if err != nil {
 		t.Fatal(err)
